@@ -1,0 +1,10 @@
+//! Integration tests: the real application on port 0 with its own database (a temporary SQLite
+//! file, or — when `FRDESK_TEST_PG` names a PostgreSQL server — a database of its own there).
+
+mod helpers;
+
+mod auth;
+mod config_and_cli;
+mod isolation;
+mod request_form;
+mod review;
