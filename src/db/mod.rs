@@ -52,9 +52,9 @@ struct SqlitePragmas;
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
+            // busy_timeout first, so the other pragmas wait for a lock instead of failing.
             c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
@@ -77,6 +77,14 @@ pub fn connect(url: &str) -> anyhow::Result<DbPool> {
     {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("Failed to create database folder {}", parent.display()))?;
+    }
+    if backend == Backend::Sqlite {
+        // WAL is a property of the database file: set it once, before the pool opens.
+        use diesel::Connection;
+        let mut c = diesel::SqliteConnection::establish(&url)
+            .context("Failed to open the SQLite database (check database.url and data_dir)")?;
+        c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+            .context("Failed to switch the SQLite database to WAL mode")?;
     }
     let manager = ConnectionManager::<DbConnection>::new(url);
     let size = if backend == Backend::Sqlite { 8 } else { 10 };
