@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod errors;
 pub mod images;
+pub mod jobs;
 pub mod mail;
 pub mod routes;
 pub mod startup;

@@ -52,6 +52,17 @@ impl Application {
         let pool = tokio::task::spawn_blocking(move || crate::db::connect(&url))
             .await
             .context("Database start-up task failed")??;
+        {
+            let mut conn = pool.get().context("Failed to get a database connection")?;
+            let n = crate::jobs::requeue_interrupted(&mut conn)
+                .context("Failed to re-queue interrupted jobs")?;
+            if n > 0 {
+                tracing::warn!(
+                    jobs = n,
+                    "Re-queued jobs interrupted by the previous process"
+                );
+            }
+        }
         let key = load_or_create_session_key(&settings)?;
         let transport = crate::mail::Transport::from_settings(&settings)?;
         let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;

@@ -144,6 +144,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        case_id -> Nullable<BigInt>,
+        dedupe_key -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        result -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -161,4 +179,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     timeline_events,
     audit_records,
     outbox_messages,
+    jobs,
 );

@@ -2,6 +2,7 @@
 //! [`request::SearchRequest`] exists only if the form it came from is complete and lawful.
 
 pub mod case;
+pub mod examination;
 pub mod ids;
 pub mod reason;
 pub mod request;

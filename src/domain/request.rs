@@ -177,6 +177,28 @@ pub struct RequestForm {
     pub attest_lawful: String,
 }
 
+/// Field names in the order the form shows them (for the error summary).
+pub const FIELD_ORDER: &[&str] = &[
+    "agency",
+    "requester_name",
+    "requester_phone",
+    "requester_email",
+    "request_date",
+    "case_file_number",
+    "search_reason",
+    "authorized_purpose",
+    "offense_code",
+    "image_source",
+    "image_source_other",
+    "from_video",
+    "video_recording",
+    "images",
+    "images_declared",
+    "attest_lead_only",
+    "attest_lawful",
+    "signature_name",
+];
+
 /// Problems with a form, keyed by field name, in plain words for the requester.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FormErrors(pub BTreeMap<&'static str, String>);
@@ -204,8 +226,16 @@ impl FormErrors {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// Problems in the order the fields appear on the form.
     pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &String)> {
-        self.0.iter()
+        let mut v: Vec<_> = self.0.iter().collect();
+        v.sort_by_key(|(k, _)| {
+            FIELD_ORDER
+                .iter()
+                .position(|f| f == *k)
+                .unwrap_or(usize::MAX)
+        });
+        v.into_iter()
     }
 }
 
