@@ -58,6 +58,8 @@ pub struct MailSettings {
     pub smtp_url: String,
     /// Sender address, e.g. `LACRIS Face Search Desk <frdesk@lacris.example.gov>`.
     pub from: String,
+    /// First retry delay after a failed delivery, in seconds; doubles per attempt up to 15 min.
+    pub retry_base_seconds: u32,
 }
 
 #[derive(Clone, Deserialize)]
@@ -96,6 +98,7 @@ impl Settings {
             .set_default("mail.transport", "file")?
             .set_default("mail.smtp_url", "")?
             .set_default("mail.from", "Face Search Desk <frdesk@localhost>")?
+            .set_default("mail.retry_base_seconds", 10)?
             .set_default(
                 "service.name",
                 "Regional Identification System — Face Search Desk",

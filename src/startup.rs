@@ -84,7 +84,8 @@ impl Application {
             transport,
             from,
             wake,
-            Duration::from_secs(5),
+            Duration::from_secs(1),
+            settings.mail.retry_base_seconds,
         ));
         let secure = settings.http.secure_cookies;
         let server = HttpServer::new(move || {

@@ -121,9 +121,12 @@ pub fn build_message(from: &Mailbox, row: &OutboxMessage) -> anyhow::Result<Mess
         .context("Failed to build the message")
 }
 
-/// Delay before the next attempt after `attempts` failures: 10 s doubling, capped at 15 min.
-pub fn backoff(attempts: i32) -> chrono::Duration {
-    let secs = 10i64.saturating_mul(1i64 << attempts.clamp(0, 7)).min(900);
+/// Delay before the next attempt after `attempts` failures: `base_secs` doubling per attempt,
+/// capped at 15 minutes (`mail.retry_base_seconds`, default 10).
+pub fn backoff(attempts: i32, base_secs: u32) -> chrono::Duration {
+    let secs = i64::from(base_secs.max(1))
+        .saturating_mul(1i64 << (attempts - 1).clamp(0, 10))
+        .min(900);
     chrono::Duration::seconds(secs)
 }
 
@@ -135,6 +138,7 @@ pub async fn deliver_due(
     pool: &DbPool,
     transport: &Transport,
     from: &Mailbox,
+    retry_base_secs: u32,
 ) -> anyhow::Result<usize> {
     let due: Vec<OutboxMessage> = crate::db::run(pool, |c| {
         OutboxMessage::due(c, now(), 50).map_err(anyhow::Error::from)
@@ -159,7 +163,7 @@ pub async fn deliver_due(
             Err(e) => {
                 let attempts = row.attempts + 1;
                 let give_up = attempts >= MAX_ATTEMPTS;
-                let next = now() + backoff(attempts);
+                let next = now() + backoff(attempts, retry_base_secs);
                 let msg = format!("{e:#}");
                 tracing::warn!(outbox_id = id, attempts, error = %msg, "Mail delivery failed; will retry");
                 crate::db::run(pool, move |c| {
@@ -180,9 +184,10 @@ pub async fn run_sender(
     from: Mailbox,
     wake: Arc<tokio::sync::Notify>,
     interval: Duration,
+    retry_base_secs: u32,
 ) {
     loop {
-        if let Err(e) = deliver_due(&pool, &transport, &from).await {
+        if let Err(e) = deliver_due(&pool, &transport, &from, retry_base_secs).await {
             tracing::error!(error = %format!("{e:#}"), "Outbox sender pass failed");
         }
         tokio::select! {

@@ -6,5 +6,6 @@ mod helpers;
 mod auth;
 mod config_and_cli;
 mod isolation;
+mod mail;
 mod request_form;
 mod review;
