@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! Integration tests: the real application on port 0 with its own database (a temporary SQLite
 //! file, or — when `FRDESK_TEST_PG` names a PostgreSQL server — a database of its own there).
 
