@@ -3,6 +3,8 @@
 //! purpose). Records are written in the same transaction as the action they describe, and no
 //! code path updates or deletes them.
 
+pub mod chain;
+
 use serde::Serialize;
 
 use crate::db::DbConnection;

@@ -1,6 +1,7 @@
 //! The `frdesk` command line (clap): `serve`, `migrate`, `agency`, `user`, `reason`, `demo`.
 
 pub mod admin;
+pub mod audit;
 pub mod demo;
 pub mod reason;
 
@@ -44,6 +45,9 @@ pub enum Command {
     /// Search-reason compliance rules.
     #[command(subcommand)]
     Reason(reason::ReasonCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Demo data for a first look.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
@@ -93,6 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Agency(cmd) => admin::run_agency(&settings, cmd),
         Command::User(cmd) => admin::run_user(&settings, cmd),
         Command::Demo(cmd) => demo::run(&settings, cmd),
+        Command::Audit(cmd) => audit::run(&settings, cmd),
         Command::Reason(_) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -709,6 +709,8 @@ pub struct AuditRecord {
     pub user_agent: String,
     pub search_reason: Option<String>,
     pub details: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -739,14 +741,74 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// A record as inserted: the entry plus its place in the hash chain.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_records)]
+struct ChainedAuditRecord {
+    id: i64,
+    #[diesel(embed)]
+    entry: NewAuditRecord,
+    prev_hash: String,
+    hash: String,
+}
+
 impl AuditRecord {
-    /// Appends one record. There is no update or delete function, by design; the database
-    /// refuses both as well (triggers in the migrations).
+    /// Appends one record to the hash chain (see [`crate::audit::chain`]). There is no update or
+    /// delete function, by design; the database refuses both as well (triggers in the
+    /// migrations). Appends are serialised (SQLite write lock; a PostgreSQL transaction-scoped
+    /// advisory lock), and ids are assigned here as last id + 1, so the chain has no gaps.
     pub fn append(conn: &mut Conn, new: &NewAuditRecord) -> QResult<()> {
-        diesel::insert_into(audit_records::table)
-            .values(new)
-            .execute(conn)
-            .map(|_| ())
+        crate::workflow::write_tx(conn, |conn| {
+            if matches!(conn, DbConnection::Pg(_)) {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(7262001)").execute(conn)?;
+            }
+            let last: Option<(i64, String)> = audit_records::table
+                .order(audit_records::id.desc())
+                .select((audit_records::id, audit_records::hash))
+                .first(conn)
+                .optional()?;
+            let (id, prev_hash) = match last {
+                Some((id, hash)) => (id + 1, hash),
+                None => (1, crate::audit::chain::GENESIS.to_string()),
+            };
+            let hash = crate::audit::chain::hash_entry(id, new, &prev_hash);
+            diesel::insert_into(audit_records::table)
+                .values(&ChainedAuditRecord {
+                    id,
+                    entry: new.clone(),
+                    prev_hash,
+                    hash,
+                })
+                .execute(conn)
+                .map(|_| ())
+        })
+    }
+    /// Records with id > `after`, oldest first, at most `limit` (for walking the chain).
+    pub fn chain_page(conn: &mut Conn, after: i64, limit: i64) -> QResult<Vec<AuditRecord>> {
+        audit_records::table
+            .filter(audit_records::id.gt(after))
+            .order(audit_records::id.asc())
+            .limit(limit)
+            .select(AuditRecord::as_select())
+            .load(conn)
+    }
+    /// The fields that the hash covers, as an entry.
+    pub fn entry(&self) -> NewAuditRecord {
+        NewAuditRecord {
+            at: self.at,
+            user_id: self.user_id,
+            user_email: self.user_email.clone(),
+            role: self.role.clone(),
+            agency_id: self.agency_id,
+            action: self.action.clone(),
+            object_type: self.object_type.clone(),
+            object_id: self.object_id.clone(),
+            outcome: self.outcome.clone(),
+            source_ip: self.source_ip.clone(),
+            user_agent: self.user_agent.clone(),
+            search_reason: self.search_reason.clone(),
+            details: self.details.clone(),
+        }
     }
     /// Records matching the filter, newest first.
     pub fn list(conn: &mut Conn, f: &AuditFilter) -> QResult<Vec<AuditRecord>> {

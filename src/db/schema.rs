@@ -123,6 +123,8 @@ diesel::table! {
         user_agent -> Text,
         search_reason -> Nullable<Text>,
         details -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod audit_chain;
 mod auth;
 mod config_and_cli;
 mod isolation;

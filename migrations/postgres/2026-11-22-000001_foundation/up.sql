@@ -111,7 +111,10 @@ CREATE TABLE audit_records (
     source_ip TEXT NOT NULL,
     user_agent TEXT NOT NULL,
     search_reason TEXT,
-    details TEXT
+    details TEXT,
+    -- Hash chain: hash = SHA-256(prev_hash | id | every field above); see src/audit/chain.rs.
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE
 );
 CREATE INDEX audit_at ON audit_records(at);
 CREATE INDEX audit_agency_at ON audit_records(agency_id, at);
