@@ -30,6 +30,8 @@ pub struct HttpSettings {
     pub bind: String,
     /// Mark the session cookie `Secure` (set when served over TLS or behind a TLS proxy).
     pub secure_cookies: bool,
+    /// A session unused this long ends; the user logs in again (CJIS AC-11). Default 1800 s.
+    pub idle_timeout_seconds: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -94,6 +96,7 @@ impl Settings {
             .set_default("data_dir", "./data")?
             .set_default("http.bind", "127.0.0.1:8080")?
             .set_default("http.secure_cookies", false)?
+            .set_default("http.idle_timeout_seconds", 1800)?
             .set_default("database.url", "")?
             .set_default("mail.transport", "file")?
             .set_default("mail.smtp_url", "")?

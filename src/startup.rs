@@ -79,6 +79,7 @@ impl Application {
             settings: settings.clone(),
             mail_wake: wake.clone(),
         });
+        tokio::spawn(daily_audit_check(pool.clone()));
         tokio::spawn(crate::mail::run_sender(
             pool,
             transport,
@@ -97,7 +98,9 @@ impl Application {
                         .cookie_secure(secure)
                         .cookie_same_site(SameSite::Strict)
                         .session_lifecycle(PersistentSession::default().session_ttl(
-                            actix_web::cookie::time::Duration::hours(8),
+                            actix_web::cookie::time::Duration::seconds(
+                                crate::auth::MAX_SESSION_SECONDS,
+                            ),
                         ))
                         .build(),
                 )
@@ -128,6 +131,45 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Verifies the audit trail's hash chain a minute after start and then every 24 hours; each
+/// result is itself an audit record (LACRIS "Audits"; tamper evidence).
+async fn daily_audit_check(pool: DbPool) {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    loop {
+        let p = pool.clone();
+        let result = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let mut conn = p.get()?;
+            let report = crate::audit::chain::verify(&mut conn)?;
+            let entry = crate::audit::Entry::new("audit.verify", "audit", "chain");
+            let entry = match &report.problem {
+                None => entry.details(format!(
+                    "daily check: intact, {} records, head {} {}",
+                    report.records, report.head_id, report.head_hash
+                )),
+                Some(pr) => entry
+                    .outcome(crate::audit::Outcome::Failed)
+                    .details(format!("daily check: {}: {}", pr.kind, pr.message)),
+            };
+            crate::audit::record(
+                &mut conn,
+                &crate::audit::Actor::system("daily audit check"),
+                entry,
+            )?;
+            Ok(report.is_intact())
+        })
+        .await;
+        match result {
+            Ok(Ok(true)) => tracing::info!("Audit trail hash chain intact"),
+            Ok(Ok(false)) => {
+                tracing::error!("Audit trail hash chain BROKEN: run `frdesk audit verify`")
+            }
+            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "Audit check failed"),
+            Err(e) => tracing::error!(error = %e, "Audit check task failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
     }
 }
 

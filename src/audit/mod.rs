@@ -106,6 +106,18 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 impl Actor {
+    /// The actor for the server's own scheduled tasks.
+    pub fn system(what: &str) -> Actor {
+        Actor {
+            user_id: None,
+            email: "system".into(),
+            role: "system".into(),
+            agency_id: None,
+            ip: "local".into(),
+            user_agent: format!("frdesk {what}"),
+        }
+    }
+
     /// The actor for command-line operations.
     pub fn cli(what: &str) -> Actor {
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());

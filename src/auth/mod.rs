@@ -20,6 +20,36 @@ use crate::startup::AppState;
 
 const SESSION_USER: &str = "uid";
 const SESSION_CSRF: &str = "csrf";
+const SESSION_SEEN: &str = "seen";
+const SESSION_STARTED: &str = "started";
+
+/// Longest a session lives, however active (seconds).
+pub const MAX_SESSION_SECONDS: i64 = 12 * 3600;
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Ends the session if it was idle longer than `idle` seconds or is older than
+/// [`MAX_SESSION_SECONDS`]; otherwise records this request as activity. The times live inside
+/// the encrypted session cookie, so a replayed old cookie is expired too.
+fn check_fresh(session: &Session, idle: u64) -> Result<(), AppError> {
+    let now = unix_now();
+    let seen = session.get::<i64>(SESSION_SEEN).ok().flatten().unwrap_or(0);
+    let started = session
+        .get::<i64>(SESSION_STARTED)
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+    if now - seen > idle || now - started > MAX_SESSION_SECONDS {
+        session.purge();
+        return Err(AppError::NotLoggedIn);
+    }
+    session
+        .insert(SESSION_SEEN, now)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to update the session: {e}")))
+}
 
 /// The client's address and user agent, for audit records.
 #[derive(Debug, Clone)]
@@ -128,6 +158,7 @@ impl FromRequest for CurrentUser {
                 .get::<i64>(SESSION_USER)
                 .map_err(|_| AppError::NotLoggedIn)?
                 .ok_or(AppError::NotLoggedIn)?;
+            check_fresh(&session, state.settings.http.idle_timeout_seconds)?;
             let csrf_token = csrf_token(&session)?;
             let loaded = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
                 let user = User::find(c, UserId(uid)).map_err(|_| AppError::NotLoggedIn)?;
@@ -192,8 +223,11 @@ pub fn verify_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
 pub fn log_in(session: &Session, user: UserId) -> Result<(), AppError> {
     session.renew();
     session.remove(SESSION_CSRF);
+    let now = unix_now();
     session
         .insert(SESSION_USER, user.0)
+        .and_then(|_| session.insert(SESSION_SEEN, now))
+        .and_then(|_| session.insert(SESSION_STARTED, now))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to start the session: {e}")))?;
     csrf_token(session)?;
     Ok(())

@@ -142,3 +142,14 @@ async fn logout_ends_the_session() {
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(c.get("/cases").await.status().as_u16(), 303);
 }
+
+#[actix_web::test]
+async fn an_idle_session_ends_on_the_server() {
+    let app = spawn_app_with(&[("FRDESK_HTTP__IDLE_TIMEOUT_SECONDS", "2")]).await;
+    let c = app.login("requester.a@test.example").await;
+    assert_eq!(c.get("/cases").await.status().as_u16(), 200);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let r = c.get("/cases").await;
+    assert_eq!(r.status().as_u16(), 303, "idle session still valid");
+    assert_eq!(r.headers().get("location").unwrap(), "/login");
+}
