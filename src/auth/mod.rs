@@ -23,6 +23,10 @@ const SESSION_CSRF: &str = "csrf";
 const SESSION_SEEN: &str = "seen";
 const SESSION_STARTED: &str = "started";
 
+/// Failed logons within [`LOCKOUT_WINDOW_MINUTES`] that lock an account (CJIS 5.9.5 AC-7).
+pub const LOCKOUT_FAILURES: i64 = 5;
+pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
+
 /// Longest a session lives, however active (seconds).
 pub const MAX_SESSION_SECONDS: i64 = 12 * 3600;
 

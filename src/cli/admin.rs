@@ -79,6 +79,11 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Release an account locked after repeated failed logons.
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
     /// Disable an account at once (a user who left).
     Deactivate {
         #[arg(long)]
@@ -289,6 +294,15 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                 Ok(())
             })?;
             println!("Password changed.");
+        }
+        UserCommand::Unlock { email } => {
+            conn.transaction(|c| -> anyhow::Result<()> {
+                let u = User::by_email(c, &email)?.context("No such account")?;
+                User::set_locked(c, u.user_id(), None)?;
+                audit::record(c, &actor, Entry::new("user.unlock", "user", u.id))?;
+                Ok(())
+            })?;
+            println!("Account released.");
         }
         UserCommand::Deactivate { email } => {
             conn.transaction(|c| -> anyhow::Result<()> {

@@ -112,6 +112,7 @@ pub struct User {
     pub training_completed: Option<NaiveDate>,
     pub active: bool,
     pub last_login: Option<NaiveDateTime>,
+    pub locked_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
 
@@ -167,6 +168,13 @@ impl User {
     pub fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str) -> QResult<()> {
         diesel::update(users::table.find(id.0))
             .set(users::password_hash.eq(hash))
+            .execute(conn)
+            .map(|_| ())
+    }
+    /// Locks (`Some(time)`) or unlocks (`None`) an account.
+    pub fn set_locked(conn: &mut Conn, id: UserId, at: Option<NaiveDateTime>) -> QResult<()> {
+        diesel::update(users::table.find(id.0))
+            .set(users::locked_at.eq(at))
             .execute(conn)
             .map(|_| ())
     }
@@ -782,6 +790,20 @@ impl AuditRecord {
                 .execute(conn)
                 .map(|_| ())
         })
+    }
+    /// Failed logons of an account since `since` (for the lockout rule).
+    pub fn failed_logins_since(
+        conn: &mut Conn,
+        user: UserId,
+        since: NaiveDateTime,
+    ) -> QResult<i64> {
+        audit_records::table
+            .filter(audit_records::user_id.eq(user.0))
+            .filter(audit_records::action.eq("auth.login"))
+            .filter(audit_records::outcome.eq("failed"))
+            .filter(audit_records::at.ge(since))
+            .count()
+            .get_result(conn)
     }
     /// Records with id > `after`, oldest first, at most `limit` (for walking the chain).
     pub fn chain_page(conn: &mut Conn, after: i64, limit: i64) -> QResult<Vec<AuditRecord>> {

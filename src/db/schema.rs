@@ -29,6 +29,7 @@ diesel::table! {
         training_completed -> Nullable<Date>,
         active -> Bool,
         last_login -> Nullable<Timestamp>,
+        locked_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
     }
 }

@@ -153,3 +153,42 @@ async fn an_idle_session_ends_on_the_server() {
     assert_eq!(r.status().as_u16(), 303, "idle session still valid");
     assert_eq!(r.headers().get("location").unwrap(), "/login");
 }
+
+#[actix_web::test]
+async fn five_failed_logons_lock_the_account_until_released() {
+    let app = spawn_app().await;
+    let c = app.client();
+    for _ in 0..5 {
+        assert_eq!(
+            c.login("requester.a@test.example", "wrong password!")
+                .await
+                .status()
+                .as_u16(),
+            401
+        );
+    }
+    // Even the right password is refused now.
+    assert_eq!(
+        c.login("requester.a@test.example", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    assert!(app.audit().iter().any(|r| r.action == "auth.lockout"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frdesk"))
+        .args(["user", "unlock", "--email", "requester.a@test.example"])
+        .env("FRDESK_DATA_DIR", app.data_dir.path())
+        .env("FRDESK_DATABASE__URL", &app.db_url)
+        .current_dir(app.data_dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        c.login("requester.a@test.example", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}

@@ -25,6 +25,8 @@ CREATE TABLE users (
     training_completed DATE,
     active BOOLEAN NOT NULL DEFAULT TRUE,
     last_login TIMESTAMP,
+    -- Set after 5 failed logons within 15 minutes (CJIS AC-7); cleared by an administrator.
+    locked_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL
 );
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::auth::{self, RequestMeta, password};
-use crate::db::models::{Agency, User, now};
+use crate::db::models::{Agency, AuditRecord, User, now};
 use crate::errors::AppError;
 use crate::startup::AppState;
 
@@ -75,6 +75,16 @@ pub async fn submit(
                 user_agent: meta2.user_agent.clone(),
             };
             match (found, agency) {
+                (Some(u), _) if u.locked_at.is_some() => {
+                    audit::record(
+                        c,
+                        &actor,
+                        Entry::new("auth.login", "user", u.id)
+                            .outcome(Outcome::Denied)
+                            .details("account locked after repeated failed logons"),
+                    )?;
+                    Ok(None)
+                }
                 (Some(u), Some(a)) if ok && active => {
                     User::touch_login(c, u.user_id(), now())?;
                     audit::record(
@@ -97,7 +107,7 @@ pub async fn submit(
                     )?;
                     Ok(None)
                 }
-                _ => {
+                (found, _) => {
                     audit::record(
                         c,
                         &actor,
@@ -105,6 +115,22 @@ pub async fn submit(
                             .outcome(Outcome::Failed)
                             .details("wrong email or password"),
                     )?;
+                    if let Some(u) = found {
+                        let since = now() - chrono::Duration::minutes(auth::LOCKOUT_WINDOW_MINUTES);
+                        let failures = AuditRecord::failed_logins_since(c, u.user_id(), since)?;
+                        if failures >= auth::LOCKOUT_FAILURES {
+                            User::set_locked(c, u.user_id(), Some(now()))?;
+                            audit::record(
+                                c,
+                                &actor,
+                                Entry::new("auth.lockout", "user", u.id).outcome(Outcome::Denied).details(format!(
+                                    "{failures} failed logons within {} minutes; locked until an administrator releases it",
+                                    auth::LOCKOUT_WINDOW_MINUTES
+                                )),
+                            )?;
+                            tracing::warn!(user_id = u.id, "Account locked after repeated failed logons");
+                        }
+                    }
                     Ok(None)
                 }
             }
@@ -125,7 +151,7 @@ pub async fn submit(
                     service_name: state.settings.service.name.clone(),
                     csrf_token,
                     email,
-                    error: Some("Wrong email or password, or the account is disabled.".into()),
+                    error: Some("Wrong email or password, or the account is disabled or locked. After 5 failed attempts in 15 minutes an account is locked until an administrator releases it.".into()),
                 },
             )
         }
