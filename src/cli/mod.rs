@@ -1,0 +1,4 @@
+//! Command-line subcommands.
+
+pub mod bench;
+pub mod gallery;

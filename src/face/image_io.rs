@@ -1,0 +1,58 @@
+//! Photo decoding with limits.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+
+use super::FaceError;
+
+/// Largest photo accepted, in pixels (50 megapixels).
+pub const MAX_PIXELS: u64 = 50_000_000;
+
+/// Decodes a JPEG, PNG or WebP photo from memory and applies its EXIF orientation.
+///
+/// Errors: [`FaceError::Unreadable`] for bytes that are not a decodable photo,
+/// [`FaceError::TooLarge`] above [`MAX_PIXELS`] (checked from the header, before
+/// any pixel is decoded).
+pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
+    let unreadable = |e: &dyn std::fmt::Display| FaceError::Unreadable(e.to_string());
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| unreadable(&e))?;
+    if reader.format().is_none() {
+        return Err(FaceError::Unreadable("not a JPEG, PNG or WebP file".into()));
+    }
+    let mut decoder = reader.into_decoder().map_err(|e| unreadable(&e))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(FaceError::TooLarge {
+            width,
+            height,
+            limit: MAX_PIXELS,
+        });
+    }
+    if width == 0 || height == 0 {
+        return Err(FaceError::Unreadable("empty photo".into()));
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    decoder.set_limits(limits).map_err(|e| unreadable(&e))?;
+    let orientation = decoder.orientation().ok();
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| unreadable(&e))?;
+    if let Some(o) = orientation {
+        img.apply_orientation(o);
+    }
+    Ok(img)
+}
+
+/// Reads and decodes a photo file; see [`decode_image`].
+pub fn decode_image_file(path: &Path) -> Result<DynamicImage, FaceError> {
+    let bytes = std::fs::read(path).map_err(|source| FaceError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    decode_image(&bytes)
+}
