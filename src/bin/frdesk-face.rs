@@ -43,10 +43,11 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Gallery(cmd) => {
-            if let Some(parent) = std::path::Path::new(&cli.database).parent() {
-                if !cli.database.contains("://") && !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)?;
-                }
+            if let Some(parent) = std::path::Path::new(&cli.database).parent()
+                && !cli.database.contains("://")
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)?;
             }
             frdesk::cli::gallery::run(cmd, &cli.database, &cli.models)
         }

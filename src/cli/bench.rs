@@ -51,6 +51,14 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Start-up load time: N synthetic templates written to a temporary SQLite
+    /// gallery, then read back into the in-memory index (`Gallery::reload`).
+    Load {
+        #[arg(long, default_value_t = 1_000_000)]
+        templates: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Enrollment throughput (photos/s) into a temporary SQLite gallery.
     Enroll {
         #[arg(long)]
@@ -115,6 +123,11 @@ pub fn run(cmd: BenchCommand, models_dir: &Path) -> anyhow::Result<()> {
                 subjects.unwrap_or(templates),
                 128,
             );
+            print(&r, json);
+        }
+        BenchCommand::Load { templates, json } => {
+            let engine = FaceEngine::from_models_dir(models_dir, EngineOptions::interactive())?;
+            let r = load_bench(&engine, templates)?;
             print(&r, json);
         }
         BenchCommand::Enroll {
@@ -574,5 +587,89 @@ pub fn probe_bench(
         "probe_ms_p95": percentile(&lat, 0.95),
         "detect_ms_p50": percentile(&detect_lat, 0.5),
         "engine": "1 session pair x 2 intra-op threads",
+    }))
+}
+
+/// Writes `n` synthetic templates (over 1,000 subjects) to a temporary SQLite
+/// gallery and times loading them into the index.
+pub fn load_bench(engine: &FaceEngine, n: usize) -> anyhow::Result<serde_json::Value> {
+    use crate::gallery::schema::{
+        gallery_photos as p, gallery_subjects as s, gallery_templates as t,
+    };
+    use diesel::prelude::*;
+    let dir = tempfile_dir()?;
+    let db = dir.join("load.sqlite");
+    let pool = crate::db::connect(&db.display().to_string())?;
+    let mut conn = pool.get()?;
+    let now = chrono::Utc::now().naive_utc();
+    let dim = engine.template_dim();
+    let subjects = 1000usize.min(n.max(1));
+    let t0 = Instant::now();
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        for i in 0..subjects {
+            diesel::insert_into(s::table)
+                .values((
+                    s::subject_key.eq(format!("SYN-{i}")),
+                    s::name.eq("synthetic"),
+                    s::active.eq(true),
+                    s::created_at.eq(now),
+                ))
+                .execute(conn)?;
+            diesel::insert_into(p::table)
+                .values((
+                    p::subject_id.eq((i + 1) as i64),
+                    p::booking_number.eq(""),
+                    p::sha256.eq(format!("synthetic-{i}")),
+                    p::file_path.eq(""),
+                    p::active.eq(true),
+                    p::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        let mut rng = rand::thread_rng();
+        let mut v = Vec::with_capacity(dim);
+        let mut done = 0;
+        while done < n {
+            let batch = (n - done).min(1000);
+            let rows: Vec<_> = (0..batch)
+                .map(|j| {
+                    random_unit(&mut rng, dim, &mut v);
+                    let sid = ((done + j) % subjects + 1) as i64;
+                    (
+                        t::photo_id.eq(sid),
+                        t::subject_id.eq(sid),
+                        t::model_id.eq(engine.model_id().to_string()),
+                        t::model_version.eq(engine.model_version().to_string()),
+                        t::vector.eq(crate::face::vector_to_le_bytes(&v)),
+                        t::face_box.eq("[0,0,0,0]"),
+                        t::landmarks.eq("[]"),
+                        t::detector_score.eq(1.0),
+                        t::active.eq(true),
+                        t::created_at.eq(now),
+                    )
+                })
+                .collect();
+            diesel::insert_into(t::table).values(rows).execute(conn)?;
+            done += batch;
+        }
+        Ok(())
+    })?;
+    drop(conn);
+    let write = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let gallery = Gallery::open(pool, engine)?;
+    let load = t1.elapsed().as_secs_f64();
+    let stats = gallery.stats()?;
+    let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
+    drop(gallery);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(json!({
+        "templates": n,
+        "write_seconds": write,
+        "load_seconds": load,
+        "index_templates": stats.index_templates,
+        "index_memory_bytes": stats.index_memory_bytes,
+        "sqlite_bytes": db_bytes,
+        "peak_rss_bytes": peak_rss_bytes(),
     }))
 }

@@ -19,7 +19,7 @@ pub(crate) fn box_downsample(img: &RgbImage, k: u32) -> RgbImage {
     let src = img.as_raw();
     let sw = img.width() as usize;
     let mut out = vec![0u8; (w * h * 3) as usize];
-    let kk = (k * k) as u32;
+    let kk = k * k;
     let k = k as usize;
     for oy in 0..h as usize {
         let mut acc = vec![0u32; w as usize * 3];
@@ -54,7 +54,10 @@ pub(crate) fn letterbox(img: &RgbImage, spec: &ModelSpec) -> Letterbox {
     let (iw, ih) = (spec.input_width as usize, spec.input_height as usize);
     let scale = (iw as f32 / img.width() as f32).min(ih as f32 / img.height() as f32);
     // Pre-shrink by an integer factor when the photo is much larger than the input.
-    let k = (1.0 / scale).floor() as u32;
+    // (never below one pixel in either direction)
+    let k = ((1.0 / scale).floor() as u32)
+        .min(img.width())
+        .min(img.height());
     let shrunk;
     let (src, pre) = if k >= 2 {
         shrunk = box_downsample(img, k);

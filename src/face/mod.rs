@@ -158,7 +158,7 @@ pub fn vector_to_le_bytes(v: &[f32]) -> Vec<u8> {
 /// Little-endian bytes → f32, appended to `out`. Returns false when the length
 /// is not a multiple of 4.
 pub fn vector_from_le_bytes(bytes: &[u8], out: &mut Vec<f32>) -> bool {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return false;
     }
     out.extend(
