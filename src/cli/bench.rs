@@ -600,7 +600,10 @@ pub fn load_bench(engine: &FaceEngine, n: usize) -> anyhow::Result<serde_json::V
     let dir = tempfile_dir()?;
     let db = dir.join("load.sqlite");
     let pool = crate::db::connect(&db.display().to_string())?;
-    let mut conn = pool.get()?;
+    let mut pooled = pool.get()?;
+    let crate::db::DbConnection::Sqlite(conn) = &mut *pooled else {
+        anyhow::bail!("load bench needs SQLite");
+    };
     let now = chrono::Utc::now().naive_utc();
     let dim = engine.template_dim();
     let subjects = 1000usize.min(n.max(1));
@@ -654,7 +657,7 @@ pub fn load_bench(engine: &FaceEngine, n: usize) -> anyhow::Result<serde_json::V
         }
         Ok(())
     })?;
-    drop(conn);
+    drop(pooled);
     let write = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let gallery = Gallery::open(pool, engine)?;
