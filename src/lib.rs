@@ -11,6 +11,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod errors;
+pub mod face;
+pub mod gallery;
 pub mod images;
 pub mod jobs;
 pub mod mail;

@@ -1,0 +1,3 @@
+DROP TABLE gallery_templates;
+DROP TABLE gallery_photos;
+DROP TABLE gallery_subjects;

@@ -1,0 +1,617 @@
+//! Booking-photo gallery: persisted templates, in-memory index, exact 1:N search.
+//!
+//! The database is the truth: subjects, photos (SHA-256, path, active flag) and
+//! templates (model id/version, vector, box, landmarks). [`Gallery::open`]
+//! loads every active template of the engine's model into a contiguous f32
+//! matrix; enrollment writes to the database first and then to the index.
+//! A search reads only: a probe is never added to the gallery.
+
+pub mod calibration;
+pub mod demo;
+pub mod enroll;
+pub mod index;
+pub mod schema;
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::{DbConnection, DbPool};
+use crate::face::{FaceAnalysis, FaceEngine, Template, vector_from_le_bytes};
+pub use calibration::{Calibration, Fmr};
+pub use index::{Hit, TemplateIndex};
+use schema::{gallery_photos, gallery_subjects, gallery_templates};
+
+/// Smallest and largest candidate-list sizes a search accepts.
+pub const MIN_CANDIDATES: usize = 2;
+pub const MAX_CANDIDATES: usize = 50;
+/// Candidate-list size when the requester does not choose.
+pub const DEFAULT_CANDIDATES: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GalleryError {
+    #[error("candidate list size {0} is outside {MIN_CANDIDATES}..={MAX_CANDIDATES}")]
+    CandidateCount(usize),
+    #[error(
+        "probe template is {got}, the gallery holds {expected}: templates of different models are never compared"
+    )]
+    ModelMismatch { expected: String, got: String },
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("calibration: {0}")]
+    Calibration(String),
+    #[error("invalid record: {0}")]
+    Invalid(String),
+    #[error("gallery index lock poisoned")]
+    Poisoned,
+}
+
+/// A person in the gallery (`gallery_subjects`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = gallery_subjects)]
+pub struct Subject {
+    pub id: i64,
+    /// The agency's subject id.
+    pub subject_key: String,
+    pub name: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub removed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = gallery_subjects)]
+struct NewSubject<'a> {
+    subject_key: &'a str,
+    name: &'a str,
+    active: bool,
+    created_at: NaiveDateTime,
+}
+
+impl Subject {
+    pub fn by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Subject>> {
+        gallery_subjects::table
+            .filter(gallery_subjects::subject_key.eq(key))
+            .select(Subject::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The subject with this key, created when absent. A removed subject is
+    /// not revived: enrolling into it is refused by the caller.
+    pub fn find_or_create(conn: &mut DbConnection, key: &str, name: &str) -> QueryResult<Subject> {
+        if let Some(s) = Self::by_key(conn, key)? {
+            return Ok(s);
+        }
+        diesel::insert_into(gallery_subjects::table)
+            .values(NewSubject {
+                subject_key: key,
+                name,
+                active: true,
+                created_at: Utc::now().naive_utc(),
+            })
+            .execute(conn)?;
+        gallery_subjects::table
+            .filter(gallery_subjects::subject_key.eq(key))
+            .select(Subject::as_select())
+            .first(conn)
+    }
+
+    /// Logical deletion: the subject and its photos and templates stay in the
+    /// database for audit but are no longer searchable. Returns the subject, or
+    /// `None` when no active subject has this key.
+    pub fn remove(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Subject>> {
+        conn.transaction(|conn| {
+            let Some(s) = Self::by_key(conn, key)? else {
+                return Ok(None);
+            };
+            if !s.active {
+                return Ok(None);
+            }
+            let now = Utc::now().naive_utc();
+            diesel::update(gallery_subjects::table.find(s.id))
+                .set((
+                    gallery_subjects::active.eq(false),
+                    gallery_subjects::removed_at.eq(Some(now)),
+                ))
+                .execute(conn)?;
+            diesel::update(gallery_photos::table.filter(gallery_photos::subject_id.eq(s.id)))
+                .set(gallery_photos::active.eq(false))
+                .execute(conn)?;
+            diesel::update(gallery_templates::table.filter(gallery_templates::subject_id.eq(s.id)))
+                .set(gallery_templates::active.eq(false))
+                .execute(conn)?;
+            Ok(Some(s))
+        })
+    }
+}
+
+/// A booking photo (`gallery_photos`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = gallery_photos)]
+pub struct Photo {
+    pub id: i64,
+    pub subject_id: i64,
+    pub booking_number: String,
+    /// YYYY-MM-DD.
+    pub booking_date: Option<String>,
+    /// SHA-256 (hex) of the photo file's bytes.
+    pub sha256: String,
+    pub file_path: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = gallery_photos)]
+struct NewPhoto<'a> {
+    subject_id: i64,
+    booking_number: &'a str,
+    booking_date: Option<&'a str>,
+    sha256: &'a str,
+    file_path: &'a str,
+    active: bool,
+    created_at: NaiveDateTime,
+}
+
+impl Photo {
+    pub fn by_sha256(conn: &mut DbConnection, sha: &str) -> QueryResult<Option<Photo>> {
+        gallery_photos::table
+            .filter(gallery_photos::sha256.eq(sha))
+            .select(Photo::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// SHA-256 of every photo already in the gallery (for resumable enrollment).
+    pub fn all_sha256(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+        gallery_photos::table
+            .select(gallery_photos::sha256)
+            .load(conn)
+    }
+}
+
+/// A stored template (`gallery_templates`).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = gallery_templates)]
+pub struct TemplateRow {
+    pub id: i64,
+    pub photo_id: i64,
+    pub subject_id: i64,
+    pub model_id: String,
+    pub model_version: String,
+    /// `dim` f32 little-endian.
+    pub vector: Vec<u8>,
+    /// JSON [x, y, width, height] in photo pixels.
+    pub face_box: String,
+    /// JSON [[x, y]; 5] in photo pixels.
+    pub landmarks: String,
+    pub detector_score: f64,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = gallery_templates)]
+struct NewTemplate<'a> {
+    photo_id: i64,
+    subject_id: i64,
+    model_id: &'a str,
+    model_version: &'a str,
+    vector: &'a [u8],
+    face_box: &'a str,
+    landmarks: &'a str,
+    detector_score: f64,
+    active: bool,
+    created_at: NaiveDateTime,
+}
+
+impl TemplateRow {
+    /// Number of active templates of a model.
+    pub fn count_active(
+        conn: &mut DbConnection,
+        model_id: &str,
+        version: &str,
+    ) -> QueryResult<i64> {
+        gallery_templates::table
+            .filter(gallery_templates::active.eq(true))
+            .filter(gallery_templates::model_id.eq(model_id))
+            .filter(gallery_templates::model_version.eq(version))
+            .count()
+            .get_result(conn)
+    }
+}
+
+/// Subject and booking data of one enrolled photo.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookingRecord {
+    /// The agency's subject id.
+    pub subject_key: String,
+    pub name: String,
+    pub booking_number: String,
+    /// YYYY-MM-DD, validated.
+    pub booking_date: Option<String>,
+}
+
+/// One row of a candidate list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// 1 = most similar.
+    pub rank: u32,
+    /// Cosine similarity of the probe with this subject's best template (-1..=1).
+    pub score: f32,
+    /// Calibrated false-match rate of `score` (see docs/FACE.md).
+    pub fmr: Fmr,
+    pub subject_id: i64,
+    pub subject_key: String,
+    pub name: String,
+    pub booking_number: String,
+    pub booking_date: Option<String>,
+    /// The subject's best-matching photo.
+    pub photo_id: i64,
+    pub photo_path: String,
+    pub photo_sha256: String,
+    pub template_id: i64,
+    pub model_id: String,
+    pub model_version: String,
+}
+
+/// Counts for `frdesk gallery stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct GalleryStats {
+    pub subjects_active: i64,
+    pub subjects_removed: i64,
+    pub photos_active: i64,
+    pub templates_active: i64,
+    /// Active templates of the engine's model (the searchable ones).
+    pub templates_current_model: i64,
+    pub model: String,
+    pub index_templates: usize,
+    pub index_memory_bytes: usize,
+}
+
+/// What [`Gallery::enroll`] did with one photo.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnrollOutcome {
+    /// New photo: template ids written.
+    Enrolled(Vec<i64>),
+    /// A photo with this SHA-256 is already in the gallery.
+    AlreadyEnrolled,
+}
+
+/// The gallery service: a database pool, the in-memory index of the engine's
+/// model and the model's FMR calibration.
+pub struct Gallery {
+    pool: DbPool,
+    model_id: String,
+    model_version: String,
+    index: RwLock<TemplateIndex>,
+    calibration: Calibration,
+}
+
+impl Gallery {
+    /// Opens the gallery for `engine`'s embedder model: reads the calibration
+    /// file named in the model manifest and loads every active template of that
+    /// model from the database into memory (bulk read of contiguous f32 blobs).
+    pub fn open(pool: DbPool, engine: &FaceEngine) -> Result<Self, GalleryError> {
+        let path = engine.manifest().calibration_path();
+        let calibration =
+            Calibration::load(&path).map_err(|e| GalleryError::Calibration(e.to_string()))?;
+        if calibration.model_id != engine.model_id()
+            || calibration.model_version != engine.model_version()
+        {
+            return Err(GalleryError::Calibration(format!(
+                "{} is for {}/{}, the engine runs {}/{}",
+                path.display(),
+                calibration.model_id,
+                calibration.model_version,
+                engine.model_id(),
+                engine.model_version()
+            )));
+        }
+        let g = Self {
+            pool,
+            model_id: engine.model_id().to_string(),
+            model_version: engine.model_version().to_string(),
+            index: RwLock::new(TemplateIndex::new(engine.template_dim())),
+            calibration,
+        };
+        g.reload()?;
+        Ok(g)
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+
+    /// `id/version` of the model this gallery searches.
+    pub fn model_key(&self) -> String {
+        format!("{}/{}", self.model_id, self.model_version)
+    }
+
+    /// Rebuilds the in-memory index from the database.
+    pub fn reload(&self) -> Result<usize, GalleryError> {
+        let dim = self.index.read().map_err(|_| GalleryError::Poisoned)?.dim();
+        let mut conn = self.pool.get()?;
+        let n = TemplateRow::count_active(&mut conn, &self.model_id, &self.model_version)?;
+        let mut idx = TemplateIndex::with_capacity(dim, usize::try_from(n).unwrap_or(0));
+        let mut buf = Vec::with_capacity(dim);
+        let rows = gallery_templates::table
+            .filter(gallery_templates::active.eq(true))
+            .filter(gallery_templates::model_id.eq(&self.model_id))
+            .filter(gallery_templates::model_version.eq(&self.model_version))
+            .order(gallery_templates::id)
+            .select((
+                gallery_templates::id,
+                gallery_templates::subject_id,
+                gallery_templates::vector,
+            ))
+            .load_iter::<(i64, i64, Vec<u8>), diesel::connection::DefaultLoadingMode>(&mut conn)?;
+        for row in rows {
+            let (tid, sid, bytes) = row?;
+            buf.clear();
+            if !vector_from_le_bytes(&bytes, &mut buf) || !idx.push(tid, sid, &buf) {
+                return Err(GalleryError::Invalid(format!(
+                    "template {tid} has {} bytes, expected {}",
+                    bytes.len(),
+                    dim * 4
+                )));
+            }
+        }
+        let len = idx.len();
+        *self.index.write().map_err(|_| GalleryError::Poisoned)? = idx;
+        Ok(len)
+    }
+
+    /// Searchable templates in memory.
+    pub fn len(&self) -> usize {
+        self.index.read().map(|i| i.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Exact 1:N search: compares `probe` with every active template of the
+    /// gallery's model and returns up to `max_candidates` subjects (one row per
+    /// subject, with its best photo), most similar first, each with its
+    /// calibrated false-match rate. Reads only; the probe is never stored.
+    ///
+    /// Errors: [`GalleryError::CandidateCount`] outside 2..=50,
+    /// [`GalleryError::ModelMismatch`] for a template of another model.
+    pub fn search(
+        &self,
+        probe: &Template,
+        max_candidates: usize,
+    ) -> Result<Vec<Candidate>, GalleryError> {
+        if !(MIN_CANDIDATES..=MAX_CANDIDATES).contains(&max_candidates) {
+            return Err(GalleryError::CandidateCount(max_candidates));
+        }
+        let dim = self.index.read().map_err(|_| GalleryError::Poisoned)?.dim();
+        if probe.model_id != self.model_id
+            || probe.model_version != self.model_version
+            || probe.vector.len() != dim
+        {
+            return Err(GalleryError::ModelMismatch {
+                expected: self.model_key(),
+                got: probe.model_key(),
+            });
+        }
+        let hits = self
+            .index
+            .read()
+            .map_err(|_| GalleryError::Poisoned)?
+            .search(&probe.vector, max_candidates);
+        self.candidates(&hits)
+    }
+
+    /// Subject and booking data of search hits (one query).
+    fn candidates(&self, hits: &[Hit]) -> Result<Vec<Candidate>, GalleryError> {
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.pool.get()?;
+        let ids: Vec<i64> = hits.iter().map(|h| h.template_id).collect();
+        let rows: Vec<(i64, Photo, Subject)> = gallery_templates::table
+            .inner_join(gallery_photos::table.inner_join(gallery_subjects::table))
+            .filter(gallery_templates::id.eq_any(&ids))
+            .select((
+                gallery_templates::id,
+                Photo::as_select(),
+                Subject::as_select(),
+            ))
+            .load(&mut conn)?;
+        let by_id: HashMap<i64, (Photo, Subject)> =
+            rows.into_iter().map(|(t, p, s)| (t, (p, s))).collect();
+        let mut out = Vec::with_capacity(hits.len());
+        for h in hits {
+            // A row removed from the database after the index was read is skipped.
+            let Some((p, s)) = by_id.get(&h.template_id) else {
+                continue;
+            };
+            out.push(Candidate {
+                rank: out.len() as u32 + 1,
+                score: h.score,
+                fmr: self.calibration.fmr(h.score),
+                subject_id: s.id,
+                subject_key: s.subject_key.clone(),
+                name: s.name.clone(),
+                booking_number: p.booking_number.clone(),
+                booking_date: p.booking_date.clone(),
+                photo_id: p.id,
+                photo_path: p.file_path.clone(),
+                photo_sha256: p.sha256.clone(),
+                template_id: h.template_id,
+                model_id: self.model_id.clone(),
+                model_version: self.model_version.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Enrolls one photo: subject (created if new), photo row and one template
+    /// per face in `faces`, in one transaction; then adds the templates to the
+    /// index. A photo whose SHA-256 is already present is skipped.
+    ///
+    /// Errors: [`GalleryError::Invalid`] for a removed subject, a bad booking
+    /// date or a template of another model; database errors.
+    pub fn enroll(
+        &self,
+        record: &BookingRecord,
+        sha256: &str,
+        file_path: &str,
+        faces: &[FaceAnalysis],
+    ) -> Result<EnrollOutcome, GalleryError> {
+        Self::validate(record)?;
+        for f in faces {
+            if f.template.model_id != self.model_id
+                || f.template.model_version != self.model_version
+            {
+                return Err(GalleryError::ModelMismatch {
+                    expected: self.model_key(),
+                    got: f.template.model_key(),
+                });
+            }
+        }
+        let mut conn = self.pool.get()?;
+        let result = conn.transaction::<_, GalleryError, _>(|conn| {
+            if Photo::by_sha256(conn, sha256)?.is_some() {
+                return Ok(None);
+            }
+            let subject = Subject::find_or_create(conn, &record.subject_key, &record.name)?;
+            if !subject.active {
+                return Err(GalleryError::Invalid(format!(
+                    "subject {} was removed; it is not re-enrolled",
+                    record.subject_key
+                )));
+            }
+            let now = Utc::now().naive_utc();
+            diesel::insert_into(gallery_photos::table)
+                .values(NewPhoto {
+                    subject_id: subject.id,
+                    booking_number: &record.booking_number,
+                    booking_date: record.booking_date.as_deref(),
+                    sha256,
+                    file_path,
+                    active: true,
+                    created_at: now,
+                })
+                .execute(conn)?;
+            let photo = Photo::by_sha256(conn, sha256)?.ok_or(diesel::result::Error::NotFound)?;
+            let mut ids = Vec::new();
+            for f in faces {
+                let bytes = f.template.to_le_bytes();
+                let b = &f.face.bbox;
+                let face_box = serde_json::to_string(&[b.x, b.y, b.width, b.height])
+                    .map_err(|e| GalleryError::Invalid(e.to_string()))?;
+                let landmarks = serde_json::to_string(&f.face.landmarks)
+                    .map_err(|e| GalleryError::Invalid(e.to_string()))?;
+                diesel::insert_into(gallery_templates::table)
+                    .values(NewTemplate {
+                        photo_id: photo.id,
+                        subject_id: subject.id,
+                        model_id: &self.model_id,
+                        model_version: &self.model_version,
+                        vector: &bytes,
+                        face_box: &face_box,
+                        landmarks: &landmarks,
+                        detector_score: f64::from(f.face.score),
+                        active: true,
+                        created_at: now,
+                    })
+                    .execute(conn)?;
+                let id: i64 = gallery_templates::table
+                    .filter(gallery_templates::photo_id.eq(photo.id))
+                    .select(gallery_templates::id)
+                    .order(gallery_templates::id.desc())
+                    .first(conn)?;
+                ids.push((id, subject.id));
+            }
+            Ok(Some(ids))
+        })?;
+        let Some(ids) = result else {
+            return Ok(EnrollOutcome::AlreadyEnrolled);
+        };
+        let mut idx = self.index.write().map_err(|_| GalleryError::Poisoned)?;
+        for ((tid, sid), f) in ids.iter().zip(faces) {
+            idx.push(*tid, *sid, &f.template.vector);
+        }
+        Ok(EnrollOutcome::Enrolled(
+            ids.into_iter().map(|(t, _)| t).collect(),
+        ))
+    }
+
+    fn validate(r: &BookingRecord) -> Result<(), GalleryError> {
+        if r.subject_key.trim().is_empty() {
+            return Err(GalleryError::Invalid("empty subject id".into()));
+        }
+        if let Some(d) = &r.booking_date {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                GalleryError::Invalid(format!("booking date `{d}` is not YYYY-MM-DD"))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Logically removes a subject (see [`Subject::remove`]) and drops its
+    /// templates from the index. Returns false when no active subject has this key.
+    pub fn remove_subject(&self, subject_key: &str) -> Result<bool, GalleryError> {
+        let mut conn = self.pool.get()?;
+        let Some(s) = Subject::remove(&mut conn, subject_key)? else {
+            return Ok(false);
+        };
+        self.index
+            .write()
+            .map_err(|_| GalleryError::Poisoned)?
+            .remove_subject(s.id);
+        Ok(true)
+    }
+
+    /// SHA-256 of every photo already enrolled.
+    pub fn enrolled_sha256(&self) -> Result<std::collections::HashSet<String>, GalleryError> {
+        let mut conn = self.pool.get()?;
+        Ok(Photo::all_sha256(&mut conn)?.into_iter().collect())
+    }
+
+    pub fn stats(&self) -> Result<GalleryStats, GalleryError> {
+        let mut conn = self.pool.get()?;
+        let subjects_active = gallery_subjects::table
+            .filter(gallery_subjects::active.eq(true))
+            .count()
+            .get_result(&mut conn)?;
+        let subjects_removed = gallery_subjects::table
+            .filter(gallery_subjects::active.eq(false))
+            .count()
+            .get_result(&mut conn)?;
+        let photos_active = gallery_photos::table
+            .filter(gallery_photos::active.eq(true))
+            .count()
+            .get_result(&mut conn)?;
+        let templates_active = gallery_templates::table
+            .filter(gallery_templates::active.eq(true))
+            .count()
+            .get_result(&mut conn)?;
+        let templates_current_model =
+            TemplateRow::count_active(&mut conn, &self.model_id, &self.model_version)?;
+        let idx = self.index.read().map_err(|_| GalleryError::Poisoned)?;
+        Ok(GalleryStats {
+            subjects_active,
+            subjects_removed,
+            photos_active,
+            templates_active,
+            templates_current_model,
+            model: self.model_key(),
+            index_templates: idx.len(),
+            index_memory_bytes: idx.memory_bytes(),
+        })
+    }
+}

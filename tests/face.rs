@@ -1,0 +1,332 @@
+//! Face engine and gallery tests on the real models and real photos.
+//!
+//! Needs `script/models` (models/, models/lib/, models/demo/) and LFW at
+//! `FRDESK_LFW_DIR` (default `../shared/faces/lfw` beside the repository).
+//! A test that needs them fails with a clear message when they are missing.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use frdesk::face::{EngineOptions, FaceEngine, FaceError, decode_image, decode_image_file};
+use frdesk::gallery::enroll::{EnrollItem, FaceChoice, enroll_items};
+use frdesk::gallery::{BookingRecord, Gallery, GalleryError};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn models_dir() -> PathBuf {
+    repo().join("models")
+}
+
+fn engine() -> &'static FaceEngine {
+    static ENGINE: OnceLock<FaceEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        FaceEngine::from_models_dir(&models_dir(), EngineOptions::batch()).unwrap_or_else(|e| {
+            panic!(
+                "cannot load the face models from {}: {e}. Run script/models first.",
+                models_dir().display()
+            )
+        })
+    })
+}
+
+fn lfw() -> PathBuf {
+    let dir = std::env::var_os("FRDESK_LFW_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/faces/lfw"));
+    assert!(
+        dir.join("George_W_Bush").is_dir(),
+        "LFW not found at {} (set FRDESK_LFW_DIR to the deep-funneled lfw/ folder)",
+        dir.display()
+    );
+    dir
+}
+
+fn lfw_photo(name: &str, n: usize) -> PathBuf {
+    lfw().join(name).join(format!("{name}_{n:04}.jpg"))
+}
+
+fn demo(name: &str) -> PathBuf {
+    let p = models_dir().join("demo").join(name);
+    assert!(p.exists(), "{} missing: run script/models", p.display());
+    p
+}
+
+fn template_of(path: &Path) -> frdesk::face::Template {
+    let img = decode_image_file(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    engine()
+        .probe(&img)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .template
+}
+
+fn temp_gallery() -> (tempfile::TempDir, Gallery) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("gallery.sqlite");
+    let pool = frdesk::db::connect(&db.display().to_string()).expect("connect");
+    let g = Gallery::open(pool, engine()).expect("open gallery");
+    (dir, g)
+}
+
+/// A few LFW identities with several photos each, plus singletons.
+fn lfw_items(names: &[&str], per: usize) -> Vec<EnrollItem> {
+    let mut items = Vec::new();
+    for name in names {
+        for n in 1..=per {
+            let path = lfw_photo(name, n);
+            if path.exists() {
+                items.push(EnrollItem {
+                    path,
+                    record: BookingRecord {
+                        subject_key: (*name).to_string(),
+                        name: name.replace('_', " "),
+                        booking_number: format!("B-{name}-{n}"),
+                        booking_date: Some("2024-05-01".into()),
+                    },
+                });
+            }
+        }
+    }
+    items
+}
+
+#[test]
+fn known_pairs_score_higher_than_non_pairs() {
+    // Same person (LFW pairs.txt fold 1 style) vs different people.
+    let same = [
+        ("Aaron_Peirsol", 1, 2),
+        ("George_W_Bush", 1, 2),
+        ("Colin_Powell", 1, 3),
+    ];
+    let diff = [
+        ("Aaron_Peirsol", 1, "George_W_Bush", 1),
+        ("George_W_Bush", 2, "Colin_Powell", 3),
+        ("Colin_Powell", 1, "Aaron_Peirsol", 2),
+    ];
+    let genuine: Vec<f32> = same
+        .iter()
+        .map(|(n, a, b)| {
+            template_of(&lfw_photo(n, *a))
+                .similarity(&template_of(&lfw_photo(n, *b)))
+                .expect("same model")
+        })
+        .collect();
+    let impostor: Vec<f32> = diff
+        .iter()
+        .map(|(n1, a, n2, b)| {
+            template_of(&lfw_photo(n1, *a))
+                .similarity(&template_of(&lfw_photo(n2, *b)))
+                .expect("same model")
+        })
+        .collect();
+    let min_g = genuine.iter().copied().fold(f32::INFINITY, f32::min);
+    let max_i = impostor.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    assert!(
+        min_g > max_i,
+        "genuine {genuine:?} vs impostor {impostor:?}"
+    );
+    assert!(min_g > 0.3, "genuine scores too low: {genuine:?}");
+
+    // Demo photos: Obama vs Obama beats Obama vs Biden.
+    let o1 = template_of(&demo("obama.jpg"));
+    let o2 = template_of(&demo("obama2.jpg"));
+    let b = template_of(&demo("biden.jpg"));
+    let (s_same, s_diff) = (
+        o1.similarity(&o2).expect("sim"),
+        o1.similarity(&b).expect("sim"),
+    );
+    assert!(
+        s_same > s_diff + 0.2,
+        "obama/obama2 {s_same} vs obama/biden {s_diff}"
+    );
+    assert_eq!(o1.vector.len(), 128);
+    let norm: f32 = o1.vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+    assert!(
+        (norm - 1.0).abs() < 1e-4,
+        "template not L2-normalised: {norm}"
+    );
+    assert_eq!(
+        (o1.model_id.as_str(), o1.model_version.as_str()),
+        ("sface", "2021dec")
+    );
+}
+
+#[test]
+fn no_face_and_corrupt_photos_give_clear_errors() {
+    // A real PNG without a face: flat grey.
+    let img = image::RgbImage::from_pixel(320, 240, image::Rgb([128, 128, 128]));
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("encode");
+    let decoded = decode_image(&png).expect("decodes");
+    assert!(engine().detect(&decoded).expect("detect").is_empty());
+    assert!(matches!(engine().probe_bytes(&png), Err(FaceError::NoFace)));
+
+    // Not an image at all, and a truncated JPEG.
+    assert!(matches!(
+        engine().probe_bytes(b"definitely not a photo"),
+        Err(FaceError::Unreadable(_))
+    ));
+    let jpeg = std::fs::read(demo("obama.jpg")).expect("read");
+    let truncated = &jpeg[..jpeg.len() / 3];
+    assert!(matches!(
+        engine().probe_bytes(truncated),
+        Err(FaceError::Unreadable(_))
+    ));
+
+    // A PNG header claiming 10000 x 10000 pixels is refused before decoding.
+    assert!(matches!(
+        engine().probe_bytes(&png_header(10_000, 10_000)),
+        Err(FaceError::TooLarge { .. })
+    ));
+}
+
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for b in data {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    // IHDR, then an (empty) IDAT and IEND: a well-formed header claiming w x h pixels.
+    for (kind, data) in [
+        (b"IHDR", ihdr),
+        (b"IDAT", Vec::new()),
+        (b"IEND", Vec::new()),
+    ] {
+        let mut chunk = kind.to_vec();
+        chunk.extend_from_slice(&data);
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    out
+}
+
+#[test]
+fn multi_face_photo_returns_every_face() {
+    let img = decode_image_file(&demo("players.jpg")).expect("decode");
+    let faces = engine().detect(&img).expect("detect");
+    assert!(faces.len() >= 5, "players.jpg: only {} faces", faces.len());
+    for f in &faces {
+        assert!(f.score >= 0.6 && f.bbox.width > 0.0 && f.inter_eye_px() > 0.0);
+    }
+    let all = engine().analyze_all(&img.to_rgb8()).expect("analyze");
+    assert_eq!(all.len(), faces.len());
+    assert!(all.iter().all(|a| a.quality.face_count == faces.len()));
+}
+
+#[test]
+fn enrollment_resumes_and_removal_hides_a_subject() {
+    let (_dir, g) = temp_gallery();
+    let names = [
+        "Colin_Powell",
+        "Tony_Blair",
+        "Hugo_Chavez",
+        "Aaron_Peirsol",
+        "Abdullah_Gul",
+    ];
+    let items: Vec<EnrollItem> = lfw_items(&names, 4)
+        .into_iter()
+        // Keep photo 4 of each person out of the gallery: it is the probe.
+        .filter(|i| !i.path.to_string_lossy().ends_with("_0004.jpg"))
+        .collect();
+    let first = enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    assert_eq!(first.photos, items.len());
+    assert_eq!(first.enrolled + first.no_face, items.len(), "{first:?}");
+    assert!(first.enrolled >= items.len() - 1);
+    let again =
+        enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll again");
+    assert_eq!(again.enrolled, 0, "{again:?}");
+    assert_eq!(again.skipped, first.enrolled);
+
+    let probe = template_of(&lfw_photo("Tony_Blair", 4));
+    let list = g.search(&probe, 5).expect("search");
+    assert_eq!(list[0].subject_key, "Tony_Blair");
+    assert_eq!(list[0].rank, 1);
+    assert!(list.windows(2).all(|w| w[0].score >= w[1].score));
+    let keys: std::collections::HashSet<_> = list.iter().map(|c| c.subject_key.clone()).collect();
+    assert_eq!(keys.len(), list.len(), "one row per subject");
+    assert!(list[0].fmr.rate < 1e-3, "rank-1 FMR {:?}", list[0].fmr);
+    assert!(list[0].booking_number.starts_with("B-Tony_Blair-"));
+
+    assert!(g.remove_subject("Tony_Blair").expect("remove"));
+    assert!(!g.remove_subject("Tony_Blair").expect("remove twice"));
+    let list = g.search(&probe, 5).expect("search");
+    assert!(list.iter().all(|c| c.subject_key != "Tony_Blair"));
+    // Also after a reload from the database (the database is the truth).
+    g.reload().expect("reload");
+    let list = g.search(&probe, 5).expect("search");
+    assert!(list.iter().all(|c| c.subject_key != "Tony_Blair"));
+    let stats = g.stats().expect("stats");
+    assert_eq!(stats.subjects_removed, 1);
+}
+
+#[test]
+fn a_probe_is_never_enrolled_and_list_size_is_bounded() {
+    let (_dir, g) = temp_gallery();
+    let items = lfw_items(&["Colin_Powell", "Tony_Blair", "Hugo_Chavez"], 2);
+    enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    let before = g.stats().expect("stats");
+    let probe = template_of(&lfw_photo("Colin_Powell", 3));
+    for k in [2, 20, 50] {
+        let list = g.search(&probe, k).expect("search");
+        assert!(list.len() <= k && !list.is_empty());
+    }
+    for k in [0, 1, 51] {
+        assert!(matches!(
+            g.search(&probe, k),
+            Err(GalleryError::CandidateCount(_))
+        ));
+    }
+    let after = g.stats().expect("stats");
+    assert_eq!(before.templates_active, after.templates_active);
+    assert_eq!(before.photos_active, after.photos_active);
+    assert_eq!(g.len(), after.index_templates);
+    assert_eq!(before.index_templates, after.index_templates);
+
+    // A template of another model is refused, never compared.
+    let mut other = probe.clone();
+    other.model_version = "other".into();
+    assert!(matches!(
+        g.search(&other, 5),
+        Err(GalleryError::ModelMismatch { .. })
+    ));
+}
+
+#[test]
+fn demo_gallery_finds_the_held_back_probe_at_rank_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pool =
+        frdesk::db::connect(&dir.path().join("demo.sqlite").display().to_string()).expect("db");
+    let s = frdesk::gallery::demo::enroll_demo(&pool, engine(), &models_dir().join("demo"))
+        .expect("demo");
+    assert!(s.enrollment.templates >= 20, "{s:?}");
+    let again = frdesk::gallery::demo::enroll_demo(&pool, engine(), &models_dir().join("demo"))
+        .expect("demo again");
+    assert_eq!(again.enrollment.enrolled, 0);
+    let g = Gallery::open(pool, engine()).expect("open");
+    let probe = template_of(&s.probe);
+    let list = g.search(&probe, 10).expect("search");
+    assert!(
+        list[0].subject_key.starts_with("DEMO-obama"),
+        "rank 1 is {} ({:.3})",
+        list[0].subject_key,
+        list[0].score
+    );
+}
