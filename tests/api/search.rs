@@ -174,3 +174,67 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
     assert!(page.contains("No face found in this image"));
 }
+
+#[actix_web::test]
+async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
+    let app = spawn_app().await;
+    enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
+    let group = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/demo/players.jpg"),
+    )
+    .expect("models/demo/players.jpg (run script/setup)");
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let r = requester
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &valid_fields(),
+            &[("players.jpg".to_string(), group)],
+        )
+        .await;
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let case_id = case_id_from_location(&r);
+    approve(&app, case_id).await;
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s[0].status, "needs_face_choice");
+    assert!(s[0].faces().len() >= 2);
+    assert!(
+        s[0].candidates_json.is_none(),
+        "nothing searched before the choice"
+    );
+    let faces_url = format!("/cases/{case_id}/probes/{}/faces", s[0].id);
+    // Only a trained examiner may choose; the refusal is audited.
+    assert_eq!(requester.get(&faces_url).await.status().as_u16(), 403);
+    assert!(
+        app.audit()
+            .iter()
+            .any(|r| r.action == "examine.faces" && r.outcome == "denied")
+    );
+    let examiner = app.login("examiner@test.example").await;
+    let (status, page) = examiner.get_text(&faces_url).await;
+    assert_eq!(status, 200);
+    let crop = examiner.get(&format!("{faces_url}/1.jpg")).await;
+    assert_eq!(crop.status().as_u16(), 200);
+    assert_eq!(crop.headers().get("content-type").unwrap(), "image/jpeg");
+    let csrf = csrf_of(&page);
+    let r = examiner
+        .post_form(&faces_url, &[("csrf_token", &csrf), ("face", "1")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s[0].status, "searched", "{:?}", s[0]);
+    assert_eq!(s[0].chosen_face, Some(1));
+    assert!(!s[0].candidates().is_empty());
+    // A second choice is refused.
+    let r = examiner
+        .post_form(&faces_url, &[("csrf_token", &csrf), ("face", "0")])
+        .await;
+    assert_eq!(r.status().as_u16(), 409);
+}

@@ -44,6 +44,7 @@ pub struct CasePage {
     pub searches: Vec<crate::search::ProbeSearch>,
     /// Service staff see candidate counts; requesters see only the search status.
     pub is_staff: bool,
+    pub is_examiner: bool,
     pub can_edit: bool,
     pub can_review: bool,
     pub notice: Option<String>,
@@ -162,6 +163,7 @@ pub async fn page(
         mail,
         searches,
         is_staff: user.roles.sees_all_agencies(),
+        is_examiner: user.has(Role::Examiner),
     };
     crate::routes::html(&page)
 }
