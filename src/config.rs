@@ -32,6 +32,9 @@ pub struct FaceSettings {
     pub models_dir: PathBuf,
     /// Candidate-list length of a search, 2–50 (FBI NGI-IPS practice). Default 20.
     pub candidates: usize,
+    /// Allow a result from one examiner where a second is not practicable (NY MPTC §IV.E.2);
+    /// the packet then says so. Default false: a blind second review is required.
+    pub single_examiner_allowed: bool,
 }
 
 #[derive(Clone, Deserialize)]
@@ -119,7 +122,8 @@ impl Settings {
             )?
             .set_default("service.base_url", "http://127.0.0.1:8080")?
             .set_default("face.models_dir", "models")?
-            .set_default("face.candidates", 20)?;
+            .set_default("face.candidates", 20)?
+            .set_default("face.single_examiner_allowed", false)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {

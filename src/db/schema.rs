@@ -185,6 +185,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    examinations (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        probe_search_id -> BigInt,
+        examiner_id -> BigInt,
+        round -> Text,
+        review_json -> Text,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -204,4 +217,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_messages,
     jobs,
     probe_searches,
+    examinations,
 );

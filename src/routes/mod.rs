@@ -41,6 +41,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/cases/{id}/probes/{ps}/faces/{n}.jpg",
             web::get().to(examine::faces::crop),
         )
+        .route(
+            "/cases/{id}/probes/{ps}/review",
+            web::get().to(examine::review::page),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/review",
+            web::post().to(examine::review::submit),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/adjudicate",
+            web::post().to(examine::review::adjudicate),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/candidates/{rank}.jpg",
+            web::get().to(examine::review::candidate_photo),
+        )
         .route("/review", web::get().to(review::queue::page))
         .route("/review/{id}", web::get().to(review::show::page))
         .route("/review/{id}", web::post().to(review::decide::submit))

@@ -3,6 +3,7 @@
 //! transaction.
 
 pub mod checklist;
+pub mod examine;
 pub mod requests;
 pub mod review;
 

@@ -194,6 +194,7 @@ impl TestApp {
             ),
             (SERVICE, "Sam Ortega", "reviewer@test.example", "reviewer"),
             (SERVICE, "Lee Park", "examiner@test.example", "examiner"),
+            (SERVICE, "Kim Alvarez", "examiner2@test.example", "examiner"),
         ] {
             frdesk::cli::admin::create_user(
                 &mut c,

@@ -5,8 +5,10 @@ use std::process::Command;
 
 use crate::helpers::*;
 
-/// Enrolls a small LFW gallery (one photo each of a few people) through the CLI.
-fn enroll_gallery(app: &TestApp, people: &[&str]) {
+/// Enrolls a small LFW gallery (one photo each of a few people) through the CLI. The returned
+/// folder holds the booking photos the gallery refers to: keep it alive.
+#[must_use]
+fn enroll_gallery(app: &TestApp, people: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for p in people {
         let d = dir.path().join(p);
@@ -30,6 +32,7 @@ fn enroll_gallery(app: &TestApp, people: &[&str]) {
         "enroll failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    dir
 }
 
 async fn approve(app: &TestApp, case_id: i64) {
@@ -68,7 +71,7 @@ async fn wait_until_finished(app: &TestApp, case_id: i64) -> Vec<frdesk::search:
 #[actix_web::test]
 async fn approval_runs_the_search_and_stores_the_candidate_list() {
     let app = spawn_app().await;
-    enroll_gallery(
+    let _photos = enroll_gallery(
         &app,
         &[
             "Colin_Powell",
@@ -147,7 +150,7 @@ async fn approval_runs_the_search_and_stores_the_candidate_list() {
 #[actix_web::test]
 async fn a_probe_without_a_face_is_recorded_not_dropped() {
     let app = spawn_app().await;
-    enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
+    let _photos = enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
     let requester = app.login("requester.a@test.example").await;
     let (csrf, key) = requester.new_form().await;
     // A real photo with no face: a plain grey JPEG.
@@ -178,7 +181,7 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
 #[actix_web::test]
 async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
     let app = spawn_app().await;
-    enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
+    let _photos = enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
     let group = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/demo/players.jpg"),
     )
@@ -237,4 +240,186 @@ async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
         .post_form(&faces_url, &[("csrf_token", &csrf), ("face", "0")])
         .await;
     assert_eq!(r.status().as_u16(), 409);
+}
+
+/// Submits a request probing with `probe`, approves it and waits for the search; returns
+/// (case id, probe search).
+async fn searched_case(
+    app: &TestApp,
+    probe: (String, Vec<u8>),
+) -> (i64, frdesk::search::ProbeSearch) {
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let r = requester
+        .post_request(&csrf, &key, "submit", &valid_fields(), &[probe])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let case_id = case_id_from_location(&r);
+    approve(app, case_id).await;
+    let s = wait_until_finished(app, case_id).await;
+    assert_eq!(s[0].status, "searched");
+    (case_id, s[0].clone())
+}
+
+/// Posts a review: `lead` ranks are possible leads, the rest excluded.
+async fn review(
+    c: &Client,
+    url: &str,
+    ranks: &[u32],
+    lead: &[u32],
+    note: &str,
+) -> reqwest::Response {
+    let (status, page) = c.get_text(url).await;
+    assert_eq!(status, 200, "{page}");
+    let mut fields: Vec<(String, String)> = vec![("csrf_token".into(), csrf_of(&page))];
+    for r in ranks {
+        let d = if lead.contains(r) {
+            "possible_lead"
+        } else {
+            "excluded"
+        };
+        fields.push((format!("d_{r}"), d.into()));
+        fields.push((format!("f_{r}"), "eyes".into()));
+        fields.push((format!("f_{r}"), "nose".into()));
+        fields.push((
+            format!("n_{r}"),
+            format!("{note}: compared eyes and nose of candidate {r}"),
+        ));
+    }
+    c.http
+        .post(format!("{}{}", c.base, url))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn two_examiners_review_blind_and_agree_on_a_possible_lead() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(
+        &app,
+        &[
+            "Colin_Powell",
+            "George_W_Bush",
+            "Tony_Blair",
+            "Donald_Rumsfeld",
+        ],
+    );
+    let (case_id, ps) = searched_case(&app, photo("Colin_Powell", 2)).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+
+    // Requesters never see candidate lists; untrained or non-examiners are refused.
+    let requester = app.login("requester.a@test.example").await;
+    assert_eq!(requester.get(&url).await.status().as_u16(), 403);
+
+    let e1 = app.login("examiner@test.example").await;
+    // Every candidate needs a disposition.
+    let (_, page) = e1.get_text(&url).await;
+    let r = e1
+        .post_form(
+            &url,
+            &[("csrf_token", &csrf_of(&page)), ("d_1", "possible_lead")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    // Opening a candidate's photo is a "subject viewed" audit record.
+    let photo_r = e1
+        .get(&format!(
+            "/cases/{case_id}/probes/{}/candidates/1.jpg",
+            ps.id
+        ))
+        .await;
+    assert_eq!(photo_r.status().as_u16(), 200);
+    assert!(
+        app.audit()
+            .iter()
+            .any(|a| a.action == "subject.view" && a.object_id == "Colin_Powell")
+    );
+
+    let r = review(&e1, &url, &ranks, &[1], "first examiner secret note").await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = e1.get_text(&url).await;
+    assert!(page.contains("Awaiting the blind second review"));
+    // The same examiner cannot do the second review.
+    let r = review(&e1, &url, &ranks, &[1], "again").await;
+    assert_eq!(r.status().as_u16(), 403);
+
+    // The second examiner does not see the first one's dispositions or notes.
+    let e2 = app.login("examiner2@test.example").await;
+    let (_, page) = e2.get_text(&url).await;
+    assert!(
+        !page.contains("first examiner secret note"),
+        "second review must be blind"
+    );
+    assert!(!page.contains("Possible lead</li>") && !page.contains("rank 1: Possible lead"));
+    let r = review(&e2, &url, &ranks, &[1], "second examiner").await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = e2.get_text(&url).await;
+    assert!(
+        page.contains("Concluded: possible investigative lead (rank 1)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("first examiner secret note"),
+        "all views are kept and shown once concluded"
+    );
+    let (_, case_page) = requester.get_text(&format!("/cases/{case_id}")).await;
+    assert!(case_page.contains("Examination concluded: possible investigative lead"));
+}
+
+#[actix_web::test]
+async fn disagreement_goes_to_a_supervisor() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(&app, &["Colin_Powell", "George_W_Bush", "Tony_Blair"]);
+    let (case_id, ps) = searched_case(&app, photo("Colin_Powell", 3)).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+    let e1 = app.login("examiner@test.example").await;
+    assert_eq!(
+        review(&e1, &url, &ranks, &[1], "lead")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let e2 = app.login("examiner2@test.example").await;
+    assert_eq!(
+        review(&e2, &url, &ranks, &[], "no lead")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let supervisor = app.login("reviewer@test.example").await;
+    let (_, page) = supervisor.get_text(&url).await;
+    assert!(page.contains("awaiting a supervisor"));
+    let adj = format!("/cases/{case_id}/probes/{}/adjudicate", ps.id);
+    let r = supervisor
+        .post_form(
+            &adj,
+            &[
+                ("csrf_token", &csrf_of(&page)),
+                ("lead", "none"),
+                ("comment", "Probe too poor to support a lead."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, page) = supervisor.get_text(&url).await;
+    assert!(page.contains("Concluded: no lead"));
+    assert!(page.contains("adjudication"), "all three views kept");
+    // An examiner cannot adjudicate.
+    let r = e1
+        .post_form(
+            &adj,
+            &[
+                ("csrf_token", "x"),
+                ("lead", "none"),
+                ("comment", "nope nope"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
 }
