@@ -1,1 +1,5 @@
-fn main() {}
+//! The `frdesk` command: parses the command line and hands over to the library.
+
+fn main() -> std::process::ExitCode {
+    frdesk::cli::main()
+}

@@ -565,13 +565,15 @@ pub fn probe_bench(
     let paths = first_photos(dataset, photos)?;
     let (mut lat, mut detect_lat, mut letterbox_lat) = (Vec::new(), Vec::new(), Vec::new());
     let mut no_face = 0;
+    let mut qualities = Vec::new();
     for p in &paths {
         let bytes = std::fs::read(p)?;
         let t = Instant::now();
         let r = engine.probe_bytes(&bytes);
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
-        if r.is_err() {
-            no_face += 1;
+        match r {
+            Ok(a) => qualities.push(a.quality),
+            Err(_) => no_face += 1,
         }
         let img = crate::face::decode_image(&bytes)?;
         let rgb = img.to_rgb8();
@@ -585,9 +587,22 @@ pub fn probe_bench(
     lat.sort_by(f64::total_cmp);
     detect_lat.sort_by(f64::total_cmp);
     letterbox_lat.sort_by(f64::total_cmp);
+    let dist = |f: &dyn Fn(&crate::face::Quality) -> f32| {
+        let mut v: Vec<f64> = qualities.iter().map(|q| f64::from(f(q))).collect();
+        v.sort_by(f64::total_cmp);
+        json!({"p5": percentile(&v, 0.05), "p50": percentile(&v, 0.5), "p95": percentile(&v, 0.95)})
+    };
+    let flagged = qualities.iter().filter(|q| q.is_low()).count();
     Ok(json!({
         "photos": paths.len(),
         "no_face": no_face,
+        "quality": {
+            "detector_score": dist(&|q| q.detector_score),
+            "inter_eye_px": dist(&|q| q.inter_eye_px),
+            "sharpness": dist(&|q| q.sharpness),
+            "abs_yaw_deg": dist(&|q| q.yaw_deg.abs()),
+            "flagged_low": flagged,
+        },
         "probe_ms_p50": percentile(&lat, 0.5),
         "probe_ms_p95": percentile(&lat, 0.95),
         "detect_ms_p50": percentile(&detect_lat, 0.5),

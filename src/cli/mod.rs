@@ -1,4 +1,125 @@
-//! Command-line subcommands.
+//! The `frdesk` command line (clap): `serve`, `migrate`, `agency`, `user`, `reason`, `demo`.
 
+pub mod admin;
+pub mod audit;
 pub mod bench;
+pub mod demo;
 pub mod gallery;
+pub mod reason;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "frdesk",
+    version,
+    about = "Face-search request desk of a regional identification service"
+)]
+pub struct Cli {
+    /// Config file (TOML). Default: ./frdesk.toml if it exists. FRDESK_* variables override it.
+    #[arg(long, global = true, env = "FRDESK_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web server (migrations run first).
+    Serve,
+    /// Run pending database migrations, or revert them all.
+    Migrate {
+        /// Revert every migration (drops all frdesk tables and their data).
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Manage agencies.
+    #[command(subcommand)]
+    Agency(admin::AgencyCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Search-reason compliance rules.
+    #[command(subcommand)]
+    Reason(reason::ReasonCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Demo data for a first look.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("FRDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `reason check` needs no configuration or database.
+    if let Command::Reason(cmd) = &cli.command {
+        return reason::run(cmd);
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(settings),
+        Command::Migrate { revert_all } => {
+            let pool = crate::db::connect(&settings.database.url)?;
+            if revert_all {
+                let mut conn = pool.get()?;
+                let n = crate::db::revert_all_migrations(&mut conn)?;
+                println!("Reverted {n} migration(s).");
+            } else {
+                println!("Database is up to date.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Agency(cmd) => admin::run_agency(&settings, cmd),
+        Command::User(cmd) => admin::run_user(&settings, cmd),
+        Command::Demo(cmd) => demo::run(&settings, cmd),
+        Command::Audit(cmd) => audit::run(&settings, cmd),
+        Command::Reason(_) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let bind = settings.http.bind.clone();
+        let data_dir = settings.data_dir.display().to_string();
+        let backend = if settings.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let app = crate::Application::build(settings).await?;
+        tracing::info!(%bind, port = app.port(), %data_dir, backend, "frdesk is serving");
+        app.run_until_stopped().await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,10 @@
+DROP TABLE outbox_messages;
+DROP TABLE audit_records;
+DROP FUNCTION audit_records_append_only();
+DROP TABLE timeline_events;
+DROP TABLE decisions;
+DROP TABLE case_images;
+DROP TABLE request_versions;
+DROP TABLE cases;
+DROP TABLE users;
+DROP TABLE agencies;

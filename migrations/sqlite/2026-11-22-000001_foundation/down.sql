@@ -1,0 +1,11 @@
+DROP TABLE outbox_messages;
+DROP TRIGGER audit_records_no_delete;
+DROP TRIGGER audit_records_no_update;
+DROP TABLE audit_records;
+DROP TABLE timeline_events;
+DROP TABLE decisions;
+DROP TABLE case_images;
+DROP TABLE request_versions;
+DROP TABLE cases;
+DROP TABLE users;
+DROP TABLE agencies;

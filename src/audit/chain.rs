@@ -1,0 +1,131 @@
+//! The audit trail's hash chain (tamper evidence).
+//!
+//! Record *n* stores `prev_hash` = the hash of record *n − 1* (64 zeros for the first) and
+//! `hash` = SHA-256 over a canonical JSON array of its id, every field, and `prev_hash`. Ids are
+//! consecutive. [`verify`] walks the chain and names the first record that was altered
+//! (its hash no longer matches its fields), removed (a gap in the ids, or the next record's
+//! `prev_hash` no longer matches) or inserted (its `prev_hash` or id does not fit).
+//! Removing the newest records leaves a valid shorter chain; the daily check's own audit record
+//! notes the head it saw, so a later check can see the head went backwards.
+
+use sha2::{Digest, Sha256};
+
+use crate::db::DbConnection;
+use crate::db::models::{AuditRecord, NewAuditRecord};
+
+/// `prev_hash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// SHA-256 (hex) of a record's canonical form.
+pub fn hash_entry(id: i64, e: &NewAuditRecord, prev_hash: &str) -> String {
+    let canonical = serde_json::json!([
+        id,
+        e.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        e.user_id,
+        e.user_email,
+        e.role,
+        e.agency_id,
+        e.action,
+        e.object_type,
+        e.object_id,
+        e.outcome,
+        e.source_ip,
+        e.user_agent,
+        e.search_reason,
+        e.details,
+        prev_hash,
+    ]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// What a walk of the chain found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainReport {
+    pub records: u64,
+    pub head_id: i64,
+    pub head_hash: String,
+    /// The first problem, naming the record; `None` when the chain is intact.
+    pub problem: Option<ChainProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainProblem {
+    /// The record at which the chain breaks.
+    pub record_id: i64,
+    /// `altered`, `removed` or `inserted`.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl ChainReport {
+    pub fn is_intact(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// Walks the whole chain in id order.
+pub fn verify(conn: &mut DbConnection) -> diesel::QueryResult<ChainReport> {
+    let mut expected_prev = GENESIS.to_string();
+    let mut last_id = 0i64;
+    let mut records = 0u64;
+    loop {
+        let page = AuditRecord::chain_page(conn, last_id, 5000)?;
+        if page.is_empty() {
+            break;
+        }
+        for r in page {
+            let recomputed = hash_entry(r.id, &r.entry(), &r.prev_hash);
+            let problem = if r.id != last_id + 1 && r.prev_hash == expected_prev {
+                // The links fit but ids are missing: ids were renumbered around a removal.
+                Some((
+                    "removed",
+                    format!("records between {last_id} and {} are missing", r.id),
+                ))
+            } else if r.id != last_id + 1 {
+                Some((
+                    "removed",
+                    format!("records between {last_id} and {} were removed", r.id),
+                ))
+            } else if recomputed != r.hash {
+                Some((
+                    "altered",
+                    format!(
+                        "record {} was altered: its contents no longer match its hash",
+                        r.id
+                    ),
+                ))
+            } else if r.prev_hash != expected_prev {
+                Some((
+                    "inserted",
+                    format!(
+                        "record {} does not follow record {last_id}: a record was inserted or removed before it",
+                        r.id
+                    ),
+                ))
+            } else {
+                None
+            };
+            if let Some((kind, message)) = problem {
+                return Ok(ChainReport {
+                    records,
+                    head_id: last_id,
+                    head_hash: expected_prev,
+                    problem: Some(ChainProblem {
+                        record_id: r.id,
+                        kind,
+                        message,
+                    }),
+                });
+            }
+            expected_prev = r.hash;
+            last_id = r.id;
+            records += 1;
+        }
+    }
+    Ok(ChainReport {
+        records,
+        head_id: last_id,
+        head_hash: expected_prev,
+        problem: None,
+    })
+}

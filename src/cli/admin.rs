@@ -1,0 +1,347 @@
+//! Operators' commands for agencies and accounts. Every change is an audit record.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::Subcommand;
+use diesel::Connection;
+
+use crate::audit::{self, Actor, Entry};
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::models::{Agency, NewAgency, NewUser, User, now};
+use crate::domain::Roles;
+use crate::domain::training::TrainingProvider;
+
+#[derive(Subcommand)]
+pub enum AgencyCommand {
+    /// Register an agency.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// ORI (Originating Agency Identifier), e.g. CA0194200.
+        #[arg(long)]
+        ori: String,
+        #[arg(long)]
+        contact_name: String,
+        #[arg(long)]
+        contact_email: String,
+        #[arg(long)]
+        contact_phone: String,
+        /// Date of the agency's own FR policy (YYYY-MM-DD). Without it the agency cannot submit.
+        #[arg(long)]
+        policy_date: Option<NaiveDate>,
+        /// The identification service itself (its reviewers and examiners see every agency's cases).
+        #[arg(long)]
+        service: bool,
+    },
+    /// Record the date of an agency's FR policy.
+    SetPolicy {
+        #[arg(long)]
+        ori: String,
+        #[arg(long)]
+        date: NaiveDate,
+    },
+    /// List agencies.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input with --password-stdin,
+    /// otherwise a random one is generated and printed once.
+    Add {
+        /// ORI of the user's agency.
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Comma-separated: requester, reviewer, examiner, local_admin, auditor.
+        #[arg(long)]
+        roles: String,
+        /// FBI, LACRIS or other.
+        #[arg(long)]
+        training_provider: Option<String>,
+        /// Training completion date (YYYY-MM-DD); LACRIS accepts training after 2017-01-01.
+        #[arg(long)]
+        training_date: Option<NaiveDate>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (read from standard input).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Release an account locked after repeated failed logons.
+    Unlock {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable an account at once (a user who left).
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// List accounts.
+    List {
+        /// Only this agency (ORI).
+        #[arg(long)]
+        agency: Option<String>,
+    },
+}
+
+/// A random password of 20 characters from an unambiguous alphabet.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn read_password_stdin() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("Failed to read the password from standard input")?;
+    let p = s.trim_end_matches(['\n', '\r']).to_string();
+    password::check_strength(&p).map_err(anyhow::Error::msg)?;
+    Ok(p)
+}
+
+pub fn run_agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<ExitCode> {
+    let pool = crate::db::connect(&settings.database.url)?;
+    let mut conn = pool.get()?;
+    let actor = Actor::cli("agency");
+    match cmd {
+        AgencyCommand::Add {
+            name,
+            ori,
+            contact_name,
+            contact_email,
+            contact_phone,
+            policy_date,
+            service,
+        } => {
+            let ori = ori.trim().to_uppercase();
+            if ori.is_empty() || ori.len() > 20 {
+                bail!("--ori must be 1–20 characters");
+            }
+            let a = conn.transaction(|c| -> anyhow::Result<Agency> {
+                if Agency::by_ori(c, &ori)?.is_some() {
+                    bail!("An agency with ORI {ori} already exists");
+                }
+                let a = Agency::insert(
+                    c,
+                    &NewAgency {
+                        name,
+                        ori: ori.clone(),
+                        contact_name,
+                        contact_email,
+                        contact_phone,
+                        fr_policy_date: policy_date,
+                        is_service: service,
+                        active: true,
+                        created_at: now(),
+                    },
+                )?;
+                audit::record(
+                    c,
+                    &actor,
+                    Entry::new("agency.create", "agency", a.id).details(format!("ORI {ori}")),
+                )?;
+                Ok(a)
+            })?;
+            println!("Agency {} ({}) added with id {}.", a.name, a.ori, a.id);
+        }
+        AgencyCommand::SetPolicy { ori, date } => {
+            conn.transaction(|c| -> anyhow::Result<()> {
+                use crate::db::schema::agencies;
+                use diesel::prelude::*;
+                let a = Agency::by_ori(c, &ori.to_uppercase())?.context("No such agency")?;
+                diesel::update(agencies::table.find(a.id))
+                    .set(agencies::fr_policy_date.eq(Some(date)))
+                    .execute(c)?;
+                audit::record(
+                    c,
+                    &actor,
+                    Entry::new("agency.set_policy", "agency", a.id)
+                        .details(format!("policy dated {date}")),
+                )?;
+                Ok(())
+            })?;
+            println!("Policy date recorded.");
+        }
+        AgencyCommand::List => {
+            for a in Agency::all(&mut conn)? {
+                println!(
+                    "{:<12} {:<40} policy {:<10} {}{}",
+                    a.ori,
+                    a.name,
+                    a.fr_policy_date
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "none".into()),
+                    if a.active { "active" } else { "inactive" },
+                    if a.is_service { " (service)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates an account; returns it (used by `user add` and the demo seed).
+#[allow(clippy::too_many_arguments)]
+pub fn create_user(
+    conn: &mut crate::db::DbConnection,
+    actor: &Actor,
+    agency_ori: &str,
+    name: &str,
+    email: &str,
+    phone: &str,
+    roles: &str,
+    training: Option<(TrainingProvider, NaiveDate)>,
+    plain_password: &str,
+) -> anyhow::Result<User> {
+    let roles = Roles::parse(roles).map_err(anyhow::Error::msg)?;
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') {
+        bail!("--email must be an email address");
+    }
+    let hash = password::hash(plain_password)?;
+    conn.transaction(|c| -> anyhow::Result<User> {
+        let agency = Agency::by_ori(c, &agency_ori.to_uppercase())?
+            .with_context(|| format!("No agency with ORI {agency_ori}"))?;
+        if User::by_email(c, &email)?.is_some() {
+            bail!("An account for {email} already exists");
+        }
+        let u = User::insert(
+            c,
+            &NewUser {
+                agency_id: agency.id,
+                name: name.trim().to_string(),
+                email: email.clone(),
+                phone: phone.trim().to_string(),
+                password_hash: hash,
+                roles: roles.to_db(),
+                training_provider: training.map(|t| t.0.as_str().to_string()),
+                training_completed: training.map(|t| t.1),
+                active: true,
+                created_at: now(),
+            },
+        )?;
+        audit::record(
+            c,
+            actor,
+            Entry::new("user.create", "user", u.id)
+                .details(format!("{email}; roles {}", roles.to_db())),
+        )?;
+        Ok(u)
+    })
+}
+
+pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    let pool = crate::db::connect(&settings.database.url)?;
+    let mut conn = pool.get()?;
+    let actor = Actor::cli("user");
+    match cmd {
+        UserCommand::Add {
+            agency,
+            name,
+            email,
+            phone,
+            roles,
+            training_provider,
+            training_date,
+            password_stdin,
+        } => {
+            let training = match (training_provider, training_date) {
+                (Some(p), Some(d)) => Some((
+                    p.parse::<TrainingProvider>().map_err(anyhow::Error::msg)?,
+                    d,
+                )),
+                (None, None) => None,
+                _ => bail!("--training-provider and --training-date go together"),
+            };
+            let (pw, show) = if password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (generate_password(), true)
+            };
+            let u = create_user(
+                &mut conn, &actor, &agency, &name, &email, &phone, &roles, training, &pw,
+            )?;
+            println!("User {} <{}> added with id {}.", u.name, u.email, u.id);
+            if show {
+                println!("Initial password (shown once): {pw}");
+            }
+        }
+        UserCommand::SetPassword { email } => {
+            let pw = read_password_stdin()?;
+            let hash = password::hash(&pw)?;
+            conn.transaction(|c| -> anyhow::Result<()> {
+                let u = User::by_email(c, &email)?.context("No such account")?;
+                User::set_password_hash(c, u.user_id(), &hash)?;
+                audit::record(c, &actor, Entry::new("user.set_password", "user", u.id))?;
+                Ok(())
+            })?;
+            println!("Password changed.");
+        }
+        UserCommand::Unlock { email } => {
+            conn.transaction(|c| -> anyhow::Result<()> {
+                let u = User::by_email(c, &email)?.context("No such account")?;
+                User::set_locked(c, u.user_id(), None)?;
+                audit::record(c, &actor, Entry::new("user.unlock", "user", u.id))?;
+                Ok(())
+            })?;
+            println!("Account released.");
+        }
+        UserCommand::Deactivate { email } => {
+            conn.transaction(|c| -> anyhow::Result<()> {
+                let u = User::by_email(c, &email)?.context("No such account")?;
+                User::set_active(c, u.user_id(), false)?;
+                audit::record(c, &actor, Entry::new("user.deactivate", "user", u.id))?;
+                Ok(())
+            })?;
+            println!("Account disabled.");
+        }
+        UserCommand::List { agency } => {
+            let agencies = Agency::all(&mut conn)?;
+            let today = chrono::Utc::now().date_naive();
+            for a in agencies.iter().filter(|a| {
+                agency
+                    .as_deref()
+                    .is_none_or(|o| o.eq_ignore_ascii_case(&a.ori))
+            }) {
+                for u in User::for_agency(&mut conn, a.agency_id())? {
+                    println!(
+                        "{:<6} {:<30} {:<36} {:<10} {:<28} training {:<8} last login {}{}",
+                        u.id,
+                        u.name,
+                        u.email,
+                        a.ori,
+                        u.roles,
+                        if u.training_current(today) {
+                            "current"
+                        } else {
+                            "none"
+                        },
+                        u.last_login
+                            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_else(|| "never".into()),
+                        if u.active { "" } else { " (disabled)" }
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,263 @@
+//! Typed settings: built-in defaults, then an optional TOML file (`frdesk.toml`, or the file
+//! given with `--config` / `FRDESK_CONFIG`), then `FRDESK_*` environment variables where `__`
+//! separates sections (`FRDESK_HTTP__BIND`, `FRDESK_MAIL__SMTP_URL`). A bad value fails start-up
+//! with an error naming the key. Secrets (database and SMTP passwords) are never logged.
+//!
+//! Every key is documented in `frdesk.example.toml`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use serde::Deserialize;
+
+/// All settings of one frdesk instance.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Folder for the SQLite database, images, the outbox and keys. Default `./data`.
+    pub data_dir: PathBuf,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub service: ServiceSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to listen on, `host:port`. Default `127.0.0.1:8080`; port 0 picks a free port.
+    pub bind: String,
+    /// Mark the session cookie `Secure` (set when served over TLS or behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// A session unused this long ends; the user logs in again (CJIS AC-11). Default 1800 s.
+    pub idle_timeout_seconds: u64,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://user:pass@host/db` selects PostgreSQL; a file path selects SQLite.
+    /// Empty: `<data_dir>/frdesk.sqlite3`.
+    pub url: String,
+}
+
+/// How mail leaves the outbox.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// Write each message as an `.eml` file into `<data_dir>/outbox`.
+    File,
+    /// Send through the SMTP server at `mail.smtp_url`.
+    Smtp,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    /// lettre's URL form: `smtp://host:port` (plain), `smtps://user:pass@host` (TLS).
+    pub smtp_url: String,
+    /// Sender address, e.g. `LACRIS Face Search Desk <frdesk@lacris.example.gov>`.
+    pub from: String,
+    /// First retry delay after a failed delivery, in seconds; doubles per attempt up to 15 min.
+    pub retry_base_seconds: u32,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// Name shown on pages and in email.
+    pub name: String,
+    /// External base URL used in email links, e.g. `https://frdesk.example.gov`.
+    pub base_url: String,
+}
+
+/// `FRDESK_*` variables that are not settings: the config-file path, the log filter, and the
+/// variables of the test harness and benchmarks.
+fn is_not_config(key: &str) -> bool {
+    matches!(key, "FRDESK_CONFIG" | "FRDESK_LOG" | "FRDESK_LFW_DIR")
+        || key.starts_with("FRDESK_TEST_")
+}
+
+impl Settings {
+    /// Loads settings from defaults, the optional file and the environment, then validates them.
+    /// `file`: explicit config file (must exist); `None` reads `frdesk.toml` if present.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        Self::load_with_env(file, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given explicitly (for tests).
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Settings> {
+        let mut b = config::Config::builder()
+            .set_default("data_dir", "./data")?
+            .set_default("http.bind", "127.0.0.1:8080")?
+            .set_default("http.secure_cookies", false)?
+            .set_default("http.idle_timeout_seconds", 1800)?
+            .set_default("database.url", "")?
+            .set_default("mail.transport", "file")?
+            .set_default("mail.smtp_url", "")?
+            .set_default("mail.from", "Face Search Desk <frdesk@localhost>")?
+            .set_default("mail.retry_base_seconds", 10)?
+            .set_default(
+                "service.name",
+                "Regional Identification System — Face Search Desk",
+            )?
+            .set_default("service.base_url", "http://127.0.0.1:8080")?;
+        b = match file {
+            Some(p) => {
+                if !p.exists() {
+                    bail!("Config file {} does not exist", p.display());
+                }
+                b.add_source(config::File::from(p))
+            }
+            None => b.add_source(config::File::with_name("frdesk.toml").required(false)),
+        };
+        let env: std::collections::HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("FRDESK_") && !is_not_config(k))
+            .collect();
+        b = b.add_source(
+            config::Environment::with_prefix("FRDESK")
+                .prefix_separator("_")
+                .separator("__")
+                .source(Some(env)),
+        );
+        let cfg = b.build().context("Failed to read configuration")?;
+        let mut s: Settings = cfg
+            .try_deserialize()
+            .map_err(|e| anyhow!("Invalid configuration: {e}"))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn validate(&mut self) -> anyhow::Result<()> {
+        if self.data_dir.as_os_str().is_empty() {
+            bail!("Invalid configuration: data_dir must not be empty");
+        }
+        self.http.bind.parse::<SocketAddr>().map_err(|e| {
+            anyhow!(
+                "Invalid configuration: http.bind = {:?}: {e}",
+                self.http.bind
+            )
+        })?;
+        if self.database.url.trim().is_empty() {
+            self.database.url = self
+                .data_dir
+                .join("frdesk.sqlite3")
+                .to_string_lossy()
+                .into_owned();
+        } else if self.database.url.contains("://")
+            && !(self.database.url.starts_with("postgres://")
+                || self.database.url.starts_with("postgresql://")
+                || self.database.url.starts_with("sqlite://"))
+        {
+            bail!(
+                "Invalid configuration: database.url must be a postgres:// URL or a SQLite file path"
+            );
+        }
+        self.mail
+            .from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| {
+                anyhow!(
+                    "Invalid configuration: mail.from = {:?}: {e}",
+                    self.mail.from
+                )
+            })?;
+        if self.mail.transport == MailTransportKind::Smtp {
+            if self.mail.smtp_url.trim().is_empty() {
+                bail!(
+                    "Invalid configuration: mail.smtp_url is required when mail.transport = \"smtp\""
+                );
+            }
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&self.mail.smtp_url)
+                .map_err(|e| anyhow!("Invalid configuration: mail.smtp_url: {e}"))?;
+        }
+        if !(self.service.base_url.starts_with("http://")
+            || self.service.base_url.starts_with("https://"))
+        {
+            bail!("Invalid configuration: service.base_url must start with http:// or https://");
+        }
+        Ok(())
+    }
+
+    /// Where mail goes with the `file` transport.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// Where case images are stored, content-addressed by SHA-256.
+    pub fn images_dir(&self) -> PathBuf {
+        self.data_dir.join("images")
+    }
+
+    /// Whether the configured database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        crate::db::Backend::of_url(&self.database.url) == crate::db::Backend::Postgres
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_embedded() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.http.bind, "127.0.0.1:8080");
+        assert_eq!(s.mail.transport, MailTransportKind::File);
+        assert!(s.database.url.ends_with("frdesk.sqlite3"));
+    }
+
+    #[test]
+    fn env_overrides_with_sections() {
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("FRDESK_DATA_DIR", "/tmp/x"),
+                ("FRDESK_HTTP__BIND", "127.0.0.1:0"),
+                ("FRDESK_MAIL__TRANSPORT", "smtp"),
+                ("FRDESK_MAIL__SMTP_URL", "smtp://127.0.0.1:2525"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(s.http.bind, "127.0.0.1:0");
+        assert_eq!(s.mail.transport, MailTransportKind::Smtp);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = Settings::load_with_env(None, env(&[("FRDESK_HTTP__BIND", "nowhere")]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("http.bind"), "{e}");
+        let e = Settings::load_with_env(None, env(&[("FRDESK_MAIL__TRANSPORT", "pigeon")]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("transport"), "{e}");
+        let e = Settings::load_with_env(None, env(&[("FRDESK_MAIL__TRANSPORT", "smtp")]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("mail.smtp_url"), "{e}");
+        let e = Settings::load_with_env(None, env(&[("FRDESK_MAIL__FROM", "not an address")]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("mail.from"), "{e}");
+    }
+}

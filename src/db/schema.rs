@@ -1,0 +1,186 @@
+// One schema for SQLite and PostgreSQL; written by hand to match
+// migrations/{sqlite,postgres}/*/up.sql (same column types on both).
+
+diesel::table! {
+    agencies (id) {
+        id -> BigInt,
+        name -> Text,
+        ori -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Text,
+        fr_policy_date -> Nullable<Date>,
+        is_service -> Bool,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        name -> Text,
+        email -> Text,
+        phone -> Text,
+        password_hash -> Text,
+        roles -> Text,
+        training_provider -> Nullable<Text>,
+        training_completed -> Nullable<Date>,
+        active -> Bool,
+        last_login -> Nullable<Timestamp>,
+        locked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        case_number -> Nullable<Text>,
+        form_key -> Text,
+        agency_id -> BigInt,
+        requester_id -> BigInt,
+        status -> Text,
+        current_version -> Integer,
+        search_reason -> Text,
+        case_file_number -> Text,
+        reason_verdict -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_versions (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        version -> Integer,
+        form_json -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        signed_ip -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_images (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        version -> Integer,
+        sha256 -> Text,
+        original_name -> Text,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        byte_size -> BigInt,
+        uploaded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        version -> Integer,
+        reviewer_id -> BigInt,
+        decision -> Text,
+        comment -> Text,
+        checklist_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    timeline_events (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        actor_role -> Text,
+        kind -> Text,
+        summary -> Text,
+        comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_records (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        user_email -> Text,
+        role -> Text,
+        agency_id -> Nullable<BigInt>,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        outcome -> Text,
+        source_ip -> Text,
+        user_agent -> Text,
+        search_reason -> Nullable<Text>,
+        details -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> BigInt,
+        kind -> Text,
+        case_id -> Nullable<BigInt>,
+        to_addr -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        case_id -> Nullable<BigInt>,
+        dedupe_key -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        result -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(cases -> agencies (agency_id));
+diesel::joinable!(request_versions -> cases (case_id));
+diesel::joinable!(case_images -> cases (case_id));
+diesel::joinable!(decisions -> cases (case_id));
+diesel::joinable!(timeline_events -> cases (case_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    users,
+    cases,
+    request_versions,
+    case_images,
+    decisions,
+    timeline_events,
+    audit_records,
+    outbox_messages,
+    jobs,
+);

@@ -1,0 +1,180 @@
+//! The case state machine (the first half of the workflow; see docs/ARCHITECTURE.md).
+//!
+//! ```text
+//! draft ──submit──▶ submitted ──approve──▶ approved
+//!   ▲                  │   │
+//!   └──return (edit)───┘   └──reject──▶ rejected
+//! returned ──resubmit──▶ submitted
+//! withdrawn ◀── withdraw (draft, submitted, returned)
+//! ```
+//! Every transition is checked here; the service layer writes the new state, a timeline event
+//! and an audit record in one transaction.
+
+use std::fmt;
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseStatus {
+    Draft,
+    Submitted,
+    Returned,
+    Approved,
+    Rejected,
+    Withdrawn,
+}
+
+/// Something a user asks to do to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseAction {
+    Edit,
+    Submit,
+    Approve,
+    Return,
+    Reject,
+    Withdraw,
+}
+
+/// A transition that is not legal from the current state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a case that is {from} cannot be {action}")]
+pub struct TransitionError {
+    pub from: CaseStatus,
+    pub action: &'static str,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 6] = [
+        CaseStatus::Draft,
+        CaseStatus::Submitted,
+        CaseStatus::Returned,
+        CaseStatus::Approved,
+        CaseStatus::Rejected,
+        CaseStatus::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => "draft",
+            CaseStatus::Submitted => "submitted",
+            CaseStatus::Returned => "returned",
+            CaseStatus::Approved => "approved",
+            CaseStatus::Rejected => "rejected",
+            CaseStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Human label shown in the status badge.
+    pub fn label(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => "Draft",
+            CaseStatus::Submitted => "Awaiting compliance review",
+            CaseStatus::Returned => "Returned for correction",
+            CaseStatus::Approved => "Approved for search",
+            CaseStatus::Rejected => "Rejected",
+            CaseStatus::Withdrawn => "Withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseStatus> {
+        CaseStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether the requester may change the form (drafts and returned requests).
+    pub fn is_editable(self) -> bool {
+        matches!(self, CaseStatus::Draft | CaseStatus::Returned)
+    }
+
+    /// The state `action` leads to, or why it is not allowed now.
+    pub fn apply(self, action: CaseAction) -> Result<CaseStatus, TransitionError> {
+        use CaseAction as A;
+        use CaseStatus as S;
+        let next = match (self, action) {
+            (S::Draft, A::Edit) => Some(S::Draft),
+            (S::Returned, A::Edit) => Some(S::Returned),
+            (S::Draft | S::Returned, A::Submit) => Some(S::Submitted),
+            (S::Submitted, A::Approve) => Some(S::Approved),
+            (S::Submitted, A::Return) => Some(S::Returned),
+            (S::Submitted, A::Reject) => Some(S::Rejected),
+            (S::Draft | S::Submitted | S::Returned, A::Withdraw) => Some(S::Withdrawn),
+            _ => None,
+        };
+        next.ok_or(TransitionError {
+            from: self,
+            action: action.past_tense(),
+        })
+    }
+}
+
+impl CaseAction {
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            CaseAction::Edit => "edited",
+            CaseAction::Submit => "submitted",
+            CaseAction::Approve => "approved",
+            CaseAction::Return => "returned for correction",
+            CaseAction::Reject => "rejected",
+            CaseAction::Withdraw => "withdrawn",
+        }
+    }
+}
+
+impl fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACTIONS: [CaseAction; 6] = [
+        CaseAction::Edit,
+        CaseAction::Submit,
+        CaseAction::Approve,
+        CaseAction::Return,
+        CaseAction::Reject,
+        CaseAction::Withdraw,
+    ];
+
+    #[test]
+    fn decisions_only_on_submitted_cases() {
+        for s in CaseStatus::ALL {
+            for a in [CaseAction::Approve, CaseAction::Return, CaseAction::Reject] {
+                assert_eq!(
+                    s.apply(a).is_ok(),
+                    s == CaseStatus::Submitted,
+                    "{s:?} {a:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_accept_nothing() {
+        for s in [
+            CaseStatus::Approved,
+            CaseStatus::Rejected,
+            CaseStatus::Withdrawn,
+        ] {
+            for a in ACTIONS {
+                assert!(s.apply(a).is_err(), "{s:?} {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn return_then_resubmit() {
+        let s = CaseStatus::Draft.apply(CaseAction::Submit).unwrap();
+        let s = s.apply(CaseAction::Return).unwrap();
+        assert!(s.is_editable());
+        assert_eq!(s.apply(CaseAction::Submit).unwrap(), CaseStatus::Submitted);
+    }
+
+    #[test]
+    fn status_strings_round_trip() {
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        }
+    }
+}

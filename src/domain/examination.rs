@@ -1,0 +1,409 @@
+//! Examiner review of a candidate list (NY MPTC §IV.E; FBI facial-comparison practice).
+//!
+//! Every candidate gets a [`Disposition`] with the facial features compared (§IV.E.1). A second
+//! trained examiner reviews the same list *blind* — without the first examiner's dispositions —
+//! when practicable (§IV.E.2). [`consensus`] combines the two: agreement on the same possible
+//! lead(s) gives a possible lead; no possible lead from either gives no lead; anything else goes
+//! to a supervisor, and the record keeps all three views. Pure rules, no I/O.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::Roles;
+
+/// An examiner's conclusion about one candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Not the person in the probe.
+    Excluded,
+    /// Enough similarity to report as an investigative lead (never an identification).
+    PossibleLead,
+    /// Cannot tell from the images.
+    Inconclusive,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 3] = [
+        Disposition::Excluded,
+        Disposition::PossibleLead,
+        Disposition::Inconclusive,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Excluded => "excluded",
+            Disposition::PossibleLead => "possible_lead",
+            Disposition::Inconclusive => "inconclusive",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Disposition::Excluded => "Excluded",
+            Disposition::PossibleLead => "Possible lead",
+            Disposition::Inconclusive => "Inconclusive",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Disposition> {
+        Disposition::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// Facial features an examiner compares (NY MPTC §IV.E.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    Eyes,
+    Ears,
+    Nose,
+    Mouth,
+    Chin,
+    Lips,
+    Eyebrows,
+    HairHairline,
+    Scars,
+    Marks,
+    Tattoos,
+}
+
+impl Feature {
+    pub const ALL: [Feature; 11] = [
+        Feature::Eyes,
+        Feature::Ears,
+        Feature::Nose,
+        Feature::Mouth,
+        Feature::Chin,
+        Feature::Lips,
+        Feature::Eyebrows,
+        Feature::HairHairline,
+        Feature::Scars,
+        Feature::Marks,
+        Feature::Tattoos,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Eyes => "eyes",
+            Feature::Ears => "ears",
+            Feature::Nose => "nose",
+            Feature::Mouth => "mouth",
+            Feature::Chin => "chin",
+            Feature::Lips => "lips",
+            Feature::Eyebrows => "eyebrows",
+            Feature::HairHairline => "hair_hairline",
+            Feature::Scars => "scars",
+            Feature::Marks => "marks",
+            Feature::Tattoos => "tattoos",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Feature::HairHairline => "hair / hairline",
+            other => other.as_str(),
+        }
+    }
+    pub fn parse(s: &str) -> Option<Feature> {
+        Feature::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// One candidate's assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// Rank of the candidate in the stored list (1 = highest similarity).
+    pub rank: u32,
+    pub disposition: Disposition,
+    pub features: BTreeSet<Feature>,
+    pub notes: String,
+}
+
+/// What an examiner typed for one candidate.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentForm {
+    pub rank: u32,
+    pub disposition: String,
+    pub features: Vec<String>,
+    pub notes: String,
+}
+
+/// A complete review: exactly one assessment per candidate. Only [`Review::parse`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub assessments: Vec<Assessment>,
+}
+
+/// Problems with a review form, per candidate rank.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewErrors(pub Vec<(u32, String)>);
+
+impl ReviewErrors {
+    pub fn for_rank(&self, rank: u32) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(r, _)| *r == rank)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// Longest note per candidate, in characters.
+pub const MAX_NOTES: usize = 2000;
+
+impl Review {
+    /// Parses a review of the candidate list `ranks`. Every candidate needs a disposition; a
+    /// possible lead or an exclusion needs at least one compared feature and a note saying what
+    /// was compared; an inconclusive needs a note saying why.
+    pub fn parse(ranks: &[u32], forms: &[AssessmentForm]) -> Result<Review, ReviewErrors> {
+        let mut errors = Vec::new();
+        let mut assessments = Vec::new();
+        for &rank in ranks {
+            let Some(f) = forms.iter().find(|f| f.rank == rank) else {
+                errors.push((rank, "Give a disposition for this candidate.".to_string()));
+                continue;
+            };
+            let Some(disposition) = Disposition::parse(f.disposition.trim()) else {
+                errors.push((rank, "Give a disposition for this candidate.".to_string()));
+                continue;
+            };
+            let features: BTreeSet<Feature> = f
+                .features
+                .iter()
+                .filter_map(|s| Feature::parse(s.trim()))
+                .collect();
+            let notes = super::request::clean(&f.notes);
+            if notes.chars().count() > MAX_NOTES {
+                errors.push((
+                    rank,
+                    format!("Keep the notes under {MAX_NOTES} characters."),
+                ));
+                continue;
+            }
+            match disposition {
+                Disposition::PossibleLead | Disposition::Excluded if features.is_empty() => {
+                    errors.push((rank, "Tick the facial features you compared.".to_string()));
+                    continue;
+                }
+                Disposition::PossibleLead if notes.chars().count() < 10 => {
+                    errors.push((
+                        rank,
+                        "Describe the similarities that justify reporting a possible lead."
+                            .to_string(),
+                    ));
+                    continue;
+                }
+                Disposition::Inconclusive if notes.is_empty() => {
+                    errors.push((rank, "Say why the comparison is inconclusive.".to_string()));
+                    continue;
+                }
+                _ => {}
+            }
+            assessments.push(Assessment {
+                rank,
+                disposition,
+                features,
+                notes,
+            });
+        }
+        if errors.is_empty() {
+            Ok(Review { assessments })
+        } else {
+            Err(ReviewErrors(errors))
+        }
+    }
+
+    /// Ranks marked possible lead.
+    pub fn possible_leads(&self) -> BTreeSet<u32> {
+        self.assessments
+            .iter()
+            .filter(|a| a.disposition == Disposition::PossibleLead)
+            .map(|a| a.rank)
+            .collect()
+    }
+}
+
+/// The combined result of the examiners' reviews.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Consensus {
+    /// The second (blind) review is still needed.
+    AwaitingSecondReview,
+    /// Both examiners (or the single permitted one) found these possible leads.
+    PossibleLead {
+        ranks: Vec<u32>,
+        single_examiner: bool,
+    },
+    /// Neither found a possible lead.
+    NoLead { single_examiner: bool },
+    /// The examiners disagree: a supervisor must adjudicate.
+    NeedsAdjudication,
+}
+
+/// Combines the first review with the second, if any. `single_examiner_allowed` is the setting
+/// for when a second examiner is not practicable; the result then says so.
+pub fn consensus(
+    first: &Review,
+    second: Option<&Review>,
+    single_examiner_allowed: bool,
+) -> Consensus {
+    let a = first.possible_leads();
+    match second {
+        None if single_examiner_allowed => {
+            if a.is_empty() {
+                Consensus::NoLead {
+                    single_examiner: true,
+                }
+            } else {
+                Consensus::PossibleLead {
+                    ranks: a.into_iter().collect(),
+                    single_examiner: true,
+                }
+            }
+        }
+        None => Consensus::AwaitingSecondReview,
+        Some(second) => {
+            let b = second.possible_leads();
+            if a.is_empty() && b.is_empty() {
+                Consensus::NoLead {
+                    single_examiner: false,
+                }
+            } else if a == b {
+                Consensus::PossibleLead {
+                    ranks: a.into_iter().collect(),
+                    single_examiner: false,
+                }
+            } else {
+                Consensus::NeedsAdjudication
+            }
+        }
+    }
+}
+
+/// Why a user may not examine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExaminerRefusal {
+    #[error("Only users with the examiner role may review candidates.")]
+    NotExaminer,
+    #[error(
+        "Your facial-comparison training is not on record as current (LACRIS accepts training after 2017-01-01)."
+    )]
+    TrainingNotCurrent,
+    #[error("The second review must be done by a different examiner.")]
+    SameExaminer,
+}
+
+/// Whether a user may review candidates now (NY MPTC §IV.A, §VII; LACRIS "Training").
+pub fn may_examine(
+    roles: &Roles,
+    training_completed: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(), ExaminerRefusal> {
+    if !roles.has(super::Role::Examiner) {
+        return Err(ExaminerRefusal::NotExaminer);
+    }
+    if !super::training::is_current(training_completed, today) {
+        return Err(ExaminerRefusal::TrainingNotCurrent);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(rank: u32, d: &str) -> AssessmentForm {
+        AssessmentForm {
+            rank,
+            disposition: d.into(),
+            features: vec!["eyes".into(), "nose".into()],
+            notes: "Compared eyes, nose and hairline; consistent shapes.".into(),
+        }
+    }
+
+    fn review(ds: &[&str]) -> Review {
+        let ranks: Vec<u32> = (1..=ds.len() as u32).collect();
+        let forms: Vec<_> = ds
+            .iter()
+            .enumerate()
+            .map(|(i, d)| form(i as u32 + 1, d))
+            .collect();
+        Review::parse(&ranks, &forms).unwrap()
+    }
+
+    #[test]
+    fn every_candidate_needs_a_disposition() {
+        let errs = Review::parse(&[1, 2, 3], &[form(1, "excluded"), form(3, "")]).unwrap_err();
+        assert!(errs.for_rank(2).is_some());
+        assert!(errs.for_rank(3).is_some());
+        assert!(errs.for_rank(1).is_none());
+    }
+
+    #[test]
+    fn leads_need_features_and_notes() {
+        let mut f = form(1, "possible_lead");
+        f.features.clear();
+        assert!(Review::parse(&[1], &[f]).is_err());
+        let mut f = form(1, "possible_lead");
+        f.notes = "same".into();
+        assert!(Review::parse(&[1], &[f]).is_err());
+        let mut f = form(1, "inconclusive");
+        f.features.clear();
+        f.notes = "Probe too blurred to compare.".into();
+        assert!(Review::parse(&[1], &[f]).is_ok());
+    }
+
+    #[test]
+    fn consensus_rules() {
+        let lead1 = review(&["possible_lead", "excluded"]);
+        let lead1b = review(&["possible_lead", "inconclusive"]);
+        let lead2 = review(&["excluded", "possible_lead"]);
+        let none = review(&["excluded", "inconclusive"]);
+        assert_eq!(
+            consensus(&lead1, None, false),
+            Consensus::AwaitingSecondReview
+        );
+        assert_eq!(
+            consensus(&lead1, Some(&lead1b), false),
+            Consensus::PossibleLead {
+                ranks: vec![1],
+                single_examiner: false
+            }
+        );
+        assert_eq!(
+            consensus(&lead1, Some(&lead2), false),
+            Consensus::NeedsAdjudication
+        );
+        assert_eq!(
+            consensus(&lead1, Some(&none), false),
+            Consensus::NeedsAdjudication
+        );
+        assert_eq!(
+            consensus(&none, Some(&none), false),
+            Consensus::NoLead {
+                single_examiner: false
+            }
+        );
+        assert_eq!(
+            consensus(&lead1, None, true),
+            Consensus::PossibleLead {
+                ranks: vec![1],
+                single_examiner: true
+            }
+        );
+    }
+
+    #[test]
+    fn only_trained_examiners() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let ex = Roles::parse("examiner").unwrap();
+        let rq = Roles::parse("requester").unwrap();
+        let trained = NaiveDate::from_ymd_opt(2024, 1, 1);
+        assert_eq!(may_examine(&ex, trained, today), Ok(()));
+        assert_eq!(
+            may_examine(&rq, trained, today),
+            Err(ExaminerRefusal::NotExaminer)
+        );
+        assert_eq!(
+            may_examine(&ex, NaiveDate::from_ymd_opt(2016, 5, 1), today),
+            Err(ExaminerRefusal::TrainingNotCurrent)
+        );
+    }
+}

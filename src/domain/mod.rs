@@ -1,0 +1,15 @@
+//! Pure domain types and rules: no I/O. Types here *parse, don't validate*: a value of
+//! [`request::SearchRequest`] exists only if the form it came from is complete and lawful.
+
+pub mod case;
+pub mod examination;
+pub mod ids;
+pub mod reason;
+pub mod request;
+pub mod role;
+pub mod training;
+
+pub use case::{CaseAction, CaseStatus, TransitionError};
+pub use ids::{AgencyId, CaseId, UserId};
+pub use request::{AuthorizedPurpose, FormErrors, ImageSource, RequestForm, SearchRequest};
+pub use role::{Role, Roles};

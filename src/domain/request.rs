@@ -1,0 +1,699 @@
+//! The LACRIS *Facial Recognition Search Request* form.
+//!
+//! [`RequestForm`] holds what the requester typed, exactly (it is what drafts store and what the
+//! form re-renders). [`SearchRequest::parse`] turns it into a [`SearchRequest`], whose existence
+//! proves every LACRIS field is present and lawful, or returns [`FormErrors`] naming each
+//! problem beside its field.
+//!
+//! Sources: LACRIS FR Policy, "Face Search Requests" (the form's fields), "Prohibited Uses"
+//! (no DMV / Cal-Photo images, no live video); NY MPTC Model Policy §IV.B (authorised purposes).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::reason::{self, ReasonAssessment, Severity, Verdict};
+
+/// Most images one request may carry.
+pub const MAX_IMAGES: usize = 10;
+/// Longest free-text field, in characters.
+pub const MAX_TEXT: usize = 500;
+/// Longest short field (names, numbers), in characters.
+pub const MAX_SHORT: usize = 120;
+
+/// Where the source image came from. DMV / Cal-Photo is listed so it can be refused by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageSource {
+    SurveillanceStill,
+    SocialMedia,
+    WitnessVictimPhone,
+    BookingPhoto,
+    LawEnforcementCamera,
+    DmvCalPhoto,
+    Other,
+}
+
+impl ImageSource {
+    pub const ALL: [ImageSource; 7] = [
+        ImageSource::SurveillanceStill,
+        ImageSource::SocialMedia,
+        ImageSource::WitnessVictimPhone,
+        ImageSource::BookingPhoto,
+        ImageSource::LawEnforcementCamera,
+        ImageSource::DmvCalPhoto,
+        ImageSource::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageSource::SurveillanceStill => "surveillance_still",
+            ImageSource::SocialMedia => "social_media",
+            ImageSource::WitnessVictimPhone => "witness_victim_phone",
+            ImageSource::BookingPhoto => "booking_photo",
+            ImageSource::LawEnforcementCamera => "law_enforcement_camera",
+            ImageSource::DmvCalPhoto => "dmv_cal_photo",
+            ImageSource::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ImageSource::SurveillanceStill => "Surveillance camera still",
+            ImageSource::SocialMedia => "Social media",
+            ImageSource::WitnessVictimPhone => "Witness or victim phone",
+            ImageSource::BookingPhoto => "Booking photo",
+            ImageSource::LawEnforcementCamera => "Law-enforcement camera (body-worn, in-car)",
+            ImageSource::DmvCalPhoto => "DMV / Cal-Photo (not permitted)",
+            ImageSource::Other => "Other (describe)",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ImageSource> {
+        ImageSource::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// DMV images may not be used for facial recognition (Cal-Photo CP 7.21).
+    pub fn is_lawful(self) -> bool {
+        self != ImageSource::DmvCalPhoto
+    }
+}
+
+/// The authorised purpose of the search, NY MPTC Model Policy §IV.B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizedPurpose {
+    CriminalOffense,
+    PlannedCriminalConduct,
+    MissingVictimWitness,
+    Deceased,
+    Incapacitated,
+    ArresteeWithoutValidId,
+    PublicSafetyThreat,
+}
+
+impl AuthorizedPurpose {
+    pub const ALL: [AuthorizedPurpose; 7] = [
+        AuthorizedPurpose::CriminalOffense,
+        AuthorizedPurpose::PlannedCriminalConduct,
+        AuthorizedPurpose::MissingVictimWitness,
+        AuthorizedPurpose::Deceased,
+        AuthorizedPurpose::Incapacitated,
+        AuthorizedPurpose::ArresteeWithoutValidId,
+        AuthorizedPurpose::PublicSafetyThreat,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorizedPurpose::CriminalOffense => "criminal_offense",
+            AuthorizedPurpose::PlannedCriminalConduct => "planned_criminal_conduct",
+            AuthorizedPurpose::MissingVictimWitness => "missing_victim_witness",
+            AuthorizedPurpose::Deceased => "deceased",
+            AuthorizedPurpose::Incapacitated => "incapacitated",
+            AuthorizedPurpose::ArresteeWithoutValidId => "arrestee_without_valid_id",
+            AuthorizedPurpose::PublicSafetyThreat => "public_safety_threat",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthorizedPurpose::CriminalOffense => {
+                "Identify a person who has committed a criminal offense (§IV.B.1.a)"
+            }
+            AuthorizedPurpose::PlannedCriminalConduct => {
+                "Person involved in or planning definable criminal conduct (§IV.B.1.b)"
+            }
+            AuthorizedPurpose::MissingVictimWitness => {
+                "Possible missing person, crime victim or witness (§IV.B.1.c)"
+            }
+            AuthorizedPurpose::Deceased => "Deceased person (§IV.B.1.d)",
+            AuthorizedPurpose::Incapacitated => {
+                "Incapacitated person unable to communicate (§IV.B.1.e)"
+            }
+            AuthorizedPurpose::ArresteeWithoutValidId => {
+                "Arrestee without, withholding, or using false identification (§IV.B.1.f)"
+            }
+            AuthorizedPurpose::PublicSafetyThreat => {
+                "Prevent, detect or assess a threat to public safety (§IV.B.2)"
+            }
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuthorizedPurpose> {
+        AuthorizedPurpose::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Purposes about a crime need the offense / penal code.
+    pub fn needs_offense(self) -> bool {
+        matches!(
+            self,
+            AuthorizedPurpose::CriminalOffense | AuthorizedPurpose::PlannedCriminalConduct
+        )
+    }
+}
+
+/// What the requester typed, field by field, kept verbatim for drafts and re-rendering.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RequestForm {
+    pub requester_name: String,
+    pub requester_phone: String,
+    pub requester_email: String,
+    pub request_date: String,
+    pub search_reason: String,
+    pub case_file_number: String,
+    pub offense_code: String,
+    pub authorized_purpose: String,
+    pub image_source: String,
+    pub image_source_other: String,
+    /// "yes" or "no".
+    pub from_video: String,
+    pub video_recording: String,
+    pub images_declared: String,
+    pub signature_name: String,
+    /// "on" when the attestation box is ticked.
+    pub attest_lead_only: String,
+    pub attest_lawful: String,
+}
+
+/// Field names in the order the form shows them (for the error summary).
+pub const FIELD_ORDER: &[&str] = &[
+    "agency",
+    "requester_name",
+    "requester_phone",
+    "requester_email",
+    "request_date",
+    "case_file_number",
+    "search_reason",
+    "authorized_purpose",
+    "offense_code",
+    "image_source",
+    "image_source_other",
+    "from_video",
+    "video_recording",
+    "images",
+    "images_declared",
+    "attest_lead_only",
+    "attest_lawful",
+    "signature_name",
+];
+
+/// Problems with a form, keyed by field name, in plain words for the requester.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormErrors(pub BTreeMap<&'static str, String>);
+
+impl FormErrors {
+    /// Adds a problem; a second problem for the same field is appended to the first.
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        let message = message.into();
+        self.0
+            .entry(field)
+            .and_modify(|m| {
+                if !m.contains(&message) {
+                    m.push(' ');
+                    m.push_str(&message);
+                }
+            })
+            .or_insert(message);
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Problems in the order the fields appear on the form.
+    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &String)> {
+        let mut v: Vec<_> = self.0.iter().collect();
+        v.sort_by_key(|(k, _)| {
+            FIELD_ORDER
+                .iter()
+                .position(|f| f == *k)
+                .unwrap_or(usize::MAX)
+        });
+        v.into_iter()
+    }
+}
+
+/// The signature block: typed full name plus the two attestations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub full_name: String,
+}
+
+/// Whether the source image came from a recording; the system never takes live video.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoOrigin {
+    NotFromVideo,
+    ExtractedFromRecording { recording: String },
+}
+
+/// A complete, lawful search request. Only [`SearchRequest::parse`] makes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRequest {
+    pub requester_name: String,
+    pub requester_phone: String,
+    pub requester_email: String,
+    pub request_date: NaiveDate,
+    pub search_reason: String,
+    pub reason: ReasonAssessment,
+    pub case_file_number: String,
+    pub offense_code: Option<String>,
+    pub purpose: AuthorizedPurpose,
+    pub image_source: ImageSource,
+    pub image_source_other: Option<String>,
+    pub video: VideoOrigin,
+    pub images_declared: usize,
+    pub signature: Signature,
+}
+
+/// Collapses runs of whitespace and removes control characters.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+        && s.len() <= 254
+}
+
+impl SearchRequest {
+    /// Parses the form. `images_attached` is how many images are stored with the request;
+    /// `today` is the date the request is signed. Errors name every problem, per field.
+    pub fn parse(
+        form: &RequestForm,
+        images_attached: usize,
+        today: NaiveDate,
+    ) -> Result<SearchRequest, FormErrors> {
+        let mut e = FormErrors::default();
+        let short = |e: &mut FormErrors, field: &'static str, label: &str, v: &str| -> String {
+            let v = clean(v);
+            if v.is_empty() {
+                e.add(field, format!("{label} is required."));
+            } else if v.chars().count() > MAX_SHORT {
+                e.add(
+                    field,
+                    format!("{label} must be at most {MAX_SHORT} characters."),
+                );
+            }
+            v
+        };
+
+        let requester_name = short(
+            &mut e,
+            "requester_name",
+            "Requester name",
+            &form.requester_name,
+        );
+        let requester_phone = short(
+            &mut e,
+            "requester_phone",
+            "Requester phone number",
+            &form.requester_phone,
+        );
+        if !requester_phone.is_empty() {
+            let digits = requester_phone.chars().filter(char::is_ascii_digit).count();
+            let allowed = requester_phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().xext".contains(c));
+            if !(7..=20).contains(&digits) || !allowed {
+                e.add(
+                    "requester_phone",
+                    "Enter a phone number with area code, e.g. (213) 555-0142.",
+                );
+            }
+        }
+        let requester_email = short(
+            &mut e,
+            "requester_email",
+            "Requester email",
+            &form.requester_email,
+        );
+        if !requester_email.is_empty() && !is_valid_email(&requester_email) {
+            e.add(
+                "requester_email",
+                "Enter an email address such as name@agency.gov.",
+            );
+        }
+
+        let request_date = match NaiveDate::parse_from_str(form.request_date.trim(), "%Y-%m-%d") {
+            Ok(d) if d > today => {
+                e.add(
+                    "request_date",
+                    "The date of request cannot be in the future.",
+                );
+                None
+            }
+            Ok(d) if (today - d).num_days() > 30 => {
+                e.add(
+                    "request_date",
+                    "The date of request is more than 30 days ago; use today's date.",
+                );
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) if form.request_date.trim().is_empty() => {
+                e.add("request_date", "Date of request is required.");
+                None
+            }
+            Err(_) => {
+                e.add("request_date", "Enter the date as YYYY-MM-DD.");
+                None
+            }
+        };
+
+        let search_reason = clean(&form.search_reason);
+        let assessment = reason::assess(&form.search_reason);
+        if search_reason.is_empty() {
+            e.add("search_reason", "Reason for search is required.");
+        } else if assessment.verdict == Verdict::NonCompliant {
+            let why = assessment
+                .findings
+                .iter()
+                .filter(|f| f.severity() == Severity::Blocking)
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            e.add(
+                "search_reason",
+                format!("This search reason does not meet LACRIS policy. {why}"),
+            );
+        }
+
+        let case_file_number = short(
+            &mut e,
+            "case_file_number",
+            "Case/file number",
+            &form.case_file_number,
+        );
+
+        let purpose = match AuthorizedPurpose::parse(form.authorized_purpose.trim()) {
+            Some(p) => Some(p),
+            None => {
+                e.add(
+                    "authorized_purpose",
+                    "Choose the authorized purpose of the search.",
+                );
+                None
+            }
+        };
+        let offense = clean(&form.offense_code);
+        if offense.chars().count() > MAX_SHORT {
+            e.add(
+                "offense_code",
+                format!("Offense must be at most {MAX_SHORT} characters."),
+            );
+        }
+        if purpose.is_some_and(AuthorizedPurpose::needs_offense) && offense.is_empty() {
+            e.add(
+                "offense_code",
+                "Give the offense or penal code section (e.g. 211 PC) for a criminal purpose.",
+            );
+        }
+
+        let image_source = match ImageSource::parse(form.image_source.trim()) {
+            Some(ImageSource::DmvCalPhoto) => {
+                e.add(
+                    "image_source",
+                    "DMV / Cal-Photo images may not be used for facial recognition \
+                     (Cal-Photo CP 7.21; LACRIS FR Policy, Prohibited Uses). Submit an image from another lawful source.",
+                );
+                None
+            }
+            Some(s) => Some(s),
+            None => {
+                e.add("image_source", "Say where the source image was obtained.");
+                None
+            }
+        };
+        let image_source_other = clean(&form.image_source_other);
+        if image_source == Some(ImageSource::Other) {
+            if image_source_other.is_empty() {
+                e.add(
+                    "image_source_other",
+                    "Describe where the source image was obtained.",
+                );
+            } else if image_source_other.chars().count() > MAX_TEXT {
+                e.add(
+                    "image_source_other",
+                    format!("Keep the description under {MAX_TEXT} characters."),
+                );
+            }
+        }
+
+        let video_recording = clean(&form.video_recording);
+        let video = match form.from_video.trim() {
+            "no" => Some(VideoOrigin::NotFromVideo),
+            "yes" if video_recording.is_empty() => {
+                e.add(
+                    "video_recording",
+                    "Name the recording the image was extracted from (camera, date, file).",
+                );
+                None
+            }
+            "yes" if video_recording.chars().count() > MAX_TEXT => {
+                e.add(
+                    "video_recording",
+                    format!("Keep the description under {MAX_TEXT} characters."),
+                );
+                None
+            }
+            "yes" => Some(VideoOrigin::ExtractedFromRecording {
+                recording: video_recording.clone(),
+            }),
+            _ => {
+                e.add(
+                    "from_video",
+                    "Say whether the source image was extracted from a video.",
+                );
+                None
+            }
+        };
+
+        let images_declared = match form.images_declared.trim().parse::<usize>() {
+            Ok(0) => {
+                e.add("images_declared", "At least one image is required.");
+                None
+            }
+            Ok(n) if n > MAX_IMAGES => {
+                e.add(
+                    "images_declared",
+                    format!("At most {MAX_IMAGES} images per request."),
+                );
+                None
+            }
+            Ok(n) => Some(n),
+            Err(_) if form.images_declared.trim().is_empty() => {
+                e.add("images_declared", "Number of images submitted is required.");
+                None
+            }
+            Err(_) => {
+                e.add(
+                    "images_declared",
+                    "Enter the number of images as a whole number.",
+                );
+                None
+            }
+        };
+        if images_attached == 0 {
+            e.add("images", "Attach at least one image (JPEG, PNG or WebP).");
+        } else if let Some(n) = images_declared
+            && n != images_attached
+        {
+            e.add(
+                "images_declared",
+                format!(
+                    "You declared {n} image(s) but {images_attached} are attached; the numbers must match."
+                ),
+            );
+        }
+
+        let signature_name = clean(&form.signature_name);
+        if signature_name.is_empty() {
+            e.add("signature_name", "Sign by typing your full name.");
+        } else if !requester_name.is_empty()
+            && signature_name.to_lowercase() != requester_name.to_lowercase()
+        {
+            e.add(
+                "signature_name",
+                "The signature must be the requester's full name exactly as entered above.",
+            );
+        }
+        if form.attest_lead_only.trim() != "on" {
+            e.add(
+                "attest_lead_only",
+                "You must acknowledge that results are investigative leads only.",
+            );
+        }
+        if form.attest_lawful.trim() != "on" {
+            e.add(
+                "attest_lawful",
+                "You must attest that the images were lawfully obtained.",
+            );
+        }
+
+        match (request_date, purpose, image_source, video, images_declared) {
+            (Some(request_date), Some(purpose), Some(image_source), Some(video), Some(n))
+                if e.is_empty() =>
+            {
+                Ok(SearchRequest {
+                    requester_name,
+                    requester_phone,
+                    requester_email,
+                    request_date,
+                    search_reason,
+                    reason: assessment,
+                    case_file_number,
+                    offense_code: (!offense.is_empty()).then_some(offense),
+                    purpose,
+                    image_source,
+                    image_source_other: (image_source == ImageSource::Other)
+                        .then_some(image_source_other),
+                    video,
+                    images_declared: n,
+                    signature: Signature {
+                        full_name: signature_name,
+                    },
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    pub fn valid_form() -> RequestForm {
+        RequestForm {
+            requester_name: "Dana Reyes".into(),
+            requester_phone: "(213) 555-0142".into(),
+            requester_email: "dreyes@pasadena.example.gov".into(),
+            request_date: "2026-11-22".into(),
+            search_reason: "Robbery suspect, Case# 123-89765-0123-41X, 211 PC".into(),
+            case_file_number: "123-89765-0123-41X".into(),
+            offense_code: "211 PC".into(),
+            authorized_purpose: "criminal_offense".into(),
+            image_source: "surveillance_still".into(),
+            image_source_other: String::new(),
+            from_video: "yes".into(),
+            video_recording: "Store camera 3, 2026-11-20 21:14".into(),
+            images_declared: "1".into(),
+            signature_name: "Dana Reyes".into(),
+            attest_lead_only: "on".into(),
+            attest_lawful: "on".into(),
+        }
+    }
+
+    #[test]
+    fn a_complete_form_parses() {
+        let r = SearchRequest::parse(&valid_form(), 1, today()).unwrap();
+        assert_eq!(r.purpose, AuthorizedPurpose::CriminalOffense);
+        assert_eq!(r.images_declared, 1);
+    }
+
+    #[test]
+    fn every_required_field_is_named_when_missing() {
+        type Blank = fn(&mut RequestForm);
+        let cases: &[(&str, Blank)] = &[
+            ("requester_name", |f| f.requester_name.clear()),
+            ("requester_phone", |f| f.requester_phone.clear()),
+            ("requester_email", |f| f.requester_email.clear()),
+            ("request_date", |f| f.request_date.clear()),
+            ("search_reason", |f| f.search_reason.clear()),
+            ("case_file_number", |f| f.case_file_number.clear()),
+            ("authorized_purpose", |f| f.authorized_purpose.clear()),
+            ("offense_code", |f| f.offense_code.clear()),
+            ("image_source", |f| f.image_source.clear()),
+            ("from_video", |f| f.from_video.clear()),
+            ("video_recording", |f| f.video_recording.clear()),
+            ("images_declared", |f| f.images_declared.clear()),
+            ("signature_name", |f| f.signature_name.clear()),
+            ("attest_lead_only", |f| f.attest_lead_only.clear()),
+            ("attest_lawful", |f| f.attest_lawful.clear()),
+        ];
+        for (field, blank) in cases {
+            let mut f = valid_form();
+            blank(&mut f);
+            let errs = SearchRequest::parse(&f, 1, today()).unwrap_err();
+            assert!(errs.get(field).is_some(), "{field}: {errs:?}");
+        }
+    }
+
+    #[test]
+    fn dmv_source_is_refused() {
+        let mut f = valid_form();
+        f.image_source = "dmv_cal_photo".into();
+        let errs = SearchRequest::parse(&f, 1, today()).unwrap_err();
+        assert!(errs.get("image_source").unwrap().contains("DMV"));
+    }
+
+    #[test]
+    fn declared_count_must_match() {
+        let errs = SearchRequest::parse(&valid_form(), 2, today()).unwrap_err();
+        assert!(errs.get("images_declared").unwrap().contains("must match"));
+        let errs = SearchRequest::parse(&valid_form(), 0, today()).unwrap_err();
+        assert!(errs.get("images").is_some());
+    }
+
+    #[test]
+    fn signature_must_match_requester() {
+        let mut f = valid_form();
+        f.signature_name = "Someone Else".into();
+        assert!(
+            SearchRequest::parse(&f, 1, today())
+                .unwrap_err()
+                .get("signature_name")
+                .is_some()
+        );
+        f.signature_name = "dana  reyes".into();
+        assert!(SearchRequest::parse(&f, 1, today()).is_ok());
+    }
+
+    #[test]
+    fn non_compliant_reason_is_refused() {
+        let mut f = valid_form();
+        f.search_reason = "211 PC".into();
+        assert!(
+            SearchRequest::parse(&f, 1, today())
+                .unwrap_err()
+                .get("search_reason")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn future_date_refused() {
+        let mut f = valid_form();
+        f.request_date = "2026-12-01".into();
+        assert!(
+            SearchRequest::parse(&f, 1, today())
+                .unwrap_err()
+                .get("request_date")
+                .is_some()
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! Errors of the web layer. Each variant keeps the user's message apart from what is logged:
+//! users see plain words; internal details go to the log only.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+/// What can go wrong while serving a page.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("Database query failed"))
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("Failed to render a template"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+    status: u16,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotLoggedIn => StatusCode::SEE_OTHER,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message): (&str, String) = match self {
+            AppError::NotLoggedIn => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/login"))
+                    .finish();
+            }
+            AppError::Forbidden(m) => ("Not allowed", m.clone()),
+            AppError::NotFound => (
+                "Not found",
+                "There is no such page, or you do not have access to it.".into(),
+            ),
+            AppError::Csrf => (
+                "Form expired",
+                "This form has expired or did not come from this site. Go back, reload the page and try again; nothing was saved.".into(),
+            ),
+            AppError::BadRequest(m) => ("Bad request", m.clone()),
+            AppError::Conflict(m) => ("Already changed", m.clone()),
+            AppError::Internal(e) => {
+                tracing::error!(error = %format!("{e:#}"), "Internal error");
+                (
+                    "Something went wrong",
+                    "The server could not complete this request. Nothing was half-saved; please try again, and tell the help desk if it persists.".into(),
+                )
+            }
+        };
+        let status = self.status_code();
+        let body = ErrorPage {
+            title,
+            message: &message,
+            status: status.as_u16(),
+        }
+        .render()
+        .unwrap_or_else(|_| message.clone());
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body)
+    }
+}

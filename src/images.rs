@@ -1,0 +1,262 @@
+//! Probe-image intake: decode to prove the upload is a real image within limits, then store it
+//! content-addressed by SHA-256 under `<data_dir>/images/ab/cd/<sha256>.<ext>`.
+//!
+//! Limits: at most [`MAX_BYTES`] per file and [`MAX_PIXELS`] decoded pixels; JPEG, PNG and WebP
+//! only (sniffed from the bytes, not the file name). A stored file is written to a temporary
+//! file in the same folder, synced, then renamed, so a crash never leaves a half-written image.
+//! Probe images are case evidence: nothing here enrols them in any gallery.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use image::{ImageFormat, ImageReader, Limits};
+use sha2::{Digest, Sha256};
+
+/// Largest accepted upload, in bytes (10 MB).
+pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// Largest accepted image, in pixels (50 megapixels).
+pub const MAX_PIXELS: u64 = 50_000_000;
+
+/// Why an upload was refused; the message is for the requester.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImageError {
+    #[error("“{0}” is empty.")]
+    Empty(String),
+    #[error("“{0}” is larger than 10 MB.")]
+    TooLarge(String),
+    #[error("“{0}” is not a JPEG, PNG or WebP image.")]
+    NotAnImage(String),
+    #[error("“{0}” is corrupt or truncated and could not be read.")]
+    Corrupt(String),
+    #[error("“{name}” is {width}×{height} pixels; the limit is 50 megapixels.")]
+    TooManyPixels {
+        name: String,
+        width: u32,
+        height: u32,
+    },
+}
+
+/// An upload that decoded cleanly.
+#[derive(Debug, Clone)]
+pub struct CheckedImage {
+    pub sha256: String,
+    pub format: ImageFormat,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+}
+
+impl CheckedImage {
+    pub fn content_type(&self) -> &'static str {
+        content_type(self.format)
+    }
+    pub fn extension(&self) -> &'static str {
+        extension(self.format)
+    }
+}
+
+pub fn content_type(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Png => "image/png",
+        ImageFormat::WebP => "image/webp",
+        _ => "image/jpeg",
+    }
+}
+
+pub fn extension(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Png => "png",
+        ImageFormat::WebP => "webp",
+        _ => "jpg",
+    }
+}
+
+/// Decoder limits used for every probe image.
+pub fn limits() -> Limits {
+    let mut l = Limits::default();
+    l.max_image_width = Some(20_000);
+    l.max_image_height = Some(20_000);
+    // RGBA8 of the largest accepted image, plus headroom for the decoder.
+    l.max_alloc = Some(MAX_PIXELS * 4 + 64 * 1024 * 1024);
+    l
+}
+
+/// Checks an upload: size, format sniffed from the bytes, dimensions, and a full decode.
+pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
+    let name = name.to_string();
+    if bytes.is_empty() {
+        return Err(ImageError::Empty(name));
+    }
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(ImageError::TooLarge(name));
+    }
+    let format = match image::guess_format(&bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,
+        _ => return Err(ImageError::NotAnImage(name)),
+    };
+    // Header only: no pixel buffer is allocated to read the dimensions.
+    let (width, height) = ImageReader::with_format(std::io::Cursor::new(&bytes), format)
+        .into_dimensions()
+        .map_err(|_| ImageError::Corrupt(name.clone()))?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageError::TooManyPixels {
+            name,
+            width,
+            height,
+        });
+    }
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(&bytes), format);
+    reader.limits(limits());
+    match reader.decode() {
+        Ok(_) => {}
+        Err(image::ImageError::Limits(_)) => {
+            return Err(ImageError::TooManyPixels {
+                name,
+                width,
+                height,
+            });
+        }
+        Err(_) => return Err(ImageError::Corrupt(name)),
+    }
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(&bytes) {
+        // Decoders fill a cut-off scan with grey rather than failing; we refuse it.
+        return Err(ImageError::Corrupt(name));
+    }
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    Ok(CheckedImage {
+        sha256,
+        format,
+        width,
+        height,
+        bytes,
+    })
+}
+
+/// Whether a JPEG's last scan is followed by its end-of-image marker (`FF D9`). Inside
+/// entropy-coded data a `0xFF` byte is always stuffed (`FF 00`) or a restart marker, so an
+/// `FF D9` after the last start-of-scan (`FF DA`) can only be the real end; an embedded EXIF
+/// thumbnail comes before the main image's scans and cannot satisfy the check.
+pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_sos {
+        Some(i) => bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
+    }
+}
+
+/// Content-addressed image store.
+#[derive(Debug, Clone)]
+pub struct ImageStore {
+    root: PathBuf,
+}
+
+impl ImageStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ImageStore { root: root.into() }
+    }
+
+    /// Path of a stored image; `sha256` must be 64 lowercase hex characters.
+    pub fn path_for(&self, sha256: &str, ext: &str) -> Option<PathBuf> {
+        if sha256.len() != 64
+            || !sha256
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return None;
+        }
+        Some(
+            self.root
+                .join(&sha256[0..2])
+                .join(&sha256[2..4])
+                .join(format!("{sha256}.{ext}")),
+        )
+    }
+
+    /// Stores the image (idempotent: an existing file with the same hash is kept).
+    pub fn put(&self, img: &CheckedImage) -> anyhow::Result<PathBuf> {
+        use anyhow::Context;
+        let path = self
+            .path_for(&img.sha256, img.extension())
+            .context("Failed to build the image path")?;
+        if path.exists() {
+            return Ok(path);
+        }
+        let dir = path.parent().context("Image path has no parent")?;
+        std::fs::create_dir_all(dir).context("Failed to create the image folder")?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .context("Failed to create a temporary image file")?;
+        tmp.write_all(&img.bytes)
+            .context("Failed to write the image")?;
+        tmp.as_file()
+            .sync_all()
+            .context("Failed to sync the image")?;
+        tmp.persist(&path)
+            .context("Failed to move the image into place")?;
+        Ok(path)
+    }
+
+    /// Reads a stored image and checks its hash (chain of custody).
+    pub fn get(&self, sha256: &str, content_type: &str) -> anyhow::Result<Vec<u8>> {
+        use anyhow::{Context, bail};
+        let ext = match content_type {
+            "image/png" => "png",
+            "image/webp" => "webp",
+            _ => "jpg",
+        };
+        let path = self.path_for(sha256, ext).context("Bad image hash")?;
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))?;
+        if hex::encode(Sha256::digest(&bytes)) != sha256 {
+            bail!("Stored image {sha256} does not match its hash");
+        }
+        Ok(bytes)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::new(w, h);
+        let mut out = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn accepts_a_real_png() {
+        let c = check("a.png", png(8, 8)).unwrap();
+        assert_eq!((c.width, c.height), (8, 8));
+        assert_eq!(c.sha256.len(), 64);
+    }
+
+    #[test]
+    fn refuses_bad_inputs() {
+        assert!(matches!(check("e.jpg", vec![]), Err(ImageError::Empty(_))));
+        assert!(matches!(
+            check("t.txt", b"hello world".to_vec()),
+            Err(ImageError::NotAnImage(_))
+        ));
+        let mut p = png(64, 64);
+        p.truncate(p.len() / 2);
+        assert!(matches!(check("t.png", p), Err(ImageError::Corrupt(_))));
+    }
+
+    #[test]
+    fn store_is_content_addressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = ImageStore::new(dir.path());
+        let c = check("a.png", png(4, 4)).unwrap();
+        let p1 = s.put(&c).unwrap();
+        let p2 = s.put(&c).unwrap();
+        assert_eq!(p1, p2);
+        assert_eq!(s.get(&c.sha256, "image/png").unwrap(), c.bytes);
+        assert!(s.path_for("../../etc/passwd", "png").is_none());
+    }
+}

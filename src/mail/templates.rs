@@ -1,0 +1,94 @@
+//! Email templates (askama), one folder per message under `templates/email/`.
+
+use askama::Template;
+
+use super::Email;
+
+/// Data for the acknowledgement sent when a request is submitted.
+pub struct RequestReceived {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub requester_name: String,
+    pub agency_name: String,
+    pub case_file_number: String,
+    pub search_reason: String,
+    pub image_count: usize,
+    pub image_hashes: Vec<String>,
+    pub submitted_at: String,
+    pub version: i32,
+}
+
+#[derive(Template)]
+#[template(path = "email/request_received/subject.txt")]
+struct ReceivedSubject<'a> {
+    d: &'a RequestReceived,
+}
+#[derive(Template)]
+#[template(path = "email/request_received/body.txt")]
+struct ReceivedText<'a> {
+    d: &'a RequestReceived,
+}
+#[derive(Template)]
+#[template(path = "email/request_received/body.html")]
+struct ReceivedHtml<'a> {
+    d: &'a RequestReceived,
+}
+
+impl RequestReceived {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "request_received",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: ReceivedSubject { d: self }.render()?.trim().to_string(),
+            text: ReceivedText { d: self }.render()?,
+            html: ReceivedHtml { d: self }.render()?,
+        })
+    }
+}
+
+/// Data for the email sent when a reviewer approves, returns or rejects a request.
+pub struct RequestDecision {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub requester_name: String,
+    /// `approved`, `returned` or `rejected`.
+    pub decision: String,
+    pub decision_label: String,
+    pub comment: String,
+    pub reviewer_name: String,
+    pub decided_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/request_decision/subject.txt")]
+struct DecisionSubject<'a> {
+    d: &'a RequestDecision,
+}
+#[derive(Template)]
+#[template(path = "email/request_decision/body.txt")]
+struct DecisionText<'a> {
+    d: &'a RequestDecision,
+}
+#[derive(Template)]
+#[template(path = "email/request_decision/body.html")]
+struct DecisionHtml<'a> {
+    d: &'a RequestDecision,
+}
+
+impl RequestDecision {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "request_decision",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: DecisionSubject { d: self }.render()?.trim().to_string(),
+            text: DecisionText { d: self }.render()?,
+            html: DecisionHtml { d: self }.render()?,
+        })
+    }
+}

@@ -1,0 +1,17 @@
+//! The one stylesheet and the small progressive-enhancement script, embedded in the binary.
+
+use actix_web::HttpResponse;
+
+pub async fn css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/app.css"))
+}
+
+pub async fn js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/app.js"))
+}

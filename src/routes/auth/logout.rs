@@ -1,0 +1,33 @@
+//! `POST /logout`.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::audit::{self, Entry};
+use crate::auth::{self, CurrentUser};
+use crate::errors::AppError;
+use crate::startup::AppState;
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    pub csrf_token: String,
+}
+
+pub async fn submit(
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, AppError> {
+    auth::verify_csrf(&session, &form.csrf_token)?;
+    let actor = user.actor_as(user.primary_role());
+    let id = user.user.id;
+    crate::db::run(&state.pool, move |c| -> Result<(), AppError> {
+        audit::record(c, &actor, Entry::new("auth.logout", "user", id))?;
+        Ok(())
+    })
+    .await?;
+    auth::log_out(&session);
+    Ok(super::super::redirect("/login"))
+}

@@ -1,0 +1,7 @@
+pub mod edit;
+pub mod form;
+pub mod image;
+pub mod list;
+pub mod new;
+pub mod save;
+pub mod show;

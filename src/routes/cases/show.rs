@@ -1,0 +1,159 @@
+//! `GET /cases/{id}`: the case with its status, the request as submitted (every version),
+//! images with their SHA-256, decisions, email status and the timeline. Every view is audited.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::audit::{self, Entry};
+use crate::auth::CurrentUser;
+use crate::db::models::{
+    Agency, Case, CaseImage, Decision, OutboxMessage, RequestVersion, TimelineEvent, User,
+};
+use crate::domain::reason::{self, ReasonAssessment};
+use crate::domain::{AgencyId, AuthorizedPurpose, CaseId, ImageSource, RequestForm, Role, UserId};
+use crate::errors::AppError;
+use crate::routes::layout::Layout;
+use crate::startup::AppState;
+use crate::workflow::fmt_time;
+
+/// One version of the request as shown.
+pub struct VersionView {
+    pub version: i32,
+    pub form: RequestForm,
+    pub purpose_label: String,
+    pub source_label: String,
+    pub submitted_at: String,
+    pub signed_ip: String,
+    pub images: Vec<CaseImage>,
+    pub reason: ReasonAssessment,
+    pub is_current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+pub struct CasePage {
+    pub layout: Layout,
+    pub case: Case,
+    pub agency: Agency,
+    pub requester: User,
+    pub versions: Vec<VersionView>,
+    pub decisions: Vec<(Decision, String)>,
+    pub timeline: Vec<TimelineEvent>,
+    pub mail: Vec<OutboxMessage>,
+    pub can_edit: bool,
+    pub can_review: bool,
+    pub notice: Option<String>,
+}
+
+impl CasePage {
+    pub fn t(&self, at: &chrono::NaiveDateTime) -> String {
+        fmt_time(at)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Flags {
+    pub submitted: Option<String>,
+    pub saved: Option<String>,
+}
+
+pub async fn page(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    flags: web::Query<Flags>,
+) -> Result<HttpResponse, AppError> {
+    let id = CaseId(path.into_inner());
+    let scope = user.case_scope();
+    let actor = user.actor_as(user.primary_role());
+    let data = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        let Some(case) = Case::find_in_scope(c, id, scope)? else {
+            audit::record(
+                c,
+                &actor,
+                Entry::new("case.view", "case", id.0).outcome(audit::Outcome::Denied),
+            )?;
+            return Err(AppError::NotFound);
+        };
+        audit::record(
+            c,
+            &actor,
+            Entry::new("case.view", "case", case.id).reason(&case.search_reason),
+        )?;
+        let agency = Agency::find(c, AgencyId(case.agency_id))?;
+        let requester = User::find(c, UserId(case.requester_id))?;
+        let mut versions = Vec::new();
+        for v in RequestVersion::all_for(c, id)? {
+            let images = CaseImage::for_version(c, id, v.version)?;
+            versions.push((v, images));
+        }
+        let mut decisions = Vec::new();
+        for d in Decision::for_case(c, id)? {
+            let name = User::find(c, UserId(d.reviewer_id))
+                .map(|u| u.name)
+                .unwrap_or_default();
+            decisions.push((d, name));
+        }
+        let timeline = TimelineEvent::for_case(c, id)?;
+        let mail = OutboxMessage::for_case(c, id)?;
+        Ok((case, agency, requester, versions, decisions, timeline, mail))
+    })
+    .await?;
+    let (case, agency, requester, versions, decisions, timeline, mail) = data;
+    let current = case.current_version;
+    let versions = versions
+        .into_iter()
+        .rev()
+        .map(|(v, images)| {
+            let form = v.form();
+            VersionView {
+                version: v.version,
+                purpose_label: AuthorizedPurpose::parse(&form.authorized_purpose)
+                    .map(|p| p.label().to_string())
+                    .unwrap_or_default(),
+                source_label: ImageSource::parse(&form.image_source)
+                    .map(|s| s.label().to_string())
+                    .unwrap_or_default(),
+                submitted_at: v
+                    .submitted_at
+                    .as_ref()
+                    .map(fmt_time)
+                    .unwrap_or_else(|| "not submitted".into()),
+                signed_ip: v.signed_ip.clone().unwrap_or_default(),
+                reason: reason::assess(&form.search_reason),
+                form,
+                images,
+                is_current: v.version == current,
+            }
+        })
+        .collect();
+    let status = case.status();
+    let page = CasePage {
+        layout: Layout::new(&user, &state.settings.service.name),
+        can_edit: status.is_editable()
+            && case.requester_id == user.user.id
+            && user.has(Role::Requester),
+        can_review: status == crate::domain::CaseStatus::Submitted
+            && user.has(Role::Reviewer)
+            && case.requester_id != user.user.id,
+        notice: if flags.submitted.is_some() {
+            Some(format!(
+                "Request submitted as {}. An acknowledgement email is on its way.",
+                case.display_number()
+            ))
+        } else if flags.saved.is_some() {
+            Some("Draft saved.".into())
+        } else {
+            None
+        },
+        case,
+        agency,
+        requester,
+        versions,
+        decisions,
+        timeline,
+        mail,
+    };
+    crate::routes::html(&page)
+}

@@ -1,0 +1,73 @@
+//! The one route table. Handlers are thin: parse the request, call the workflow, render a page.
+
+pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod layout;
+pub mod reason;
+pub mod review;
+
+use actix_web::{HttpResponse, web};
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/health", web::get().to(health))
+        .route("/static/app.css", web::get().to(assets::css))
+        .route("/static/app.js", web::get().to(assets::js))
+        .route("/login", web::get().to(auth::login::form))
+        .route("/login", web::post().to(auth::login::submit))
+        .route("/logout", web::post().to(auth::logout::submit))
+        .route("/cases", web::get().to(cases::list::page))
+        .route("/cases/new", web::get().to(cases::new::page))
+        .route("/cases/save", web::post().to(cases::save::submit))
+        .route("/cases/{id}", web::get().to(cases::show::page))
+        .route("/cases/{id}/edit", web::get().to(cases::edit::page))
+        .route(
+            "/cases/{id}/images/{sha}",
+            web::get().to(cases::image::serve),
+        )
+        .route("/review", web::get().to(review::queue::page))
+        .route("/review/{id}", web::get().to(review::show::page))
+        .route("/review/{id}", web::post().to(review::decide::submit))
+        .route("/audit", web::get().to(audit::list::page))
+        .route("/reason/check", web::get().to(reason::check::json))
+        .app_data(cases::save::multipart_config());
+}
+
+async fn home(session: actix_session::Session) -> HttpResponse {
+    let logged_in = session.get::<i64>("uid").ok().flatten().is_some();
+    HttpResponse::SeeOther()
+        .insert_header(("Location", if logged_in { "/cases" } else { "/login" }))
+        .finish()
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Renders an askama template into a `text/html` response that is never cached.
+pub fn html<T: askama::Template>(t: &T) -> Result<HttpResponse, crate::errors::AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(t.render()?))
+}
+
+/// Like [`html`] with another status (e.g. 422 for a form with errors).
+pub fn html_status<T: askama::Template>(
+    status: actix_web::http::StatusCode,
+    t: &T,
+) -> Result<HttpResponse, crate::errors::AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(t.render()?))
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}

@@ -1,0 +1,3 @@
+pub mod decide;
+pub mod queue;
+pub mod show;

@@ -1,0 +1,208 @@
+//! Building and running the application: `Application::build(settings)` binds the listener
+//! (port 0 picks a free one, which tests use), opens the database, runs migrations, and starts
+//! the outbox sender; `run_until_stopped` serves until the process ends.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::PersistentSession;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use lettre::message::Mailbox;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::images::ImageStore;
+
+/// Shared state of the running application.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Settings,
+    pub images: ImageStore,
+    pub mail_wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// Wakes the outbox sender (after a transaction that queued mail committed).
+    pub fn mail_queued(&self) {
+        self.mail_wake.notify_one();
+    }
+}
+
+/// A bound, not yet running, application.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `http.bind`, opens the database and prepares the server and the mail sender.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!("Failed to create data_dir {}", settings.data_dir.display())
+        })?;
+        let url = settings.database.url.clone();
+        let pool = tokio::task::spawn_blocking(move || crate::db::connect(&url))
+            .await
+            .context("Database start-up task failed")??;
+        {
+            let mut conn = pool.get().context("Failed to get a database connection")?;
+            let n = crate::jobs::requeue_interrupted(&mut conn)
+                .context("Failed to re-queue interrupted jobs")?;
+            if n > 0 {
+                tracing::warn!(
+                    jobs = n,
+                    "Re-queued jobs interrupted by the previous process"
+                );
+            }
+        }
+        let key = load_or_create_session_key(&settings)?;
+        let transport = crate::mail::Transport::from_settings(&settings)?;
+        let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let listener = TcpListener::bind(&settings.http.bind)
+            .with_context(|| format!("Failed to bind http.bind = {}", settings.http.bind))?;
+        let port = listener
+            .local_addr()
+            .context("Failed to read the bound port")?
+            .port();
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            images: ImageStore::new(settings.images_dir()),
+            settings: settings.clone(),
+            mail_wake: wake.clone(),
+        });
+        tokio::spawn(daily_audit_check(pool.clone()));
+        tokio::spawn(crate::mail::run_sender(
+            pool,
+            transport,
+            from,
+            wake,
+            Duration::from_secs(1),
+            settings.mail.retry_base_seconds,
+        ));
+        let secure = settings.http.secure_cookies;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                        .cookie_name("frdesk_session".into())
+                        .cookie_http_only(true)
+                        .cookie_secure(secure)
+                        .cookie_same_site(SameSite::Strict)
+                        .session_lifecycle(PersistentSession::default().session_ttl(
+                            actix_web::cookie::time::Duration::seconds(
+                                crate::auth::MAX_SESSION_SECONDS,
+                            ),
+                        ))
+                        .build(),
+                )
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+                        )),
+                )
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)
+        .context("Failed to start listening")?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Verifies the audit trail's hash chain a minute after start and then every 24 hours; each
+/// result is itself an audit record (LACRIS "Audits"; tamper evidence).
+async fn daily_audit_check(pool: DbPool) {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    loop {
+        let p = pool.clone();
+        let result = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let mut conn = p.get()?;
+            let report = crate::audit::chain::verify(&mut conn)?;
+            let entry = crate::audit::Entry::new("audit.verify", "audit", "chain");
+            let entry = match &report.problem {
+                None => entry.details(format!(
+                    "daily check: intact, {} records, head {} {}",
+                    report.records, report.head_id, report.head_hash
+                )),
+                Some(pr) => entry
+                    .outcome(crate::audit::Outcome::Failed)
+                    .details(format!("daily check: {}: {}", pr.kind, pr.message)),
+            };
+            crate::audit::record(
+                &mut conn,
+                &crate::audit::Actor::system("daily audit check"),
+                entry,
+            )?;
+            Ok(report.is_intact())
+        })
+        .await;
+        match result {
+            Ok(Ok(true)) => tracing::info!("Audit trail hash chain intact"),
+            Ok(Ok(false)) => {
+                tracing::error!("Audit trail hash chain BROKEN: run `frdesk audit verify`")
+            }
+            Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "Audit check failed"),
+            Err(e) => tracing::error!(error = %e, "Audit check task failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
+    }
+}
+
+/// The session-cookie key: 64 random bytes in `<data_dir>/session.key`, created on first start
+/// with mode 0600. Never logged.
+fn load_or_create_session_key(settings: &Settings) -> anyhow::Result<Key> {
+    use rand::RngCore;
+    let path = settings.data_dir.join("session.key");
+    if let Ok(bytes) = std::fs::read(&path)
+        && bytes.len() >= 64
+    {
+        return Ok(Key::from(&bytes));
+    }
+    let mut bytes = [0u8; 64];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    write_private(&path, &bytes)?;
+    Ok(Key::from(&bytes))
+}
+
+/// Writes a secret file readable by the owner only.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("Failed to create {}", path.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("Failed to write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,38 @@
+// frdesk — progressive enhancement only; every page works without it.
+(function () {
+  "use strict";
+  // Move focus to the error summary so keyboard and screen-reader users hear the problems.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
+  // Live search-reason verdict (the same rules the server applies on submit).
+  var reason = document.querySelector("[data-reason-check]");
+  var out = document.getElementById("reason-verdict");
+  if (!reason || !out) { return; }
+  var timer = null;
+  function render(result) {
+    out.className = "verdict verdict-" + result.verdict;
+    out.textContent = "";
+    var strong = document.createElement("strong");
+    strong.textContent = { compliant: "Compliant", non_compliant: "Non-compliant", needs_review: "Needs review" }[result.verdict] || result.verdict;
+    out.appendChild(strong);
+    var ul = document.createElement("ul");
+    (result.findings || []).forEach(function (f) {
+      var li = document.createElement("li");
+      li.textContent = f.message;
+      ul.appendChild(li);
+    });
+    out.appendChild(ul);
+  }
+  reason.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var text = reason.value;
+      if (!text.trim()) { out.textContent = ""; return; }
+      fetch("/reason/check?text=" + encodeURIComponent(text), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) { if (j) { render(j); } })
+        .catch(function () {});
+    }, 300);
+  });
+})();

@@ -1,0 +1,194 @@
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn login_page_shows_the_system_use_notice_and_sets_a_strict_cookie() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let r = c.get("/login").await;
+    assert_eq!(r.status().as_u16(), 200);
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(r.headers().get("content-security-policy").is_some());
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Authorized use only"));
+}
+
+#[actix_web::test]
+async fn wrong_password_is_refused_and_audited() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let r = c
+        .login("requester.a@test.example", "not the password")
+        .await;
+    assert_eq!(r.status().as_u16(), 401);
+    let r = c.login("nobody@test.example", "whatever").await;
+    assert_eq!(r.status().as_u16(), 401);
+    let audit = app.audit();
+    let failed: Vec<_> = audit
+        .iter()
+        .filter(|a| a.action == "auth.login" && a.outcome == "failed")
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .all(|a| a.source_ip == "127.0.0.1" && a.user_agent == "frdesk-tests")
+    );
+    // The password never reaches the audit trail.
+    assert!(
+        !audit
+            .iter()
+            .any(|a| a.details_text().contains("not the password"))
+    );
+}
+
+#[actix_web::test]
+async fn login_works_and_is_audited_with_last_login() {
+    let app = spawn_app().await;
+    let c = app.login("requester.a@test.example").await;
+    let (status, page) = c.get_text("/cases").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Dana Reyes"));
+    assert!(
+        app.audit()
+            .iter()
+            .any(|a| a.action == "auth.login" && a.outcome == "success")
+    );
+    let mut conn = app.pool.get().unwrap();
+    let u = frdesk::db::models::User::by_email(&mut conn, "requester.a@test.example")
+        .unwrap()
+        .unwrap();
+    assert!(u.last_login.is_some());
+}
+
+#[actix_web::test]
+async fn pages_need_a_login() {
+    let app = spawn_app().await;
+    let c = app.client();
+    for path in [
+        "/cases",
+        "/cases/new",
+        "/review",
+        "/audit",
+        "/cases/1",
+        "/reason/check?text=x",
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status().as_u16(), 303, "{path}");
+        assert_eq!(r.headers().get("location").unwrap(), "/login", "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let c = app.client();
+    c.get("/login").await;
+    let r = c
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", "0000"),
+                ("email", "requester.a@test.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    let c = app.login("requester.a@test.example").await;
+    let (_, key) = c.new_form().await;
+    let r = c
+        .post_request(
+            "deadbeef",
+            &key,
+            "submit",
+            &valid_fields(),
+            &[photo("Aaron_Eckhart", 1)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(
+        app.count_cases(),
+        0,
+        "nothing is stored without a valid token"
+    );
+}
+
+#[actix_web::test]
+async fn role_guards_refuse_other_roles() {
+    let app = spawn_app().await;
+    let requester = app.login("requester.a@test.example").await;
+    assert_eq!(requester.get("/review").await.status().as_u16(), 403);
+    assert_eq!(requester.get("/audit").await.status().as_u16(), 403);
+    let reviewer = app.login("reviewer@test.example").await;
+    assert_eq!(reviewer.get("/cases/new").await.status().as_u16(), 403);
+    let examiner = app.login("examiner@test.example").await;
+    assert_eq!(examiner.get("/review").await.status().as_u16(), 403);
+}
+
+#[actix_web::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    let c = app.login("requester.a@test.example").await;
+    let (_, page) = c.get_text("/cases").await;
+    let csrf = csrf_of(&page);
+    let r = c.post_form("/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(c.get("/cases").await.status().as_u16(), 303);
+}
+
+#[actix_web::test]
+async fn an_idle_session_ends_on_the_server() {
+    let app = spawn_app_with(&[("FRDESK_HTTP__IDLE_TIMEOUT_SECONDS", "2")]).await;
+    let c = app.login("requester.a@test.example").await;
+    assert_eq!(c.get("/cases").await.status().as_u16(), 200);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let r = c.get("/cases").await;
+    assert_eq!(r.status().as_u16(), 303, "idle session still valid");
+    assert_eq!(r.headers().get("location").unwrap(), "/login");
+}
+
+#[actix_web::test]
+async fn five_failed_logons_lock_the_account_until_released() {
+    let app = spawn_app().await;
+    let c = app.client();
+    for _ in 0..5 {
+        assert_eq!(
+            c.login("requester.a@test.example", "wrong password!")
+                .await
+                .status()
+                .as_u16(),
+            401
+        );
+    }
+    // Even the right password is refused now.
+    assert_eq!(
+        c.login("requester.a@test.example", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    assert!(app.audit().iter().any(|r| r.action == "auth.lockout"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frdesk"))
+        .args(["user", "unlock", "--email", "requester.a@test.example"])
+        .env("FRDESK_DATA_DIR", app.data_dir.path())
+        .env("FRDESK_DATABASE__URL", &app.db_url)
+        .current_dir(app.data_dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        c.login("requester.a@test.example", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}

@@ -1,0 +1,447 @@
+use std::path::PathBuf;
+
+use frdesk::audit::Actor;
+use frdesk::db::models::{Agency, NewAgency, now};
+use frdesk::domain::training::TrainingProvider;
+use frdesk::{Application, Settings};
+use reqwest::multipart::{Form, Part};
+
+pub const PASSWORD: &str = "a long test password 42";
+
+pub struct TestApp {
+    pub address: String,
+    pub data_dir: tempfile::TempDir,
+    pub db_url: String,
+    pub pool: frdesk::db::DbPool,
+    pub backend: &'static str,
+}
+
+/// A browser-like client: cookie store, no automatic redirects.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+/// Where LFW is (the shared evaluation photos); tests that need real photos fail loudly without it.
+pub fn lfw_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("FRDESK_LFW_DIR") {
+        return PathBuf::from(d);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/faces/lfw")
+}
+
+/// A real photo from LFW (250×250 JPEG).
+pub fn photo(person: &str, n: u32) -> (String, Vec<u8>) {
+    let name = format!("{person}_{n:04}.jpg");
+    let path = lfw_dir().join(person).join(&name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "test photo {} is missing ({e}); set FRDESK_LFW_DIR to the LFW folder (shared/faces/lfw)",
+            path.display()
+        )
+    });
+    (name, bytes)
+}
+
+fn pg_admin_url() -> Option<String> {
+    std::env::var("FRDESK_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// `FRDESK_TEST_PG` is a server URL without a database name, e.g.
+/// `postgres://postgres@127.0.0.1:54329`; each test gets a new database there.
+fn create_pg_database(server: &str) -> String {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let server = server.trim_end_matches('/');
+    let name = format!("frdesk_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::establish(&format!("{server}/postgres"))
+        .expect("connect to the test PostgreSQL server");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    format!("{server}/{name}")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (db_url, backend) = match pg_admin_url() {
+        Some(admin) => (create_pg_database(&admin), "postgres"),
+        None => (
+            data_dir
+                .path()
+                .join("frdesk.sqlite3")
+                .to_string_lossy()
+                .into_owned(),
+            "sqlite",
+        ),
+    };
+    let mut env: Vec<(String, String)> = vec![
+        (
+            "FRDESK_DATA_DIR".into(),
+            data_dir.path().to_string_lossy().into_owned(),
+        ),
+        ("FRDESK_HTTP__BIND".into(), "127.0.0.1:0".into()),
+        ("FRDESK_DATABASE__URL".into(), db_url.clone()),
+        (
+            "FRDESK_MAIL__FROM".into(),
+            "Face Search Desk <frdesk@test.example>".into(),
+        ),
+    ];
+    for (k, v) in extra_env {
+        env.push((k.to_string(), v.to_string()));
+    }
+    let settings = Settings::load_with_env(Some(&empty_config(&data_dir)), env).expect("settings");
+    let app = Application::build(settings).await.expect("build app");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let pool = frdesk::db::connect(&db_url).expect("test pool");
+    let t = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        data_dir,
+        db_url,
+        pool,
+        backend,
+    };
+    t.seed();
+    t
+}
+
+fn empty_config(dir: &tempfile::TempDir) -> PathBuf {
+    let p = dir.path().join("frdesk.toml");
+    std::fs::write(&p, "# test config: everything from the environment\n").expect("write config");
+    p
+}
+
+pub const SERVICE: &str = "CA019SVC00";
+pub const AGENCY_A: &str = "CA0190001";
+pub const AGENCY_B: &str = "CA0190002";
+pub const NO_POLICY: &str = "CA0190003";
+
+impl TestApp {
+    fn seed(&self) {
+        let mut c = self.pool.get().expect("conn");
+        let actor = Actor::cli("test seed");
+        let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).expect("date");
+        for (ori, name, policy, service) in [
+            (
+                SERVICE,
+                "Regional Identification System",
+                Some(d(2023, 1, 1)),
+                true,
+            ),
+            (
+                AGENCY_A,
+                "Alpha Police Department",
+                Some(d(2023, 5, 1)),
+                false,
+            ),
+            (
+                AGENCY_B,
+                "Bravo Sheriff's Office",
+                Some(d(2023, 6, 1)),
+                false,
+            ),
+            (NO_POLICY, "Charlie Police Department", None, false),
+        ] {
+            Agency::insert(
+                &mut c,
+                &NewAgency {
+                    name: name.into(),
+                    ori: ori.into(),
+                    contact_name: "Contact".into(),
+                    contact_email: "contact@test.example".into(),
+                    contact_phone: "(213) 555-0100".into(),
+                    fr_policy_date: policy,
+                    is_service: service,
+                    active: true,
+                    created_at: now(),
+                },
+            )
+            .expect("agency");
+        }
+        let training = Some((TrainingProvider::Lacris, d(2024, 1, 10)));
+        for (ori, name, email, roles) in [
+            (
+                AGENCY_A,
+                "Dana Reyes",
+                "requester.a@test.example",
+                "requester",
+            ),
+            (
+                AGENCY_A,
+                "Alex Admin",
+                "admin.a@test.example",
+                "local_admin,auditor",
+            ),
+            (AGENCY_B, "Bo Chen", "requester.b@test.example", "requester"),
+            (
+                NO_POLICY,
+                "Cy Nopolicy",
+                "requester.c@test.example",
+                "requester",
+            ),
+            (SERVICE, "Sam Ortega", "reviewer@test.example", "reviewer"),
+            (SERVICE, "Lee Park", "examiner@test.example", "examiner"),
+        ] {
+            frdesk::cli::admin::create_user(
+                &mut c,
+                &actor,
+                ori,
+                name,
+                email,
+                "(213) 555-0142",
+                roles,
+                training,
+                PASSWORD,
+            )
+            .expect("user");
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent("frdesk-tests")
+                .build()
+                .expect("client"),
+            base: self.address.clone(),
+        }
+    }
+
+    /// A client logged in as `email`.
+    pub async fn login(&self, email: &str) -> Client {
+        let c = self.client();
+        let r = c.login(email, PASSWORD).await;
+        assert_eq!(r.status().as_u16(), 303, "login of {email} failed");
+        c
+    }
+
+    pub fn outbox_files(&self) -> Vec<String> {
+        let dir = self.data_dir.path().join("outbox");
+        let mut out = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                if e.path().extension().is_some_and(|x| x == "eml") {
+                    out.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits (bounded) until `n` messages are in the outbox folder.
+    pub async fn wait_for_outbox(&self, n: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let files = self.outbox_files();
+            if files.len() >= n {
+                return files;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        self.outbox_files()
+    }
+
+    pub fn audit(&self) -> Vec<frdesk::db::models::AuditRecord> {
+        let mut c = self.pool.get().expect("conn");
+        frdesk::db::models::AuditRecord::list(
+            &mut c,
+            &frdesk::db::models::AuditFilter {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .expect("audit")
+    }
+
+    pub fn count_cases(&self) -> usize {
+        use diesel::prelude::*;
+        let mut c = self.pool.get().expect("conn");
+        frdesk::db::schema::cases::table
+            .count()
+            .get_result::<i64>(&mut c)
+            .expect("count") as usize
+    }
+
+    pub fn stored_image_files(&self) -> usize {
+        fn walk(p: &std::path::Path) -> usize {
+            let Ok(rd) = std::fs::read_dir(p) else {
+                return 0;
+            };
+            rd.flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        }
+        walk(&self.data_dir.path().join("images"))
+    }
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let re = regex::Regex::new(r#"name="csrf_token" value="([0-9a-f]+)""#).expect("regex");
+    re.captures(html)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no csrf token in page: {}", &html[..html.len().min(500)]))
+}
+
+pub fn form_key_of(html: &str) -> String {
+    let re = regex::Regex::new(r#"name="form_key" value="([0-9a-f-]+)""#).expect("regex");
+    re.captures(html)
+        .map(|c| c[1].to_string())
+        .expect("form key")
+}
+
+/// The request form's fields, filled in correctly for one image.
+pub fn valid_fields() -> Vec<(&'static str, String)> {
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    vec![
+        ("requester_name", "Dana Reyes".into()),
+        ("requester_phone", "(213) 555-0142".into()),
+        ("requester_email", "requester.a@test.example".into()),
+        ("request_date", today),
+        (
+            "search_reason",
+            "Robbery suspect, Case# 123-89765-0123-41X, 211 PC".into(),
+        ),
+        ("case_file_number", "123-89765-0123-41X".into()),
+        ("offense_code", "211 PC".into()),
+        ("authorized_purpose", "criminal_offense".into()),
+        ("image_source", "surveillance_still".into()),
+        ("image_source_other", String::new()),
+        ("from_video", "yes".into()),
+        (
+            "video_recording",
+            "Store camera 3, 2026-11-20 21:14, cam3.mp4".into(),
+        ),
+        ("images_declared", "1".into()),
+        ("signature_name", "Dana Reyes".into()),
+        ("attest_lead_only", "on".into()),
+        ("attest_lawful", "on".into()),
+    ]
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.expect("body"))
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        let (_, page) = self.get_text("/login").await;
+        let csrf = csrf_of(&page);
+        self.http
+            .post(format!("{}/login", self.base))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("POST /login")
+    }
+
+    /// Opens the blank form and returns (csrf, form_key).
+    pub async fn new_form(&self) -> (String, String) {
+        let (status, page) = self.get_text("/cases/new").await;
+        assert_eq!(status, 200, "{page}");
+        (csrf_of(&page), form_key_of(&page))
+    }
+
+    /// Posts the request form as multipart.
+    pub async fn post_request(
+        &self,
+        csrf: &str,
+        form_key: &str,
+        action: &str,
+        fields: &[(&str, String)],
+        files: &[(String, Vec<u8>)],
+    ) -> reqwest::Response {
+        let mut form = Form::new()
+            .text("csrf_token", csrf.to_string())
+            .text("form_key", form_key.to_string())
+            .text("action", action.to_string());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.clone());
+        }
+        for (name, bytes) in files {
+            form = form.part(
+                "images",
+                Part::bytes(bytes.clone())
+                    .file_name(name.clone())
+                    .mime_str("image/jpeg")
+                    .expect("mime"),
+            );
+        }
+        self.http
+            .post(format!("{}/cases/save", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST /cases/save")
+    }
+
+    /// Submits a complete request with one real photo; returns the case id.
+    pub async fn submit_valid_request(&self) -> i64 {
+        let (csrf, key) = self.new_form().await;
+        let r = self
+            .post_request(
+                &csrf,
+                &key,
+                "submit",
+                &valid_fields(),
+                &[photo("Aaron_Eckhart", 1)],
+            )
+            .await;
+        assert_eq!(
+            r.status().as_u16(),
+            303,
+            "submit failed: {}",
+            r.text().await.unwrap_or_default()
+        );
+        case_id_from_location(&r)
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(format!("{}{}", self.base, path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+pub fn case_id_from_location(r: &reqwest::Response) -> i64 {
+    let loc = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("redirect location")
+        .to_string();
+    let re = regex::Regex::new(r"^/cases/(\d+)").expect("regex");
+    re.captures(&loc).expect("case url")[1].parse().expect("id")
+}

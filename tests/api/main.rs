@@ -1,0 +1,13 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+//! Integration tests: the real application on port 0 with its own database (a temporary SQLite
+//! file, or — when `FRDESK_TEST_PG` names a PostgreSQL server — a database of its own there).
+
+mod helpers;
+
+mod audit_chain;
+mod auth;
+mod config_and_cli;
+mod isolation;
+mod mail;
+mod request_form;
+mod review;
