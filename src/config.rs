@@ -21,6 +21,15 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub mail: MailSettings,
     pub service: ServiceSettings,
+    pub face: FaceSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceSettings {
+    /// Folder with `manifest.toml`, the ONNX models, the calibration table and `lib/` (the ONNX
+    /// Runtime library), as `script/models` writes it. Default `models`.
+    pub models_dir: PathBuf,
 }
 
 #[derive(Clone, Deserialize)]
@@ -106,7 +115,8 @@ impl Settings {
                 "service.name",
                 "Regional Identification System — Face Search Desk",
             )?
-            .set_default("service.base_url", "http://127.0.0.1:8080")?;
+            .set_default("service.base_url", "http://127.0.0.1:8080")?
+            .set_default("face.models_dir", "models")?;
         b = match file {
             Some(p) => {
                 if !p.exists() {

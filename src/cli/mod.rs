@@ -3,8 +3,8 @@
 pub mod admin;
 pub mod audit;
 pub mod bench;
-pub mod demo;
 pub mod gallery;
+pub mod demo;
 pub mod reason;
 
 use std::path::PathBuf;
@@ -47,6 +47,12 @@ pub enum Command {
     /// Search-reason compliance rules.
     #[command(subcommand)]
     Reason(reason::ReasonCommand),
+    /// The booking-photo gallery: enroll, remove, stats, demo.
+    #[command(subcommand)]
+    Gallery(gallery::GalleryCommand),
+    /// Accuracy and speed benchmarks of the face engine.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -100,6 +106,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => admin::run_user(&settings, cmd),
         Command::Demo(cmd) => demo::run(&settings, cmd),
         Command::Audit(cmd) => audit::run(&settings, cmd),
+        Command::Gallery(cmd) => {
+            gallery::run(cmd, &settings.database.url, &settings.face.models_dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(cmd) => {
+            bench::run(cmd, &settings.face.models_dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Reason(_) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -18,8 +18,10 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// A connection to either supported back-end.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
-    Sqlite(diesel::SqliteConnection),
+    // PostgreSQL first: the derived `establish` tries variants in order, and SQLite would
+    // otherwise try to open a postgres:// URL as a file name.
     Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
 }
 
 /// The connection pool shared by the web server, the background workers and the CLI.
