@@ -3,8 +3,8 @@
 pub mod admin;
 pub mod audit;
 pub mod bench;
-pub mod gallery;
 pub mod demo;
+pub mod gallery;
 pub mod reason;
 
 use std::path::PathBuf;
