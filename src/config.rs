@@ -30,6 +30,8 @@ pub struct FaceSettings {
     /// Folder with `manifest.toml`, the ONNX models, the calibration table and `lib/` (the ONNX
     /// Runtime library), as `script/models` writes it. Default `models`.
     pub models_dir: PathBuf,
+    /// Candidate-list length of a search, 2–50 (FBI NGI-IPS practice). Default 20.
+    pub candidates: usize,
 }
 
 #[derive(Clone, Deserialize)]
@@ -116,7 +118,8 @@ impl Settings {
                 "Regional Identification System — Face Search Desk",
             )?
             .set_default("service.base_url", "http://127.0.0.1:8080")?
-            .set_default("face.models_dir", "models")?;
+            .set_default("face.models_dir", "models")?
+            .set_default("face.candidates", 20)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -186,6 +189,11 @@ impl Settings {
             }
             lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&self.mail.smtp_url)
                 .map_err(|e| anyhow!("Invalid configuration: mail.smtp_url: {e}"))?;
+        }
+        if !(crate::gallery::MIN_CANDIDATES..=crate::gallery::MAX_CANDIDATES)
+            .contains(&self.face.candidates)
+        {
+            bail!("Invalid configuration: face.candidates must be between 2 and 50");
         }
         if !(self.service.base_url.starts_with("http://")
             || self.service.base_url.starts_with("https://"))

@@ -17,6 +17,7 @@ pub mod images;
 pub mod jobs;
 pub mod mail;
 pub mod routes;
+pub mod search;
 pub mod startup;
 pub mod workflow;
 

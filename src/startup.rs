@@ -27,12 +27,18 @@ pub struct AppState {
     pub settings: Settings,
     pub images: ImageStore,
     pub mail_wake: Arc<tokio::sync::Notify>,
+    pub search_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     /// Wakes the outbox sender (after a transaction that queued mail committed).
     pub fn mail_queued(&self) {
         self.mail_wake.notify_one();
+    }
+
+    /// Wakes the search worker (after a transaction that queued searches committed).
+    pub fn search_queued(&self) {
+        self.search_wake.notify_one();
     }
 }
 
@@ -67,6 +73,7 @@ impl Application {
         let transport = crate::mail::Transport::from_settings(&settings)?;
         let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;
         let wake = Arc::new(tokio::sync::Notify::new());
+        let search_wake = Arc::new(tokio::sync::Notify::new());
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("Failed to bind http.bind = {}", settings.http.bind))?;
         let port = listener
@@ -78,7 +85,17 @@ impl Application {
             images: ImageStore::new(settings.images_dir()),
             settings: settings.clone(),
             mail_wake: wake.clone(),
+            search_wake: search_wake.clone(),
         });
+        tokio::spawn(crate::search::worker::run(
+            crate::search::worker::SearchContext::new(
+                pool.clone(),
+                ImageStore::new(settings.images_dir()),
+                settings.face.models_dir.clone(),
+                settings.face.candidates,
+            ),
+            search_wake,
+        ));
         tokio::spawn(daily_audit_check(pool.clone()));
         tokio::spawn(crate::mail::run_sender(
             pool,

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::audit::{self, Actor, Entry, Outcome};
 use crate::face::{EngineOptions, FaceEngine, decode_image_file};
 use crate::gallery::enroll::{FaceChoice, enroll_items, items_from_dir};
 use crate::gallery::{DEFAULT_CANDIDATES, Gallery};
@@ -27,6 +28,9 @@ pub enum GalleryCommand {
     Remove {
         #[arg(long)]
         subject: String,
+        /// Why (e.g. "record sealed by court order 2026-CR-123"); kept in the audit record.
+        #[arg(long)]
+        reason: String,
     },
     /// Gallery counts.
     Stats,
@@ -36,6 +40,10 @@ pub enum GalleryCommand {
     /// Search the gallery with a probe photo (read-only: the probe is never stored).
     Search {
         photo: PathBuf,
+        /// The search reason (LACRIS: a reference number with the purpose); audited with the
+        /// probe's SHA-256. Non-compliant reasons are refused.
+        #[arg(long)]
+        reason: String,
         #[arg(long, default_value_t = DEFAULT_CANDIDATES)]
         candidates: usize,
         #[arg(long)]
@@ -80,9 +88,34 @@ pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow
             for e in &s.errors {
                 eprintln!("  {e}");
             }
+            let mut conn = gallery.pool().get()?;
+            audit::record(
+                &mut conn,
+                &Actor::cli("gallery enroll"),
+                Entry::new("gallery.enroll", "folder", dir.display()).details(format!(
+                    "photos {}, enrolled {}, templates {}, skipped {}, no face {}, unreadable {}, failed {}",
+                    s.photos, s.enrolled, s.templates, s.skipped, s.no_face, s.unreadable, s.failed
+                )),
+            )?;
         }
-        GalleryCommand::Remove { subject } => {
-            if gallery.remove_subject(&subject)? {
+        GalleryCommand::Remove { subject, reason } => {
+            if reason.trim().len() < 5 {
+                anyhow::bail!("--reason must say why the subject is removed (sealed, expunged, …)");
+            }
+            let removed = gallery.remove_subject(&subject)?;
+            let mut conn = gallery.pool().get()?;
+            audit::record(
+                &mut conn,
+                &Actor::cli("gallery remove"),
+                Entry::new("gallery.remove", "subject", &subject)
+                    .outcome(if removed {
+                        Outcome::Success
+                    } else {
+                        Outcome::Failed
+                    })
+                    .details(reason.trim().to_string()),
+            )?;
+            if removed {
                 println!("subject {subject} removed from search (kept for audit)");
             } else {
                 anyhow::bail!("no active subject {subject}");
@@ -110,12 +143,35 @@ pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow
         }
         GalleryCommand::Search {
             photo,
+            reason,
             candidates,
             json,
         } => {
+            let verdict = crate::domain::reason::assess(&reason);
+            if verdict.verdict == crate::domain::reason::Verdict::NonCompliant {
+                anyhow::bail!(
+                    "the search reason is not compliant: {}",
+                    verdict
+                        .findings
+                        .iter()
+                        .map(|f| f.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
+            let bytes = std::fs::read(&photo)?;
+            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
             let img = decode_image_file(&photo)?;
             let probe = engine.probe(&img)?;
             let list = gallery.search(&probe.template, candidates)?;
+            let mut conn = gallery.pool().get()?;
+            audit::record(
+                &mut conn,
+                &Actor::cli("gallery search"),
+                Entry::new("search.run", "image", &sha)
+                    .reason(reason.trim())
+                    .details(format!("command-line search; {} candidates", list.len())),
+            )?;
             if json {
                 println!(
                     "{}",

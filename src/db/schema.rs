@@ -165,6 +165,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    probe_searches (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        version -> Integer,
+        image_sha256 -> Text,
+        status -> Text,
+        faces_json -> Nullable<Text>,
+        chosen_face -> Nullable<Integer>,
+        chosen_by -> Nullable<BigInt>,
+        model_key -> Nullable<Text>,
+        quality_json -> Nullable<Text>,
+        candidates_json -> Nullable<Text>,
+        candidate_count -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        searched_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -183,4 +203,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_records,
     outbox_messages,
     jobs,
+    probe_searches,
 );

@@ -1,7 +1,7 @@
 //! The case state machine (the first half of the workflow; see docs/ARCHITECTURE.md).
 //!
 //! ```text
-//! draft ──submit──▶ submitted ──approve──▶ approved
+//! draft ──submit──▶ submitted ──approve──▶ approved ──searches done──▶ searched
 //!   ▲                  │   │
 //!   └──return (edit)───┘   └──reject──▶ rejected
 //! returned ──resubmit──▶ submitted
@@ -19,6 +19,8 @@ pub enum CaseStatus {
     Submitted,
     Returned,
     Approved,
+    /// Every probe image has been searched (or found to hold no face); examiners review next.
+    Searched,
     Rejected,
     Withdrawn,
 }
@@ -32,6 +34,8 @@ pub enum CaseAction {
     Return,
     Reject,
     Withdraw,
+    /// The system finished every search job of the case.
+    CompleteSearch,
 }
 
 /// A transition that is not legal from the current state.
@@ -43,11 +47,12 @@ pub struct TransitionError {
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 6] = [
+    pub const ALL: [CaseStatus; 7] = [
         CaseStatus::Draft,
         CaseStatus::Submitted,
         CaseStatus::Returned,
         CaseStatus::Approved,
+        CaseStatus::Searched,
         CaseStatus::Rejected,
         CaseStatus::Withdrawn,
     ];
@@ -58,6 +63,7 @@ impl CaseStatus {
             CaseStatus::Submitted => "submitted",
             CaseStatus::Returned => "returned",
             CaseStatus::Approved => "approved",
+            CaseStatus::Searched => "searched",
             CaseStatus::Rejected => "rejected",
             CaseStatus::Withdrawn => "withdrawn",
         }
@@ -69,7 +75,8 @@ impl CaseStatus {
             CaseStatus::Draft => "Draft",
             CaseStatus::Submitted => "Awaiting compliance review",
             CaseStatus::Returned => "Returned for correction",
-            CaseStatus::Approved => "Approved for search",
+            CaseStatus::Approved => "Approved for search — search running",
+            CaseStatus::Searched => "Searched — awaiting examiner review",
             CaseStatus::Rejected => "Rejected",
             CaseStatus::Withdrawn => "Withdrawn",
         }
@@ -96,6 +103,7 @@ impl CaseStatus {
             (S::Submitted, A::Return) => Some(S::Returned),
             (S::Submitted, A::Reject) => Some(S::Rejected),
             (S::Draft | S::Submitted | S::Returned, A::Withdraw) => Some(S::Withdrawn),
+            (S::Approved, A::CompleteSearch) => Some(S::Searched),
             _ => None,
         };
         next.ok_or(TransitionError {
@@ -114,6 +122,7 @@ impl CaseAction {
             CaseAction::Return => "returned for correction",
             CaseAction::Reject => "rejected",
             CaseAction::Withdraw => "withdrawn",
+            CaseAction::CompleteSearch => "marked searched",
         }
     }
 }
@@ -128,7 +137,8 @@ impl fmt::Display for CaseStatus {
 mod tests {
     use super::*;
 
-    const ACTIONS: [CaseAction; 6] = [
+    const ACTIONS: [CaseAction; 7] = [
+        CaseAction::CompleteSearch,
         CaseAction::Edit,
         CaseAction::Submit,
         CaseAction::Approve,
@@ -152,11 +162,7 @@ mod tests {
 
     #[test]
     fn final_states_accept_nothing() {
-        for s in [
-            CaseStatus::Approved,
-            CaseStatus::Rejected,
-            CaseStatus::Withdrawn,
-        ] {
+        for s in [CaseStatus::Rejected, CaseStatus::Withdrawn] {
             for a in ACTIONS {
                 assert!(s.apply(a).is_err(), "{s:?} {a:?}");
             }

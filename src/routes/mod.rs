@@ -4,6 +4,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod examine;
 pub mod layout;
 pub mod reason;
 pub mod review;
@@ -27,6 +28,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/cases/{id}/images/{sha}",
             web::get().to(cases::image::serve),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/faces",
+            web::get().to(examine::faces::page),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/faces",
+            web::post().to(examine::faces::choose),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/faces/{n}.jpg",
+            web::get().to(examine::faces::crop),
         )
         .route("/review", web::get().to(review::queue::page))
         .route("/review/{id}", web::get().to(review::show::page))

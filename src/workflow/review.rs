@@ -224,6 +224,11 @@ fn decide_in_tx(
         CaseImage::copy_version(conn, case_id, case.current_version, next)?;
         Case::set_version(conn, case_id, next)?;
     }
+    let queued = if kind == DecisionKind::Approve {
+        crate::search::queue_for_case(conn, case_id, case.current_version)?
+    } else {
+        0
+    };
     super::timeline(
         conn,
         case.id,
@@ -232,6 +237,16 @@ fn decide_in_tx(
         format!("{} (version {})", kind.label(), case.current_version),
         Some(comment.clone()),
     )?;
+    if queued > 0 {
+        super::timeline(
+            conn,
+            case.id,
+            None,
+            "search_queued",
+            format!("{queued} probe search(es) queued"),
+            None,
+        )?;
+    }
     audit::record(
         conn,
         &ctx.actor,

@@ -91,6 +91,13 @@ pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
             "FRDESK_MAIL__FROM".into(),
             "Face Search Desk <frdesk@test.example>".into(),
         ),
+        (
+            "FRDESK_FACE__MODELS_DIR".into(),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("models")
+                .to_string_lossy()
+                .into_owned(),
+        ),
     ];
     for (k, v) in extra_env {
         env.push((k.to_string(), v.to_string()));

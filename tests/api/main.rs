@@ -11,3 +11,4 @@ mod isolation;
 mod mail;
 mod request_form;
 mod review;
+mod search;

@@ -41,6 +41,10 @@ pub struct CasePage {
     pub decisions: Vec<(Decision, String)>,
     pub timeline: Vec<TimelineEvent>,
     pub mail: Vec<OutboxMessage>,
+    pub searches: Vec<crate::search::ProbeSearch>,
+    /// Service staff see candidate counts; requesters see only the search status.
+    pub is_staff: bool,
+    pub is_examiner: bool,
     pub can_edit: bool,
     pub can_review: bool,
     pub notice: Option<String>,
@@ -97,10 +101,13 @@ pub async fn page(
         }
         let timeline = TimelineEvent::for_case(c, id)?;
         let mail = OutboxMessage::for_case(c, id)?;
-        Ok((case, agency, requester, versions, decisions, timeline, mail))
+        let searches = crate::search::ProbeSearch::for_case(c, id)?;
+        Ok((
+            case, agency, requester, versions, decisions, timeline, mail, searches,
+        ))
     })
     .await?;
-    let (case, agency, requester, versions, decisions, timeline, mail) = data;
+    let (case, agency, requester, versions, decisions, timeline, mail, searches) = data;
     let current = case.current_version;
     let versions = versions
         .into_iter()
@@ -154,6 +161,9 @@ pub async fn page(
         decisions,
         timeline,
         mail,
+        searches,
+        is_staff: user.roles.sees_all_agencies(),
+        is_examiner: user.has(Role::Examiner),
     };
     crate::routes::html(&page)
 }

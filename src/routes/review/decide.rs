@@ -56,6 +56,7 @@ pub async fn submit(
     match result {
         Ok(_) => {
             state.mail_queued();
+            state.search_queued();
             Ok(crate::routes::redirect(&format!("/cases/{id}")))
         }
         Err(e) if e.is_form_error() => {

@@ -1,0 +1,207 @@
+//! Searching approved requests: one persisted job per probe image, run in the background by
+//! [`worker::run`]; the candidate list is stored exactly as the gallery returned it.
+//!
+//! A probe with several faces waits for an examiner to choose the face (`needs_face_choice`);
+//! a probe with no face is recorded as such (`no_face`), never silently dropped. When every probe
+//! of the case is finished the case moves to `searched` (awaiting examiner review).
+
+pub mod worker;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DbConnection;
+use crate::db::models::{CaseImage, now};
+use crate::db::schema::probe_searches;
+use crate::domain::CaseId;
+
+/// Probe-search states.
+pub mod status {
+    pub const QUEUED: &str = "queued";
+    pub const NEEDS_FACE_CHOICE: &str = "needs_face_choice";
+    pub const NO_FACE: &str = "no_face";
+    pub const SEARCHED: &str = "searched";
+    pub const FAILED: &str = "failed";
+
+    /// States in which nothing more happens without a person acting.
+    pub fn is_finished(s: &str) -> bool {
+        matches!(s, NO_FACE | SEARCHED | FAILED)
+    }
+}
+
+/// Job kind of a probe search.
+pub const JOB_KIND: &str = "search";
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = probe_searches)]
+pub struct ProbeSearch {
+    pub id: i64,
+    pub case_id: i64,
+    pub version: i32,
+    pub image_sha256: String,
+    pub status: String,
+    pub faces_json: Option<String>,
+    pub chosen_face: Option<i32>,
+    pub chosen_by: Option<i64>,
+    pub model_key: Option<String>,
+    pub quality_json: Option<String>,
+    pub candidates_json: Option<String>,
+    pub candidate_count: Option<i32>,
+    pub error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub searched_at: Option<NaiveDateTime>,
+}
+
+/// A face found in a probe, as stored for the examiner's choice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProbeFace {
+    /// Position in the detector's output (highest score first).
+    pub index: usize,
+    /// x, y, width, height in photo pixels.
+    pub bbox: [f32; 4],
+    pub detector_score: f32,
+    pub inter_eye_px: f32,
+    pub sharpness: f32,
+    pub yaw_deg: f32,
+    pub warnings: Vec<String>,
+}
+
+/// One stored candidate (the gallery's `Candidate`, as returned).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredCandidate {
+    pub rank: u32,
+    pub score: f32,
+    pub fmr_rate: f64,
+    pub fmr_upper_bound: bool,
+    pub fmr_text: String,
+    pub subject_id: i64,
+    pub subject_key: String,
+    pub name: String,
+    pub booking_number: String,
+    pub booking_date: Option<String>,
+    pub photo_id: i64,
+    pub photo_sha256: String,
+    pub model_id: String,
+    pub model_version: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JobPayload {
+    pub probe_search_id: i64,
+}
+
+impl ProbeSearch {
+    pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<ProbeSearch> {
+        probe_searches::table
+            .find(id)
+            .select(ProbeSearch::as_select())
+            .first(conn)
+    }
+    pub fn for_case(conn: &mut DbConnection, case: CaseId) -> QueryResult<Vec<ProbeSearch>> {
+        probe_searches::table
+            .filter(probe_searches::case_id.eq(case.0))
+            .order(probe_searches::id.asc())
+            .select(ProbeSearch::as_select())
+            .load(conn)
+    }
+    pub fn faces(&self) -> Vec<ProbeFace> {
+        self.faces_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
+    }
+    pub fn candidates(&self) -> Vec<StoredCandidate> {
+        self.candidates_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
+    }
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            status::QUEUED => "Search queued",
+            status::NEEDS_FACE_CHOICE => "Several faces: an examiner must choose one",
+            status::NO_FACE => "No face found in this image",
+            status::SEARCHED => "Searched",
+            _ => "Search failed",
+        }
+    }
+}
+
+/// Queues a search for every image of the approved version: a `probe_searches` row and a job
+/// each. Call inside the approval transaction. Returns how many were queued.
+pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> QueryResult<usize> {
+    let mut n = 0;
+    for img in CaseImage::for_version(conn, case, version)? {
+        let exists = probe_searches::table
+            .filter(probe_searches::case_id.eq(case.0))
+            .filter(probe_searches::version.eq(version))
+            .filter(probe_searches::image_sha256.eq(&img.sha256))
+            .count()
+            .get_result::<i64>(conn)?;
+        if exists > 0 {
+            continue;
+        }
+        diesel::insert_into(probe_searches::table)
+            .values((
+                probe_searches::case_id.eq(case.0),
+                probe_searches::version.eq(version),
+                probe_searches::image_sha256.eq(&img.sha256),
+                probe_searches::status.eq(status::QUEUED),
+                probe_searches::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+        let id: i64 = probe_searches::table
+            .filter(probe_searches::case_id.eq(case.0))
+            .filter(probe_searches::version.eq(version))
+            .filter(probe_searches::image_sha256.eq(&img.sha256))
+            .select(probe_searches::id)
+            .first(conn)?;
+        let payload = serde_json::to_string(&JobPayload {
+            probe_search_id: id,
+        })
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        crate::jobs::enqueue(
+            conn,
+            JOB_KIND,
+            Some(case.0),
+            &format!("search:{id}:auto"),
+            &payload,
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Records an examiner's choice of face in a multi-face probe and queues the search with it.
+pub fn choose_face(
+    conn: &mut DbConnection,
+    probe_search_id: i64,
+    face: i32,
+    examiner_id: i64,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        probe_searches::table
+            .filter(probe_searches::id.eq(probe_search_id))
+            .filter(probe_searches::status.eq(status::NEEDS_FACE_CHOICE)),
+    )
+    .set((
+        probe_searches::chosen_face.eq(Some(face)),
+        probe_searches::chosen_by.eq(Some(examiner_id)),
+        probe_searches::status.eq(status::QUEUED),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let ps = ProbeSearch::find(conn, probe_search_id)?;
+    let payload = serde_json::to_string(&JobPayload { probe_search_id })
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    crate::jobs::enqueue(
+        conn,
+        JOB_KIND,
+        Some(ps.case_id),
+        &format!("search:{probe_search_id}:face{face}"),
+        &payload,
+    )
+}

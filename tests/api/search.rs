@@ -1,0 +1,240 @@
+//! Search on approval: a persisted job per probe image runs through the real face engine and
+//! the gallery; the candidate list is stored as returned; the case moves to `searched`.
+
+use std::process::Command;
+
+use crate::helpers::*;
+
+/// Enrolls a small LFW gallery (one photo each of a few people) through the CLI.
+fn enroll_gallery(app: &TestApp, people: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    for p in people {
+        let d = dir.path().join(p);
+        std::fs::create_dir_all(&d).unwrap();
+        let (name, bytes) = photo(p, 1);
+        std::fs::write(d.join(name), bytes).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_frdesk"))
+        .args(["gallery", "enroll"])
+        .arg(dir.path())
+        .env("FRDESK_DATA_DIR", app.data_dir.path())
+        .env("FRDESK_DATABASE__URL", &app.db_url)
+        .env(
+            "FRDESK_FACE__MODELS_DIR",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "enroll failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn approve(app: &TestApp, case_id: i64) {
+    let reviewer = app.login("reviewer@test.example").await;
+    let (_, page) = reviewer.get_text(&format!("/review/{case_id}")).await;
+    let csrf = csrf_of(&page);
+    let r = reviewer
+        .post_form(
+            &format!("/review/{case_id}"),
+            &[
+                ("csrf_token", &csrf),
+                ("decision", "approve"),
+                ("comment", "Compliant; approved for search."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+}
+
+fn searches(app: &TestApp, case_id: i64) -> Vec<frdesk::search::ProbeSearch> {
+    let mut c = app.pool.get().unwrap();
+    frdesk::search::ProbeSearch::for_case(&mut c, frdesk::domain::CaseId(case_id)).unwrap()
+}
+
+async fn wait_until_finished(app: &TestApp, case_id: i64) -> Vec<frdesk::search::ProbeSearch> {
+    for _ in 0..600 {
+        let s = searches(app, case_id);
+        if !s.is_empty() && s.iter().all(|p| p.status != "queued") {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("search did not finish: {:?}", searches(app, case_id));
+}
+
+#[actix_web::test]
+async fn approval_runs_the_search_and_stores_the_candidate_list() {
+    let app = spawn_app().await;
+    enroll_gallery(
+        &app,
+        &[
+            "Colin_Powell",
+            "George_W_Bush",
+            "Tony_Blair",
+            "Donald_Rumsfeld",
+            "Gerhard_Schroeder",
+            "Jean_Chretien",
+        ],
+    );
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let r = requester
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &valid_fields(),
+            &[photo("Colin_Powell", 2)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let case_id = case_id_from_location(&r);
+    approve(&app, case_id).await;
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].status, "searched", "{:?}", s[0]);
+    let list = s[0].candidates();
+    assert!(list.len() >= 2, "{list:?}");
+    assert_eq!(list[0].rank, 1);
+    assert_eq!(
+        list[0].subject_key, "Colin_Powell",
+        "the mate is at rank 1: {list:?}"
+    );
+    assert!(list[0].score > list[1].score);
+    assert!(
+        list.iter()
+            .all(|c| c.model_id == list[0].model_id && c.fmr_rate > 0.0)
+    );
+    assert!(s[0].model_key.as_deref().unwrap_or("").contains("sface"));
+    // The case moved on and shows it; the probe was not added to the gallery.
+    let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
+    assert!(
+        page.contains("Searched — awaiting examiner review"),
+        "status in view"
+    );
+    assert!(page.contains("candidate(s)"), "timeline shows the search");
+    for c in &list[1..] {
+        assert!(
+            !page.contains(&c.subject_key),
+            "requesters never see the candidate list"
+        );
+    }
+    let stats = Command::new(env!("CARGO_BIN_EXE_frdesk"))
+        .args(["gallery", "stats"])
+        .env("FRDESK_DATA_DIR", app.data_dir.path())
+        .env("FRDESK_DATABASE__URL", &app.db_url)
+        .env(
+            "FRDESK_FACE__MODELS_DIR",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+        )
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&stats.stdout);
+    assert!(
+        out.contains('6'),
+        "six photos enrolled, the probe not among them: {out}"
+    );
+    // The search run is an audit record with the search reason and probe hash.
+    assert!(app.audit().iter().any(|r| r.action == "search.run"
+        && r.object_id == s[0].image_sha256
+        && r.search_reason.as_deref()
+            == Some("Robbery suspect, Case# 123-89765-0123-41X, 211 PC")));
+}
+
+#[actix_web::test]
+async fn a_probe_without_a_face_is_recorded_not_dropped() {
+    let app = spawn_app().await;
+    enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    // A real photo with no face: a plain grey JPEG.
+    let mut bytes = Vec::new();
+    image::RgbImage::from_pixel(320, 240, image::Rgb([128, 128, 128]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let r = requester
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &valid_fields(),
+            &[("wall.jpg".to_string(), bytes)],
+        )
+        .await;
+    let case_id = case_id_from_location(&r);
+    approve(&app, case_id).await;
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s[0].status, "no_face");
+    let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
+    assert!(page.contains("No face found in this image"));
+}
+
+#[actix_web::test]
+async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
+    let app = spawn_app().await;
+    enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
+    let group = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/demo/players.jpg"),
+    )
+    .expect("models/demo/players.jpg (run script/setup)");
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let r = requester
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &valid_fields(),
+            &[("players.jpg".to_string(), group)],
+        )
+        .await;
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let case_id = case_id_from_location(&r);
+    approve(&app, case_id).await;
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s[0].status, "needs_face_choice");
+    assert!(s[0].faces().len() >= 2);
+    assert!(
+        s[0].candidates_json.is_none(),
+        "nothing searched before the choice"
+    );
+    let faces_url = format!("/cases/{case_id}/probes/{}/faces", s[0].id);
+    // Only a trained examiner may choose; the refusal is audited.
+    assert_eq!(requester.get(&faces_url).await.status().as_u16(), 403);
+    assert!(
+        app.audit()
+            .iter()
+            .any(|r| r.action == "examine.faces" && r.outcome == "denied")
+    );
+    let examiner = app.login("examiner@test.example").await;
+    let (status, page) = examiner.get_text(&faces_url).await;
+    assert_eq!(status, 200);
+    let crop = examiner.get(&format!("{faces_url}/1.jpg")).await;
+    assert_eq!(crop.status().as_u16(), 200);
+    assert_eq!(crop.headers().get("content-type").unwrap(), "image/jpeg");
+    let csrf = csrf_of(&page);
+    let r = examiner
+        .post_form(&faces_url, &[("csrf_token", &csrf), ("face", "1")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s[0].status, "searched", "{:?}", s[0]);
+    assert_eq!(s[0].chosen_face, Some(1));
+    assert!(!s[0].candidates().is_empty());
+    // A second choice is refused.
+    let r = examiner
+        .post_form(&faces_url, &[("csrf_token", &csrf), ("face", "0")])
+        .await;
+    assert_eq!(r.status().as_u16(), 409);
+}
