@@ -92,6 +92,13 @@ fn lfw_items(names: &[&str], per: usize) -> Vec<EnrollItem> {
 }
 
 #[test]
+fn engine_and_gallery_are_shareable_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<FaceEngine>();
+    send_sync::<Gallery>();
+}
+
+#[test]
 fn known_pairs_score_higher_than_non_pairs() {
     // Same person (LFW pairs.txt fold 1 style) vs different people.
     let same = [
@@ -329,4 +336,49 @@ fn demo_gallery_finds_the_held_back_probe_at_rank_one() {
         list[0].subject_key,
         list[0].score
     );
+}
+
+#[test]
+fn csv_manifest_maps_files_to_booking_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("bookings.csv");
+    std::fs::write(
+        &csv,
+        "file,subject_id,booking_number,booking_date,name\n\
+         a/1.jpg,S-1,BK-1,2024-03-02,\"DOE, JANE\"\n\
+         b/2.jpg,S-2,BK-2,,ROE\n",
+    )
+    .expect("write");
+    let items = frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv)).expect("csv");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].path, dir.path().join("a/1.jpg"));
+    assert_eq!(items[0].record.subject_key, "S-1");
+    assert_eq!(items[0].record.name, "DOE, JANE");
+    assert_eq!(items[0].record.booking_date.as_deref(), Some("2024-03-02"));
+    assert_eq!(items[1].record.booking_date, None);
+
+    std::fs::write(&csv, "file,subject_id,booking_date\nx.jpg,S-9,02/03/2024\n").expect("write");
+    let err =
+        frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv)).expect_err("bad date");
+    assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
+}
+
+#[test]
+fn committed_calibration_is_monotonic_and_conservative() {
+    let c =
+        frdesk::gallery::Calibration::load(&models_dir().join("calibration_sface_2021dec.toml"))
+            .expect("calibration");
+    assert_eq!(
+        (c.model_id.as_str(), c.model_version.as_str()),
+        ("sface", "2021dec")
+    );
+    assert!(c.impostor_comparisons > 40_000_000);
+    assert!(
+        c.fmr.windows(2).all(|w| w[0] >= w[1]),
+        "FMR must not increase with the score"
+    );
+    let (low, mid, high) = (c.fmr(0.0), c.fmr(0.4), c.fmr(0.99));
+    assert!(low.rate > mid.rate && mid.rate > high.rate);
+    assert!(!mid.upper_bound);
+    assert!(high.upper_bound && high.rate <= 1.0 / 40_000_000.0);
 }

@@ -443,6 +443,29 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// CPU time (user + system) consumed by this process so far, in seconds
+/// (Linux `/proc/self/stat`, USER_HZ = 100). Lets a benchmark report the compute
+/// cost of its work independently of other load on the machine.
+fn process_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Load average over the last minute (Linux), to put timings in context.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn random_unit(rng: &mut impl Rng, dim: usize, out: &mut Vec<f32>) {
     out.clear();
     out.extend((0..dim).map(|_| rng.r#gen::<f32>() - 0.5));
@@ -530,9 +553,15 @@ pub fn enroll_bench(
         .into_iter()
         .filter(|i| wanted.contains(&i.path))
         .collect();
+    let load_before = load_average();
+    let c0 = process_cpu_seconds();
     let t = Instant::now();
     let summary = enroll_items(&gallery, engine, &items, FaceChoice::Primary, None)?;
     let secs = t.elapsed().as_secs_f64();
+    let cpu = match (c0, process_cpu_seconds()) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0.0,
+    };
     let t2 = Instant::now();
     let resumed = enroll_items(&gallery, engine, &items, FaceChoice::Primary, None)?;
     let resume_secs = t2.elapsed().as_secs_f64();
@@ -544,6 +573,8 @@ pub fn enroll_bench(
         "unreadable": summary.unreadable,
         "seconds": secs,
         "photos_per_second": summary.photos as f64 / secs,
+        "cpu_seconds_per_photo": cpu / summary.photos.max(1) as f64,
+        "load_average_1min": [load_before, load_average()],
         "resume_skipped": resumed.skipped,
         "resume_seconds": resume_secs,
         "threads": rayon::current_num_threads(),
@@ -563,29 +594,61 @@ pub fn probe_bench(
     photos: usize,
 ) -> anyhow::Result<serde_json::Value> {
     let paths = first_photos(dataset, photos)?;
-    let (mut lat, mut detect_lat) = (Vec::new(), Vec::new());
+    let (mut lat, mut detect_lat, mut letterbox_lat) = (Vec::new(), Vec::new(), Vec::new());
     let mut no_face = 0;
+    let mut qualities = Vec::new();
+    let mut cpu = 0.0;
+    let load_before = load_average();
     for p in &paths {
         let bytes = std::fs::read(p)?;
+        let c0 = process_cpu_seconds();
         let t = Instant::now();
         let r = engine.probe_bytes(&bytes);
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
-        if r.is_err() {
-            no_face += 1;
+        if let (Some(a), Some(b)) = (c0, process_cpu_seconds()) {
+            cpu += b - a;
+        }
+        match r {
+            Ok(a) => qualities.push(a.quality),
+            Err(_) => no_face += 1,
         }
         let img = crate::face::decode_image(&bytes)?;
+        let rgb = img.to_rgb8();
         let t = Instant::now();
-        let _ = engine.detect(&img)?;
+        let _ = engine.detect_rgb(&rgb)?;
         detect_lat.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let _ = crate::face::letterbox_for_bench(&rgb, &engine.manifest().detector);
+        letterbox_lat.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     lat.sort_by(f64::total_cmp);
     detect_lat.sort_by(f64::total_cmp);
+    letterbox_lat.sort_by(f64::total_cmp);
+    let dist = |f: &dyn Fn(&crate::face::Quality) -> f32| {
+        let mut v: Vec<f64> = qualities.iter().map(|q| f64::from(f(q))).collect();
+        v.sort_by(f64::total_cmp);
+        json!({"p5": percentile(&v, 0.05), "p50": percentile(&v, 0.5), "p95": percentile(&v, 0.95)})
+    };
+    let flagged = qualities.iter().filter(|q| q.is_low()).count();
     Ok(json!({
         "photos": paths.len(),
         "no_face": no_face,
+        "quality": {
+            "detector_score": dist(&|q| q.detector_score),
+            "inter_eye_px": dist(&|q| q.inter_eye_px),
+            "sharpness": dist(&|q| q.sharpness),
+            "abs_yaw_deg": dist(&|q| q.yaw_deg.abs()),
+            "flagged_low": flagged,
+            "flagged_multi_face": qualities.iter().filter(|q| q.face_count > 1).count(),
+            "flagged_sharpness": qualities.iter().filter(|q| q.sharpness < 40.0).count(),
+            "flagged_yaw": qualities.iter().filter(|q| q.yaw_deg.abs() > 30.0).count(),
+        },
         "probe_ms_p50": percentile(&lat, 0.5),
+        "probe_cpu_ms_mean": cpu * 1000.0 / paths.len().max(1) as f64,
+        "load_average_1min": [load_before, load_average()],
         "probe_ms_p95": percentile(&lat, 0.95),
         "detect_ms_p50": percentile(&detect_lat, 0.5),
+        "letterbox_ms_p50": percentile(&letterbox_lat, 0.5),
         "engine": "1 session pair x 2 intra-op threads",
     }))
 }

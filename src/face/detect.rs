@@ -89,26 +89,49 @@ pub(crate) fn letterbox(img: &RgbImage, spec: &ModelSpec) -> Letterbox {
             let sx = ((x as f32 + 0.5) * fx - 0.5).clamp(0.0, (sw - 1) as f32);
             let x0 = sx.floor() as usize;
             let x1 = (x0 + 1).min(sw - 1);
-            (x0, x1, sx - x0 as f32)
+            (x0 * 3, x1 * 3, sx - x0 as f32)
         })
         .collect();
+    // Separable bilinear: each source row is resampled horizontally once (in
+    // the model's channel order) and cached; output rows blend two cached rows.
+    let hrow = |y: usize, out: &mut Vec<f32>| {
+        out.clear();
+        let r = &raw[y * sw * 3..(y + 1) * sw * 3];
+        for &(a, b, w) in &xs {
+            for &c in &order {
+                let (p, q) = (f32::from(r[a + c]), f32::from(r[b + c]));
+                out.push(p + (q - p) * w);
+            }
+        }
+    };
+    let (mut top, mut bot) = (Vec::with_capacity(ow * 3), Vec::with_capacity(ow * 3));
+    let (mut top_y, mut bot_y) = (usize::MAX, usize::MAX);
+    let inv_std = [1.0 / spec.std[0], 1.0 / spec.std[1], 1.0 / spec.std[2]];
     for y in 0..oh {
         let sy = ((y as f32 + 0.5) * fx - 0.5).clamp(0.0, (sh - 1) as f32);
         let y0 = sy.floor() as usize;
         let y1 = (y0 + 1).min(sh - 1);
         let wy = sy - y0 as f32;
-        let r0 = &raw[y0 * sw * 3..(y0 + 1) * sw * 3];
-        let r1 = &raw[y1 * sw * 3..(y1 + 1) * sw * 3];
-        for (x, &(x0, x1, wx)) in xs.iter().enumerate() {
-            for (c, &src_c) in order.iter().enumerate() {
-                let a = f32::from(r0[x0 * 3 + src_c]);
-                let b = f32::from(r0[x1 * 3 + src_c]);
-                let cc = f32::from(r1[x0 * 3 + src_c]);
-                let d = f32::from(r1[x1 * 3 + src_c]);
-                let top = a + (b - a) * wx;
-                let bot = cc + (d - cc) * wx;
-                let v = top + (bot - top) * wy;
-                data[c * plane + y * iw + x] = (v - spec.mean[c]) / spec.std[c];
+        if top_y != y0 {
+            if bot_y == y0 {
+                std::mem::swap(&mut top, &mut bot);
+                top_y = y0;
+                bot_y = usize::MAX;
+            } else {
+                hrow(y0, &mut top);
+                top_y = y0;
+            }
+        }
+        if bot_y != y1 {
+            hrow(y1, &mut bot);
+            bot_y = y1;
+        }
+        for c in 0..3 {
+            let dst = &mut data[c * plane + y * iw..c * plane + y * iw + ow];
+            let (m, k) = (spec.mean[c], inv_std[c]);
+            for (x, d) in dst.iter_mut().enumerate() {
+                let (t, b) = (top[x * 3 + c], bot[x * 3 + c]);
+                *d = (t + (b - t) * wy - m) * k;
             }
         }
     }

@@ -137,6 +137,10 @@ fn session(
         .map_err(|e| err(e.to_string()))?
         .with_intra_threads(threads.max(1))
         .map_err(|e| err(e.to_string()))?
+        // Idle intra-op threads sleep instead of spinning: the 2 cores are
+        // shared with the web server and the other session pair.
+        .with_intra_op_spinning(false)
+        .map_err(|e| err(e.to_string()))?
         .commit_from_file(&path)
         .map_err(|e| err(format!("{}: {e}", path.display())))
 }

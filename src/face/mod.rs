@@ -21,6 +21,12 @@ pub mod manifest;
 pub mod quality;
 
 pub use engine::{EngineOptions, FaceEngine};
+
+/// Letterboxes a photo into the detector input (for benchmarks): returns the
+/// NCHW f32 buffer length.
+pub fn letterbox_for_bench(img: &image::RgbImage, spec: &ModelSpec) -> usize {
+    detect::letterbox(img, spec).data.len()
+}
 pub use image_io::{MAX_PIXELS, decode_image, decode_image_file};
 pub use manifest::{ModelManifest, ModelSpec};
 pub use quality::{Quality, QualityThresholds};
