@@ -100,7 +100,7 @@ async fn build(
 ) -> Result<ReviewPage, AppError> {
     let is_examiner = user.has(Role::Examiner);
     let is_supervisor = user.has(Role::Reviewer) || user.has(Role::LocalAdmin);
-    if !is_examiner && !(is_supervisor && user.roles.sees_all_agencies()) {
+    if !(is_examiner || (is_supervisor && user.roles.sees_all_agencies())) {
         return Err(AppError::Forbidden(
             "Candidate lists are for examiners and supervisors.".into(),
         ));
