@@ -13,6 +13,7 @@ pub mod domain;
 pub mod errors;
 pub mod images;
 pub mod mail;
+pub mod packet;
 pub mod routes;
 pub mod startup;
 pub mod workflow;
