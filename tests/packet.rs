@@ -390,13 +390,16 @@ fn forged_truncated_and_garbage_files_are_invalid() {
     let pdf = signed(&lead_packet());
     let at = find(&pdf, b"/Contents <").unwrap() + b"/Contents <".len();
 
+    // Change a hex digit in the RSA signature value, the last element of the DER.
+    let header = std::str::from_utf8(&pdf[at..at + 8]).unwrap();
+    assert!(header.starts_with("3082"), "{header}");
+    let der_len = usize::from_str_radix(&header[4..], 16).unwrap() + 4;
     let mut sig_changed = pdf.clone();
-    sig_changed[at + 200] = if sig_changed[at + 200] == b'A' {
-        b'B'
-    } else {
-        b'A'
-    };
-    assert!(!packet::verify(&sig_changed).signature_valid);
+    let i = at + 2 * der_len - 10;
+    sig_changed[i] = if sig_changed[i] == b'A' { b'B' } else { b'A' };
+    let v = packet::verify(&sig_changed);
+    assert!(!v.signature_valid, "{}", v.detail);
+    assert_eq!(v.signer_fingerprint, Some(signer().1.fingerprint_sha256()));
 
     let mut not_hex = pdf.clone();
     not_hex[at + 5000] = b')';
