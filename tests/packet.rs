@@ -4,6 +4,9 @@
 //! Photos: `$FRDESK_LFW_DIR` (default `../shared/faces/lfw` next to the crate); without it the
 //! tests draw their own JPEG. `FRDESK_KEEP_PACKETS=<dir>` keeps the signed PDFs for a look.
 
+// A test binary: a failed unwrap in a helper is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -74,7 +74,7 @@ pub fn sign(
         Ok(Object::Reference(r)) => doc
             .get_object(*r)
             .and_then(Object::as_array)
-            .map(Clone::clone)
+            .cloned()
             .map_err(|_| not("page 1 /Annots is unreadable".into()))?,
         Ok(_) => return Err(not("page 1 /Annots is not an array".into())),
         Err(_) => Vec::new(),
