@@ -16,6 +16,7 @@ pub mod gallery;
 pub mod images;
 pub mod jobs;
 pub mod mail;
+pub mod packet;
 pub mod routes;
 pub mod search;
 pub mod startup;
