@@ -250,6 +250,19 @@ pub struct CaseListRow {
     pub requester_name: String,
 }
 
+impl From<(Case, String, String, String)> for CaseListRow {
+    fn from(
+        (case, agency_name, agency_ori, requester_name): (Case, String, String, String),
+    ) -> Self {
+        CaseListRow {
+            case,
+            agency_name,
+            agency_ori,
+            requester_name,
+        }
+    }
+}
+
 impl Case {
     pub fn insert(conn: &mut Conn, new: &NewCase) -> QResult<Case> {
         diesel::insert_into(cases::table)
@@ -307,17 +320,7 @@ impl Case {
                 users::name,
             ))
             .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(case, agency_name, agency_ori, requester_name)| CaseListRow {
-                    case,
-                    agency_name,
-                    agency_ori,
-                    requester_name,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(CaseListRow::from).collect())
     }
     /// The compliance-review queue: submitted cases, oldest first.
     pub fn review_queue(conn: &mut Conn) -> QResult<Vec<CaseListRow>> {
@@ -333,17 +336,7 @@ impl Case {
                 users::name,
             ))
             .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(case, agency_name, agency_ori, requester_name)| CaseListRow {
-                    case,
-                    agency_name,
-                    agency_ori,
-                    requester_name,
-                },
-            )
-            .collect())
+        Ok(rows.into_iter().map(CaseListRow::from).collect())
     }
     /// Moves the case to `to` only if it is still in `from` (optimistic check); returns whether
     /// the row changed, so two reviewers deciding at once cannot both win.

@@ -342,6 +342,19 @@ pub fn valid_fields() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// [`valid_fields`] with one field changed.
+pub fn fields_with(changes: &[(&str, &str)]) -> Vec<(&'static str, String)> {
+    let mut fields = valid_fields();
+    for (name, value) in changes {
+        let f = fields
+            .iter_mut()
+            .find(|f| f.0 == *name)
+            .unwrap_or_else(|| panic!("no field {name}"));
+        f.1 = value.to_string();
+    }
+    fields
+}
+
 impl Client {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http

@@ -166,12 +166,7 @@ async fn dmv_source_is_refused() {
     let app = spawn_app().await;
     let c = app.login("requester.a@test.example").await;
     let (csrf, key) = c.new_form().await;
-    let mut fields = valid_fields();
-    for f in fields.iter_mut() {
-        if f.0 == "image_source" {
-            f.1 = "dmv_cal_photo".into();
-        }
-    }
+    let fields = fields_with(&[("image_source", "dmv_cal_photo")]);
     let r = c
         .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
         .await;
@@ -218,12 +213,7 @@ async fn declared_image_count_must_match_the_uploads() {
     let app = spawn_app().await;
     let c = app.login("requester.a@test.example").await;
     let (csrf, key) = c.new_form().await;
-    let mut fields = valid_fields();
-    for f in fields.iter_mut() {
-        if f.0 == "images_declared" {
-            f.1 = "2".into();
-        }
-    }
+    let fields = fields_with(&[("images_declared", "2")]);
     let r = c
         .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
         .await;
@@ -287,15 +277,11 @@ async fn an_agency_without_an_fr_policy_cannot_submit() {
     let app = spawn_app().await;
     let c = app.login("requester.c@test.example").await;
     let (csrf, key) = c.new_form().await;
-    let mut fields = valid_fields();
-    for f in fields.iter_mut() {
-        if f.0 == "requester_email" {
-            f.1 = "requester.c@test.example".into();
-        }
-        if f.0 == "requester_name" || f.0 == "signature_name" {
-            f.1 = "Cy Nopolicy".into();
-        }
-    }
+    let fields = fields_with(&[
+        ("requester_email", "requester.c@test.example"),
+        ("requester_name", "Cy Nopolicy"),
+        ("signature_name", "Cy Nopolicy"),
+    ]);
     let r = c
         .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
         .await;
@@ -320,12 +306,7 @@ async fn a_non_compliant_reason_is_refused_with_the_rule() {
         "Verify",
     ] {
         let (csrf, key) = c.new_form().await;
-        let mut fields = valid_fields();
-        for f in fields.iter_mut() {
-            if f.0 == "search_reason" {
-                f.1 = reason.into();
-            }
-        }
+        let fields = fields_with(&[("search_reason", reason)]);
         let r = c
             .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
             .await;

@@ -120,12 +120,7 @@ async fn return_for_correction_keeps_both_versions() {
     assert!(page.contains("Returned for correction"));
     let csrf = csrf_of(&page);
     let key = form_key_of(&page);
-    let mut fields = valid_fields();
-    for f in fields.iter_mut() {
-        if f.0 == "search_reason" {
-            f.1 = "Robbery suspect, DR# 23-0145678, 211 PC".into();
-        }
-    }
+    let fields = fields_with(&[("search_reason", "Robbery suspect, DR# 23-0145678, 211 PC")]);
     // Images carry over from the returned version.
     let r = requester
         .post_request(&csrf, &key, "submit", &fields, &[])
@@ -180,12 +175,10 @@ async fn flagged_reasons_need_the_reviewer_to_acknowledge_them() {
     let app = spawn_app().await;
     let requester = app.login("requester.a@test.example").await;
     let (csrf, key) = requester.new_form().await;
-    let mut fields = valid_fields();
-    for f in fields.iter_mut() {
-        if f.0 == "search_reason" {
-            f.1 = "Identify protesters at city hall rally, Incident #567".into();
-        }
-    }
+    let fields = fields_with(&[(
+        "search_reason",
+        "Identify protesters at city hall rally, Incident #567",
+    )]);
     let r = requester
         .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
         .await;
