@@ -2,18 +2,14 @@
 //! removed or inserted — on the real database, with the append-only triggers switched off the
 //! way an attacker with database access would.
 
-use std::process::Command;
-
 use diesel::RunQueryDsl;
 
 use crate::helpers::*;
 
 fn verify(app: &TestApp) -> (bool, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_frdesk"))
+    let out = app
+        .frdesk()
         .args(["audit", "verify", "--json"])
-        .env("FRDESK_DATA_DIR", app.data_dir.path())
-        .env("FRDESK_DATABASE__URL", &app.db_url)
-        .current_dir(app.data_dir.path())
         .output()
         .unwrap();
     let j: serde_json::Value = serde_json::from_slice(&out.stdout)

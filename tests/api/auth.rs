@@ -176,11 +176,9 @@ async fn five_failed_logons_lock_the_account_until_released() {
         401
     );
     assert!(app.audit().iter().any(|r| r.action == "auth.lockout"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frdesk"))
+    let out = app
+        .frdesk()
         .args(["user", "unlock", "--email", "requester.a@test.example"])
-        .env("FRDESK_DATA_DIR", app.data_dir.path())
-        .env("FRDESK_DATABASE__URL", &app.db_url)
-        .current_dir(app.data_dir.path())
         .output()
         .unwrap();
     assert!(out.status.success());

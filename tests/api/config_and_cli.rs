@@ -82,11 +82,9 @@ async fn cli_creates_agencies_and_users_who_can_log_in() {
     let app = spawn_app().await;
     let run = |args: &[&str], stdin: Option<&str>| {
         use std::io::Write;
-        let mut child = frdesk()
+        let mut child = app
+            .frdesk()
             .args(args)
-            .env("FRDESK_DATA_DIR", app.data_dir.path())
-            .env("FRDESK_DATABASE__URL", &app.db_url)
-            .current_dir(app.data_dir.path())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

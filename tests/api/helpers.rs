@@ -211,6 +211,19 @@ impl TestApp {
         }
     }
 
+    /// The `frdesk` binary, configured for this app's data folder, database and models.
+    pub fn frdesk(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_frdesk"));
+        c.env("FRDESK_DATA_DIR", self.data_dir.path())
+            .env("FRDESK_DATABASE__URL", &self.db_url)
+            .env(
+                "FRDESK_FACE__MODELS_DIR",
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
+            )
+            .current_dir(self.data_dir.path());
+        c
+    }
+
     pub fn client(&self) -> Client {
         Client {
             http: reqwest::Client::builder()

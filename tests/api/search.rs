@@ -1,8 +1,6 @@
 //! Search on approval: a persisted job per probe image runs through the real face engine and
 //! the gallery; the candidate list is stored as returned; the case moves to `searched`.
 
-use std::process::Command;
-
 use crate::helpers::*;
 
 /// Enrolls a small LFW gallery (one photo each of a few people) through the CLI. The returned
@@ -16,15 +14,10 @@ fn enroll_gallery(app: &TestApp, people: &[&str]) -> tempfile::TempDir {
         let (name, bytes) = photo(p, 1);
         std::fs::write(d.join(name), bytes).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_frdesk"))
+    let out = app
+        .frdesk()
         .args(["gallery", "enroll"])
         .arg(dir.path())
-        .env("FRDESK_DATA_DIR", app.data_dir.path())
-        .env("FRDESK_DATABASE__URL", &app.db_url)
-        .env(
-            "FRDESK_FACE__MODELS_DIR",
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
-        )
         .output()
         .unwrap();
     assert!(
@@ -125,16 +118,7 @@ async fn approval_runs_the_search_and_stores_the_candidate_list() {
             "requesters never see the candidate list"
         );
     }
-    let stats = Command::new(env!("CARGO_BIN_EXE_frdesk"))
-        .args(["gallery", "stats"])
-        .env("FRDESK_DATA_DIR", app.data_dir.path())
-        .env("FRDESK_DATABASE__URL", &app.db_url)
-        .env(
-            "FRDESK_FACE__MODELS_DIR",
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
-        )
-        .output()
-        .unwrap();
+    let stats = app.frdesk().args(["gallery", "stats"]).output().unwrap();
     let out = String::from_utf8_lossy(&stats.stdout);
     assert!(
         out.contains('6'),
