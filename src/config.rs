@@ -22,6 +22,18 @@ pub struct Settings {
     pub mail: MailSettings,
     pub service: ServiceSettings,
     pub face: FaceSettings,
+    pub packet: PacketSettings,
+}
+
+/// The signing key of result packets.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PacketSettings {
+    /// PKCS#12 file with the key and certificate issued for the desk (production). Empty: a
+    /// self-signed certificate generated on first run in `<data_dir>/signing/`.
+    pub pkcs12_path: String,
+    /// Password of `pkcs12_path`. Secret: never logged; prefer `FRDESK_PACKET__PKCS12_PASSWORD`.
+    pub pkcs12_password: String,
 }
 
 #[derive(Clone, Deserialize)]
@@ -123,7 +135,9 @@ impl Settings {
             .set_default("service.base_url", "http://127.0.0.1:8080")?
             .set_default("face.models_dir", "models")?
             .set_default("face.candidates", 20)?
-            .set_default("face.single_examiner_allowed", false)?;
+            .set_default("face.single_examiner_allowed", false)?
+            .set_default("packet.pkcs12_path", "")?
+            .set_default("packet.pkcs12_password", "")?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -204,7 +218,30 @@ impl Settings {
         {
             bail!("Invalid configuration: service.base_url must start with http:// or https://");
         }
+        if !self.packet.pkcs12_path.trim().is_empty()
+            && !Path::new(&self.packet.pkcs12_path).is_file()
+        {
+            bail!(
+                "Invalid configuration: packet.pkcs12_path = {:?} is not a readable file",
+                self.packet.pkcs12_path
+            );
+        }
         Ok(())
+    }
+
+    /// Where issued result packets are kept (`<data_dir>/packets`), one immutable file each.
+    pub fn packets_dir(&self) -> PathBuf {
+        self.data_dir.join("packets")
+    }
+
+    /// The packet signing key: the configured PKCS#12 file, or the generated one in
+    /// `<data_dir>/signing/` (created on first use). Errors name the file.
+    pub fn packet_signer(&self) -> anyhow::Result<crate::packet::Signer> {
+        let p12 = self.packet.pkcs12_path.trim();
+        let pkcs12 =
+            (!p12.is_empty()).then(|| (Path::new(p12), self.packet.pkcs12_password.as_str()));
+        crate::packet::Signer::load_or_generate_named(&self.data_dir, pkcs12, &self.service.name)
+            .context("Failed to load the packet signing key")
     }
 
     /// Where mail goes with the `file` transport.

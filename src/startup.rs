@@ -28,6 +28,9 @@ pub struct AppState {
     pub images: ImageStore,
     pub mail_wake: Arc<tokio::sync::Notify>,
     pub search_wake: Arc<tokio::sync::Notify>,
+    pub packet_wake: Arc<tokio::sync::Notify>,
+    /// The packet signing key (generated on first run unless a PKCS#12 file is configured).
+    pub signer: Arc<crate::packet::Signer>,
 }
 
 impl AppState {
@@ -39,6 +42,11 @@ impl AppState {
     /// Wakes the search worker (after a transaction that queued searches committed).
     pub fn search_queued(&self) {
         self.search_wake.notify_one();
+    }
+
+    /// Wakes the packet worker (after a review that may have concluded a case committed).
+    pub fn packet_queued(&self) {
+        self.packet_wake.notify_one();
     }
 }
 
@@ -70,10 +78,20 @@ impl Application {
             }
         }
         let key = load_or_create_session_key(&settings)?;
+        let signer = {
+            let s = settings.clone();
+            Arc::new(
+                tokio::task::spawn_blocking(move || s.packet_signer())
+                    .await
+                    .context("Signing-key task failed")??,
+            )
+        };
+        tracing::info!(fingerprint = %signer.fingerprint_sha256(), subject = %signer.subject(), "Packet signing key loaded");
         let transport = crate::mail::Transport::from_settings(&settings)?;
         let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;
         let wake = Arc::new(tokio::sync::Notify::new());
         let search_wake = Arc::new(tokio::sync::Notify::new());
+        let packet_wake = Arc::new(tokio::sync::Notify::new());
         let listener = TcpListener::bind(&settings.http.bind)
             .with_context(|| format!("Failed to bind http.bind = {}", settings.http.bind))?;
         let port = listener
@@ -86,6 +104,8 @@ impl Application {
             settings: settings.clone(),
             mail_wake: wake.clone(),
             search_wake: search_wake.clone(),
+            packet_wake: packet_wake.clone(),
+            signer: signer.clone(),
         });
         tokio::spawn(crate::search::worker::run(
             crate::search::worker::SearchContext::new(
@@ -96,11 +116,16 @@ impl Application {
             ),
             search_wake,
         ));
+        let mut result_ctx =
+            crate::workflow::result::ResultContext::from_settings(pool.clone(), &settings, signer);
+        result_ctx.mail_wake = Some(wake.clone());
+        tokio::spawn(crate::workflow::result::run(result_ctx, packet_wake));
         tokio::spawn(daily_audit_check(pool.clone()));
         tokio::spawn(crate::mail::run_sender(
             pool,
             transport,
             from,
+            settings.data_dir.clone(),
             wake,
             Duration::from_secs(1),
             settings.mail.retry_base_seconds,

@@ -164,7 +164,8 @@ fn lead_packet() -> LeadPacket {
                 quality: "Low resolution; partial occlusion".into(),
             },
         ],
-        result: PacketResult::PossibleLead(CandidateInfo {
+        result: PacketResult::PossibleLead(vec![CandidateInfo {
+            probe_label: "Probe 1".into(),
             booking_photo: photo("Colin_Powell", 2),
             booking_number: BOOKING.into(),
             subject_id: "SUBJ-00981234".into(),
@@ -172,7 +173,7 @@ fn lead_packet() -> LeadPacket {
             similarity: 0.6123,
             false_match_rate: 1.0e-4,
             model: "YuNet 2023mar + SFace 2021dec (int8 dequantized)".into(),
-        }),
+        }]),
         examiners,
         single_examiner_note: None,
         issued_at: "2026-11-04 15:45 PST".into(),

@@ -865,6 +865,10 @@ pub struct OutboxMessage {
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    /// Relative to `data_dir`.
+    pub attachment_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -880,6 +884,9 @@ pub struct NewOutboxMessage {
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_path: Option<String>,
 }
 
 impl OutboxMessage {

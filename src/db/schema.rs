@@ -144,6 +144,9 @@ diesel::table! {
         next_attempt_at -> Timestamp,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment_path -> Nullable<Text>,
     }
 }
 
@@ -198,6 +201,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    packets (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        packet_id -> Text,
+        version -> Integer,
+        result -> Text,
+        file_sha256 -> Text,
+        byte_size -> BigInt,
+        signer_fingerprint -> Text,
+        reason -> Text,
+        issued_by -> Nullable<BigInt>,
+        issued_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+        superseded_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -218,4 +239,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     probe_searches,
     examinations,
+    packets,
 );

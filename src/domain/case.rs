@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! draft ──submit──▶ submitted ──approve──▶ approved ──searches done──▶ searched
-//!   ▲                  │   │
-//!   └──return (edit)───┘   └──reject──▶ rejected
-//! returned ──resubmit──▶ submitted
-//! withdrawn ◀── withdraw (draft, submitted, returned)
+//!   ▲                  │   │                                              │
+//!   └──return (edit)───┘   └──reject──▶ rejected          examination concluded
+//! returned ──resubmit──▶ submitted                                        ▼
+//! withdrawn ◀── withdraw (draft, submitted, returned)   concluded (packet issued;
+//! withdrawn ◀── withdraw result (concluded)                re-issue keeps it concluded)
 //! ```
 //! Every transition is checked here; the service layer writes the new state, a timeline event
 //! and an audit record in one transaction.
@@ -21,6 +22,8 @@ pub enum CaseStatus {
     Approved,
     /// Every probe image has been searched (or found to hold no face); examiners review next.
     Searched,
+    /// The examination concluded and a signed result packet was issued to the requester.
+    Concluded,
     Rejected,
     Withdrawn,
 }
@@ -36,6 +39,10 @@ pub enum CaseAction {
     Withdraw,
     /// The system finished every search job of the case.
     CompleteSearch,
+    /// A result packet is issued (first issue, or a re-issue after a correction).
+    IssueResult,
+    /// The issued result is withdrawn (every packet stops being current).
+    WithdrawResult,
 }
 
 /// A transition that is not legal from the current state.
@@ -47,12 +54,13 @@ pub struct TransitionError {
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 7] = [
+    pub const ALL: [CaseStatus; 8] = [
         CaseStatus::Draft,
         CaseStatus::Submitted,
         CaseStatus::Returned,
         CaseStatus::Approved,
         CaseStatus::Searched,
+        CaseStatus::Concluded,
         CaseStatus::Rejected,
         CaseStatus::Withdrawn,
     ];
@@ -64,6 +72,7 @@ impl CaseStatus {
             CaseStatus::Returned => "returned",
             CaseStatus::Approved => "approved",
             CaseStatus::Searched => "searched",
+            CaseStatus::Concluded => "concluded",
             CaseStatus::Rejected => "rejected",
             CaseStatus::Withdrawn => "withdrawn",
         }
@@ -77,6 +86,7 @@ impl CaseStatus {
             CaseStatus::Returned => "Returned for correction",
             CaseStatus::Approved => "Approved for search — search running",
             CaseStatus::Searched => "Searched — awaiting examiner review",
+            CaseStatus::Concluded => "Result issued (investigative lead only)",
             CaseStatus::Rejected => "Rejected",
             CaseStatus::Withdrawn => "Withdrawn",
         }
@@ -104,6 +114,8 @@ impl CaseStatus {
             (S::Submitted, A::Reject) => Some(S::Rejected),
             (S::Draft | S::Submitted | S::Returned, A::Withdraw) => Some(S::Withdrawn),
             (S::Approved, A::CompleteSearch) => Some(S::Searched),
+            (S::Searched | S::Concluded, A::IssueResult) => Some(S::Concluded),
+            (S::Concluded, A::WithdrawResult) => Some(S::Withdrawn),
             _ => None,
         };
         next.ok_or(TransitionError {
@@ -123,6 +135,8 @@ impl CaseAction {
             CaseAction::Reject => "rejected",
             CaseAction::Withdraw => "withdrawn",
             CaseAction::CompleteSearch => "marked searched",
+            CaseAction::IssueResult => "given a result",
+            CaseAction::WithdrawResult => "withdrawn after its result",
         }
     }
 }
@@ -137,8 +151,10 @@ impl fmt::Display for CaseStatus {
 mod tests {
     use super::*;
 
-    const ACTIONS: [CaseAction; 7] = [
+    const ACTIONS: [CaseAction; 9] = [
         CaseAction::CompleteSearch,
+        CaseAction::IssueResult,
+        CaseAction::WithdrawResult,
         CaseAction::Edit,
         CaseAction::Submit,
         CaseAction::Approve,
@@ -175,6 +191,22 @@ mod tests {
         let s = s.apply(CaseAction::Return).unwrap();
         assert!(s.is_editable());
         assert_eq!(s.apply(CaseAction::Submit).unwrap(), CaseStatus::Submitted);
+    }
+
+    #[test]
+    fn results_only_after_search() {
+        for s in CaseStatus::ALL {
+            assert_eq!(
+                s.apply(CaseAction::IssueResult).is_ok(),
+                matches!(s, CaseStatus::Searched | CaseStatus::Concluded),
+                "{s:?}"
+            );
+            assert_eq!(
+                s.apply(CaseAction::WithdrawResult).ok(),
+                (s == CaseStatus::Concluded).then_some(CaseStatus::Withdrawn),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

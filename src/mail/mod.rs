@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use lettre::message::{Mailbox, MultiPart, header};
+use std::path::{Path, PathBuf};
+
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, header};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailTransportKind, Settings};
@@ -29,6 +31,19 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// An optional file sent with the message (e.g. the signed result packet).
+    pub attachment: Option<Attachment>,
+}
+
+/// A file attached to an email; the bytes are read when the message is sent.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// File name shown to the recipient, e.g. `LACRIS-2026-000001-P1.pdf`.
+    pub name: String,
+    /// MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// Path relative to `data_dir` (files there are immutable once written).
+    pub path: String,
 }
 
 /// Stores an email in the outbox. Call inside the action's transaction.
@@ -47,6 +62,9 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> diesel::QueryResult<()
             attempts: 0,
             next_attempt_at: at,
             created_at: at,
+            attachment_name: email.attachment.as_ref().map(|a| a.name.clone()),
+            attachment_type: email.attachment.as_ref().map(|a| a.content_type.clone()),
+            attachment_path: email.attachment.as_ref().map(|a| a.path.clone()),
         },
     )
 }
@@ -101,24 +119,56 @@ impl Transport {
     }
 }
 
-/// Builds the MIME message for an outbox row.
-pub fn build_message(from: &Mailbox, row: &OutboxMessage) -> anyhow::Result<Message> {
+/// Builds the MIME message for an outbox row; an attachment is read from `data_dir`.
+///
+/// Errors when the recipient is not an address or the attachment cannot be read (the message
+/// then stays queued and is retried, never sent without its attachment).
+pub fn build_message(
+    from: &Mailbox,
+    row: &OutboxMessage,
+    data_dir: &Path,
+) -> anyhow::Result<Message> {
     let to: Mailbox = row
         .to_addr
         .parse()
         .with_context(|| format!("Bad recipient address in outbox message {}", row.id))?;
     let domain = from.email.domain().to_string();
+    let body = MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
+    let body = match (&row.attachment_path, &row.attachment_name) {
+        (Some(rel), Some(name)) => {
+            let path = safe_join(data_dir, rel)
+                .with_context(|| format!("Outbox message {}: bad attachment path {rel}", row.id))?;
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("Failed to read the attachment {}", path.display()))?;
+            let ctype = header::ContentType::parse(
+                row.attachment_type
+                    .as_deref()
+                    .unwrap_or("application/octet-stream"),
+            )
+            .context("Bad attachment content type")?;
+            MultiPart::mixed()
+                .multipart(body)
+                .singlepart(LettreAttachment::new(name.clone()).body(bytes, ctype))
+        }
+        _ => body,
+    };
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(row.subject.clone())
         .message_id(Some(format!("<frdesk-outbox-{}@{}>", row.id, domain)))
         .header(header::Date::new(std::time::SystemTime::now()))
-        .multipart(MultiPart::alternative_plain_html(
-            row.body_text.clone(),
-            row.body_html.clone(),
-        ))
+        .multipart(body)
         .context("Failed to build the message")
+}
+
+/// `base/rel` when `rel` is relative and has no `..` component.
+fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
+    let p = Path::new(rel);
+    let ok = !rel.is_empty()
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    ok.then(|| base.join(p))
 }
 
 /// Delay before the next attempt after `attempts` failures: `base_secs` doubling per attempt,
@@ -138,6 +188,7 @@ pub async fn deliver_due(
     pool: &DbPool,
     transport: &Transport,
     from: &Mailbox,
+    data_dir: &Path,
     retry_base_secs: u32,
 ) -> anyhow::Result<usize> {
     let due: Vec<OutboxMessage> = crate::db::run(pool, |c| {
@@ -147,7 +198,7 @@ pub async fn deliver_due(
     let mut sent = 0;
     for row in due {
         let id = row.id;
-        let result = match build_message(from, &row) {
+        let result = match build_message(from, &row, data_dir) {
             Ok(msg) => transport.send(msg).await,
             Err(e) => Err(e),
         };
@@ -182,12 +233,13 @@ pub async fn run_sender(
     pool: DbPool,
     transport: Transport,
     from: Mailbox,
+    data_dir: PathBuf,
     wake: Arc<tokio::sync::Notify>,
     interval: Duration,
     retry_base_secs: u32,
 ) {
     loop {
-        if let Err(e) = deliver_due(&pool, &transport, &from, retry_base_secs).await {
+        if let Err(e) = deliver_due(&pool, &transport, &from, &data_dir, retry_base_secs).await {
             tracing::error!(error = %format!("{e:#}"), "Outbox sender pass failed");
         }
         tokio::select! {

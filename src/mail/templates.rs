@@ -45,6 +45,7 @@ impl RequestReceived {
             subject: ReceivedSubject { d: self }.render()?.trim().to_string(),
             text: ReceivedText { d: self }.render()?,
             html: ReceivedHtml { d: self }.render()?,
+            attachment: None,
         })
     }
 }
@@ -89,6 +90,60 @@ impl RequestDecision {
             subject: DecisionSubject { d: self }.render()?.trim().to_string(),
             text: DecisionText { d: self }.render()?,
             html: DecisionHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}
+
+/// Data for the email that carries a result packet: the first issue, a re-issue after a
+/// correction, or the notice that a result was withdrawn (then without attachment).
+pub struct ResultNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub requester_name: String,
+    /// `issued`, `reissued` or `withdrawn`.
+    pub event: String,
+    /// "Possible investigative lead" or "No lead".
+    pub result_label: String,
+    pub packet_id: String,
+    /// The packet this one replaces (re-issue) or the packet withdrawn.
+    pub previous_packet_id: String,
+    /// Why it was re-issued or withdrawn; empty for a first issue.
+    pub reason: String,
+    pub issued_at: String,
+    /// SHA-256 fingerprint of the signing certificate, so the recipient can check the signature.
+    pub signer_fingerprint: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/result_notice/subject.txt")]
+struct ResultSubject<'a> {
+    d: &'a ResultNotice,
+}
+#[derive(Template)]
+#[template(path = "email/result_notice/body.txt")]
+struct ResultText<'a> {
+    d: &'a ResultNotice,
+}
+#[derive(Template)]
+#[template(path = "email/result_notice/body.html")]
+struct ResultHtml<'a> {
+    d: &'a ResultNotice,
+}
+
+impl ResultNotice {
+    /// Renders the message; `attachment` is the packet file (none for a withdrawal).
+    pub fn render(&self, to: &str, attachment: Option<super::Attachment>) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "result_notice",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: ResultSubject { d: self }.render()?.trim().to_string(),
+            text: ResultText { d: self }.render()?,
+            html: ResultHtml { d: self }.render()?,
+            attachment,
         })
     }
 }

@@ -150,6 +150,9 @@ fn check(p: &LeadPacket) -> Result<(), PacketError> {
     if p.probes.is_empty() {
         return invalid("there is no probe image");
     }
+    if matches!(&p.result, PacketResult::PossibleLead(cs) if cs.is_empty()) {
+        return invalid("a possible-lead result names no candidate");
+    }
     if p.examiners.is_empty() {
         return invalid("no examiner's review is recorded");
     }
@@ -895,7 +898,26 @@ fn body(flow: &mut Flow<'_>, doc: &mut PdfDocument, p: &LeadPacket) -> Result<()
 
     flow.heading("Result");
     match &p.result {
-        PacketResult::PossibleLead(c) => candidate(flow, doc, c)?,
+        PacketResult::PossibleLead(cs) => {
+            flow.paragraph(
+                if cs.len() == 1 {
+                    "POSSIBLE INVESTIGATIVE LEAD"
+                } else {
+                    "POSSIBLE INVESTIGATIVE LEADS"
+                },
+                TITLE,
+            );
+            flow.paragraph(
+                "The examiners reported the candidate(s) below as a possible investigative lead. \
+                 This is not an identification: a candidate may not be the person in the probe \
+                 image.",
+                BODY,
+            );
+            flow.space(6.0);
+            for c in cs {
+                candidate(flow, doc, c)?;
+            }
+        }
         PacketResult::NoLead => {
             flow.paragraph("NO LEAD", TITLE);
             flow.paragraph(NO_LEAD_TEXT, BODY_BOLD);
@@ -1000,16 +1022,14 @@ fn candidate(
     doc: &mut PdfDocument,
     c: &CandidateInfo,
 ) -> Result<(), PacketError> {
-    flow.paragraph("POSSIBLE INVESTIGATIVE LEAD", TITLE);
-    flow.paragraph(
-        "The examiners reported the candidate below as a possible investigative lead. It is \
-         not an identification: the candidate may not be the person in the probe image.",
-        BODY,
-    );
-    flow.space(6.0);
     let img = embed(doc, "booking photo", &c.booking_photo)?;
     let (_, h) = img.fit(150.0, 190.0);
-    flow.ensure(h + 4.0);
+    flow.ensure(BODY_BOLD.leading + h + 4.0);
+    flow.paragraph(
+        &format!("Candidate at rank {} for {}", c.rank, c.probe_label),
+        BODY_BOLD,
+    );
+    flow.space(2.0);
     flow.float_image(&img, 150.0, 190.0);
     let lw = 120.0;
     flow.field("Booking number", &c.booking_number, lw);
@@ -1025,6 +1045,7 @@ fn candidate(
         SMALL,
     );
     flow.clear_float();
+    flow.space(10.0);
     Ok(())
 }
 

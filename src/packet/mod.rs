@@ -82,9 +82,11 @@ pub struct ProbeInfo {
 /// Longest side, in pixels, of an image as embedded in the PDF; larger images are scaled down.
 pub const MAX_EMBED_PIXELS: u32 = 1200;
 
-/// The candidate the examiners reported as a possible lead.
+/// A candidate the examiners reported as a possible lead.
 #[derive(Debug, Clone)]
 pub struct CandidateInfo {
+    /// Which probe image the candidate was found for, e.g. "Probe 1".
+    pub probe_label: String,
     /// The booking photo (JPEG, PNG or WebP bytes).
     pub booking_photo: Vec<u8>,
     pub booking_number: String,
@@ -103,7 +105,8 @@ pub struct CandidateInfo {
 /// The finished result of a search.
 #[derive(Debug, Clone)]
 pub enum PacketResult {
-    PossibleLead(CandidateInfo),
+    /// One or more candidates (at most one per probe in practice; never empty).
+    PossibleLead(Vec<CandidateInfo>),
     NoLead,
 }
 

@@ -210,8 +210,18 @@ impl Signer {
     fn generate(service_name: &str) -> Result<Signer, PacketError> {
         let key = PKey::from_rsa(Rsa::generate(3072)?)?;
         let mut name = X509NameBuilder::new()?;
-        name.append_entry_by_nid(Nid::COMMONNAME, &format!("{service_name} packet signing"))?;
-        name.append_entry_by_nid(Nid::ORGANIZATIONNAME, service_name)?;
+        // X.520 limits CN and O to 64 characters.
+        let clip = |s: &str| s.chars().take(64).collect::<String>();
+        let cn = format!(
+            "{} packet signing",
+            clip(service_name)
+                .chars()
+                .take(48)
+                .collect::<String>()
+                .trim_end()
+        );
+        name.append_entry_by_nid(Nid::COMMONNAME, &clip(&cn))?;
+        name.append_entry_by_nid(Nid::ORGANIZATIONNAME, &clip(service_name))?;
         let name = name.build();
 
         let mut serial = BigNum::new()?;

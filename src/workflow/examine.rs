@@ -224,6 +224,9 @@ pub fn submit_review(
         let exams = Examination::for_probe(conn, ps_id)?;
         let now_standing = standing(&exams, ctx.single_examiner_allowed);
         announce(conn, ps.case_id, &now_standing)?;
+        if matches!(now_standing, Standing::Concluded(_)) {
+            super::result::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
+        }
         Ok(now_standing)
     });
     if let Err(ExamineError::Refused(r)) = &result {
@@ -303,6 +306,9 @@ pub fn adjudicate(
             Some(comment),
         )?;
         announce(conn, ps.case_id, &s)?;
+        if matches!(s, Standing::Concluded(_)) {
+            super::result::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
+        }
         Ok(s)
     })
 }

@@ -5,6 +5,7 @@
 pub mod checklist;
 pub mod examine;
 pub mod requests;
+pub mod result;
 pub mod review;
 
 use crate::db::DbConnection;

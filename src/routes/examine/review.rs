@@ -371,9 +371,12 @@ pub async fn submit(
     )
     .await?;
     match result {
-        Ok(_) => Ok(crate::routes::redirect(&format!(
-            "/cases/{case_id}/probes/{ps_id}/review"
-        ))),
+        Ok(_) => {
+            state.packet_queued();
+            Ok(crate::routes::redirect(&format!(
+                "/cases/{case_id}/probes/{ps_id}/review"
+            )))
+        }
         Err(ExamineError::Invalid(errors)) => {
             let mut page = build(&user, &state, case_id, ps_id).await?;
             page.errors = errors;
@@ -411,17 +414,19 @@ pub async fn adjudicate(
     };
     let u = user.clone();
     let comment = form.comment.clone();
+    let single = state.settings.face.single_examiner_allowed;
     crate::db::run(&state.pool, move |c| -> Result<(), AppError> {
         let ctx = Ctx {
             user: &u.user,
             actor: u.actor(Role::Reviewer),
             today: chrono::Utc::now().date_naive(),
-            single_examiner_allowed: false,
+            single_examiner_allowed: single,
         };
         examine::adjudicate(c, &ctx, ps_id, lead, &comment)?;
         Ok(())
     })
     .await?;
+    state.packet_queued();
     Ok(crate::routes::redirect(&format!(
         "/cases/{case_id}/probes/{ps_id}/review"
     )))
