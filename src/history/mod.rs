@@ -12,6 +12,7 @@
 //! Scope is enforced inside the query: a requester's query always carries a filter on their own
 //! agency, and only staff (who see every agency) can match examiner notes.
 
+pub mod bench;
 pub mod index;
 pub mod query;
 pub mod source;
