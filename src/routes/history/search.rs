@@ -95,10 +95,11 @@ pub async fn page(
     let form = form.into_inner();
     let scope = user.case_scope();
     let all_agencies = matches!(scope, CaseScope::All);
-    let (mut query, problems) = form.parse();
+    let (mut query, mut problems) = form.parse();
     if !all_agencies {
         // The scope already confines the search; an agency filter means nothing here.
         query.agency = None;
+        problems.retain(|p| p.field != "agency");
     }
     let asked = !form.is_empty();
     let index = state.history.clone();
