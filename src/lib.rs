@@ -13,6 +13,7 @@ pub mod domain;
 pub mod errors;
 pub mod face;
 pub mod gallery;
+pub mod history;
 pub mod images;
 pub mod jobs;
 pub mod mail;

@@ -1,6 +1,6 @@
 //! Building and running the application: `Application::build(settings)` binds the listener
 //! (port 0 picks a free one, which tests use), opens the database, runs migrations, and starts
-//! the outbox sender; `run_until_stopped` serves until the process ends.
+//! the outbox sender and the history index task; `run_until_stopped` serves until the process ends.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -31,6 +31,9 @@ pub struct AppState {
     pub packet_wake: Arc<tokio::sync::Notify>,
     /// The packet signing key (generated on first run unless a PKCS#12 file is configured).
     pub signer: Arc<crate::packet::Signer>,
+    /// The case-history search index and the wake-up of its catch-up task.
+    pub history: Arc<crate::history::HistoryIndex>,
+    pub history_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -47,6 +50,12 @@ impl AppState {
     /// Wakes the packet worker (after a review that may have concluded a case committed).
     pub fn packet_queued(&self) {
         self.packet_wake.notify_one();
+    }
+
+    /// Wakes the history index task (after a transaction that changed `case_id` committed).
+    pub fn history_changed(&self, case_id: i64) {
+        self.history.mark_dirty(case_id);
+        self.history_wake.notify_one();
     }
 }
 
@@ -77,6 +86,19 @@ impl Application {
                 );
             }
         }
+        let history = {
+            let (dir, p) = (
+                crate::history::HistoryIndex::dir_in(&settings.data_dir),
+                pool.clone(),
+            );
+            let open = move || crate::history::HistoryIndex::open_or_rebuild(&dir, &p);
+            Arc::new(
+                tokio::task::spawn_blocking(open)
+                    .await
+                    .context("History index task failed")??,
+            )
+        };
+        let history_wake = Arc::new(tokio::sync::Notify::new());
         let key = load_or_create_session_key(&settings)?;
         let signer = {
             let s = settings.clone();
@@ -106,7 +128,14 @@ impl Application {
             search_wake: search_wake.clone(),
             packet_wake: packet_wake.clone(),
             signer: signer.clone(),
+            history: history.clone(),
+            history_wake: history_wake.clone(),
         });
+        tokio::spawn(crate::history::worker::run(
+            history,
+            pool.clone(),
+            history_wake,
+        ));
         tokio::spawn(crate::search::worker::run(
             crate::search::worker::SearchContext::new(
                 pool.clone(),

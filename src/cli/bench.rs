@@ -69,6 +69,16 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Case-history search: index N synthetic cases into a temporary index, then time a mixed
+    /// query workload (free text, filters, scopes, orders, pages).
+    History {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Probe latency: decode + detection + template of one photo at a time.
     Probe {
         #[arg(long)]
@@ -137,6 +147,15 @@ pub fn run(cmd: BenchCommand, models_dir: &Path) -> anyhow::Result<()> {
         } => {
             let engine = FaceEngine::from_models_dir(models_dir, EngineOptions::batch())?;
             let r = enroll_bench(&engine, &dataset, photos)?;
+            print(&r, json);
+        }
+        BenchCommand::History {
+            cases,
+            queries,
+            json,
+        } => {
+            let mut r = crate::history::bench::run(cases, queries)?;
+            r["load_average"] = json!(load_average());
             print(&r, json);
         }
         BenchCommand::Probe {

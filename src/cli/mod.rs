@@ -1,4 +1,5 @@
-//! The `frdesk` command line (clap): `serve`, `migrate`, `agency`, `user`, `reason`, `demo`.
+//! The `frdesk` command line (clap): `serve`, `migrate`, `agency`, `user`, `reason`, `demo`,
+//! `reindex`.
 
 pub mod admin;
 pub mod audit;
@@ -6,6 +7,7 @@ pub mod bench;
 pub mod demo;
 pub mod gallery;
 pub mod reason;
+pub mod reindex;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +61,8 @@ pub enum Command {
     /// Demo data for a first look.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
+    /// Rebuild the case-history search index from the database.
+    Reindex,
 }
 
 /// Entry point of the binary.
@@ -115,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reason(_) => Ok(ExitCode::SUCCESS),
+        Command::Reindex => reindex::run(&settings),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod examine;
+pub mod history;
 pub mod layout;
 pub mod reason;
 pub mod review;
@@ -61,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/review/{id}", web::get().to(review::show::page))
         .route("/review/{id}", web::post().to(review::decide::submit))
         .route("/audit", web::get().to(audit::list::page))
+        .route("/search", web::get().to(history::search::page))
         .route("/reason/check", web::get().to(reason::check::json))
         .app_data(cases::save::multipart_config());
 }

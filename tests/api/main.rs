@@ -7,6 +7,7 @@ mod helpers;
 mod audit_chain;
 mod auth;
 mod config_and_cli;
+mod history;
 mod isolation;
 mod mail;
 mod request_form;

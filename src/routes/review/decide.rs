@@ -57,6 +57,7 @@ pub async fn submit(
         Ok(_) => {
             state.mail_queued();
             state.search_queued();
+            state.history_changed(id.0);
             Ok(crate::routes::redirect(&format!("/cases/{id}")))
         }
         Err(e) if e.is_form_error() => {
