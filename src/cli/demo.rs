@@ -12,6 +12,18 @@ use crate::config::Settings;
 use crate::db::models::{Agency, NewAgency, User, now};
 use crate::domain::training::TrainingProvider;
 
+/// `frdesk demo seed` or `frdesk demo --walkthrough`.
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Run the whole flow (submit, approve, search, two examiner reviews, signed packet, email)
+    /// through the same services as the web pages, and print the case number, the packet path
+    /// and the message path: an operator's self-test.
+    #[arg(long)]
+    pub walkthrough: bool,
+    #[command(subcommand)]
+    pub command: Option<DemoCommand>,
+}
+
 #[derive(Subcommand)]
 pub enum DemoCommand {
     /// Create (or refresh) the demo agencies and accounts and print their credentials.

@@ -6,8 +6,10 @@ pub mod audit;
 pub mod bench;
 pub mod demo;
 pub mod gallery;
+pub mod packet;
 pub mod reason;
 pub mod reindex;
+pub mod walkthrough;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,11 +60,14 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
-    /// Demo data for a first look.
-    #[command(subcommand)]
-    Demo(demo::DemoCommand),
+    /// Demo data for a first look (`demo seed`), or the whole flow as a self-test
+    /// (`demo --walkthrough`).
+    Demo(demo::DemoArgs),
     /// Rebuild the case-history search index from the database.
     Reindex,
+    /// Signed result packets: verify one that comes back.
+    #[command(subcommand)]
+    Packet(packet::PacketCommand),
 }
 
 /// Entry point of the binary.
@@ -108,7 +113,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Agency(cmd) => admin::run_agency(&settings, cmd),
         Command::User(cmd) => admin::run_user(&settings, cmd),
-        Command::Demo(cmd) => demo::run(&settings, cmd),
+        Command::Demo(args) => match (args.walkthrough, args.command) {
+            (true, None) => walkthrough::run(&settings),
+            (false, Some(cmd)) => demo::run(&settings, cmd),
+            _ => anyhow::bail!("Use either `frdesk demo seed` or `frdesk demo --walkthrough`"),
+        },
         Command::Audit(cmd) => audit::run(&settings, cmd),
         Command::Gallery(cmd) => {
             gallery::run(cmd, &settings.database.url, &settings.face.models_dir)?;
@@ -120,6 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Reason(_) => Ok(ExitCode::SUCCESS),
         Command::Reindex => reindex::run(&settings),
+        Command::Packet(cmd) => packet::run(&settings, cmd),
     }
 }
 

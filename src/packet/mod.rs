@@ -22,7 +22,7 @@
 mod layout;
 mod pdfobj;
 mod sign;
-mod signer;
+pub mod signer;
 mod verify;
 
 pub use layout::render;

@@ -31,6 +31,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(cases::image::serve),
         )
         .route(
+            "/cases/{id}/packets/{file}",
+            web::get().to(cases::packet::download),
+        )
+        .route(
+            "/cases/{id}/result/reissue",
+            web::post().to(cases::packet::reissue),
+        )
+        .route(
+            "/cases/{id}/result/withdraw",
+            web::post().to(cases::packet::withdraw),
+        )
+        .route(
             "/cases/{id}/probes/{ps}/faces",
             web::get().to(examine::faces::page),
         )

@@ -102,6 +102,7 @@ pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
     for (k, v) in extra_env {
         env.push((k.to_string(), v.to_string()));
     }
+    install_test_signing_key(data_dir.path());
     let settings = Settings::load_with_env(Some(&empty_config(&data_dir)), env).expect("settings");
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
@@ -116,6 +117,75 @@ pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
     };
     t.seed();
     t
+}
+
+/// One packet-signing key for the whole test run (generating RSA 3072 per test is slow), copied
+/// into each app's `<data_dir>/signing/` with the modes the signer insists on.
+fn install_test_signing_key(data_dir: &std::path::Path) {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    static KEY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let src = KEY.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("key dir").keep();
+        frdesk::packet::Signer::load_or_generate_named(&dir, None, "frdesk test desk")
+            .expect("generate the test signing key");
+        dir.join("signing")
+    });
+    let dst = data_dir.join("signing");
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dst)
+        .expect("signing dir");
+    for f in [
+        frdesk::packet::signer::KEY_FILE,
+        frdesk::packet::signer::CERT_FILE,
+    ] {
+        std::fs::copy(src.join(f), dst.join(f)).expect("copy key");
+    }
+    std::fs::set_permissions(
+        dst.join(frdesk::packet::signer::KEY_FILE),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("key mode");
+}
+
+/// The attachments of a MIME message as (file name, bytes), parsed by Python's `email` package.
+pub fn attachments_of(eml: &str) -> Vec<(String, Vec<u8>)> {
+    use base64::Engine;
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            r#"
+import sys, email, base64
+m = email.message_from_bytes(sys.stdin.buffer.read())
+for p in m.walk():
+    if p.get_filename():
+        print(p.get_filename() + "\t" + base64.b64encode(p.get_payload(decode=True)).decode())
+"#,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(eml.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(n, b)| {
+            (
+                n.to_string(),
+                base64::engine::general_purpose::STANDARD.decode(b).unwrap(),
+            )
+        })
+        .collect()
 }
 
 fn empty_config(dir: &tempfile::TempDir) -> PathBuf {

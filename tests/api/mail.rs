@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::helpers::*;
 
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: Child,
     maildir: tempfile::TempDir,
 }
@@ -29,7 +29,7 @@ fn venv_python() -> PathBuf {
     p
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -37,7 +37,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_smtp(port: u16) -> SmtpServer {
+pub(crate) async fn start_smtp(port: u16) -> SmtpServer {
     let maildir = tempfile::tempdir().unwrap();
     let child = Command::new(venv_python())
         .args([
@@ -65,7 +65,7 @@ async fn start_smtp(port: u16) -> SmtpServer {
 }
 
 impl SmtpServer {
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let dir = self.maildir.path().join("mail/new");
         let Ok(rd) = std::fs::read_dir(dir) else {
             return vec![];
@@ -74,7 +74,7 @@ impl SmtpServer {
             .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
             .collect()
     }
-    async fn wait_for(&self, n: usize, secs: u64) -> Vec<String> {
+    pub(crate) async fn wait_for(&self, n: usize, secs: u64) -> Vec<String> {
         for _ in 0..secs * 10 {
             let m = self.messages();
             if m.len() >= n {

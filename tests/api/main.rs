@@ -11,5 +11,6 @@ mod history;
 mod isolation;
 mod mail;
 mod request_form;
+mod result;
 mod review;
 mod search;

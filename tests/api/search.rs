@@ -6,7 +6,7 @@ use crate::helpers::*;
 /// Enrolls a small LFW gallery (one photo each of a few people) through the CLI. The returned
 /// folder holds the booking photos the gallery refers to: keep it alive.
 #[must_use]
-fn enroll_gallery(app: &TestApp, people: &[&str]) -> tempfile::TempDir {
+pub(crate) fn enroll_gallery(app: &TestApp, people: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for p in people {
         let d = dir.path().join(p);
@@ -28,7 +28,7 @@ fn enroll_gallery(app: &TestApp, people: &[&str]) -> tempfile::TempDir {
     dir
 }
 
-async fn approve(app: &TestApp, case_id: i64) {
+pub(crate) async fn approve(app: &TestApp, case_id: i64) {
     let reviewer = app.login("reviewer@test.example").await;
     let (_, page) = reviewer.get_text(&format!("/review/{case_id}")).await;
     let csrf = csrf_of(&page);
@@ -45,12 +45,15 @@ async fn approve(app: &TestApp, case_id: i64) {
     assert_eq!(r.status().as_u16(), 303);
 }
 
-fn searches(app: &TestApp, case_id: i64) -> Vec<frdesk::search::ProbeSearch> {
+pub(crate) fn searches(app: &TestApp, case_id: i64) -> Vec<frdesk::search::ProbeSearch> {
     let mut c = app.pool.get().unwrap();
     frdesk::search::ProbeSearch::for_case(&mut c, frdesk::domain::CaseId(case_id)).unwrap()
 }
 
-async fn wait_until_finished(app: &TestApp, case_id: i64) -> Vec<frdesk::search::ProbeSearch> {
+pub(crate) async fn wait_until_finished(
+    app: &TestApp,
+    case_id: i64,
+) -> Vec<frdesk::search::ProbeSearch> {
     for _ in 0..600 {
         let s = searches(app, case_id);
         if !s.is_empty() && s.iter().all(|p| p.status != "queued") {
@@ -228,7 +231,7 @@ async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
 
 /// Submits a request probing with `probe`, approves it and waits for the search; returns
 /// (case id, probe search).
-async fn searched_case(
+pub(crate) async fn searched_case(
     app: &TestApp,
     probe: (String, Vec<u8>),
 ) -> (i64, frdesk::search::ProbeSearch) {
@@ -246,7 +249,7 @@ async fn searched_case(
 }
 
 /// Posts a review: `lead` ranks are possible leads, the rest excluded.
-async fn review(
+pub(crate) async fn review(
     c: &Client,
     url: &str,
     ranks: &[u32],

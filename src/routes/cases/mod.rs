@@ -3,5 +3,6 @@ pub mod form;
 pub mod image;
 pub mod list;
 pub mod new;
+pub mod packet;
 pub mod save;
 pub mod show;

@@ -42,6 +42,10 @@ pub struct CasePage {
     pub timeline: Vec<TimelineEvent>,
     pub mail: Vec<OutboxMessage>,
     pub searches: Vec<crate::search::ProbeSearch>,
+    /// Issued result packets, oldest first.
+    pub packets: Vec<crate::workflow::result::PacketRecord>,
+    /// Whether the user may re-issue or withdraw the result (supervisor of a concluded case).
+    pub can_change_result: bool,
     /// Service staff see candidate counts; requesters see only the search status.
     pub is_staff: bool,
     pub is_examiner: bool,
@@ -60,6 +64,8 @@ impl CasePage {
 pub struct Flags {
     pub submitted: Option<String>,
     pub saved: Option<String>,
+    pub reissued: Option<String>,
+    pub withdrawn: Option<String>,
 }
 
 pub async fn page(
@@ -102,12 +108,13 @@ pub async fn page(
         let timeline = TimelineEvent::for_case(c, id)?;
         let mail = OutboxMessage::for_case(c, id)?;
         let searches = crate::search::ProbeSearch::for_case(c, id)?;
+        let packets = crate::workflow::result::PacketRecord::for_case(c, id)?;
         Ok((
-            case, agency, requester, versions, decisions, timeline, mail, searches,
+            case, agency, requester, versions, decisions, timeline, mail, searches, packets,
         ))
     })
     .await?;
-    let (case, agency, requester, versions, decisions, timeline, mail, searches) = data;
+    let (case, agency, requester, versions, decisions, timeline, mail, searches, packets) = data;
     let current = case.current_version;
     let versions = versions
         .into_iter()
@@ -151,6 +158,13 @@ pub async fn page(
             ))
         } else if flags.saved.is_some() {
             Some("Draft saved.".into())
+        } else if flags.reissued.is_some() {
+            Some(
+                "A corrected packet is being issued; the requester will receive it by email."
+                    .into(),
+            )
+        } else if flags.withdrawn.is_some() {
+            Some("The result is withdrawn and the requester is being told.".into())
         } else {
             None
         },
@@ -162,6 +176,10 @@ pub async fn page(
         timeline,
         mail,
         searches,
+        can_change_result: status == crate::domain::CaseStatus::Concluded
+            && (user.has(Role::Reviewer) || user.has(Role::LocalAdmin))
+            && user.roles.sees_all_agencies(),
+        packets,
         is_staff: user.roles.sees_all_agencies(),
         is_examiner: user.has(Role::Examiner),
     };

@@ -1,0 +1,285 @@
+//! `frdesk demo --walkthrough`: the whole flow without a browser, through the same services the
+//! web pages call — an operator's self-test of a fresh installation.
+//!
+//! The demo requester submits the held-back demo probe (`models/demo/obama2.jpg`); the demo
+//! reviewer approves it; the search worker searches the demo gallery; the two demo examiners
+//! record scripted reviews (possible lead for the candidates that are, by construction of the
+//! demo gallery, the same person; excluded for the rest); the packet worker issues the signed
+//! packet; the mail sender delivers it with the configured transport. Prints the case number,
+//! the packet path and where the message went, and verifies the packet.
+//!
+//! Every step leaves the same records as the web flow (timeline, audit trail, outbox). Run it
+//! on a demo or test installation only: it creates a real case.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use lettre::message::Mailbox;
+
+use crate::audit::Actor;
+use crate::config::{MailTransportKind, Settings};
+use crate::db::DbConnection;
+use crate::db::models::{Agency, Case, User};
+use crate::domain::examination::AssessmentForm;
+use crate::domain::{AgencyId, CaseId, RequestForm, Role};
+use crate::images::ImageStore;
+use crate::search::ProbeSearch;
+use crate::search::worker::SearchContext;
+use crate::workflow::{examine, requests, result, review};
+
+fn actor(u: &User, role: Role) -> Actor {
+    Actor {
+        user_id: Some(u.id),
+        email: u.email.clone(),
+        role: role.as_str().to_string(),
+        agency_id: Some(u.agency_id),
+        ip: "local".into(),
+        user_agent: "frdesk demo --walkthrough".into(),
+    }
+}
+
+fn user(conn: &mut DbConnection, email: &str) -> anyhow::Result<User> {
+    User::by_email(conn, email)?
+        .with_context(|| format!("Demo account {email} is missing (run `frdesk demo seed`)"))
+}
+
+pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let pool = crate::db::connect(&settings.database.url)?;
+    let mut conn = pool.get()?;
+    if User::by_email(&mut conn, "requester@demo.test")?.is_none() {
+        println!("No demo accounts yet: seeding them first.");
+        super::demo::run(settings, super::demo::DemoCommand::Seed)?;
+    }
+    let models_dir = &settings.face.models_dir;
+    let demo_dir = models_dir.join("demo");
+    let probe_path = demo_dir.join(crate::gallery::demo::DEMO_PROBE);
+    let probe_bytes = std::fs::read(&probe_path).with_context(|| {
+        format!(
+            "Failed to read the demo probe {} (run script/setup)",
+            probe_path.display()
+        )
+    })?;
+    let images = ImageStore::new(settings.images_dir());
+    let search_ctx = SearchContext::new(
+        pool.clone(),
+        ImageStore::new(settings.images_dir()),
+        models_dir.clone(),
+        settings.face.candidates,
+    );
+    let engines = search_ctx.engines()?;
+    let demo = crate::gallery::demo::enroll_demo_into(&engines.gallery, &engines.engine, &demo_dir)
+        .context("Failed to enroll the demo gallery")?;
+    println!(
+        "1. Demo gallery: {} searchable templates.",
+        demo.gallery_templates
+    );
+
+    // The requester submits.
+    let requester = user(&mut conn, "requester@demo.test")?;
+    let agency = Agency::find(&mut conn, AgencyId(requester.agency_id))?;
+    let today = chrono::Utc::now().date_naive();
+    let form = RequestForm {
+        requester_name: requester.name.clone(),
+        requester_phone: requester.phone.clone(),
+        requester_email: requester.email.clone(),
+        request_date: today.format("%Y-%m-%d").to_string(),
+        search_reason: "Walk-through: robbery suspect, Case# DEMO-0001, 211 PC".into(),
+        case_file_number: "DEMO-0001".into(),
+        offense_code: "211 PC".into(),
+        authorized_purpose: "criminal_offense".into(),
+        image_source: "surveillance_still".into(),
+        image_source_other: String::new(),
+        from_video: "no".into(),
+        video_recording: String::new(),
+        images_declared: "1".into(),
+        signature_name: requester.name.clone(),
+        attest_lead_only: "on".into(),
+        attest_lawful: "on".into(),
+    };
+    let checked = crate::images::check(crate::gallery::demo::DEMO_PROBE, probe_bytes)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let outcome = requests::save(
+        &mut conn,
+        &requests::Ctx {
+            user: &requester,
+            agency: &agency,
+            actor: actor(&requester, Role::Requester),
+            images: &images,
+            service_name: &settings.service.name,
+            base_url: &settings.service.base_url,
+            today,
+        },
+        requests::SaveInput {
+            form_key: format!("walkthrough-{}", uuid::Uuid::new_v4().simple()),
+            form,
+            submit: true,
+            new_images: vec![(crate::gallery::demo::DEMO_PROBE.to_string(), checked)],
+            upload_errors: vec![],
+            remove_images: vec![],
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("Submitting the request failed: {e}"))?;
+    let requests::SaveOutcome::Submitted {
+        case_id,
+        case_number,
+    } = outcome
+    else {
+        bail!("The request was not submitted: {outcome:?}");
+    };
+    println!("2. {} submitted case {case_number}.", requester.name);
+
+    // The reviewer approves.
+    let reviewer = user(&mut conn, "reviewer@demo.test")?;
+    review::decide(
+        &mut conn,
+        &review::Ctx {
+            user: &reviewer,
+            actor: actor(&reviewer, Role::Reviewer),
+            service_name: &settings.service.name,
+            base_url: &settings.service.base_url,
+            today,
+        },
+        case_id,
+        &review::DecisionInput {
+            decision: Some(review::DecisionKind::Approve),
+            comment: "Walk-through: compliant with the policy; approved for search.".into(),
+            acknowledge_flags: true,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("Approval failed: {e}"))?;
+    println!("3. {} approved it; the search is queued.", reviewer.name);
+
+    // The search worker runs the queued search.
+    while crate::search::worker::run_one(&search_ctx, "walkthrough")? {}
+    let ps: ProbeSearch = ProbeSearch::for_case(&mut conn, case_id)?
+        .into_iter()
+        .next()
+        .context("No probe search was queued")?;
+    if ps.status != crate::search::status::SEARCHED {
+        bail!(
+            "The search did not produce a candidate list: {} {}",
+            ps.status_label(),
+            ps.error.unwrap_or_default()
+        );
+    }
+    let candidates = ps.candidates();
+    println!(
+        "4. Searched: {} candidates; rank 1 is {} (similarity {:.3}, {}).",
+        candidates.len(),
+        candidates
+            .first()
+            .map(|c| c.subject_key.as_str())
+            .unwrap_or("-"),
+        candidates.first().map(|c| c.score).unwrap_or_default(),
+        candidates
+            .first()
+            .map(|c| c.fmr_text.as_str())
+            .unwrap_or("-"),
+    );
+
+    // Two examiners review (scripted: the demo gallery's own photos of the probe's subject are
+    // the mates; everyone else is excluded).
+    let forms: Vec<AssessmentForm> = candidates
+        .iter()
+        .map(|c| {
+            let mate = c.subject_key.starts_with("DEMO-obama");
+            AssessmentForm {
+                rank: c.rank,
+                disposition: if mate { "possible_lead" } else { "excluded" }.into(),
+                features: vec!["eyes".into(), "nose".into(), "mouth".into(), "ears".into()],
+                notes: if mate {
+                    "Walk-through (scripted): eyes, nose, mouth and ears consistent.".into()
+                } else {
+                    "Walk-through (scripted): different person.".into()
+                },
+            }
+        })
+        .collect();
+    for email in ["examiner1@demo.test", "examiner2@demo.test"] {
+        let ex = user(&mut conn, email)?;
+        let standing = examine::submit_review(
+            &mut conn,
+            &examine::Ctx {
+                user: &ex,
+                actor: actor(&ex, Role::Examiner),
+                today,
+                single_examiner_allowed: settings.face.single_examiner_allowed,
+            },
+            ps.id,
+            &forms,
+        )
+        .map_err(|e| anyhow::anyhow!("Review by {email} failed: {e}"))?;
+        let now = match standing {
+            examine::Standing::AwaitingSecond { .. } => "awaiting the blind second review".into(),
+            examine::Standing::Concluded(c) => format!("concluded: {c:?}"),
+            other => format!("{other:?}"),
+        };
+        println!("5. {} reviewed the candidate list; {now}.", ex.name);
+    }
+
+    // The packet worker issues the signed packet.
+    let signer = Arc::new(settings.packet_signer()?);
+    let result_ctx = result::ResultContext::from_settings(pool.clone(), settings, signer);
+    while result::run_one(&result_ctx, "walkthrough")? {}
+    let packet = result::PacketRecord::current(&mut conn, case_id)?
+        .context("No packet was issued (see the case timeline)")?;
+    let packet_path = settings.packets_dir().join(packet.file_name());
+    println!(
+        "6. Packet {} issued: {}.",
+        packet.packet_id,
+        packet.result_label()
+    );
+
+    // The mail sender delivers.
+    let transport = crate::mail::Transport::from_settings(settings)?;
+    let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let sent = rt.block_on(crate::mail::deliver_due(
+        &pool,
+        &transport,
+        &from,
+        &settings.data_dir,
+        settings.mail.retry_base_seconds,
+    ))?;
+    println!("7. Mail sender: {sent} message(s) delivered.");
+    let mail_at = match settings.mail.transport {
+        MailTransportKind::File => newest_message_with(&settings.outbox_dir(), &packet.packet_id)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(not found in the outbox folder)".into()),
+        MailTransportKind::Smtp => "sent through mail.smtp_url".into(),
+    };
+    let report = super::packet::verify_packet(settings, &std::fs::read(&packet_path)?)?;
+    let case = Case::find(&mut conn, CaseId(case_id.0))?.context("case vanished")?;
+
+    println!();
+    println!("case:    {case_number} (status: {})", case.status_label());
+    println!("packet:  {}", packet_path.display());
+    println!("message: {mail_at}");
+    println!("verify:  {}", report.detail);
+    Ok(if report.current {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The newest `.eml` in `dir` that mentions `needle` (the packet id is in its attachment name).
+fn newest_message_with(dir: &std::path::Path, needle: &str) -> Option<std::path::PathBuf> {
+    let mut found: Vec<(std::time::SystemTime, std::path::PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .map(|s| s.contains(needle))
+                .unwrap_or(false)
+        })
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    found.sort();
+    found.pop().map(|(_, p)| p)
+}

@@ -1,0 +1,349 @@
+//! The result of a case: the signed lead packet issued when the examination concludes, emailed
+//! through a real SMTP server with the packet attached, checked with poppler's `pdfsig` and
+//! `pdftotext` and with `frdesk packet verify`; re-issue and withdrawal make earlier packets
+//! not current.
+
+use std::process::Command;
+use std::time::Duration;
+
+use frdesk::domain::CaseId;
+use frdesk::workflow::result::PacketRecord;
+
+use crate::helpers::*;
+use crate::mail::{free_port, start_smtp};
+use crate::search::{enroll_gallery, review, searched_case};
+
+fn packets(app: &TestApp, case_id: i64) -> Vec<PacketRecord> {
+    let mut c = app.pool.get().unwrap();
+    PacketRecord::for_case(&mut c, CaseId(case_id)).unwrap()
+}
+
+async fn wait_for_packets(app: &TestApp, case_id: i64, n: usize) -> Vec<PacketRecord> {
+    for _ in 0..600 {
+        let p = packets(app, case_id);
+        if p.len() >= n {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("packet {n} of case {case_id} was not issued");
+}
+
+fn case_status(app: &TestApp, case_id: i64) -> String {
+    let mut c = app.pool.get().unwrap();
+    frdesk::db::models::Case::find(&mut c, CaseId(case_id))
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+fn pdfsig(path: &std::path::Path) -> String {
+    let out = Command::new("pdfsig")
+        .arg(path)
+        .output()
+        .expect("pdfsig (poppler-utils) must be installed");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+fn pdftotext(path: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `frdesk packet verify FILE --json`; returns (exit code, report).
+fn verify(app: &TestApp, path: &std::path::Path) -> (i32, serde_json::Value) {
+    let out = app
+        .frdesk()
+        .args(["packet", "verify", "--json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout} / {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+#[actix_web::test]
+async fn a_concluded_examination_issues_a_signed_packet_by_email() {
+    let port = free_port();
+    let smtp = start_smtp(port).await;
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = spawn_app_with(&[
+        ("FRDESK_MAIL__TRANSPORT", "smtp"),
+        ("FRDESK_MAIL__SMTP_URL", &url),
+    ])
+    .await;
+    let _photos = enroll_gallery(
+        &app,
+        &["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_Blix"],
+    );
+    let (case_id, ps) = searched_case(&app, photo("Colin_Powell", 2)).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let mate = ps
+        .candidates()
+        .iter()
+        .find(|c| c.subject_key == "Colin_Powell")
+        .map(|c| c.rank)
+        .expect("the mate is in the candidate list");
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+    let e1 = app.login("examiner@test.example").await;
+    assert_eq!(
+        review(&e1, &url, &ranks, &[mate], "first").await.status(),
+        303
+    );
+    // One review is not a result: nothing is issued before the blind second review.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(packets(&app, case_id).is_empty());
+    let e2 = app.login("examiner2@test.example").await;
+    assert_eq!(
+        review(&e2, &url, &ranks, &[mate], "second").await.status(),
+        303
+    );
+
+    let issued = wait_for_packets(&app, case_id, 1).await;
+    let p1 = &issued[0];
+    assert_eq!(p1.result, "possible_lead");
+    assert!(p1.is_current());
+    assert_eq!(case_status(&app, case_id), "concluded");
+    let file = app.data_dir.path().join("packets").join(p1.file_name());
+    let sig = pdfsig(&file);
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let text = pdftotext(&file);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(!pages.is_empty());
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains("INVESTIGATIVE LEAD ONLY"),
+            "page {} lacks the banner",
+            i + 1
+        );
+    }
+    let case_number = p1.packet_id.trim_end_matches("-P1").to_string();
+    assert!(text.contains(&case_number));
+    assert!(text.contains("Colin_Powell"), "the lead's subject id");
+    assert!(text.contains("Examiner One") || text.contains("first examiner"));
+    assert!(text.contains(&ps.image_sha256), "the probe's SHA-256");
+
+    // The requester receives it by email, through the real SMTP server, with the PDF attached.
+    let mut mail = None;
+    for _ in 0..200 {
+        mail = smtp
+            .messages()
+            .into_iter()
+            .find(|m| m.contains("Face search result"));
+        if mail.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mail = mail.expect("the result email arrives");
+    assert!(mail.contains("To: requester.a@test.example"));
+    let attached = attachments_of(&mail);
+    assert_eq!(attached.len(), 1, "{mail}");
+    assert_eq!(attached[0].0, p1.file_name());
+    assert_eq!(
+        attached[0].1,
+        std::fs::read(&file).unwrap(),
+        "the attachment is the issued file"
+    );
+
+    // The requester's agency can download it; another agency cannot; downloads are audited.
+    let requester = app.login("requester.a@test.example").await;
+    let dl = format!("/cases/{case_id}/packets/{}", p1.file_name());
+    let r = requester.get(&dl).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    assert_eq!(
+        r.bytes().await.unwrap().to_vec(),
+        std::fs::read(&file).unwrap()
+    );
+    let other = app.login("requester.b@test.example").await;
+    assert_eq!(other.get(&dl).await.status(), 404);
+    assert!(
+        app.audit()
+            .iter()
+            .any(|a| a.action == "packet.download" && a.object_id == p1.packet_id)
+    );
+    let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
+    assert!(page.contains("Result issued"), "status in view");
+    assert!(page.contains(&p1.packet_id));
+
+    // `frdesk packet verify`: valid, ours, current.
+    let (code, v) = verify(&app, &file);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["signature_valid"], true);
+    assert_eq!(v["issued_by_this_server"], true);
+    assert_eq!(v["current"], true);
+    assert_eq!(v["case"], case_number.as_str());
+
+    // One changed byte inside the signed range: not valid.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x01;
+    let tampered = app.data_dir.path().join("tampered.pdf");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let (code, v) = verify(&app, &tampered);
+    assert_eq!(code, 1);
+    assert_eq!(v["signature_valid"], false);
+    assert_eq!(v["issued_by_this_server"], false);
+    assert!(!pdfsig(&tampered).contains("Signature is Valid"));
+
+    // A supervisor re-issues the result: a new packet, the first one no longer current.
+    let supervisor = app.login("reviewer@test.example").await;
+    let (_, page) = supervisor.get_text(&format!("/cases/{case_id}")).await;
+    let csrf = csrf_of(&page);
+    let r = supervisor
+        .post_form(
+            &format!("/cases/{case_id}/result/reissue"),
+            &[("csrf_token", &csrf), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a reason is required");
+    let (_, own_page) = requester.get_text(&format!("/cases/{case_id}")).await;
+    let r = requester
+        .post_form(
+            &format!("/cases/{case_id}/result/reissue"),
+            &[
+                ("csrf_token", &csrf_of(&own_page)),
+                ("reason", "Requester may not do this"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "requesters cannot change a result");
+    let r = supervisor
+        .post_form(
+            &format!("/cases/{case_id}/result/reissue"),
+            &[
+                ("csrf_token", &csrf),
+                ("reason", "Corrected the requester's unit name"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let issued = wait_for_packets(&app, case_id, 2).await;
+    assert!(!issued[0].is_current());
+    assert!(issued[1].is_current());
+    assert_eq!(issued[1].version, 2);
+    let file2 = app
+        .data_dir
+        .path()
+        .join("packets")
+        .join(issued[1].file_name());
+    let (_, v) = verify(&app, &file);
+    assert_eq!(v["issued_by_this_server"], true);
+    assert_eq!(v["current"], false, "the first packet was superseded");
+    let (code, v) = verify(&app, &file2);
+    assert_eq!((code, v["current"].clone()), (0, serde_json::json!(true)));
+    let corrected = smtp.wait_for(4, 20).await;
+    assert!(
+        corrected
+            .iter()
+            .any(|m| m.contains("Corrected face search result")),
+        "the requester is told of the correction"
+    );
+
+    // Withdrawal: no packet is current any more; the case says so.
+    let r = supervisor
+        .post_form(
+            &format!("/cases/{case_id}/result/withdraw"),
+            &[
+                ("csrf_token", &csrf),
+                (
+                    "reason",
+                    "The probe image was found to be of another incident",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(case_status(&app, case_id), "withdrawn");
+    let (code, v) = verify(&app, &file2);
+    assert_eq!((code, v["current"].clone()), (1, serde_json::json!(false)));
+    let all = smtp.wait_for(5, 20).await;
+    assert!(all.iter().any(|m| m.contains("WITHDRAWN")));
+    let actions: Vec<String> = app.audit().into_iter().map(|a| a.action).collect();
+    for a in [
+        "packet.issue",
+        "packet.reissue",
+        "packet.withdraw",
+        "packet.verify",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "audit lacks {a}");
+    }
+}
+
+#[actix_web::test]
+async fn an_adjudicated_no_lead_gets_a_no_lead_packet_with_all_three_views() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(&app, &["Colin_Powell", "George_W_Bush", "Tony_Blair"]);
+    let (case_id, ps) = searched_case(&app, photo("Colin_Powell", 3)).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+    let e1 = app.login("examiner@test.example").await;
+    assert_eq!(review(&e1, &url, &ranks, &[1], "lead").await.status(), 303);
+    let e2 = app.login("examiner2@test.example").await;
+    assert_eq!(review(&e2, &url, &ranks, &[], "none").await.status(), 303);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(packets(&app, case_id).is_empty(), "disputed: no result yet");
+    let supervisor = app.login("reviewer@test.example").await;
+    let (_, page) = supervisor.get_text(&url).await;
+    let r = supervisor
+        .post_form(
+            &format!("/cases/{case_id}/probes/{}/adjudicate", ps.id),
+            &[
+                ("csrf_token", &csrf_of(&page)),
+                ("lead", "none"),
+                ("comment", "Probe too poor to support a lead."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let issued = wait_for_packets(&app, case_id, 1).await;
+    assert_eq!(issued[0].result, "no_lead");
+    let file = app
+        .data_dir
+        .path()
+        .join("packets")
+        .join(issued[0].file_name());
+    assert!(pdfsig(&file).contains("Signature is Valid"));
+    let text = pdftotext(&file);
+    assert!(text.contains("NO LEAD"));
+    assert!(text.contains("first examiner"));
+    assert!(text.contains("second examiner"));
+    assert!(text.contains("supervisor"));
+    assert!(text.contains("Probe too poor to support a lead."));
+    // The file transport carries the same attachment.
+    let mut found = false;
+    for _ in 0..100 {
+        if app.outbox_files().iter().any(|m| {
+            attachments_of(m)
+                .iter()
+                .any(|(n, _)| *n == issued[0].file_name())
+        }) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        found,
+        "the packet email with its attachment is in the outbox"
+    );
+}
