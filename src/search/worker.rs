@@ -108,6 +108,8 @@ pub fn run_one(ctx: &SearchContext, worker_id: &str) -> anyhow::Result<bool> {
     let Some(job) = jobs::claim(&mut conn, &[JOB_KIND], worker_id)? else {
         return Ok(false);
     };
+    // Crash tests hold a claimed job here and `kill -9` the process.
+    fail::fail_point!("search.after_claim");
     match process(ctx, &mut conn, &job, worker_id) {
         Ok(()) => {}
         Err(e) => {

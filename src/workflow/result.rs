@@ -589,6 +589,8 @@ fn issue(
     let file_sha256 = hex::encode(Sha256::digest(&signed));
     let path = write_packet(&ctx.packets_dir(), &packet_id, &signed)?;
     tracing::info!(case = %case.display_number(), packet_id, path = %path.display(), "Packet written");
+    // Crash tests hold the job here (file written, nothing recorded) and `kill -9` the process.
+    fail::fail_point!("packet.after_write");
 
     super::write_tx(conn, |conn| -> anyhow::Result<()> {
         let now_case = Case::find(conn, case_id)?.context("Case not found")?;

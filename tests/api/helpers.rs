@@ -119,6 +119,35 @@ pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
     t
 }
 
+/// A seeded data folder and database for a server run as a separate `frdesk serve` process
+/// (crash tests `kill -9` it): migrated (by connecting), seeded, signing key installed; no
+/// server is started, so `address` is empty until the caller starts one.
+pub fn prepare_app() -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (db_url, backend) = match pg_admin_url() {
+        Some(admin) => (create_pg_database(&admin), "postgres"),
+        None => (
+            data_dir
+                .path()
+                .join("frdesk.sqlite3")
+                .to_string_lossy()
+                .into_owned(),
+            "sqlite",
+        ),
+    };
+    install_test_signing_key(data_dir.path());
+    let pool = frdesk::db::connect(&db_url).expect("test pool");
+    let t = TestApp {
+        address: String::new(),
+        data_dir,
+        db_url,
+        pool,
+        backend,
+    };
+    t.seed();
+    t
+}
+
 /// One packet-signing key for the whole test run (generating RSA 3072 per test is slow), copied
 /// into each app's `<data_dir>/signing/` with the modes the signer insists on.
 fn install_test_signing_key(data_dir: &std::path::Path) {

@@ -6,7 +6,11 @@ mod helpers;
 
 mod audit_chain;
 mod auth;
+mod browser;
 mod config_and_cli;
+// Needs the fail points: `cargo test --features failpoints` (script/test does).
+#[cfg(feature = "failpoints")]
+mod crash;
 mod history;
 mod isolation;
 mod mail;

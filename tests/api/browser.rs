@@ -1,0 +1,414 @@
+//! The whole flow in a real browser: headless Chromium driven through chromedriver (Debian's
+//! `chromium` and `chromium-driver`, no download) by four users — the requester submits with a
+//! real photo, the reviewer approves, two examiners review blind, the requester downloads the
+//! signed packet. Screenshots of each page go to `target/e2e-screenshots/` for inspection.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::*;
+use crate::mail::free_port;
+use crate::search::{enroll_gallery, searches, wait_until_finished};
+
+/// chromedriver on a loopback port; killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver() -> PathBuf {
+    std::env::var_os("FRDESK_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"))
+}
+
+async fn start_driver() -> Driver {
+    let port = free_port();
+    let child = Command::new(chromedriver())
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian chromium-driver; script/setup installs it)");
+    let driver = Driver { child, port };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on {port}");
+}
+
+/// A fresh headless Chromium (own profile, so own cookies) for one user.
+async fn browser(driver: &Driver, profile: &Path) -> Browser {
+    let chromium = std::env::var("FRDESK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=1280,1400",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session through chromedriver")
+}
+
+fn screenshot_dir() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is <target>/tmp; screenshots go beside it.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .map(|p| p.join("e2e-screenshots"))
+        .unwrap_or_else(|| PathBuf::from("target/e2e-screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(b: &Browser, name: &str) {
+    let png = b.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn text_of_page(b: &Browser) -> String {
+    b.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn fill(b: &Browser, id: &str, value: &str) {
+    let e = b.find(Locator::Id(id)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+/// Logs in through the login page (the system-use banner is accepted by the button).
+async fn log_in(b: &Browser, base: &str, email: &str) {
+    b.goto(&format!("{base}/login")).await.unwrap();
+    fill(b, "email", email).await;
+    fill(b, "password", PASSWORD).await;
+    b.find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if b.current_url().await.unwrap().path() != "/login" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("login of {email} failed: {}", text_of_page(b).await);
+}
+
+/// Fills in one examiner's review: every candidate gets a disposition, features and a note.
+async fn examine(b: &Browser, ranks: &[u32], mate: u32, note: &str) {
+    for r in ranks {
+        let d = if *r == mate {
+            "possible_lead"
+        } else {
+            "excluded"
+        };
+        b.find(Locator::Css(&format!("input[name='d_{r}'][value='{d}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        for f in ["eyes", "nose", "mouth"] {
+            b.find(Locator::Css(&format!("input[name='f_{r}'][value='{f}']")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+        fill(b, &format!("n_{r}"), &format!("{note}: candidate {r}")).await;
+    }
+}
+
+#[actix_web::test]
+async fn four_users_walk_the_whole_flow_in_headless_chromium() {
+    let app = spawn_app().await;
+    let base = app.address.clone();
+    let _gallery = enroll_gallery(
+        &app,
+        &["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_Blix"],
+    );
+    let profiles = tempfile::tempdir().unwrap();
+    let (probe_name, probe_bytes) = photo("Colin_Powell", 2);
+    let probe_path = profiles.path().join(&probe_name);
+    std::fs::write(&probe_path, &probe_bytes).unwrap();
+    let driver = start_driver().await;
+
+    // 1. The requester fills in the form with a real photo and submits it.
+    let b = browser(&driver, &profiles.path().join("requester")).await;
+    log_in(&b, &base, "requester.a@test.example").await;
+    shot(&b, "01-requester-cases").await;
+    b.find(Locator::LinkText("New request"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("requester_name"))
+        .await
+        .unwrap();
+    fill(&b, "requester_name", "Dana Reyes").await;
+    fill(&b, "requester_phone", "(213) 555-0142").await;
+    fill(&b, "requester_email", "requester.a@test.example").await;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    b.execute(
+        "document.getElementById('request_date').value = arguments[0];",
+        vec![serde_json::json!(today)],
+    )
+    .await
+    .unwrap();
+    fill(&b, "case_file_number", "123-89765-0123-41X").await;
+    fill(
+        &b,
+        "search_reason",
+        "Robbery suspect, Case# 123-89765-0123-41X, 211 PC",
+    )
+    .await;
+    b.find(Locator::Id("authorized_purpose"))
+        .await
+        .unwrap()
+        .select_by_value("criminal_offense")
+        .await
+        .unwrap();
+    fill(&b, "offense_code", "211 PC").await;
+    b.find(Locator::Id("image_source"))
+        .await
+        .unwrap()
+        .select_by_value("surveillance_still")
+        .await
+        .unwrap();
+    b.find(Locator::Css("input[name='from_video'][value='yes']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        &b,
+        "video_recording",
+        "Store camera 3, 2026-11-20 21:14, cam3.mp4",
+    )
+    .await;
+    b.find(Locator::Id("images"))
+        .await
+        .unwrap()
+        .send_keys(&probe_path.to_string_lossy())
+        .await
+        .unwrap();
+    fill(&b, "images_declared", "1").await;
+    for id in ["attest_lead_only", "attest_lawful"] {
+        b.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    fill(&b, "signature_name", "Dana Reyes").await;
+    shot(&b, "02-requester-form-filled").await;
+    b.find(Locator::Css("button[name='action'][value='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Css("h1")).await.unwrap();
+    let url = b.current_url().await.unwrap();
+    let page = text_of_page(&b).await;
+    let case_id: i64 = url
+        .path()
+        .trim_start_matches("/cases/")
+        .parse()
+        .unwrap_or_else(|_| panic!("submitted case page, got {url}: {page}"));
+    let page = text_of_page(&b).await;
+    assert!(
+        page.contains("Awaiting review") || page.contains("Submitted"),
+        "{page}"
+    );
+    shot(&b, "03-requester-submitted").await;
+    b.close().await.unwrap();
+
+    // 2. The reviewer approves it from the review queue.
+    let b = browser(&driver, &profiles.path().join("reviewer")).await;
+    log_in(&b, &base, "reviewer@test.example").await;
+    b.goto(&format!("{base}/review")).await.unwrap();
+    shot(&b, "04-reviewer-queue").await;
+    b.goto(&format!("{base}/review/{case_id}")).await.unwrap();
+    b.find(Locator::Css("input[name='decision'][value='approve']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&b, "comment", "Compliant; approved for search.").await;
+    shot(&b, "05-reviewer-decision").await;
+    b.find(Locator::Css("form[action^='/review/'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Css("h1")).await.unwrap();
+    b.close().await.unwrap();
+
+    // The search runs in the background.
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s[0].status, "searched", "{:?}", s[0]);
+    let ranks: Vec<u32> = s[0].candidates().iter().map(|c| c.rank).collect();
+    let mate = s[0]
+        .candidates()
+        .iter()
+        .find(|c| c.subject_key == "Colin_Powell")
+        .map(|c| c.rank)
+        .expect("the mate is in the candidate list");
+
+    // 3. Two examiners review blind: the second never sees the first's dispositions.
+    for (n, email, note) in [
+        (1, "examiner@test.example", "First examiner compared"),
+        (2, "examiner2@test.example", "Second examiner compared"),
+    ] {
+        let b = browser(&driver, &profiles.path().join(format!("examiner{n}"))).await;
+        log_in(&b, &base, email).await;
+        b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
+        b.find(Locator::LinkText("candidate list"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait()
+            .for_element(Locator::Css("table.candidates"))
+            .await
+            .unwrap();
+        let page = text_of_page(&b).await;
+        assert!(
+            !page.contains("First examiner compared"),
+            "blind review: the second examiner sees the first's notes"
+        );
+        examine(&b, &ranks, mate, note).await;
+        shot(&b, &format!("06-examiner{n}-review")).await;
+        b.find(Locator::Css("form[action$='/review'] button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Css("h1")).await.unwrap();
+        let page = text_of_page(&b).await;
+        assert!(
+            !page.contains("must be given a disposition"),
+            "the review was refused: {page}"
+        );
+        shot(&b, &format!("07-examiner{n}-recorded")).await;
+        b.close().await.unwrap();
+    }
+
+    // The packet is issued in the background.
+    let mut packet = None;
+    for _ in 0..600 {
+        let mut c = app.pool.get().unwrap();
+        let p = frdesk::workflow::result::PacketRecord::for_case(
+            &mut c,
+            frdesk::domain::CaseId(case_id),
+        )
+        .unwrap();
+        if let Some(p) = p.into_iter().next() {
+            packet = Some(p);
+            break;
+        }
+        drop(c);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let packet = packet.expect("a packet is issued after two agreeing reviews");
+    assert_eq!(packet.result, "possible_lead");
+    assert_eq!(searches(&app, case_id).len(), 1);
+
+    // 4. The requester sees the result and downloads the signed packet in the browser.
+    let b = browser(&driver, &profiles.path().join("requester-again")).await;
+    log_in(&b, &base, "requester.a@test.example").await;
+    b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
+    let page = text_of_page(&b).await;
+    assert!(page.contains("Result issued"), "status in view: {page}");
+    assert!(page.contains(&packet.packet_id));
+    shot(&b, "08-requester-result").await;
+    let link = b
+        .find(Locator::LinkText(&packet.packet_id))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("packet link");
+    // Download with the browser's own session (its cookie), as bytes in base64.
+    let got = b
+        .execute_async(
+            "const [href, done] = arguments;
+             fetch(href, {credentials: 'same-origin'})
+               .then(r => r.arrayBuffer().then(buf => {
+                 let s = ''; const a = new Uint8Array(buf);
+                 for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);
+                 done({status: r.status, type: r.headers.get('content-type'), b64: btoa(s)});
+               }))
+               .catch(e => done({status: 0, error: String(e)}));",
+            vec![serde_json::json!(link)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(got["status"], 200, "{got}");
+    assert_eq!(got["type"], "application/pdf");
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(got["b64"].as_str().unwrap())
+        .unwrap();
+    let file = app.data_dir.path().join("packets").join(packet.file_name());
+    assert_eq!(
+        hex::encode(Sha256::digest(&bytes)),
+        packet.file_sha256,
+        "the browser downloaded the issued, recorded packet"
+    );
+    assert_eq!(bytes, std::fs::read(&file).unwrap());
+    b.close().await.unwrap();
+
+    let out = Command::new("pdfsig").arg(&file).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Signature is Valid"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -1,0 +1,262 @@
+//! Crash tests: the real `frdesk serve` process is killed with SIGKILL while it holds a search
+//! job and again after it wrote a signed packet but before recording it. After each restart the
+//! interrupted job runs again and completes exactly once: one candidate list, one packet row, one
+//! email, one audit record — and the file on disk is the one recorded.
+//!
+//! Fail points (the `fail` crate) hold the job at the interesting moment, so the kill is not a
+//! race; they exist only in builds with `--features failpoints` (script/test turns it on).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use diesel::prelude::*;
+use frdesk::db::schema::{audit_records, jobs, timeline_events};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::*;
+use crate::mail::free_port;
+use crate::search::{approve, enroll_gallery, review, searches};
+
+/// A `frdesk serve` process; SIGKILLed when dropped.
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    /// `kill -9`: no clean-up, no graceful shutdown.
+    fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(app: &mut TestApp, port: u16, failpoints: &str, log: &str) -> Server {
+    let log = std::fs::File::create(app.data_dir.path().join(log)).unwrap();
+    let child = app
+        .frdesk()
+        .arg("serve")
+        .env("FRDESK_HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env(
+            "FRDESK_MAIL__FROM",
+            "Face Search Desk <frdesk@test.example>",
+        )
+        .env("FAILPOINTS", failpoints)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    app.address = format!("http://127.0.0.1:{port}");
+    let server = Server { child };
+    let http = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = http.get(format!("{}/health", app.address)).send().await
+            && r.status().is_success()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("frdesk serve did not come up on port {port}");
+}
+
+fn job_rows(app: &TestApp, kind: &str) -> Vec<(String, i32)> {
+    let mut c = app.pool.get().unwrap();
+    jobs::table
+        .filter(jobs::kind.eq(kind))
+        .select((jobs::status, jobs::attempts))
+        .load(&mut c)
+        .unwrap()
+}
+
+async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn timeline_kinds(app: &TestApp, case_id: i64) -> Vec<String> {
+    let mut c = app.pool.get().unwrap();
+    timeline_events::table
+        .filter(timeline_events::case_id.eq(case_id))
+        .select(timeline_events::kind)
+        .load(&mut c)
+        .unwrap()
+}
+
+fn audit_count(app: &TestApp, action: &str, outcome: &str) -> usize {
+    let mut c = app.pool.get().unwrap();
+    audit_records::table
+        .filter(audit_records::action.eq(action))
+        .filter(audit_records::outcome.eq(outcome))
+        .count()
+        .get_result::<i64>(&mut c)
+        .unwrap() as usize
+}
+
+fn packet_files(app: &TestApp) -> Vec<PathBuf> {
+    let dir = app.data_dir.path().join("packets");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn result_emails(app: &TestApp) -> usize {
+    app.outbox_files()
+        .iter()
+        .filter(|m| m.contains("Face search result"))
+        .count()
+}
+
+#[actix_web::test]
+async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
+    let mut app = prepare_app();
+    let _gallery = enroll_gallery(
+        &app,
+        &["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_Blix"],
+    );
+    let port = free_port();
+
+    // 1. Killed while holding the search job.
+    let server = start_server(
+        &mut app,
+        port,
+        "search.after_claim=sleep(600000)",
+        "run1.log",
+    )
+    .await;
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let r = requester
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &valid_fields(),
+            &[photo("Colin_Powell", 2)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let case_id = case_id_from_location(&r);
+    approve(&app, case_id).await;
+    wait_for("the search job to be claimed", || {
+        job_rows(&app, "search") == vec![("running".to_string(), 1)]
+    })
+    .await;
+    server.kill9();
+    let s = searches(&app, case_id);
+    assert_eq!(s.len(), 1);
+    assert!(s[0].candidates().is_empty(), "no candidate list yet");
+    assert_ne!(s[0].status, "searched");
+
+    // Restart: the interrupted job is queued again and runs to completion once.
+    let server = start_server(
+        &mut app,
+        port,
+        "packet.after_write=sleep(600000)",
+        "run2.log",
+    )
+    .await;
+    wait_for("the search to finish", || {
+        job_rows(&app, "search").iter().all(|(st, _)| st == "done")
+    })
+    .await;
+    assert_eq!(job_rows(&app, "search"), vec![("done".to_string(), 2)]);
+    let s = searches(&app, case_id);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].status, "searched");
+    let ranks: Vec<u32> = s[0].candidates().iter().map(|c| c.rank).collect();
+    let mate = s[0]
+        .candidates()
+        .iter()
+        .find(|c| c.subject_key == "Colin_Powell")
+        .map(|c| c.rank)
+        .expect("the mate is in the candidate list");
+    let kinds = timeline_kinds(&app, case_id);
+    for kind in ["search", "searched"] {
+        let n = kinds.iter().filter(|k| k.as_str() == kind).count();
+        assert_eq!(n, 1, "one `{kind}` event on the timeline: {kinds:?}");
+    }
+    assert_eq!(audit_count(&app, "search.run", "success"), 1);
+
+    // 2. Killed after the signed packet was written, before it was recorded.
+    let url = format!("/cases/{case_id}/probes/{}/review", s[0].id);
+    let e1 = app.login("examiner@test.example").await;
+    assert_eq!(
+        review(&e1, &url, &ranks, &[mate], "first").await.status(),
+        303
+    );
+    let e2 = app.login("examiner2@test.example").await;
+    assert_eq!(
+        review(&e2, &url, &ranks, &[mate], "second").await.status(),
+        303
+    );
+    wait_for("the packet file to be written", || {
+        !packet_files(&app).is_empty() && job_rows(&app, "packet").len() == 1
+    })
+    .await;
+    server.kill9();
+    {
+        let mut c = app.pool.get().unwrap();
+        let recorded = frdesk::workflow::result::PacketRecord::for_case(
+            &mut c,
+            frdesk::domain::CaseId(case_id),
+        )
+        .unwrap();
+        assert!(recorded.is_empty(), "nothing recorded before the crash");
+    }
+    assert_eq!(result_emails(&app), 0, "no email for an unrecorded packet");
+
+    // Restart: the packet is issued once; the file on disk is the recorded one.
+    let server = start_server(&mut app, port, "", "run3.log").await;
+    wait_for("the packet job to finish", || {
+        job_rows(&app, "packet") == vec![("done".to_string(), 2)]
+    })
+    .await;
+    let mut c = app.pool.get().unwrap();
+    let recorded =
+        frdesk::workflow::result::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+            .unwrap();
+    drop(c);
+    assert_eq!(recorded.len(), 1, "exactly one packet");
+    let p = &recorded[0];
+    assert!(p.is_current());
+    let files = packet_files(&app);
+    assert_eq!(
+        files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "pdf"))
+            .count(),
+        1,
+        "one packet file, no leftovers: {files:?}"
+    );
+    let file = app.data_dir.path().join("packets").join(p.file_name());
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(hex::encode(Sha256::digest(&bytes)), p.file_sha256);
+    let sig = Command::new("pdfsig").arg(&file).output().unwrap();
+    assert!(String::from_utf8_lossy(&sig.stdout).contains("Signature is Valid"));
+    assert_eq!(audit_count(&app, "packet.issue", "success"), 1);
+    let kinds = timeline_kinds(&app, case_id);
+    assert_eq!(
+        kinds.iter().filter(|k| k.as_str() == "result").count(),
+        1,
+        "{kinds:?}"
+    );
+    wait_for("the result email", || result_emails(&app) >= 1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(result_emails(&app), 1, "one email, not two");
+    drop(server);
+}
