@@ -153,6 +153,13 @@ fn check(p: &LeadPacket) -> Result<(), PacketError> {
     if matches!(&p.result, PacketResult::PossibleLead(cs) if cs.is_empty()) {
         return invalid("a possible-lead result names no candidate");
     }
+    if matches!(p.result, PacketResult::NoSearchableFace) {
+        // Nothing was searched, so nobody can have examined anything.
+        if !p.examiners.is_empty() {
+            return invalid("a no-search result lists an examiner's review");
+        }
+        return Ok(());
+    }
     if p.examiners.is_empty() {
         return invalid("no examiner's review is recorded");
     }
@@ -918,6 +925,18 @@ fn body(flow: &mut Flow<'_>, doc: &mut PdfDocument, p: &LeadPacket) -> Result<()
                 candidate(flow, doc, c)?;
             }
         }
+        PacketResult::NoSearchableFace => {
+            flow.paragraph("NO LEAD — NO SEARCH POSSIBLE", TITLE);
+            flow.paragraph(NO_LEAD_TEXT, BODY_BOLD);
+            flow.space(4.0);
+            flow.paragraph(
+                "No face could be found in any probe image submitted with this request, so no \
+                 search of the gallery was run and there was no candidate list for an examiner \
+                 to review. A clearer, more frontal image of the face may be submitted with a \
+                 new request.",
+                BODY,
+            );
+        }
         PacketResult::NoLead => {
             flow.paragraph("NO LEAD", TITLE);
             flow.paragraph(NO_LEAD_TEXT, BODY_BOLD);
@@ -933,6 +952,12 @@ fn body(flow: &mut Flow<'_>, doc: &mut PdfDocument, p: &LeadPacket) -> Result<()
     }
 
     flow.heading("Examiner review");
+    if p.examiners.is_empty() {
+        flow.paragraph(
+            "None: there was no candidate list to review (no face was found to search).",
+            BODY,
+        );
+    }
     for (i, e) in p.examiners.iter().enumerate() {
         let title = format!(
             "{}. {} — {}",

@@ -108,6 +108,9 @@ pub enum PacketResult {
     /// One or more candidates (at most one per probe in practice; never empty).
     PossibleLead(Vec<CandidateInfo>),
     NoLead,
+    /// No probe image held a face the detector could find: no search was run, there was no
+    /// candidate list and no examiner review. A no-lead result that says why.
+    NoSearchableFace,
 }
 
 /// One examiner's part in the review.

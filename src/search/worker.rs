@@ -305,14 +305,29 @@ fn maybe_complete_case(conn: &mut DbConnection, case: &Case) -> anyhow::Result<(
     {
         let to = CaseStatus::Approved.apply(CaseAction::CompleteSearch)?;
         if Case::transition(conn, case.case_id(), CaseStatus::Approved, to, now())? {
+            let any_face = all
+                .iter()
+                .filter(|p| p.version == case.current_version)
+                .any(|p| p.status != status::NO_FACE);
             crate::workflow::timeline(
                 conn,
                 case.id,
                 None,
                 "searched",
-                "Every probe image searched: awaiting examiner review",
+                if any_face {
+                    "Every probe image searched: awaiting examiner review"
+                } else {
+                    "No face found in any probe image: no search possible; a no-lead result \
+                     will be issued"
+                },
                 None,
             )?;
+            // With no face in any probe there is nothing to examine: the result (a no-lead
+            // packet saying why) is queued now. No review exists yet, so the single-examiner
+            // setting cannot matter here.
+            if !any_face {
+                crate::workflow::result::queue_if_concluded(conn, case.id, false)?;
+            }
         }
     }
     Ok(())

@@ -179,7 +179,8 @@ pub enum CaseOutcome {
         leads: Vec<(i64, Vec<u32>)>,
         single_examiner: bool,
     },
-    /// No probe held a face: there was nothing to examine (no packet is issued).
+    /// Every probe is finished and none held a face: nothing was searched or examined. The
+    /// result is a no-lead packet that says no search was possible.
     NothingExamined,
 }
 
@@ -246,7 +247,7 @@ pub fn queue_if_concluded(
     }
     if !matches!(
         case_outcome(conn, &case, single_examiner_allowed)?,
-        CaseOutcome::Concluded { .. }
+        CaseOutcome::Concluded { .. } | CaseOutcome::NothingExamined
     ) {
         return Ok(false);
     }
@@ -548,20 +549,22 @@ fn issue(
         serde_json::from_str(&job.payload).context("Bad packet job payload")?;
     let case_id = CaseId(payload.case_id);
     let case = Case::find(conn, case_id)?.context("Case not found")?;
-    let CaseOutcome::Concluded {
-        leads,
-        single_examiner,
-    } = case_outcome(conn, &case, ctx.single_examiner_allowed)?
-    else {
-        anyhow::bail!(
-            "the examination of case {} has not concluded",
-            case.display_number()
-        );
-    };
+    let (leads, single_examiner, searched) =
+        match case_outcome(conn, &case, ctx.single_examiner_allowed)? {
+            CaseOutcome::Concluded {
+                leads,
+                single_examiner,
+            } => (leads, single_examiner, true),
+            CaseOutcome::NothingExamined => (Vec::new(), false, false),
+            CaseOutcome::Pending | CaseOutcome::Blocked => anyhow::bail!(
+                "the examination of case {} has not concluded",
+                case.display_number()
+            ),
+        };
     let version = PacketRecord::next_version(conn, case_id)?;
     let packet_id = format!("{}-P{version}", case.display_number());
     let issued_at = now();
-    let content = gather(
+    let mut content = gather(
         ctx,
         conn,
         &case,
@@ -570,6 +573,9 @@ fn issue(
         &packet_id,
         issued_at,
     )?;
+    if !searched {
+        content.result = PacketResult::NoSearchableFace;
+    }
     let result = if leads.is_empty() {
         NO_LEAD
     } else {

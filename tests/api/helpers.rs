@@ -122,6 +122,7 @@ pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
 /// A seeded data folder and database for a server run as a separate `frdesk serve` process
 /// (crash tests `kill -9` it): migrated (by connecting), seeded, signing key installed; no
 /// server is started, so `address` is empty until the caller starts one.
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))] // used by the crash tests
 pub fn prepare_app() -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (db_url, backend) = match pg_admin_url() {

@@ -163,6 +163,57 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     assert_eq!(s[0].status, "no_face");
     let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
     assert!(page.contains("No face found in this image"));
+
+    // Nothing to examine: the case is not left hanging. A no-lead packet saying that no search
+    // was possible is issued and sent, with no examiner review.
+    let mut issued = Vec::new();
+    for _ in 0..300 {
+        let mut c = app.pool.get().unwrap();
+        issued = frdesk::workflow::result::PacketRecord::for_case(
+            &mut c,
+            frdesk::domain::CaseId(case_id),
+        )
+        .unwrap();
+        if !issued.is_empty() {
+            break;
+        }
+        drop(c);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let jobs: Vec<(String, String, Option<String>)> = {
+        use diesel::prelude::*;
+        use frdesk::db::schema::jobs::dsl as j;
+        let mut c = app.pool.get().unwrap();
+        j::jobs
+            .select((j::kind, j::status, j::last_error))
+            .load(&mut c)
+            .unwrap()
+    };
+    assert_eq!(issued.len(), 1, "a result is issued; jobs: {jobs:?}");
+    assert_eq!(issued[0].result, "no_lead");
+    let file = app
+        .data_dir
+        .path()
+        .join("packets")
+        .join(issued[0].file_name());
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace('\n', " ");
+    assert!(text.contains("NO SEARCH POSSIBLE"), "{text}");
+    assert!(text.contains("No face could be found"), "{text}");
+    assert!(text.contains("INVESTIGATIVE LEAD ONLY"));
+    let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
+    assert!(page.contains("Result issued"), "{page}");
+    assert!(
+        app.wait_for_outbox(2)
+            .await
+            .iter()
+            .any(|m| m.contains("Face search result")),
+        "the requester is told"
+    );
 }
 
 #[actix_web::test]
