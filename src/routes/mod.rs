@@ -51,6 +51,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(examine::faces::choose),
         )
         .route(
+            "/cases/{id}/probes/{ps}/rerun",
+            web::post().to(examine::faces::rerun),
+        )
+        .route(
             "/cases/{id}/probes/{ps}/faces/{n}.jpg",
             web::get().to(examine::faces::crop),
         )

@@ -173,6 +173,41 @@ pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> Qu
     Ok(n)
 }
 
+/// Queues a failed probe search to run again (an examiner's decision after looking at the
+/// error). Returns `false` when the search is not (or no longer) `failed` — a double submit
+/// queues it once. The new job's dedupe key counts the re-runs of this probe.
+pub fn rerun_failed(conn: &mut DbConnection, probe_search_id: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        probe_searches::table
+            .filter(probe_searches::id.eq(probe_search_id))
+            .filter(probe_searches::status.eq(status::FAILED)),
+    )
+    .set((
+        probe_searches::status.eq(status::QUEUED),
+        probe_searches::error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let ps = ProbeSearch::find(conn, probe_search_id)?;
+    let reruns = crate::db::schema::jobs::table
+        .filter(
+            crate::db::schema::jobs::dedupe_key.like(format!("search:{probe_search_id}:rerun%")),
+        )
+        .count()
+        .get_result::<i64>(conn)?;
+    let payload = serde_json::to_string(&JobPayload { probe_search_id })
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    crate::jobs::enqueue(
+        conn,
+        JOB_KIND,
+        Some(ps.case_id),
+        &format!("search:{probe_search_id}:rerun{}", reruns + 1),
+        &payload,
+    )
+}
+
 /// Records an examiner's choice of face in a multi-face probe and queues the search with it.
 pub fn choose_face(
     conn: &mut DbConnection,

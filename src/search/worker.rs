@@ -296,19 +296,20 @@ fn store(
     })
 }
 
-/// Moves an approved case to `searched` once every probe search is finished.
+/// Moves an approved case to `searched` once every probe search is finished; when no probe of
+/// the current version held a face, queues the no-lead result (there is nothing to examine).
 fn maybe_complete_case(conn: &mut DbConnection, case: &Case) -> anyhow::Result<()> {
     let all = ProbeSearch::for_case(conn, case.case_id())?;
-    if case.status() == CaseStatus::Approved
-        && !all.is_empty()
-        && all.iter().all(|p| status::is_finished(&p.status))
-    {
+    if all.is_empty() || !all.iter().all(|p| status::is_finished(&p.status)) {
+        return Ok(());
+    }
+    let any_face = all
+        .iter()
+        .filter(|p| p.version == case.current_version)
+        .any(|p| p.status != status::NO_FACE);
+    if case.status() == CaseStatus::Approved {
         let to = CaseStatus::Approved.apply(CaseAction::CompleteSearch)?;
         if Case::transition(conn, case.case_id(), CaseStatus::Approved, to, now())? {
-            let any_face = all
-                .iter()
-                .filter(|p| p.version == case.current_version)
-                .any(|p| p.status != status::NO_FACE);
             crate::workflow::timeline(
                 conn,
                 case.id,
@@ -322,13 +323,14 @@ fn maybe_complete_case(conn: &mut DbConnection, case: &Case) -> anyhow::Result<(
                 },
                 None,
             )?;
-            // With no face in any probe there is nothing to examine: the result (a no-lead
-            // packet saying why) is queued now. No review exists yet, so the single-examiner
-            // setting cannot matter here.
-            if !any_face {
-                crate::workflow::result::queue_if_concluded(conn, case.id, false)?;
-            }
         }
+    }
+    // With no face in any probe there is nothing to examine: the result (a no-lead packet
+    // saying why) is queued now — also when a re-run of a failed search found no face. No
+    // review exists, so the single-examiner setting cannot matter; `queue_if_concluded` checks
+    // the case is `searched` and queues at most once.
+    if !any_face {
+        crate::workflow::result::queue_if_concluded(conn, case.id, false)?;
     }
     Ok(())
 }

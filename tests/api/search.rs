@@ -461,3 +461,70 @@ async fn disagreement_goes_to_a_supervisor() {
         .await;
     assert_eq!(r.status().as_u16(), 403);
 }
+
+#[actix_web::test]
+async fn a_failed_search_can_be_run_again_by_an_examiner_once() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let (name, bytes) = photo("Colin_Powell", 2);
+    let r = requester
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &valid_fields(),
+            &[(name, bytes.clone())],
+        )
+        .await;
+    let case_id = case_id_from_location(&r);
+    // The stored probe goes missing before the search runs: every attempt fails.
+    use sha2::Digest;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let stored = app
+        .data_dir
+        .path()
+        .join("images")
+        .join(&sha[0..2])
+        .join(&sha[2..4])
+        .join(format!("{sha}.jpg"));
+    let aside = app.data_dir.path().join("aside.jpg");
+    std::fs::rename(&stored, &aside).expect("the stored probe file");
+    approve(&app, case_id).await;
+    let s = wait_until_finished(&app, case_id).await;
+    assert_eq!(s[0].status, "failed", "{:?}", s[0]);
+    let examiner = app.login("examiner@test.example").await;
+    let (_, page) = examiner.get_text(&format!("/cases/{case_id}")).await;
+    assert!(page.contains("Run this search again"), "{page}");
+    let rerun = format!("/cases/{case_id}/probes/{}/rerun", s[0].id);
+
+    // A requester cannot; the file is back; the examiner re-runs it; it is searched once.
+    let (_, rpage) = requester.get_text(&format!("/cases/{case_id}")).await;
+    assert!(!rpage.contains("Run this search again"));
+    let r = requester
+        .post_form(&rerun, &[("csrf_token", &csrf_of(&rpage))])
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    std::fs::rename(&aside, &stored).unwrap();
+    let csrf = csrf_of(&page);
+    let r = examiner.post_form(&rerun, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = examiner.post_form(&rerun, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status().as_u16(), 409, "a double submit queues it once");
+    let mut done = Vec::new();
+    for _ in 0..300 {
+        done = searches(&app, case_id);
+        if done[0].status == "searched" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(done[0].status, "searched", "{:?}", done[0]);
+    assert_eq!(done[0].candidates()[0].subject_key, "Colin_Powell");
+    assert!(
+        app.audit()
+            .iter()
+            .any(|a| a.action == "search.rerun" && a.user_email == "examiner@test.example")
+    );
+}

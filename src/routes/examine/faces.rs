@@ -1,6 +1,7 @@
 //! A probe with several faces: a trained examiner chooses the face to search (the search waits
 //! until then). `GET /cases/{id}/probes/{ps}/faces` lists the faces with crops and quality;
 //! `GET …/faces/{n}.jpg` serves one crop; `POST …/faces` records the choice and queues the search.
+//! `POST …/rerun` queues a failed search again.
 
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
@@ -205,6 +206,57 @@ pub async fn choose(
                 &actor,
                 Entry::new("examine.choose_face", "image", &probe.image_sha256)
                     .details(format!("case {case_id}; face {face}")),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    state.search_queued();
+    Ok(crate::routes::redirect(&format!("/cases/{case_id}")))
+}
+
+#[derive(Deserialize)]
+pub struct RerunForm {
+    pub csrf_token: String,
+}
+
+/// `POST /cases/{id}/probes/{ps}/rerun`: a trained examiner runs a failed search again (after
+/// reading its error on the case page). A search that is not failed answers 409.
+pub async fn rerun(
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<RerunForm>,
+) -> Result<HttpResponse, AppError> {
+    auth::verify_csrf(&session, &form.csrf_token)?;
+    let (case_id, ps_id) = path.into_inner();
+    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
+    let actor = user.actor(Role::Examiner);
+    let u = user.user.clone();
+    crate::db::run(&state.pool, move |c| -> Result<(), AppError> {
+        crate::workflow::write_tx(c, |c| -> Result<(), AppError> {
+            if !crate::search::rerun_failed(c, ps_id)? {
+                return Err(AppError::Conflict(
+                    "This search has not failed, or it was already queued again.".into(),
+                ));
+            }
+            crate::workflow::timeline(
+                c,
+                case_id,
+                Some((&u, "examiner")),
+                "search_rerun",
+                format!(
+                    "Failed search of probe image {} queued again",
+                    probe.image_sha256.get(..12).unwrap_or("")
+                ),
+                probe.error.clone(),
+            )?;
+            audit::record(
+                c,
+                &actor,
+                Entry::new("search.rerun", "image", &probe.image_sha256)
+                    .details(format!("case {case_id}; probe search {ps_id}")),
             )?;
             Ok(())
         })
