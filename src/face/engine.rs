@@ -286,12 +286,7 @@ impl FaceEngine {
             model: model.clone(),
             message: e.to_string(),
         };
-        let shape = [
-            1usize,
-            3,
-            spec.input_height as usize,
-            spec.input_width as usize,
-        ];
+        let shape = [1usize, 3, lb.height as usize, lb.width as usize];
         self.with_worker(|w| {
             let input =
                 TensorRef::from_array_view((shape, lb.data.as_slice())).map_err(|e| run_err(&e))?;
@@ -319,7 +314,7 @@ impl FaceEngine {
             }
             Ok(detect::decode(
                 &per_stride,
-                spec,
+                (lb.width, lb.height),
                 lb.scale,
                 settings.score_threshold,
                 settings.nms_iou,

@@ -32,8 +32,18 @@ pub struct ModelSpec {
     #[serde(default)]
     pub origin: Option<String>,
     pub input_name: String,
+    /// Input size in pixels; with `input_multiple`, the largest input.
     pub input_width: u32,
     pub input_height: u32,
+    /// Detector only: the model takes any height and width that are multiples of this (a fully
+    /// convolutional detector converted with symbolic dims); the photo is then fed at its own
+    /// size, never upscaled, rounded up to the multiple. Absent: always the fixed input size.
+    #[serde(default)]
+    pub input_multiple: Option<u32>,
+    /// Detector with `input_multiple` only: photos whose longer side is shorter than this are
+    /// scaled up to it (small faces in small photos stay detectable).
+    #[serde(default)]
+    pub input_min_side: Option<u32>,
     pub colour_order: ColourOrder,
     /// Per-channel mean subtracted from 0..255 pixel values (in the model's colour order).
     pub mean: [f32; 3],

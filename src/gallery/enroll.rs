@@ -196,13 +196,56 @@ pub fn enroll_items(
     progress: Option<&ProgressBar>,
 ) -> Result<EnrollSummary, GalleryError> {
     let mut known = gallery.enrolled_sha256()?;
+    let already = known.clone();
     let mut summary = EnrollSummary::default();
     let chunk = 32;
-    for batch in items.chunks(chunk) {
-        let prepared: Vec<Prepared> = batch
-            .par_iter()
-            .map(|item| prepare(engine, item, &known, choice))
-            .collect();
+    // Two stages overlap: a producer thread runs detection and templates for the next batch
+    // on every core (rayon) while this thread writes the previous batch to the database, so
+    // the cores never wait for the writes. The bounded channel keeps at most two batches of
+    // templates in memory. Photos enrolled earlier in this run are caught by the gallery's
+    // own SHA-256 check (`AlreadyEnrolled`).
+    std::thread::scope(|scope| -> Result<(), GalleryError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+        let already = &already;
+        scope.spawn(move || {
+            for batch in items.chunks(chunk) {
+                let prepared: Vec<Prepared> = batch
+                    .par_iter()
+                    .map(|item| prepare(engine, item, already, choice))
+                    .collect();
+                if tx.send(prepared).is_err() {
+                    return; // the writer stopped (database error): stop preparing
+                }
+            }
+        });
+        for (batch, prepared) in items.chunks(chunk).zip(rx.iter()) {
+            write_batch(
+                gallery,
+                batch,
+                prepared,
+                choice,
+                &mut known,
+                &mut summary,
+                progress,
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(summary)
+}
+
+/// Writes one prepared batch to the gallery, counting outcomes; errors only on a database
+/// failure (one bad photo is counted, never fatal).
+fn write_batch(
+    gallery: &Gallery,
+    batch: &[EnrollItem],
+    prepared: Vec<Prepared>,
+    choice: FaceChoice,
+    known: &mut HashSet<String>,
+    summary: &mut EnrollSummary,
+    progress: Option<&ProgressBar>,
+) -> Result<(), GalleryError> {
+    {
         for (item, p) in batch.iter().zip(prepared) {
             summary.photos += 1;
             let fail = |summary: &mut EnrollSummary, msg: String| {
@@ -221,11 +264,11 @@ pub fn enroll_items(
                     | FaceError::Io { .. }),
                 ) => {
                     summary.unreadable += 1;
-                    fail(&mut summary, e.to_string());
+                    fail(summary, e.to_string());
                 }
                 Prepared::Error(e) => {
                     summary.failed += 1;
-                    fail(&mut summary, e.to_string());
+                    fail(summary, e.to_string());
                 }
                 Prepared::Faces { sha, faces } => {
                     let path = item.path.display().to_string();
@@ -246,7 +289,7 @@ pub fn enroll_items(
                             e @ (GalleryError::Invalid(_) | GalleryError::ModelMismatch { .. }),
                         ) => {
                             summary.failed += 1;
-                            fail(&mut summary, e.to_string());
+                            fail(summary, e.to_string());
                         }
                         Err(e) => return Err(e),
                     }
@@ -257,7 +300,7 @@ pub fn enroll_items(
             }
         }
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// Every face of one photo as its own subject `<key>-<n>`. The photo row is
