@@ -28,6 +28,8 @@ pub enum ImageError {
     NotAnImage(String),
     #[error("“{0}” is corrupt or truncated and could not be read.")]
     Corrupt(String),
+    #[error("“{0}” is an animated image; send the single frame (a still) to be searched.")]
+    Animated(String),
     #[error("“{name}” is {width}×{height} pixels; the limit is 50 megapixels.")]
     TooManyPixels {
         name: String,
@@ -94,6 +96,10 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
         Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,
         _ => return Err(ImageError::NotAnImage(name)),
     };
+    if format == ImageFormat::WebP && webp_is_animated(&bytes) {
+        // Which frame was searched would be ambiguous in the evidence: a still is required.
+        return Err(ImageError::Animated(name));
+    }
     // Header only: no pixel buffer is allocated to read the dimensions.
     let (width, height) = ImageReader::with_format(std::io::Cursor::new(&bytes), format)
         .into_dimensions()
@@ -130,6 +136,33 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
         height,
         bytes,
     })
+}
+
+/// Whether a WebP file is animated: an extended (`VP8X`) header with the animation flag, or any
+/// `ANIM`/`ANMF` chunk.
+pub fn webp_is_animated(bytes: &[u8]) -> bool {
+    if bytes.len() < 21 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WEBP" {
+        return false;
+    }
+    if &bytes[12..16] == b"VP8X" && bytes[20] & 0x02 != 0 {
+        return true;
+    }
+    let mut i = 12;
+    while i + 8 <= bytes.len() {
+        let tag = &bytes[i..i + 4];
+        if tag == b"ANIM" || tag == b"ANMF" {
+            return true;
+        }
+        let len = u32::from_le_bytes([bytes[i + 4], bytes[i + 5], bytes[i + 6], bytes[i + 7]]);
+        let Ok(len) = usize::try_from(len) else {
+            return false;
+        };
+        i = i
+            .saturating_add(8)
+            .saturating_add(len)
+            .saturating_add(len & 1);
+    }
+    false
 }
 
 /// Whether a JPEG's last scan is followed by its end-of-image marker (`FF D9`). Inside

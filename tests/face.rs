@@ -382,3 +382,206 @@ fn committed_calibration_is_monotonic_and_conservative() {
     assert!(!mid.upper_bound);
     assert!(high.upper_bound && high.rate <= 1.0 / 40_000_000.0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile and unusual images: each is either handled correctly (the same face, the same
+// template) or refused with a clear error — never a panic.
+
+fn rgb_of(path: &Path) -> image::RgbImage {
+    decode_image_file(path).unwrap().to_rgb8()
+}
+
+fn probe_similarity(bytes: &[u8], reference: &frdesk::face::Template) -> f32 {
+    let checked = frdesk::images::check("probe", bytes.to_vec())
+        .unwrap_or_else(|e| panic!("intake refused it: {e}"));
+    assert!(checked.width > 0);
+    let img = decode_image(bytes).unwrap();
+    let t = engine().probe(&img).unwrap().template;
+    t.similarity(reference).unwrap()
+}
+
+#[test]
+fn a_16_bit_png_gives_the_same_face() {
+    let path = lfw_photo("Colin_Powell", 2);
+    let rgb = rgb_of(&path);
+    let wide: image::ImageBuffer<image::Rgb<u16>, Vec<u16>> =
+        image::ImageBuffer::from_fn(rgb.width(), rgb.height(), |x, y| {
+            let p = rgb.get_pixel(x, y).0;
+            image::Rgb([p[0] as u16 * 257, p[1] as u16 * 257, p[2] as u16 * 257])
+        });
+    let mut png = Vec::new();
+    wide.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    assert_eq!(&png[24..26], &[16, 2], "bit depth 16, RGB");
+    let sim = probe_similarity(&png, &template_of(&path));
+    assert!(sim > 0.95, "16-bit PNG template differs: {sim}");
+}
+
+#[test]
+fn a_cmyk_jpeg_gives_the_same_face() {
+    let path = lfw_photo("Colin_Powell", 2);
+    let rgb = rgb_of(&path);
+    // Naive RGB -> CMYK, as print workflows save photos.
+    let mut cmyk = Vec::with_capacity(rgb.len() / 3 * 4);
+    for p in rgb.pixels() {
+        let [r, g, b] = p.0.map(|v| v as f32 / 255.0);
+        let k = 1.0 - r.max(g).max(b);
+        let d = (1.0 - k).max(1e-6);
+        for v in [(1.0 - r - k) / d, (1.0 - g - k) / d, (1.0 - b - k) / d, k] {
+            cmyk.push((v * 255.0).round() as u8);
+        }
+    }
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 95)
+        .encode(
+            &cmyk,
+            rgb.width() as u16,
+            rgb.height() as u16,
+            jpeg_encoder::ColorType::Cmyk,
+        )
+        .unwrap();
+    let sim = probe_similarity(&jpeg, &template_of(&path));
+    assert!(
+        sim > 0.9,
+        "CMYK JPEG decoded wrongly (inverted?): similarity {sim}"
+    );
+}
+
+/// A JPEG of the photo turned 90° clockwise on its side, with EXIF orientation 8 saying
+/// "rotate 90° counter-clockwise to display": decoding must apply it.
+#[test]
+fn exif_orientation_is_applied_before_detection() {
+    let path = lfw_photo("Colin_Powell", 2);
+    let rgb = rgb_of(&path);
+    let sideways = image::imageops::rotate90(&rgb);
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08".to_vec();
+    exif.extend_from_slice(&[0, 1]); // one IFD entry
+    exif.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 8, 0, 0]); // Orientation = 8
+    exif.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
+    let mut jpeg = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 95);
+    enc.add_app_segment(1, &exif).unwrap();
+    enc.encode(
+        sideways.as_raw(),
+        sideways.width() as u16,
+        sideways.height() as u16,
+        jpeg_encoder::ColorType::Rgb,
+    )
+    .unwrap();
+    let upright = decode_image(&jpeg).unwrap();
+    assert_eq!(
+        (upright.width(), upright.height()),
+        (rgb.width(), rgb.height())
+    );
+    let sim = probe_similarity(&jpeg, &template_of(&path));
+    assert!(sim > 0.9, "EXIF orientation not applied: similarity {sim}");
+}
+
+/// A two-frame animated WebP (each frame a real lossless WebP of the photo) is refused with a
+/// clear message; a single-frame WebP of the same photo is accepted.
+#[test]
+fn an_animated_webp_is_refused_and_a_still_webp_accepted() {
+    let path = lfw_photo("Colin_Powell", 2);
+    let rgb = rgb_of(&path);
+    let mut still = Vec::new();
+    rgb.write_to(
+        &mut std::io::Cursor::new(&mut still),
+        image::ImageFormat::WebP,
+    )
+    .unwrap();
+    let sim = probe_similarity(&still, &template_of(&path));
+    assert!(sim > 0.95, "lossless WebP: {sim}");
+
+    // RIFF/WEBP with VP8X (animation flag), ANIM and two ANMF frames wrapping the VP8L chunk.
+    let vp8l = &still[12..]; // the still's single VP8L chunk (tag, length, data)
+    let chunk = |tag: &[u8], data: &[u8]| -> Vec<u8> {
+        let mut c = tag.to_vec();
+        c.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        c.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    };
+    let (w, h) = (rgb.width() - 1, rgb.height() - 1);
+    let u24 = |v: u32| v.to_le_bytes()[..3].to_vec();
+    let mut vp8x = vec![0x02, 0, 0, 0];
+    vp8x.extend(u24(w));
+    vp8x.extend(u24(h));
+    let mut body = b"WEBP".to_vec();
+    body.extend(chunk(b"VP8X", &vp8x));
+    body.extend(chunk(b"ANIM", &[0, 0, 0, 0, 0, 0]));
+    for _ in 0..2 {
+        let mut frame = Vec::new();
+        frame.extend(u24(0));
+        frame.extend(u24(0));
+        frame.extend(u24(w));
+        frame.extend(u24(h));
+        frame.extend(u24(100));
+        frame.push(0);
+        frame.extend_from_slice(vp8l);
+        body.extend(chunk(b"ANMF", &frame));
+    }
+    let mut animated = b"RIFF".to_vec();
+    animated.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    animated.extend(body);
+    let err = frdesk::images::check("clip.webp", animated.clone()).unwrap_err();
+    assert_eq!(
+        err,
+        frdesk::images::ImageError::Animated("clip.webp".into())
+    );
+    assert!(err.to_string().contains("animated"), "{err}");
+    // The face engine itself never panics on it either.
+    let _ = decode_image(&animated);
+}
+
+/// The file name never decides the type: PNG bytes named `.jpg` are a PNG; a JPEG with HTML
+/// appended after its end marker (a polyglot) is still only ever a JPEG to the desk.
+#[test]
+fn the_bytes_not_the_name_decide_the_type() {
+    let path = lfw_photo("Colin_Powell", 2);
+    let rgb = rgb_of(&path);
+    let mut png = Vec::new();
+    rgb.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let c = frdesk::images::check("photo.jpg", png).unwrap();
+    assert_eq!(c.content_type(), "image/png");
+    let mut polyglot = std::fs::read(&path).unwrap();
+    polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
+    let c = frdesk::images::check("photo.html", polyglot).unwrap();
+    assert_eq!(c.content_type(), "image/jpeg");
+    assert_eq!(c.extension(), "jpg");
+}
+
+#[test]
+fn zero_byte_and_random_bytes_are_clear_errors_not_panics() {
+    assert_eq!(
+        frdesk::images::check("empty.jpg", Vec::new()).unwrap_err(),
+        frdesk::images::ImageError::Empty("empty.jpg".into())
+    );
+    assert!(matches!(decode_image(&[]), Err(FaceError::Unreadable(_))));
+    // Deterministic pseudo-random bytes behind each format's magic number.
+    let mut x: u32 = 0x1234_5678;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
+    };
+    for magic in [
+        &b"\xFF\xD8\xFF\xE0"[..],
+        b"\x89PNG\r\n\x1a\n",
+        b"RIFF\0\0\0\0WEBPVP8 ",
+    ] {
+        for n in [0, 10, 1000, 100_000] {
+            let mut bytes = magic.to_vec();
+            bytes.extend(noise(n));
+            assert!(frdesk::images::check("x", bytes.clone()).is_err());
+            assert!(decode_image(&bytes).is_err());
+        }
+    }
+}
