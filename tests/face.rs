@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 //! Face engine and gallery tests on the real models and real photos.
 //!
 //! Needs `script/models` (models/, models/lib/, models/demo/) and LFW at
