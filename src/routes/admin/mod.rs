@@ -1,0 +1,3 @@
+//! Local administrators' pages.
+
+pub mod access_review;
