@@ -105,7 +105,8 @@ impl LegalHold {
 
 // ---------------------------------------------------------------- case retention queries
 
-/// A case with the time of its last activity (max of `updated_at` and its timeline).
+/// A case with the time of its last activity (max of `updated_at` and its timeline, not
+/// counting legal-hold and retention events).
 #[derive(Debug, Clone)]
 pub struct CaseActivity {
     pub case: Case,
@@ -125,6 +126,8 @@ impl Case {
         for case in candidates {
             let last_event: Option<NaiveDateTime> = timeline_events::table
                 .filter(timeline_events::case_id.eq(case.id))
+                // Placing or lifting a legal hold is not activity on the case itself.
+                .filter(timeline_events::kind.ne_all(["legal_hold", "retention"]))
                 .select(diesel::dsl::max(timeline_events::at))
                 .first(conn)?;
             let last_activity = last_event.map_or(case.updated_at, |e| e.max(case.updated_at));

@@ -11,6 +11,7 @@ mod history;
 mod isolation;
 mod mail;
 mod request_form;
+mod retention;
 mod result;
 mod review;
 mod search;
