@@ -102,9 +102,16 @@ impl Report {
         s.push_str(&format!(
             "Retention pass at {}{}\n",
             fmt_time(&self.at),
-            if self.dry_run { " (dry run: nothing changed)" } else { "" }
+            if self.dry_run {
+                " (dry run: nothing changed)"
+            } else {
+                ""
+            }
         ));
-        s.push_str(&format!("{verb} logically delete {} case(s):\n", self.hide.len()));
+        s.push_str(&format!(
+            "{verb} logically delete {} case(s):\n",
+            self.hide.len()
+        ));
         for c in &self.hide {
             s.push_str(&format!(
                 "  hide  case {} ({}) status {} last activity {}\n",
@@ -123,7 +130,10 @@ impl Report {
                 c.hidden_at.as_ref().map(fmt_time).unwrap_or_default()
             ));
         }
-        s.push_str(&format!("Under legal hold, untouched: {} case(s)\n", self.held.len()));
+        s.push_str(&format!(
+            "Under legal hold, untouched: {} case(s)\n",
+            self.held.len()
+        ));
         for c in &self.held {
             s.push_str(&format!("  held  case {} ({})\n", c.case_id, c.case_number));
         }
@@ -514,7 +524,11 @@ fn purge_audit(
                 fmt_time(&cutoff)
             )),
         )?;
-        tracing::info!(deleted, through, "Audit records purged (retention, five years)");
+        tracing::info!(
+            deleted,
+            through,
+            "Audit records purged (retention, five years)"
+        );
         Ok(())
     })
 }

@@ -251,13 +251,12 @@ impl Case {
                     probe_searches::error.eq(None::<String>),
                 ))
                 .execute(conn)?;
-        p.examinations =
-            diesel::update(examinations::table.filter(examinations::case_id.eq(id.0)))
-                .set((
-                    examinations::review_json.eq("{}"),
-                    examinations::comment.eq(PURGED),
-                ))
-                .execute(conn)?;
+        p.examinations = diesel::update(examinations::table.filter(examinations::case_id.eq(id.0)))
+            .set((
+                examinations::review_json.eq("{}"),
+                examinations::comment.eq(PURGED),
+            ))
+            .execute(conn)?;
         p.decisions = diesel::update(decisions::table.filter(decisions::case_id.eq(id.0)))
             .set((
                 decisions::comment.eq(PURGED),
@@ -426,7 +425,13 @@ impl AuditAnchor {
     /// deletes audit records, inside the retention transaction: on PostgreSQL it sets the
     /// transaction-local `frdesk.retention_purge` / `frdesk.retention_cutoff` the trigger checks;
     /// on SQLite it inserts a permit row the trigger checks and removes it again.
+    ///
+    /// Runs in its own (nested) transaction, so a refused delete also rolls back the permit.
     pub fn delete_prefix(conn: &mut Conn, through: i64, cutoff: NaiveDateTime) -> QResult<usize> {
+        conn.transaction(|conn| Self::delete_prefix_tx(conn, through, cutoff))
+    }
+
+    fn delete_prefix_tx(conn: &mut Conn, through: i64, cutoff: NaiveDateTime) -> QResult<usize> {
         let cutoff_s = cutoff.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
         match conn {
             DbConnection::Pg(_) => {

@@ -80,7 +80,10 @@ pub struct LegalHoldRequest {
 
 impl LegalHoldRequest {
     /// Errors: `(field, message)` pairs for `reference` and `reason`.
-    pub fn parse(reference: &str, reason: &str) -> Result<LegalHoldRequest, Vec<(&'static str, String)>> {
+    pub fn parse(
+        reference: &str,
+        reason: &str,
+    ) -> Result<LegalHoldRequest, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
         let r = reference.trim();
         if r.is_empty() || r.chars().count() > 100 {

@@ -14,7 +14,9 @@ use crate::workflow::{timeline, write_tx};
 /// Why a retention action was refused; `Display` is the user's message, details are logged.
 #[derive(Debug, thiserror::Error)]
 pub enum RetentionError {
-    #[error("Only a local administrator of the case's agency or a service reviewer may place or lift a legal hold.")]
+    #[error(
+        "Only a local administrator of the case's agency or a service reviewer may place or lift a legal hold."
+    )]
     NotAllowedToHold,
     #[error("Only a local administrator may view a logically deleted case.")]
     NotAllowedToView,
@@ -182,7 +184,14 @@ pub fn lift_hold(
         };
         let reason = StatedReason::parse(reason)
             .map_err(|m| RetentionError::Invalid(vec![("lift_reason", m)]))?;
-        if !LegalHold::lift(c, case.case_id(), hold_id, user.user_id(), reason.as_str(), now())? {
+        if !LegalHold::lift(
+            c,
+            case.case_id(),
+            hold_id,
+            user.user_id(),
+            reason.as_str(),
+            now(),
+        )? {
             return Err(RetentionError::AlreadyLifted);
         }
         if case.hidden_at.is_none() {
@@ -198,8 +207,10 @@ pub fn lift_hold(
         audit::record(
             c,
             actor,
-            Entry::new("retention.hold_lift", "case", case.id)
-                .details(format!("hold {hold_id} lifted; reason: {}", reason.as_str())),
+            Entry::new("retention.hold_lift", "case", case.id).details(format!(
+                "hold {hold_id} lifted; reason: {}",
+                reason.as_str()
+            )),
         )?;
         Ok(())
     })
@@ -233,8 +244,8 @@ pub fn view_hidden(
     id: CaseId,
     reason: &str,
 ) -> Result<Case, RetentionError> {
-    let reason = StatedReason::parse(reason)
-        .map_err(|m| RetentionError::Invalid(vec![("reason", m)]))?;
+    let reason =
+        StatedReason::parse(reason).map_err(|m| RetentionError::Invalid(vec![("reason", m)]))?;
     write_tx(conn, |c| {
         let Some(case) = hidden_case_for(c, user, agency, id)? else {
             audit::record(
@@ -318,7 +329,10 @@ pub fn submit_access_review(
             .find(|(id, _)| *id == u.id)
             .and_then(|(_, d)| AccessDecision::parse(d));
         match d {
-            None => errors.push(("decisions", format!("Choose confirm or revoke for {}.", u.name))),
+            None => errors.push((
+                "decisions",
+                format!("Choose confirm or revoke for {}.", u.name),
+            )),
             Some(AccessDecision::Revoke) if u.id == admin.id => errors.push((
                 "decisions",
                 "You cannot revoke your own account in your own review.".to_string(),

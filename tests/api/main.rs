@@ -11,7 +11,7 @@ mod history;
 mod isolation;
 mod mail;
 mod request_form;
-mod retention;
 mod result;
+mod retention;
 mod review;
 mod search;

@@ -4,7 +4,9 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use frdesk::db::schema::{audit_records, case_images, cases, outbox_messages, timeline_events, users};
+use frdesk::db::schema::{
+    audit_records, case_images, cases, outbox_messages, timeline_events, users,
+};
 
 use crate::helpers::*;
 
@@ -146,7 +148,11 @@ async fn a_dry_run_lists_but_changes_nothing() {
     assert_eq!(case_row(&app, due_purge).1, None);
     assert!(is_active(&app, "requester.b@test.example"));
     assert_eq!(app.stored_image_files(), files);
-    assert_eq!(audit_count(&app), audits, "a dry run writes no audit record");
+    assert_eq!(
+        audit_count(&app),
+        audits,
+        "a dry run writes no audit record"
+    );
 
     // The text form says so too.
     let out = app
@@ -189,7 +195,11 @@ async fn a_legal_hold_blocks_logical_deletion_and_purge_until_lifted() {
     let r = admin
         .post_form(
             &format!("/cases/{held_live}/holds"),
-            &[("csrf_token", &csrf), ("reference", ""), ("reason", "short")],
+            &[
+                ("csrf_token", &csrf),
+                ("reference", ""),
+                ("reason", "short"),
+            ],
         )
         .await;
     assert_eq!(r.status().as_u16(), 422);
@@ -356,7 +366,14 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
     );
 
     // Hidden from the requester: case page, list, images.
-    assert_eq!(requester.get(&format!("/cases/{id}")).await.status().as_u16(), 404);
+    assert_eq!(
+        requester
+            .get(&format!("/cases/{id}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
     let (_, list) = requester.get_text("/cases").await;
     assert!(!list.contains(&number), "hidden case listed");
     let sha: String = {
@@ -377,14 +394,24 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
     );
     // Service staff without the administrator role: also 404.
     let reviewer = app.login("reviewer@test.example").await;
-    assert_eq!(reviewer.get(&format!("/cases/{id}")).await.status().as_u16(), 404);
+    assert_eq!(
+        reviewer
+            .get(&format!("/cases/{id}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 
     // The local administrator must state a reason first.
     let admin = app.login("admin.a@test.example").await;
     let (status, page) = admin.get_text(&format!("/cases/{id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains(&format!("/cases/{id}/retained")), "{page}");
-    assert!(!page.contains("Request version"), "case shown without a reason");
+    assert!(
+        !page.contains("Request version"),
+        "case shown without a reason"
+    );
     assert_eq!(
         admin
             .get(&format!("/cases/{id}/images/{sha}"))
@@ -431,7 +458,14 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
     assert_eq!(view.search_reason.as_deref(), Some(reason));
     assert_eq!(view.user_email, "admin.a@test.example");
     // The requester still cannot see it.
-    assert_eq!(requester.get(&format!("/cases/{id}")).await.status().as_u16(), 404);
+    assert_eq!(
+        requester
+            .get(&format!("/cases/{id}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 }
 
 #[actix_web::test]
@@ -446,14 +480,35 @@ async fn purging_audit_records_older_than_five_years_keeps_audit_verify_intact()
     // The append-only rule holds outside the retention transaction.
     {
         let mut c = app.pool.get().unwrap();
-        assert!(diesel::delete(audit_records::table.filter(audit_records::id.eq(1)))
-            .execute(&mut c)
-            .is_err());
-        assert!(diesel::update(audit_records::table.filter(audit_records::id.eq(2)))
-            .set(audit_records::details.eq(Some("x")))
-            .execute(&mut c)
-            .is_err());
+        assert!(
+            diesel::delete(audit_records::table.filter(audit_records::id.eq(1)))
+                .execute(&mut c)
+                .is_err()
+        );
+        assert!(
+            diesel::update(audit_records::table.filter(audit_records::id.eq(2)))
+                .set(audit_records::details.eq(Some("x")))
+                .execute(&mut c)
+                .is_err()
+        );
     }
+
+    // Even the purge's own path refuses records newer than its cutoff (the trigger checks the
+    // record's time, not only the permit), and leaves no permit behind.
+    {
+        let mut c = app.pool.get().unwrap();
+        let old_cutoff = now() - Duration::days(10);
+        assert!(
+            frdesk::db::retention::AuditAnchor::delete_prefix(&mut c, head_before, old_cutoff)
+                .is_err()
+        );
+        assert!(
+            diesel::delete(audit_records::table.filter(audit_records::id.eq(1)))
+                .execute(&mut c)
+                .is_err()
+        );
+    }
+    assert_eq!(app.audit().len(), before);
 
     // Run the pass "six years from now" (injected clock) with only the audit rule on.
     let ctx = frdesk::retention::RetentionContext {
@@ -513,9 +568,12 @@ async fn purging_audit_records_older_than_five_years_keeps_audit_verify_intact()
     // Tampering after the anchor is still found.
     {
         let mut c = app.pool.get().unwrap();
-        assert!(diesel::delete(audit_records::table)
-            .execute(&mut c)
-            .is_err(), "delete outside the retention transaction must be refused");
+        assert!(
+            diesel::delete(audit_records::table)
+                .execute(&mut c)
+                .is_err(),
+            "delete outside the retention transaction must be refused"
+        );
     }
 }
 
@@ -534,7 +592,10 @@ async fn an_agency_without_an_fr_policy_cannot_submit_and_sees_why() {
         .await;
     assert_eq!(r.status().as_u16(), 422);
     let body = r.text().await.unwrap();
-    assert!(body.contains("no facial recognition policy on file"), "{body}");
+    assert!(
+        body.contains("no facial recognition policy on file"),
+        "{body}"
+    );
     assert!(body.contains(r#"id="agency""#), "message beside the form");
     let mut conn = app.pool.get().unwrap();
     let submitted: i64 = cases::table
@@ -570,7 +631,10 @@ async fn the_quarterly_access_review_stores_each_decision_and_revoke_deactivates
     );
     // A missing decision is refused.
     let r = admin
-        .post_form("/admin/access-review", &[("csrf_token", &csrf), (&alex, "confirm")])
+        .post_form(
+            "/admin/access-review",
+            &[("csrf_token", &csrf), (&alex, "confirm")],
+        )
         .await;
     assert_eq!(r.status().as_u16(), 422);
     assert!(is_active(&app, "requester.a@test.example"));
@@ -592,11 +656,9 @@ async fn the_quarterly_access_review_stores_each_decision_and_revoke_deactivates
         .select(users::agency_id)
         .first(&mut c)
         .unwrap();
-    let reviews = frdesk::db::retention::AccessReview::for_agency(
-        &mut c,
-        frdesk::domain::AgencyId(agency),
-    )
-    .unwrap();
+    let reviews =
+        frdesk::db::retention::AccessReview::for_agency(&mut c, frdesk::domain::AgencyId(agency))
+            .unwrap();
     assert_eq!(reviews.len(), 1);
     let items = frdesk::db::retention::AccessReview::items(&mut c, reviews[0].id).unwrap();
     assert_eq!(items.len(), 2);
@@ -618,7 +680,11 @@ async fn deactivating_a_user_who_left_is_audited_and_emails_the_administrator() 
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!is_active(&app, "requester.a@test.example"));
     let mut c = app.pool.get().unwrap();
     let (to, body): (String, String) = outbox_messages::table

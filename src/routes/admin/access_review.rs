@@ -65,7 +65,10 @@ async fn render(
     let (subjects, past) = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let subjects = wf::review_subjects(c, &admin)?;
         let mut past = Vec::new();
-        for r in AccessReview::for_agency(c, admin.agency())?.into_iter().take(8) {
+        for r in AccessReview::for_agency(c, admin.agency())?
+            .into_iter()
+            .take(8)
+        {
             let who = User::find(c, crate::domain::UserId(r.reviewer_id))
                 .map(|u| u.name)
                 .unwrap_or_default();
@@ -121,10 +124,10 @@ pub async fn page(
     state: web::Data<AppState>,
     flags: web::Query<Flags>,
 ) -> Result<HttpResponse, AppError> {
-    let notice = flags
-        .saved
-        .as_ref()
-        .map(|_| "Access review stored. Revoked accounts are disabled and their administrators emailed.".to_string());
+    let notice = flags.saved.as_ref().map(|_| {
+        "Access review stored. Revoked accounts are disabled and their administrators emailed."
+            .to_string()
+    });
     render(&user, &state, Vec::new(), Vec::new(), notice).await
 }
 

@@ -114,7 +114,10 @@ pub async fn page(
     flags: web::Query<Flags>,
 ) -> Result<HttpResponse, AppError> {
     let notice = if flags.placed.is_some() {
-        Some("Legal hold placed: the case will not be logically deleted or purged while it stands.".to_string())
+        Some(
+            "Legal hold placed: the case will not be logically deleted or purged while it stands."
+                .to_string(),
+        )
     } else if flags.lifted.is_some() {
         Some("Legal hold lifted.".to_string())
     } else {
@@ -151,7 +154,10 @@ pub async fn place(
     match r {
         Ok(_) => {
             state.history_changed(id.0);
-            Ok(crate::routes::redirect(&format!("/cases/{}/holds?placed=1", id.0)))
+            Ok(crate::routes::redirect(&format!(
+                "/cases/{}/holds?placed=1",
+                id.0
+            )))
         }
         Err(RetentionError::Invalid(errors)) => {
             render(
@@ -190,10 +196,21 @@ pub async fn lift(
     match r {
         Ok(()) => {
             state.history_changed(id.0);
-            Ok(crate::routes::redirect(&format!("/cases/{}/holds?lifted=1", id.0)))
+            Ok(crate::routes::redirect(&format!(
+                "/cases/{}/holds?lifted=1",
+                id.0
+            )))
         }
         Err(RetentionError::Invalid(errors)) => {
-            render(&user, &state, id, (String::new(), String::new()), errors, None).await
+            render(
+                &user,
+                &state,
+                id,
+                (String::new(), String::new()),
+                errors,
+                None,
+            )
+            .await
         }
         Err(RetentionError::NotAllowedToHold) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),

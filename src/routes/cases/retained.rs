@@ -94,7 +94,11 @@ pub async fn submit(
                 let case = crate::workflow::retention::hidden_case_for(c, &u, &a, id)
                     .map_err(AppError::from)?
                     .ok_or(AppError::NotFound)?;
-                let msg = errs.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" ");
+                let msg = errs
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 Ok(Err((case, msg)))
             }
             Err(RetentionError::NotAllowedToView) => Err(AppError::NotFound),
@@ -127,5 +131,7 @@ pub fn case_for_read(
     if !granted {
         return Ok(None);
     }
-    Ok(crate::workflow::retention::hidden_case_for(conn, user, agency, id)?)
+    Ok(crate::workflow::retention::hidden_case_for(
+        conn, user, agency, id,
+    )?)
 }

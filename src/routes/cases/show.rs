@@ -136,8 +136,8 @@ pub async fn page(
         let searches = crate::search::ProbeSearch::for_case(c, id)?;
         let packets = crate::workflow::result::PacketRecord::for_case(c, id)?;
         Ok(Ok((
-            case, agency, requester, versions, decisions, timeline, mail, searches, packets,
-            holds, tombstone, retained,
+            case, agency, requester, versions, decisions, timeline, mail, searches, packets, holds,
+            tombstone, retained,
         )))
     })
     .await?;
