@@ -62,7 +62,7 @@ pub struct AccountItem {
     pub user_id: i64,
     pub email: String,
     pub agency_id: i64,
-    /// Last login, or creation for a never-used account.
+    /// Last login (creation for a never-used account), or re-activation if later.
     pub last_seen: NaiveDateTime,
 }
 
@@ -185,7 +185,7 @@ fn account_item(u: &User) -> AccountItem {
         user_id: u.id,
         email: u.email.clone(),
         agency_id: u.agency_id,
-        last_seen: u.last_login.unwrap_or(u.created_at),
+        last_seen: u.last_seen(),
     }
 }
 
@@ -301,7 +301,7 @@ pub fn run(
                         policy.account_idle_days
                     ),
                     &reason,
-                    "Re-enable the account only if the person still needs access (frdesk user activate), and only after they log in promptly.",
+                    "Re-enable the account only if the person still needs access (frdesk user activate --reason …); the idle period then counts from the re-activation.",
                     now,
                 )?;
                 if !changed {
@@ -550,7 +550,7 @@ pub fn deactivate_user(
     now: NaiveDateTime,
 ) -> anyhow::Result<bool> {
     write_tx(conn, |c| -> anyhow::Result<bool> {
-        if !User::deactivate(c, user.user_id(), reason, now)? {
+        if !User::deactivate(c, user.user_id(), reason)? {
             return Ok(false);
         }
         audit::record(

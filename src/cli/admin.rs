@@ -340,7 +340,9 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                 .map_err(anyhow::Error::msg)?;
             conn.transaction(|c| -> anyhow::Result<()> {
                 let u = User::by_email(c, &email)?.context("No such account")?;
-                User::set_active(c, u.user_id(), true)?;
+                if !User::reactivate(c, u.user_id(), now())? {
+                    bail!("The account is already enabled");
+                }
                 audit::record(
                     c,
                     &actor,

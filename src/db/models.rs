@@ -114,10 +114,11 @@ pub struct User {
     pub last_login: Option<NaiveDateTime>,
     pub locked_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
-    /// When the account was deactivated, and why (left, idle, access review); `None` if active
-    /// or deactivated before these columns existed.
-    pub deactivated_at: Option<NaiveDateTime>,
+    /// Why the account was last deactivated (left, idle, access review); the time is in the
+    /// audit record. `None` if never deactivated since migration 000007.
     pub deactivated_reason: Option<String>,
+    /// When a disabled account was last enabled again (the idle rule counts from here too).
+    pub reactivated_at: Option<NaiveDateTime>,
     /// When the local administrators were told this examiner's training lapsed.
     pub training_lapse_notified_at: Option<NaiveDateTime>,
 }

@@ -462,17 +462,31 @@ impl AuditAnchor {
 // ---------------------------------------------------------------- account hygiene
 
 impl User {
-    /// Active accounts whose last login (or creation, if never used) is before `before`.
+    /// Active accounts idle since before `before` (see [`User::last_seen`]).
     pub fn idle_since(conn: &mut Conn, before: NaiveDateTime) -> QResult<Vec<User>> {
         let all: Vec<User> = users::table
             .filter(users::active.eq(true))
             .order(users::id.asc())
             .select(User::as_select())
             .load(conn)?;
-        Ok(all
-            .into_iter()
-            .filter(|u| u.last_login.unwrap_or(u.created_at) < before)
-            .collect())
+        Ok(all.into_iter().filter(|u| u.last_seen() < before).collect())
+    }
+    /// The start of the idle period: the later of the last login (or creation, if never used)
+    /// and the last re-activation.
+    pub fn last_seen(&self) -> NaiveDateTime {
+        let seen = self.last_login.unwrap_or(self.created_at);
+        self.reactivated_at.map_or(seen, |r| r.max(seen))
+    }
+    /// Enables a disabled account again; returns whether it was disabled.
+    pub fn reactivate(conn: &mut Conn, id: UserId, at: NaiveDateTime) -> QResult<bool> {
+        let n = diesel::update(
+            users::table
+                .filter(users::id.eq(id.0))
+                .filter(users::active.eq(false)),
+        )
+        .set((users::active.eq(true), users::reactivated_at.eq(Some(at))))
+        .execute(conn)?;
+        Ok(n == 1)
     }
     /// Active accounts holding `role`.
     pub fn active_with_role(conn: &mut Conn, role: Role) -> QResult<Vec<User>> {
@@ -490,13 +504,8 @@ impl User {
             .filter(|u| u.active && u.roles().has(Role::LocalAdmin))
             .collect())
     }
-    /// Disables an account with the time and reason; returns whether it was active.
-    pub fn deactivate(
-        conn: &mut Conn,
-        id: UserId,
-        reason: &str,
-        at: NaiveDateTime,
-    ) -> QResult<bool> {
+    /// Disables an account with the reason; returns whether it was active.
+    pub fn deactivate(conn: &mut Conn, id: UserId, reason: &str) -> QResult<bool> {
         let n = diesel::update(
             users::table
                 .filter(users::id.eq(id.0))
@@ -504,7 +513,6 @@ impl User {
         )
         .set((
             users::active.eq(false),
-            users::deactivated_at.eq(Some(at)),
             users::deactivated_reason.eq(Some(reason)),
         ))
         .execute(conn)?;

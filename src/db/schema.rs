@@ -31,8 +31,8 @@ diesel::table! {
         last_login -> Nullable<Timestamp>,
         locked_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
-        deactivated_at -> Nullable<Timestamp>,
         deactivated_reason -> Nullable<Text>,
+        reactivated_at -> Nullable<Timestamp>,
         training_lapse_notified_at -> Nullable<Timestamp>,
     }
 }

@@ -123,6 +123,69 @@ async fn an_account_idle_91_days_is_disabled_and_one_idle_10_days_is_not() {
         .login("requester.a@test.example", PASSWORD)
         .await;
     assert_ne!(r.status().as_u16(), 303);
+    // Enabled again (with a reason), the idle period counts from the re-activation.
+    let out = app
+        .frdesk()
+        .args([
+            "user",
+            "activate",
+            "--email",
+            "requester.a@test.example",
+            "--reason",
+            "Back from leave; still assigned to robbery",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = retention_run(&app, &[]);
+    assert!(report["idle_accounts"].as_array().unwrap().is_empty());
+    assert!(is_active(&app, "requester.a@test.example"));
+    assert!(app.audit().iter().any(|r| r.action == "user.activate"));
+}
+
+#[actix_web::test]
+async fn lapsed_examiner_training_is_audited_and_notified_once() {
+    let app = spawn_app().await;
+    {
+        let mut c = app.pool.get().unwrap();
+        diesel::update(users::table.filter(users::email.eq("examiner2@test.example")))
+            .set(users::training_completed.eq(None::<chrono::NaiveDate>))
+            .execute(&mut c)
+            .unwrap();
+    }
+    let report = retention_run(&app, &[]);
+    let lapsed: Vec<&str> = report["training_lapsed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(lapsed, vec!["examiner2@test.example"]);
+    assert!(
+        is_active(&app, "examiner2@test.example"),
+        "only examiner rights go"
+    );
+    assert!(
+        app.audit()
+            .iter()
+            .any(|r| r.action == "user.training_lapsed")
+    );
+    let notices = || -> i64 {
+        let mut c = app.pool.get().unwrap();
+        outbox_messages::table
+            .filter(outbox_messages::kind.eq("account_notice"))
+            .count()
+            .get_result(&mut c)
+            .unwrap()
+    };
+    assert_eq!(notices(), 1);
+    let again = retention_run(&app, &[]);
+    assert!(again["training_lapsed"].as_array().unwrap().is_empty());
+    assert_eq!(notices(), 1, "told once per lapse");
 }
 
 #[actix_web::test]
@@ -694,10 +757,10 @@ async fn deactivating_a_user_who_left_is_audited_and_emails_the_administrator() 
         .unwrap();
     assert_eq!(to, "admin.a@test.example");
     assert!(body.contains("transferred out of the agency"));
-    let r: (Option<NaiveDateTime>, Option<String>) = users::table
+    let r: Option<String> = users::table
         .filter(users::email.eq("requester.a@test.example"))
-        .select((users::deactivated_at, users::deactivated_reason))
+        .select(users::deactivated_reason)
         .first(&mut c)
         .unwrap();
-    assert!(r.0.is_some());
+    assert_eq!(r.as_deref(), Some("transferred out of the agency"));
 }

@@ -8,7 +8,7 @@ DROP TABLE audit_anchors;
 DROP TABLE case_tombstones;
 DROP TABLE legal_holds;
 ALTER TABLE users DROP COLUMN training_lapse_notified_at;
+ALTER TABLE users DROP COLUMN reactivated_at;
 ALTER TABLE users DROP COLUMN deactivated_reason;
-ALTER TABLE users DROP COLUMN deactivated_at;
 ALTER TABLE cases DROP COLUMN purged_at;
 ALTER TABLE cases DROP COLUMN hidden_at;

@@ -6,9 +6,11 @@
 ALTER TABLE cases ADD COLUMN hidden_at TIMESTAMP;
 ALTER TABLE cases ADD COLUMN purged_at TIMESTAMP;
 
--- Why an account was deactivated (left the agency, idle, access review) and when.
-ALTER TABLE users ADD COLUMN deactivated_at TIMESTAMP;
+-- Why an account was last deactivated (left the agency, idle, access review); the time is in
+-- the audit record. (The users table stays within 16 columns.)
 ALTER TABLE users ADD COLUMN deactivated_reason TEXT;
+-- When a disabled account was enabled again: the idle rule counts from here too.
+ALTER TABLE users ADD COLUMN reactivated_at TIMESTAMP;
 -- When the local administrators were told the examiner's training lapsed (once per lapse).
 ALTER TABLE users ADD COLUMN training_lapse_notified_at TIMESTAMP;
 
