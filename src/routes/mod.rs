@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/access-review",
             web::get().to(admin::access_review::page),
         )
+        .route("/admin/retained", web::get().to(admin::retained::page))
         .route(
             "/admin/access-review",
             web::post().to(admin::access_review::submit),

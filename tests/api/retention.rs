@@ -466,8 +466,16 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
         404
     );
 
-    // The local administrator must state a reason first.
+    // The local administrator finds it in the list of logically deleted cases…
     let admin = app.login("admin.a@test.example").await;
+    let (status, listed) = admin.get_text("/admin/retained").await;
+    assert_eq!(status, 200);
+    assert!(listed.contains(&number), "{listed}");
+    assert_eq!(
+        requester.get("/admin/retained").await.status().as_u16(),
+        403
+    );
+    // …and must state a reason before it opens.
     let (status, page) = admin.get_text(&format!("/cases/{id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains(&format!("/cases/{id}/retained")), "{page}");

@@ -1,3 +1,4 @@
 //! Local administrators' pages.
 
 pub mod access_review;
+pub mod retained;
