@@ -206,9 +206,10 @@ pub struct PurgedRows {
 const PURGED: &str = "(purged)";
 
 impl Case {
-    /// Clears every payload column of a case (form, image names, candidate data, examinations,
-    /// decision comments, timeline comments, email bodies, packet reasons) and marks it purged.
-    /// Keeps ids, hashes, dates and the case number. Returns what it cleared and the files the
+    /// Clears every payload column of a case (form, search reason, agency case/file number,
+    /// image names, face and candidate data, examinations, decision comments, timeline comments,
+    /// email bodies, packet reasons) and marks it purged. Keeps ids, image and packet hashes,
+    /// dates and the desk's case number. Returns what it cleared and the files the
     /// caller must delete in the same transaction.
     pub fn purge_payload(conn: &mut Conn, id: CaseId, at: NaiveDateTime) -> QResult<PurgedRows> {
         let mut p = PurgedRows::default();
@@ -293,6 +294,7 @@ impl Case {
             .set((
                 cases::purged_at.eq(Some(at)),
                 cases::search_reason.eq(PURGED),
+                cases::case_file_number.eq(PURGED),
             ))
             .execute(conn)?;
         Ok(p)

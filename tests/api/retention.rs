@@ -85,6 +85,19 @@ fn ids_in(report: &serde_json::Value, key: &str) -> Vec<i64> {
         .collect()
 }
 
+/// Polls the requester's history search (all their cases) until `ok(page)`, up to 10 s.
+async fn search_until(c: &Client, ok: impl Fn(&str) -> bool) -> bool {
+    for _ in 0..100 {
+        let (status, p) = c.get_text("/search?q=robbery").await;
+        assert_eq!(status, 200, "{p}");
+        if ok(&p) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
 fn audit_count(app: &TestApp) -> usize {
     app.audit().len()
 }
@@ -419,6 +432,11 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
         .find(&page)
         .map(|m| m.as_str().to_string())
         .expect("case number on the page");
+    let link = format!("href=\"/cases/{id}\"");
+    assert!(
+        search_until(&requester, |p| p.contains(&link)).await,
+        "case never appeared in history search"
+    );
     age_case(&app, id, 800);
     let report = retention_run(&app, &[]);
     assert_eq!(ids_in(&report, "hide"), vec![id]);
@@ -426,6 +444,11 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
         app.audit()
             .iter()
             .any(|r| r.action == "retention.hide" && r.object_id == id.to_string())
+    );
+    // History search drops it (the index follows the retention timeline event).
+    assert!(
+        search_until(&requester, |p| !p.contains(&link)).await,
+        "logically deleted case still found by history search"
     );
 
     // Hidden from the requester: case page, list, images.
