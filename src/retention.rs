@@ -290,18 +290,21 @@ pub fn run(
                     policy.account_idle_days,
                     fmt_time(&item.last_seen)
                 );
+                let label = format!(
+                    "Disabled after {} days without a login",
+                    policy.account_idle_days
+                );
                 let changed = deactivate_user(
                     conn,
                     ctx,
                     actor,
                     &u,
-                    "user.disable_idle",
-                    &format!(
-                        "Disabled after {} days without a login",
-                        policy.account_idle_days
-                    ),
-                    &reason,
-                    "Re-enable the account only if the person still needs access (frdesk user activate --reason …); the idle period then counts from the re-activation.",
+                    AccountEvent {
+                        action: "user.disable_idle",
+                        label: &label,
+                        reason: &reason,
+                        advice: "Re-enable the account only if the person still needs access (frdesk user activate --reason …); the idle period then counts from the re-activation.",
+                    },
                     now,
                 )?;
                 if !changed {
@@ -533,33 +536,48 @@ fn purge_audit(
     })
 }
 
+/// An account change to record and tell the administrators about.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountEvent<'a> {
+    /// Audit action, e.g. `user.deactivate`, `user.disable_idle`, `user.revoke_access`.
+    pub action: &'a str,
+    /// Shown in the email, e.g. `Deactivated`.
+    pub label: &'a str,
+    pub reason: &'a str,
+    /// What the administrator can do about it (email).
+    pub advice: &'a str,
+}
+
 /// Deactivates an account at once (a user who left, an idle account, an access-review
-/// revoke): the account is disabled with the reason, an audit record `action` is written and
-/// the agency's local administrators are emailed, all in one transaction. Returns whether the
-/// account was active.
-#[allow(clippy::too_many_arguments)]
+/// revoke): the account is disabled with the reason, an audit record `event.action` is written
+/// and the agency's local administrators are emailed, all in one transaction. Returns whether
+/// the account was active (a disabled account is left alone and nothing is recorded).
+///
+/// Errors: database errors; an email template that fails to render.
 pub fn deactivate_user(
     conn: &mut DbConnection,
     ctx: &RetentionContext,
     actor: &Actor,
     user: &User,
-    action: &str,
-    event_label: &str,
-    reason: &str,
-    advice: &str,
+    event: AccountEvent<'_>,
     now: NaiveDateTime,
 ) -> anyhow::Result<bool> {
     write_tx(conn, |c| -> anyhow::Result<bool> {
-        if !User::deactivate(c, user.user_id(), reason)? {
+        if !User::deactivate(c, user.user_id(), event.reason)? {
             return Ok(false);
         }
         audit::record(
             c,
             actor,
-            Entry::new(action, "user", user.id).details(format!("{}: {reason}", user.email)),
+            Entry::new(event.action, "user", user.id)
+                .details(format!("{}: {}", user.email, event.reason)),
         )?;
-        notify_admins(c, ctx, user, event_label, reason, advice, now)?;
-        tracing::info!(user_id = user.id, action, "Account deactivated");
+        notify_admins(c, ctx, user, event.label, event.reason, event.advice, now)?;
+        tracing::info!(
+            user_id = user.id,
+            action = event.action,
+            "Account deactivated"
+        );
         Ok(true)
     })
 }

@@ -323,10 +323,12 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                 &ctx,
                 &actor,
                 &u,
-                "user.deactivate",
-                "Deactivated",
-                reason.trim(),
-                "No action is needed unless this was a mistake; the account stays on file for the audit trail.",
+                crate::retention::AccountEvent {
+                    action: "user.deactivate",
+                    label: "Deactivated",
+                    reason: reason.trim(),
+                    advice: "No action is needed unless this was a mistake; the account stays on file for the audit trail.",
+                },
                 now(),
             )?;
             if changed {

@@ -363,15 +363,18 @@ pub fn submit_access_review(
     write_tx(conn, |c| -> Result<i64, RetentionError> {
         let id = AccessReview::insert(c, agency, admin.user_id(), &quarter, at, &items)?;
         for u in &revoke {
+            let reason = format!("revoked by {} in access review {quarter}", admin.name);
             crate::retention::deactivate_user(
                 c,
                 ctx,
                 actor,
                 u,
-                "user.revoke_access",
-                "Access revoked in the quarterly access review",
-                &format!("revoked by {} in access review {quarter}", admin.name),
-                "The account is disabled; it stays on file for the audit trail.",
+                crate::retention::AccountEvent {
+                    action: "user.revoke_access",
+                    label: "Access revoked in the quarterly access review",
+                    reason: &reason,
+                    advice: "The account is disabled; it stays on file for the audit trail.",
+                },
                 at,
             )?;
         }

@@ -675,6 +675,13 @@ async fn purging_audit_records_older_than_five_years_keeps_audit_verify_intact()
 async fn an_agency_without_an_fr_policy_cannot_submit_and_sees_why() {
     let app = spawn_app().await;
     let c = app.login("requester.c@test.example").await;
+    // Told before filling anything in…
+    let (_, blank) = c.get_text("/cases/new").await;
+    assert!(
+        blank.contains("no facial recognition policy on file"),
+        "{blank}"
+    );
+    // …and refused at submission, with the message beside the form.
     let (csrf, key) = c.new_form().await;
     let fields = fields_with(&[
         ("requester_email", "requester.c@test.example"),
