@@ -419,6 +419,34 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
     // Running again purges nothing more.
     let again = retention_run(&app, &[]);
     assert!(ids_in(&again, "purge").is_empty());
+    drop(c);
+
+    // An administrator who states a reason sees the tombstone, and no image links.
+    let admin = app.login("admin.a@test.example").await;
+    let (_, page) = admin.get_text(&format!("/cases/{id}")).await;
+    let r = admin
+        .post_form(
+            &format!("/cases/{id}/retained"),
+            &[
+                ("csrf_token", &csrf_of(&page)),
+                ("reason", "Audit of purge results, LACRIS review"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (status, page) = admin.get_text(&format!("/cases/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Purged (tombstone)"), "{page}");
+    assert!(!page.contains(&format!("/cases/{id}/images/")), "{page}");
+    let sha = &shas[0].0;
+    assert_eq!(
+        admin
+            .get(&format!("/cases/{id}/images/{sha}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 }
 
 #[actix_web::test]

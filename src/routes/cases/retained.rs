@@ -115,8 +115,8 @@ pub async fn submit(
     }
 }
 
-/// The case a read (image, packet) may use: one in scope, or a logically deleted one this
-/// administrator stated a reason for in this session (`granted`).
+/// The case a read (image, packet) may use: one in scope, or a logically deleted, not purged
+/// one this administrator stated a reason for in this session (`granted`).
 pub fn case_for_read(
     conn: &mut crate::db::DbConnection,
     user: &crate::db::models::User,
@@ -131,7 +131,9 @@ pub fn case_for_read(
     if !granted {
         return Ok(None);
     }
-    Ok(crate::workflow::retention::hidden_case_for(
-        conn, user, agency, id,
-    )?)
+    // A purged case has no files left to read.
+    Ok(
+        crate::workflow::retention::hidden_case_for(conn, user, agency, id)?
+            .filter(|c| c.purged_at.is_none()),
+    )
 }

@@ -121,7 +121,12 @@ pub async fn page(
         let requester = User::find(c, UserId(case.requester_id))?;
         let mut versions = Vec::new();
         for v in RequestVersion::all_for(c, id)? {
-            let images = CaseImage::for_version(c, id, v.version)?;
+            // A purged case's image files are gone; its tombstone says what was removed.
+            let images = if case.purged_at.is_some() {
+                Vec::new()
+            } else {
+                CaseImage::for_version(c, id, v.version)?
+            };
             versions.push((v, images));
         }
         let mut decisions = Vec::new();
