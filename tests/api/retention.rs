@@ -534,6 +534,10 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
         !page.contains("Request version"),
         "case shown without a reason"
     );
+    assert!(app.audit().iter().any(|r| r.action == "case.view"
+        && r.outcome == "denied"
+        && r.user_email == "admin.a@test.example"
+        && r.details_text().contains("stated reason is required")));
     assert_eq!(
         admin
             .get(&format!("/cases/{id}/images/{sha}"))

@@ -94,7 +94,16 @@ pub async fn page(
             // A logically deleted case: only an administrator, only after stating a reason.
             None => match crate::workflow::retention::hidden_case_for(c, &su, &sa, id)? {
                 Some(case) if grant => (case, true),
-                Some(case) => return Ok(Err(case)),
+                Some(case) => {
+                    audit::record(
+                        c,
+                        &actor,
+                        Entry::new("case.view", "case", case.id)
+                            .outcome(audit::Outcome::Denied)
+                            .details("logically deleted: a stated reason is required"),
+                    )?;
+                    return Ok(Err(case));
+                }
                 None => {
                     audit::record(
                         c,
