@@ -23,6 +23,38 @@ pub struct Settings {
     pub service: ServiceSettings,
     pub face: FaceSettings,
     pub packet: PacketSettings,
+    pub retention: RetentionSettings,
+}
+
+/// Retention periods (LACRIS "Data Retention"; LAPD ALPR order: logical deletion, then purge)
+/// and account hygiene (CJIS AC-2). All periods are whole days.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Days after a case's last activity (last timeline event or update) before it is logically
+    /// deleted. Default 730 (two years, as LAPD's order). 0 disables logical deletion.
+    pub case_hide_days: u32,
+    /// Days after logical deletion before the case is purged. Default 1096 (about five years in
+    /// all). 0 disables purging.
+    pub case_purge_days: u32,
+    /// Days audit records (and audit reports) are kept before they are purged. Default 1827
+    /// (five years and a day, LACRIS "Data Retention"). At least 1827.
+    pub audit_days: u32,
+    /// Days without a login after which an account is disabled (never-used accounts count
+    /// from creation). Default 90 (CJIS AC-2). 0 disables the rule.
+    pub account_idle_days: u32,
+}
+
+impl RetentionSettings {
+    /// The policy in the domain's terms.
+    pub fn policy(&self) -> crate::domain::retention::RetentionPolicy {
+        crate::domain::retention::RetentionPolicy {
+            case_hide_days: self.case_hide_days,
+            case_purge_days: self.case_purge_days,
+            audit_days: self.audit_days,
+            account_idle_days: self.account_idle_days,
+        }
+    }
 }
 
 /// The signing key of result packets.
@@ -137,7 +169,11 @@ impl Settings {
             .set_default("face.candidates", 20)?
             .set_default("face.single_examiner_allowed", false)?
             .set_default("packet.pkcs12_path", "")?
-            .set_default("packet.pkcs12_password", "")?;
+            .set_default("packet.pkcs12_password", "")?
+            .set_default("retention.case_hide_days", 730)?
+            .set_default("retention.case_purge_days", 1096)?
+            .set_default("retention.audit_days", 1827)?
+            .set_default("retention.account_idle_days", 90)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -224,6 +260,12 @@ impl Settings {
             bail!(
                 "Invalid configuration: packet.pkcs12_path = {:?} is not a readable file",
                 self.packet.pkcs12_path
+            );
+        }
+        if self.retention.audit_days < crate::domain::retention::MIN_AUDIT_DAYS {
+            bail!(
+                "Invalid configuration: retention.audit_days must be at least {} (five years, LACRIS \"Data Retention\")",
+                crate::domain::retention::MIN_AUDIT_DAYS
             );
         }
         Ok(())

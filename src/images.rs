@@ -228,14 +228,33 @@ impl ImageStore {
         Ok(path)
     }
 
-    /// Reads a stored image and checks its hash (chain of custody).
-    pub fn get(&self, sha256: &str, content_type: &str) -> anyhow::Result<Vec<u8>> {
-        use anyhow::{Context, bail};
-        let ext = match content_type {
+    /// File extension of a stored image of `content_type` (as [`ImageStore::put`] names it).
+    pub fn ext_for(content_type: &str) -> &'static str {
+        match content_type {
             "image/png" => "png",
             "image/webp" => "webp",
             _ => "jpg",
-        };
+        }
+    }
+
+    /// Deletes a stored image (retention purge). Returns whether a file was removed; a missing
+    /// file is not an error.
+    pub fn remove(&self, sha256: &str, content_type: &str) -> anyhow::Result<bool> {
+        use anyhow::Context;
+        let path = self
+            .path_for(sha256, Self::ext_for(content_type))
+            .context("Bad image hash")?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("Failed to delete {}", path.display())),
+        }
+    }
+
+    /// Reads a stored image and checks its hash (chain of custody).
+    pub fn get(&self, sha256: &str, content_type: &str) -> anyhow::Result<Vec<u8>> {
+        use anyhow::{Context, bail};
+        let ext = Self::ext_for(content_type);
         let path = self.path_for(sha256, ext).context("Bad image hash")?;
         let bytes =
             std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))?;

@@ -5,6 +5,8 @@
 //! consecutive. [`verify`] walks the chain and names the first record that was altered
 //! (its hash no longer matches its fields), removed (a gap in the ids, or the next record's
 //! `prev_hash` no longer matches) or inserted (its `prev_hash` or id does not fit).
+//! Records older than the retention period are purged only as a prefix of the chain, and an
+//! anchor row keeps the hash of the last one purged, so the rest still verifies.
 //! Removing the newest records leaves a valid shorter chain; the daily check's own audit record
 //! notes the head it saw, so a later check can see the head went backwards.
 
@@ -64,9 +66,15 @@ impl ChainReport {
 }
 
 /// Walks the whole chain in id order.
+///
+/// After a retention purge of old records the walk starts at the newest anchor
+/// ([`crate::db::retention::AuditAnchor`]): the first remaining record must have id
+/// `purged_through_id + 1` and `prev_hash` = the anchor's `last_hash`.
 pub fn verify(conn: &mut DbConnection) -> diesel::QueryResult<ChainReport> {
-    let mut expected_prev = GENESIS.to_string();
-    let mut last_id = 0i64;
+    let (mut expected_prev, mut last_id) = match crate::db::retention::AuditAnchor::latest(conn)? {
+        Some(a) => (a.last_hash, a.purged_through_id),
+        None => (GENESIS.to_string(), 0i64),
+    };
     let mut records = 0u64;
     loop {
         let page = AuditRecord::chain_page(conn, last_id, 5000)?;

@@ -84,10 +84,21 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
-    /// Disable an account at once (a user who left).
+    /// Disable an account at once (a user who left). The agency's local administrators are
+    /// emailed and the deactivation is an audit record.
     Deactivate {
         #[arg(long)]
         email: String,
+        /// Why (recorded in the audit record and the email).
+        #[arg(long, default_value = "left the agency")]
+        reason: String,
+    },
+    /// Enable a disabled account again (e.g. one disabled after 90 idle days), with a reason.
+    Activate {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        reason: String,
     },
     /// List accounts.
     List {
@@ -304,14 +315,44 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
             })?;
             println!("Account released.");
         }
-        UserCommand::Deactivate { email } => {
+        UserCommand::Deactivate { email, reason } => {
+            let u = User::by_email(&mut conn, &email)?.context("No such account")?;
+            let ctx = crate::retention::RetentionContext::from_settings(settings);
+            let changed = crate::retention::deactivate_user(
+                &mut conn,
+                &ctx,
+                &actor,
+                &u,
+                crate::retention::AccountEvent {
+                    action: "user.deactivate",
+                    label: "Deactivated",
+                    reason: reason.trim(),
+                    advice: "No action is needed unless this was a mistake; the account stays on file for the audit trail.",
+                },
+                now(),
+            )?;
+            if changed {
+                println!("Account disabled; the agency's local administrators were emailed.");
+            } else {
+                println!("Account was already disabled.");
+            }
+        }
+        UserCommand::Activate { email, reason } => {
+            let reason = crate::domain::retention::StatedReason::parse(&reason)
+                .map_err(anyhow::Error::msg)?;
             conn.transaction(|c| -> anyhow::Result<()> {
                 let u = User::by_email(c, &email)?.context("No such account")?;
-                User::set_active(c, u.user_id(), false)?;
-                audit::record(c, &actor, Entry::new("user.deactivate", "user", u.id))?;
+                if !User::reactivate(c, u.user_id(), now())? {
+                    bail!("The account is already enabled");
+                }
+                audit::record(
+                    c,
+                    &actor,
+                    Entry::new("user.activate", "user", u.id).details(reason.as_str()),
+                )?;
                 Ok(())
             })?;
-            println!("Account disabled.");
+            println!("Account enabled.");
         }
         UserCommand::List { agency } => {
             let agencies = Agency::all(&mut conn)?;

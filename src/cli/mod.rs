@@ -1,5 +1,5 @@
 //! The `frdesk` command line (clap): `serve`, `migrate`, `agency`, `user`, `reason`, `demo`,
-//! `reindex`.
+//! `reindex`, `retention`.
 
 pub mod admin;
 pub mod audit;
@@ -9,6 +9,7 @@ pub mod gallery;
 pub mod packet;
 pub mod reason;
 pub mod reindex;
+pub mod retention;
 pub mod walkthrough;
 
 use std::path::PathBuf;
@@ -68,6 +69,10 @@ pub enum Command {
     /// Signed result packets: verify one that comes back.
     #[command(subcommand)]
     Packet(packet::PacketCommand),
+    /// Retention: logical deletion and purge of cases, audit-trail purge after five years,
+    /// idle accounts.
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
 }
 
 /// Entry point of the binary.
@@ -130,6 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reason(_) => Ok(ExitCode::SUCCESS),
         Command::Reindex => reindex::run(&settings),
         Command::Packet(cmd) => packet::run(&settings, cmd),
+        Command::Retention(cmd) => retention::run(&settings, cmd),
     }
 }
 

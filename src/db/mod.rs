@@ -5,6 +5,7 @@
 //! templates never build queries.
 
 pub mod models;
+pub mod retention;
 pub mod schema;
 
 use anyhow::{Context, bail};

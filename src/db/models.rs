@@ -114,6 +114,13 @@ pub struct User {
     pub last_login: Option<NaiveDateTime>,
     pub locked_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Why the account was last deactivated (left, idle, access review); the time is in the
+    /// audit record. `None` if never deactivated since migration 000007.
+    pub deactivated_reason: Option<String>,
+    /// When a disabled account was last enabled again (the idle rule counts from here too).
+    pub reactivated_at: Option<NaiveDateTime>,
+    /// When the local administrators were told this examiner's training lapsed.
+    pub training_lapse_notified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -217,6 +224,10 @@ pub struct Case {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    /// Logical deletion (retention): hidden from everyone but administrators stating a reason.
+    pub hidden_at: Option<NaiveDateTime>,
+    /// Purge (retention): images, candidate data and packets removed; a tombstone remains.
+    pub purged_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -270,7 +281,18 @@ impl Case {
             .execute(conn)?;
         Case::by_form_key(conn, &new.form_key)?.ok_or(diesel::NotFound)
     }
+    /// A live case: `None` when it does not exist or is logically deleted (retention).
     pub fn find(conn: &mut Conn, id: CaseId) -> QResult<Option<Case>> {
+        cases::table
+            .find(id.0)
+            .filter(cases::hidden_at.is_null())
+            .select(Case::as_select())
+            .first(conn)
+            .optional()
+    }
+    /// A case whether or not it is logically deleted or purged: only for retention and for an
+    /// administrator's audited view of a logically deleted case.
+    pub fn find_any(conn: &mut Conn, id: CaseId) -> QResult<Option<Case>> {
         cases::table
             .find(id.0)
             .select(Case::as_select())
@@ -280,7 +302,10 @@ impl Case {
     /// A case the scope allows; `None` both when it does not exist and when it belongs to
     /// another agency, so ids of other agencies' cases are not disclosed.
     pub fn find_in_scope(conn: &mut Conn, id: CaseId, scope: CaseScope) -> QResult<Option<Case>> {
-        let mut q = cases::table.filter(cases::id.eq(id.0)).into_boxed();
+        let mut q = cases::table
+            .filter(cases::id.eq(id.0))
+            .filter(cases::hidden_at.is_null())
+            .into_boxed();
         if let CaseScope::Agency(a) = scope {
             q = q.filter(cases::agency_id.eq(a.0));
         }
@@ -303,6 +328,7 @@ impl Case {
         let mut q = cases::table
             .inner_join(agencies::table)
             .inner_join(users::table.on(users::id.eq(cases::requester_id)))
+            .filter(cases::hidden_at.is_null())
             .into_boxed();
         if let CaseScope::Agency(a) = scope {
             q = q.filter(cases::agency_id.eq(a.0));
@@ -328,6 +354,7 @@ impl Case {
             .inner_join(agencies::table)
             .inner_join(users::table.on(users::id.eq(cases::requester_id)))
             .filter(cases::status.eq(CaseStatus::Submitted.as_str()))
+            .filter(cases::hidden_at.is_null())
             .order((cases::submitted_at.asc(), cases::id.asc()))
             .select((
                 Case::as_select(),
@@ -770,7 +797,12 @@ impl AuditRecord {
                 .optional()?;
             let (id, prev_hash) = match last {
                 Some((id, hash)) => (id + 1, hash),
-                None => (1, crate::audit::chain::GENESIS.to_string()),
+                // Empty table: the start, or every record was purged (retention) and the
+                // chain continues from the anchor.
+                None => match crate::db::retention::AuditAnchor::latest(conn)? {
+                    Some(a) => (a.purged_through_id + 1, a.last_hash),
+                    None => (1, crate::audit::chain::GENESIS.to_string()),
+                },
             };
             let hash = crate::audit::chain::hash_entry(id, new, &prev_hash);
             diesel::insert_into(audit_records::table)
@@ -783,6 +815,13 @@ impl AuditRecord {
                 .execute(conn)
                 .map(|_| ())
         })
+    }
+    /// The stored hash of record `id`.
+    pub fn hash_of(conn: &mut Conn, id: i64) -> QResult<String> {
+        audit_records::table
+            .find(id)
+            .select(audit_records::hash)
+            .first(conn)
     }
     /// Failed logons of an account since `since` (for the lockout rule).
     pub fn failed_logins_since(

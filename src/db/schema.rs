@@ -31,6 +31,9 @@ diesel::table! {
         last_login -> Nullable<Timestamp>,
         locked_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        deactivated_reason -> Nullable<Text>,
+        reactivated_at -> Nullable<Timestamp>,
+        training_lapse_notified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -49,6 +52,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        hidden_at -> Nullable<Timestamp>,
+        purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -219,6 +224,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    legal_holds (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        reference -> Text,
+        reason -> Text,
+        placed_by -> BigInt,
+        placed_at -> Timestamp,
+        lifted_by -> Nullable<BigInt>,
+        lifted_at -> Nullable<Timestamp>,
+        lift_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_tombstones (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        case_number -> Text,
+        agency_id -> BigInt,
+        created_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        last_activity_at -> Timestamp,
+        hidden_at -> Timestamp,
+        purged_at -> Timestamp,
+        purged -> Text,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    audit_anchors (id) {
+        id -> BigInt,
+        purged_through_id -> BigInt,
+        last_hash -> Text,
+        cutoff -> Timestamp,
+        records_purged -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+// SQLite only (PostgreSQL uses a transaction-local setting): see migration 000007.
+diesel::table! {
+    audit_purge_permits (cutoff) {
+        cutoff -> Timestamp,
+    }
+}
+
+diesel::table! {
+    access_reviews (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        reviewer_id -> BigInt,
+        quarter -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    access_review_items (id) {
+        id -> BigInt,
+        review_id -> BigInt,
+        user_id -> BigInt,
+        roles -> Text,
+        training -> Text,
+        last_login -> Nullable<Timestamp>,
+        decision -> Text,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -240,4 +315,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     probe_searches,
     examinations,
     packets,
+    legal_holds,
+    case_tombstones,
+    audit_anchors,
+    audit_purge_permits,
+    access_reviews,
+    access_review_items,
 );

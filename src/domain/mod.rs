@@ -6,6 +6,7 @@ pub mod examination;
 pub mod ids;
 pub mod reason;
 pub mod request;
+pub mod retention;
 pub mod role;
 pub mod training;
 

@@ -88,6 +88,8 @@ fn load_chunk(conn: &mut DbConnection, ids: &[i64]) -> anyhow::Result<Vec<CaseDo
         .inner_join(agencies::table)
         .inner_join(users::table.on(users::id.eq(cases::requester_id)))
         .filter(cases::id.eq_any(ids))
+        // Logically deleted cases (retention) leave the index.
+        .filter(cases::hidden_at.is_null())
         .order(cases::id.asc())
         .select((Case::as_select(), agencies::name, users::name))
         .load(conn)

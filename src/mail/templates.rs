@@ -147,3 +147,50 @@ impl ResultNotice {
         })
     }
 }
+
+/// Data for the email telling an agency's local administrator of an account change: disabled
+/// for inactivity, deactivated (left the agency, access review), examiner training lapsed.
+pub struct AccountNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub admin_name: String,
+    pub agency_name: String,
+    pub user_name: String,
+    pub user_email: String,
+    /// e.g. `Disabled after 90 days without a login`.
+    pub event_label: String,
+    pub reason: String,
+    /// What the administrator can do about it.
+    pub advice: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/account_notice/subject.txt")]
+struct AccountSubject<'a> {
+    d: &'a AccountNotice,
+}
+#[derive(Template)]
+#[template(path = "email/account_notice/body.txt")]
+struct AccountText<'a> {
+    d: &'a AccountNotice,
+}
+#[derive(Template)]
+#[template(path = "email/account_notice/body.html")]
+struct AccountHtml<'a> {
+    d: &'a AccountNotice,
+}
+
+impl AccountNotice {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "account_notice",
+            to: to.to_string(),
+            case_id: None,
+            subject: AccountSubject { d: self }.render()?.trim().to_string(),
+            text: AccountText { d: self }.render()?,
+            html: AccountHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}

@@ -13,6 +13,8 @@ pub struct Layout {
     pub is_requester: bool,
     pub is_reviewer: bool,
     pub can_audit: bool,
+    /// Local administrators see the access review.
+    pub is_local_admin: bool,
 }
 
 impl Layout {
@@ -26,6 +28,7 @@ impl Layout {
             is_requester: u.has(Role::Requester),
             is_reviewer: u.has(Role::Reviewer),
             can_audit: u.has(Role::Auditor) || u.has(Role::LocalAdmin) || u.has(Role::Reviewer),
+            is_local_admin: u.has(Role::LocalAdmin),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The one route table. Handlers are thin: parse the request, call the workflow, render a page.
 
+pub mod admin;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -26,6 +27,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/save", web::post().to(cases::save::submit))
         .route("/cases/{id}", web::get().to(cases::show::page))
         .route("/cases/{id}/edit", web::get().to(cases::edit::page))
+        .route(
+            "/cases/{id}/retained",
+            web::post().to(cases::retained::submit),
+        )
+        .route("/cases/{id}/holds", web::get().to(cases::holds::page))
+        .route("/cases/{id}/holds", web::post().to(cases::holds::place))
+        .route(
+            "/cases/{id}/holds/{hold}/lift",
+            web::post().to(cases::holds::lift),
+        )
+        .route(
+            "/admin/access-review",
+            web::get().to(admin::access_review::page),
+        )
+        .route("/admin/retained", web::get().to(admin::retained::page))
+        .route(
+            "/admin/access-review",
+            web::post().to(admin::access_review::submit),
+        )
         .route(
             "/cases/{id}/images/{sha}",
             web::get().to(cases::image::serve),

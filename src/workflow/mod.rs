@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod examine;
 pub mod requests;
 pub mod result;
+pub mod retention;
 pub mod review;
 
 use crate::db::DbConnection;

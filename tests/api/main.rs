@@ -16,5 +16,6 @@ mod isolation;
 mod mail;
 mod request_form;
 mod result;
+mod retention;
 mod review;
 mod search;

@@ -5,12 +5,13 @@ use actix_web::{HttpResponse, web};
 
 use crate::audit::{self, Entry, Outcome};
 use crate::auth::CurrentUser;
-use crate::db::models::{Case, CaseImage};
+use crate::db::models::CaseImage;
 use crate::domain::CaseId;
 use crate::errors::AppError;
 use crate::startup::AppState;
 
 pub async fn serve(
+    session: actix_session::Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
@@ -19,9 +20,11 @@ pub async fn serve(
     let id = CaseId(id);
     let scope = user.case_scope();
     let actor = user.actor_as(user.primary_role());
+    let granted = super::retained::has_grant(&session, id.0);
+    let (su, sa) = (user.user.clone(), user.agency.clone());
     let st = state.clone();
     let (img, bytes) = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let case = Case::find_in_scope(c, id, scope)?;
+        let case = super::retained::case_for_read(c, &su, &sa, id, scope, granted)?;
         let img = match &case {
             Some(_) => CaseImage::in_case(c, id, &sha)?,
             None => None,

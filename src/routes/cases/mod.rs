@@ -1,8 +1,10 @@
 pub mod edit;
 pub mod form;
+pub mod holds;
 pub mod image;
 pub mod list;
 pub mod new;
 pub mod packet;
+pub mod retained;
 pub mod save;
 pub mod show;

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::audit::{self, Entry, Outcome};
 use crate::auth::{self, CurrentUser};
-use crate::db::models::Case;
 use crate::domain::{CaseId, Role};
 use crate::errors::AppError;
 use crate::startup::AppState;
@@ -27,6 +26,7 @@ impl From<ResultError> for AppError {
 
 /// The signed PDF as issued, to users who may see the case.
 pub async fn download(
+    session: actix_session::Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
@@ -36,9 +36,11 @@ pub async fn download(
     let packet_id = file.strip_suffix(".pdf").unwrap_or(&file).to_string();
     let scope = user.case_scope();
     let actor = user.actor_as(user.primary_role());
+    let granted = super::retained::has_grant(&session, id.0);
+    let (su, sa) = (user.user.clone(), user.agency.clone());
     let packets_dir = state.settings.packets_dir();
     let (name, bytes) = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let case = Case::find_in_scope(c, id, scope)?;
+        let case = super::retained::case_for_read(c, &su, &sa, id, scope, granted)?;
         let packet = match &case {
             Some(_) => PacketRecord::by_packet_id(c, &packet_id)?.filter(|p| p.case_id == id.0),
             None => None,

@@ -52,6 +52,14 @@ pub struct CasePage {
     pub can_edit: bool,
     pub can_review: bool,
     pub notice: Option<String>,
+    /// Legal holds, standing and lifted.
+    pub holds: Vec<crate::db::retention::LegalHold>,
+    /// Whether the user may place or lift a legal hold.
+    pub can_hold: bool,
+    /// Set when an administrator opened a logically deleted case after stating a reason.
+    pub retained_notice: Option<String>,
+    /// What is left after a purge.
+    pub tombstone: Option<crate::db::retention::CaseTombstone>,
 }
 
 impl CasePage {
@@ -69,6 +77,7 @@ pub struct Flags {
 }
 
 pub async fn page(
+    session: actix_session::Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -77,25 +86,56 @@ pub async fn page(
     let id = CaseId(path.into_inner());
     let scope = user.case_scope();
     let actor = user.actor_as(user.primary_role());
+    let grant = super::retained::has_grant(&session, id.0);
+    let (su, sa) = (user.user.clone(), user.agency.clone());
     let data = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let Some(case) = Case::find_in_scope(c, id, scope)? else {
-            audit::record(
-                c,
-                &actor,
-                Entry::new("case.view", "case", id.0).outcome(audit::Outcome::Denied),
-            )?;
-            return Err(AppError::NotFound);
+        let (case, retained) = match Case::find_in_scope(c, id, scope)? {
+            Some(case) => (case, false),
+            // A logically deleted case: only an administrator, only after stating a reason.
+            None => match crate::workflow::retention::hidden_case_for(c, &su, &sa, id)? {
+                Some(case) if grant => (case, true),
+                Some(case) => {
+                    audit::record(
+                        c,
+                        &actor,
+                        Entry::new("case.view", "case", case.id)
+                            .outcome(audit::Outcome::Denied)
+                            .details("logically deleted: a stated reason is required"),
+                    )?;
+                    return Ok(Err(case));
+                }
+                None => {
+                    audit::record(
+                        c,
+                        &actor,
+                        Entry::new("case.view", "case", id.0).outcome(audit::Outcome::Denied),
+                    )?;
+                    return Err(AppError::NotFound);
+                }
+            },
         };
+        let entry = Entry::new("case.view", "case", case.id).reason(&case.search_reason);
         audit::record(
             c,
             &actor,
-            Entry::new("case.view", "case", case.id).reason(&case.search_reason),
+            if retained {
+                entry.details("logically deleted case; reason stated (case.view_retained)")
+            } else {
+                entry
+            },
         )?;
+        let holds = crate::db::retention::LegalHold::for_case(c, id)?;
+        let tombstone = crate::db::retention::CaseTombstone::for_case(c, id)?;
         let agency = Agency::find(c, AgencyId(case.agency_id))?;
         let requester = User::find(c, UserId(case.requester_id))?;
         let mut versions = Vec::new();
         for v in RequestVersion::all_for(c, id)? {
-            let images = CaseImage::for_version(c, id, v.version)?;
+            // A purged case's image files are gone; its tombstone says what was removed.
+            let images = if case.purged_at.is_some() {
+                Vec::new()
+            } else {
+                CaseImage::for_version(c, id, v.version)?
+            };
             versions.push((v, images));
         }
         let mut decisions = Vec::new();
@@ -109,12 +149,32 @@ pub async fn page(
         let mail = OutboxMessage::for_case(c, id)?;
         let searches = crate::search::ProbeSearch::for_case(c, id)?;
         let packets = crate::workflow::result::PacketRecord::for_case(c, id)?;
-        Ok((
-            case, agency, requester, versions, decisions, timeline, mail, searches, packets,
-        ))
+        Ok(Ok((
+            case, agency, requester, versions, decisions, timeline, mail, searches, packets, holds,
+            tombstone, retained,
+        )))
     })
     .await?;
-    let (case, agency, requester, versions, decisions, timeline, mail, searches, packets) = data;
+    let data = match data {
+        Ok(d) => d,
+        Err(hidden) => {
+            return super::retained::reason_page(&user, &state, hidden, String::new(), None);
+        }
+    };
+    let (
+        case,
+        agency,
+        requester,
+        versions,
+        decisions,
+        timeline,
+        mail,
+        searches,
+        packets,
+        holds,
+        tombstone,
+        retained,
+    ) = data;
     let current = case.current_version;
     let versions = versions
         .into_iter()
@@ -143,12 +203,21 @@ pub async fn page(
         })
         .collect();
     let status = case.status();
+    let can_hold = crate::retention::may_hold(&user.roles, &user.agency, &case);
     let page = CasePage {
+        holds,
+        can_hold,
+        tombstone,
+        retained_notice: retained.then(|| {
+            "Logically deleted under the retention policy. You opened it after stating a reason, which is in the audit trail; nothing here can be changed."
+                .to_string()
+        }),
         layout: Layout::new(&user, &state.settings.service.name),
-        can_edit: status.is_editable()
+        can_edit: !retained
+            && status.is_editable()
             && case.requester_id == user.user.id
             && user.has(Role::Requester),
-        can_review: status == crate::domain::CaseStatus::Submitted
+        can_review: !retained && status == crate::domain::CaseStatus::Submitted
             && user.has(Role::Reviewer)
             && case.requester_id != user.user.id,
         notice: if flags.submitted.is_some() {
@@ -176,7 +245,7 @@ pub async fn page(
         timeline,
         mail,
         searches,
-        can_change_result: status == crate::domain::CaseStatus::Concluded
+        can_change_result: !retained && status == crate::domain::CaseStatus::Concluded
             && (user.has(Role::Reviewer) || user.has(Role::LocalAdmin))
             && user.roles.sees_all_agencies(),
         packets,

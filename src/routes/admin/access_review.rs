@@ -1,0 +1,176 @@
+//! `GET /admin/access-review`: the quarterly access review (LACRIS; CJIS AC-2) of the local
+//! administrator's agency — every active user with roles, training status and last login, one
+//! confirm / revoke choice each, and the earlier reviews. `POST` stores the review; a revoke
+//! deactivates the account at once (audited, administrators emailed).
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::auth::{self, CurrentUser};
+use crate::db::models::User;
+use crate::db::retention::{AccessReview, AccessReviewItem};
+use crate::domain::Role;
+use crate::errors::AppError;
+use crate::retention::RetentionContext;
+use crate::routes::layout::Layout;
+use crate::startup::AppState;
+use crate::workflow::fmt_time;
+use crate::workflow::retention::{self as wf, RetentionError};
+
+/// One user's row on the page.
+pub struct Row {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub roles: String,
+    pub training: &'static str,
+    pub last_login: String,
+    /// The choice in a re-shown form.
+    pub choice: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/access_review.html")]
+pub struct ReviewPage {
+    pub layout: Layout,
+    pub quarter: String,
+    pub rows: Vec<Row>,
+    pub past: Vec<(AccessReview, String, Vec<AccessReviewItem>)>,
+    pub errors: Vec<String>,
+    pub notice: Option<String>,
+}
+
+impl ReviewPage {
+    pub fn t(&self, at: &chrono::NaiveDateTime) -> String {
+        fmt_time(at)
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Flags {
+    pub saved: Option<String>,
+}
+
+async fn render(
+    user: &CurrentUser,
+    state: &AppState,
+    choices: Vec<(i64, String)>,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Role::LocalAdmin)?;
+    let admin = user.user.clone();
+    let (subjects, past) = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        let subjects = wf::review_subjects(c, &admin)?;
+        let mut past = Vec::new();
+        for r in AccessReview::for_agency(c, admin.agency())?
+            .into_iter()
+            .take(8)
+        {
+            let who = User::find(c, crate::domain::UserId(r.reviewer_id))
+                .map(|u| u.name)
+                .unwrap_or_default();
+            let items = AccessReview::items(c, r.id)?;
+            past.push((r, who, items));
+        }
+        Ok((subjects, past))
+    })
+    .await?;
+    let today = chrono::Utc::now().date_naive();
+    let rows = subjects
+        .into_iter()
+        .map(|u| Row {
+            id: u.id,
+            training: if u.training_current(today) {
+                "current"
+            } else {
+                "not current"
+            },
+            last_login: u
+                .last_login
+                .as_ref()
+                .map(fmt_time)
+                .unwrap_or_else(|| "never".into()),
+            roles: u.roles().labels(),
+            choice: choices
+                .iter()
+                .find(|(id, _)| *id == u.id)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default(),
+            name: u.name,
+            email: u.email,
+        })
+        .collect();
+    let page = ReviewPage {
+        layout: Layout::new(user, &state.settings.service.name),
+        quarter: wf::quarter_of(today),
+        rows,
+        past,
+        errors: errors.clone(),
+        notice,
+    };
+    if errors.is_empty() {
+        crate::routes::html(&page)
+    } else {
+        crate::routes::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    }
+}
+
+/// `GET /admin/access-review`.
+pub async fn page(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    flags: web::Query<Flags>,
+) -> Result<HttpResponse, AppError> {
+    let notice = flags.saved.as_ref().map(|_| {
+        "Access review stored. Revoked accounts are disabled and their administrators emailed."
+            .to_string()
+    });
+    render(&user, &state, Vec::new(), Vec::new(), notice).await
+}
+
+/// `POST /admin/access-review`: fields `csrf_token` and `decision-<user id>` = `confirm` |
+/// `revoke`.
+pub async fn submit(
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    auth::verify_csrf(&session, &csrf)?;
+    user.require(Role::LocalAdmin)?;
+    let choices: Vec<(i64, String)> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("decision-")
+                .and_then(|id| id.parse::<i64>().ok())
+                .map(|id| (id, v.clone()))
+        })
+        .collect();
+    let admin = user.user.clone();
+    let actor = user.actor(Role::LocalAdmin);
+    let ctx = RetentionContext::from_settings(&state.settings);
+    let ch = choices.clone();
+    let r = crate::db::run(&state.pool, move |c| {
+        Ok::<_, AppError>(wf::submit_access_review(c, &ctx, &admin, &actor, &ch))
+    })
+    .await?;
+    match r {
+        Ok(_) => {
+            state.mail_queued();
+            Ok(crate::routes::redirect("/admin/access-review?saved=1"))
+        }
+        Err(RetentionError::Invalid(errs)) => {
+            let msgs = errs.into_iter().map(|(_, m)| m).collect();
+            render(&user, &state, choices, msgs, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

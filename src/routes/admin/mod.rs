@@ -1,0 +1,4 @@
+//! Local administrators' pages.
+
+pub mod access_review;
+pub mod retained;
