@@ -24,6 +24,26 @@ pub struct Settings {
     pub face: FaceSettings,
     pub packet: PacketSettings,
     pub retention: RetentionSettings,
+    pub audit: AuditSettings,
+}
+
+/// Rules of the monthly audit report (LACRIS "Audits"); see docs/AUDIT.md.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Business hours in the service's local time, whole hours 0..=24: activity before
+    /// `business_start_hour` or from `business_end_hour` on, or on a Saturday or Sunday, is
+    /// highlighted as after-hours. Defaults 7 and 19.
+    pub business_start_hour: u32,
+    pub business_end_hour: u32,
+    /// The service's local time as minutes from UTC (fixed; e.g. -480 for Pacific standard
+    /// time). Default -480.
+    pub utc_offset_minutes: i32,
+    /// A user's case and subject views plus searches in a month are "unusual volume" above
+    /// max(`volume_floor`, `volume_factor` × the agency's median for active users). Defaults 50
+    /// and 3.0.
+    pub volume_floor: u32,
+    pub volume_factor: f64,
 }
 
 /// Retention periods (LACRIS "Data Retention"; LAPD ALPR order: logical deletion, then purge)
@@ -173,7 +193,12 @@ impl Settings {
             .set_default("retention.case_hide_days", 730)?
             .set_default("retention.case_purge_days", 1096)?
             .set_default("retention.audit_days", 1827)?
-            .set_default("retention.account_idle_days", 90)?;
+            .set_default("retention.account_idle_days", 90)?
+            .set_default("audit.business_start_hour", 7)?
+            .set_default("audit.business_end_hour", 19)?
+            .set_default("audit.utc_offset_minutes", -480)?
+            .set_default("audit.volume_floor", 50)?
+            .set_default("audit.volume_factor", 3.0)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -261,6 +286,19 @@ impl Settings {
                 "Invalid configuration: packet.pkcs12_path = {:?} is not a readable file",
                 self.packet.pkcs12_path
             );
+        }
+        if self.audit.business_start_hour >= self.audit.business_end_hour
+            || self.audit.business_end_hour > 24
+        {
+            anyhow::bail!(
+                "Invalid configuration: audit.business_start_hour must be before audit.business_end_hour (hours 0..=24)"
+            );
+        }
+        if self.audit.utc_offset_minutes.abs() > 14 * 60 {
+            anyhow::bail!("Invalid configuration: audit.utc_offset_minutes must be within ±840");
+        }
+        if !(self.audit.volume_factor.is_finite() && self.audit.volume_factor >= 1.0) {
+            anyhow::bail!("Invalid configuration: audit.volume_factor must be at least 1.0");
         }
         if self.retention.audit_days < crate::domain::retention::MIN_AUDIT_DAYS {
             bail!(

@@ -92,6 +92,9 @@ pub struct Report {
     pub training_lapsed: Vec<AccountItem>,
     /// Image and packet files removed from disk.
     pub files_removed: usize,
+    /// Monthly audit sign-offs older than the audit retention period (kept five years, then
+    /// purged with their files), as `ORI YYYY-MM`.
+    pub audit_reports_purged: Vec<String>,
 }
 
 impl Report {
@@ -146,6 +149,13 @@ impl Report {
             )),
             (None, Some(why)) => s.push_str(&format!("Audit purge refused: {why}\n")),
             (None, None) => s.push_str("No audit records are due for purge\n"),
+        }
+        s.push_str(&format!(
+            "{verb} purge {} monthly audit report(s) older than the audit retention period\n",
+            self.audit_reports_purged.len()
+        ));
+        for r in &self.audit_reports_purged {
+            s.push_str(&format!("  purge audit report {r}\n"));
         }
         s.push_str(&format!(
             "{verb} disable {} idle account(s):\n",
@@ -214,6 +224,7 @@ pub fn run(
         idle_accounts: Vec::new(),
         training_lapsed: Vec::new(),
         files_removed: 0,
+        audit_reports_purged: Vec::new(),
     };
 
     // 1. Logical deletion of idle cases.
@@ -278,6 +289,39 @@ pub fn run(
                 cutoff,
             });
         }
+    }
+
+    // 3b. Monthly audit reports: kept as long as audit records (five years after sign-off),
+    //     then their files and rows are purged, each an audit record.
+    for r in crate::audit::report::AuditReportRecord::signed_off_before(conn, cutoff)? {
+        let agency = Agency::find(conn, crate::domain::AgencyId(r.agency_id))?;
+        let label = format!("{} {}", agency.ori, r.month);
+        if !dry_run {
+            for rel in [&r.pdf_path, &r.csv_path] {
+                let p = ctx.data_dir.join(rel);
+                if p.starts_with(crate::workflow::audit_report::reports_dir(&ctx.data_dir))
+                    && remove_if_exists(&p)?
+                {
+                    report.files_removed += 1;
+                }
+            }
+            write_tx(conn, |c| -> anyhow::Result<()> {
+                crate::audit::report::AuditReportRecord::delete(c, r.id)?;
+                audit::record(
+                    c,
+                    actor,
+                    Entry::new("retention.audit_report_purge", "audit_report", r.id).details(
+                        format!(
+                            "monthly audit {label} signed off {} purged (older than {})",
+                            fmt_time(&r.signed_off_at),
+                            fmt_time(&cutoff)
+                        ),
+                    ),
+                )?;
+                Ok(())
+            })?;
+        }
+        report.audit_reports_purged.push(label);
     }
 
     // 4. Idle accounts (CJIS AC-2: 90 days).

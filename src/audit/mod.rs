@@ -4,6 +4,7 @@
 //! code path updates or deletes them.
 
 pub mod chain;
+pub mod report;
 
 use serde::Serialize;
 

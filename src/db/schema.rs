@@ -294,6 +294,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_reports (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        month -> Text,
+        findings -> Text,
+        record_count -> Integer,
+        flagged_count -> Integer,
+        pdf_path -> Text,
+        pdf_sha256 -> Text,
+        csv_path -> Text,
+        csv_sha256 -> Text,
+        signed_off_by -> BigInt,
+        signed_off_at -> Timestamp,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -321,4 +341,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_purge_permits,
     access_reviews,
     access_review_items,
+    audit_reports,
 );

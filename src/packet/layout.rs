@@ -660,37 +660,156 @@ fn frame(x: f32, y: f32, w: f32, h: f32, thickness: f32, color: (f32, f32, f32))
 }
 
 /// Header and footer of page `n` of `total`.
-fn page_frame(fonts: &Fonts, p: &LeadPacket, n: usize, total: usize) -> Vec<Op> {
-    let mut ops = Vec::new();
-    let banner_style = Style {
-        face: Face::Bold,
-        size: 11.0,
-        leading: 14.0,
-        color: DARK_RED,
+/// A plain text document (e.g. a monthly audit report) in the packets' page layout: a banner
+/// on every page, header and footer lines, "Page x of y". Rendered by [`render_document`].
+#[derive(Debug, Clone)]
+pub struct PlainDocument {
+    /// PDF title (document information dictionary).
+    pub title: String,
+    /// Top and bottom line of every page, e.g. "LAW ENFORCEMENT SENSITIVE — AUDIT RECORD".
+    pub banner: String,
+    pub header_left: String,
+    pub header_right: String,
+    pub footer_left: String,
+    pub author: String,
+    pub blocks: Vec<Block>,
+}
+
+/// One element of a [`PlainDocument`], laid out top to bottom (wrapped, page-broken).
+#[derive(Debug, Clone)]
+pub enum Block {
+    Title(String),
+    Heading(String),
+    Paragraph(String),
+    /// Bold paragraph (e.g. a flagged item).
+    Strong(String),
+    /// Label and value in two columns.
+    Field(String, String),
+    /// Small print.
+    Small(String),
+    Space,
+}
+
+/// Renders `d` as an unsigned PDF (US Letter). Errors: [`PacketError::Pdf`] when the PDF
+/// library fails.
+pub fn render_document(d: &PlainDocument) -> Result<Vec<u8>, PacketError> {
+    let mut doc = PdfDocument::new(&d.title);
+    let fonts = Fonts::load();
+    let mut flow = Flow::new(&fonts);
+    for b in &d.blocks {
+        match b {
+            Block::Title(t) => flow.paragraph(t, TITLE),
+            Block::Heading(t) => flow.heading(t),
+            Block::Paragraph(t) => flow.paragraph(t, BODY),
+            Block::Strong(t) => flow.paragraph(t, BODY_BOLD),
+            Block::Field(l, v) => flow.field(l, v, 150.0),
+            Block::Small(t) => flow.paragraph(t, SMALL),
+            Block::Space => flow.space(6.0),
+        }
+    }
+    let total = flow.pages.len();
+    let pages: Vec<PdfPage> = std::mem::take(&mut flow.pages)
+        .into_iter()
+        .enumerate()
+        .map(|(i, body_ops)| {
+            let mut ops = frame_ops(
+                &fonts,
+                &d.banner,
+                &d.header_left,
+                &d.header_right,
+                &d.footer_left,
+                i + 1,
+                total,
+            );
+            ops.extend(body_ops);
+            PdfPage::new(Pt(PAGE_W).into(), Pt(PAGE_H).into(), ops)
+        })
+        .collect();
+    doc.with_pages(pages);
+    let opts = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
     };
-    let banner_w = fonts.width(Face::Bold, banner_style.size, BANNER) / WIDTH_SAFETY;
+    let mut warnings = Vec::new();
+    let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    let errors: Vec<String> = warnings
+        .iter()
+        .filter(|w| w.severity == PdfParseErrorSeverity::Error)
+        .map(|w| w.msg.clone())
+        .collect();
+    if !errors.is_empty() {
+        return Err(PacketError::Pdf(errors.join("; ")));
+    }
+    let now = chrono::Utc::now()
+        .format("D:%Y%m%d%H%M%S+00'00'")
+        .to_string();
+    let info = Dictionary::from_iter(vec![
+        ("Title", lopdf::text_string(&d.title)),
+        ("Author", lopdf::text_string(&d.author)),
+        ("Creator", lopdf::text_string("frdesk")),
+        (
+            "CreationDate",
+            Object::String(now.clone().into_bytes(), StringFormat::Literal),
+        ),
+        (
+            "ModDate",
+            Object::String(now.into_bytes(), StringFormat::Literal),
+        ),
+    ]);
+    let info_id = lo.add_object(Object::Dictionary(info));
+    lo.trailer.set("Info", Object::Reference(info_id));
+    lo.compress();
+    let mut out = Vec::new();
+    lo.save_to(&mut out)
+        .map_err(|e| PacketError::Pdf(e.to_string()))?;
+    Ok(out)
+}
+
+fn page_frame(fonts: &Fonts, p: &LeadPacket, n: usize, total: usize) -> Vec<Op> {
+    let (case, _) = printable(&p.case_number);
+    let (packet_id, _) = printable(&p.packet_id);
+    frame_ops(
+        fonts,
+        BANNER,
+        &p.issuer,
+        &format!("Case {case}"),
+        &format!("Packet {packet_id}"),
+        n,
+        total,
+    )
+}
+
+/// Header and footer of every page: `banner` in dark red at top and bottom, `left` and `right`
+/// in small type under the top banner, `footer_left` and "Page n of total" at the bottom.
+fn frame_ops(
+    fonts: &Fonts,
+    banner: &str,
+    left: &str,
+    right: &str,
+    footer_left: &str,
+    n: usize,
+    total: usize,
+) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let banner_w = fonts.width(Face::Bold, 11.0, banner) / WIDTH_SAFETY;
     let banner_x = (PAGE_W - banner_w) / 2.0;
     let font = |f: Face| PdfFontHandle::Builtin(f.builtin());
 
-    // Header: banner, then issuer / case / packet in small type, then a rule.
+    // Header: banner, then the two header texts in small type, then a rule.
     ops.extend(text_ops(
         banner_x,
         758.0,
         11.0,
         font(Face::Bold),
         DARK_RED,
-        BANNER,
+        banner,
     ));
-    let (case, _) = printable(&p.case_number);
-    let (issuer, _) = printable(&p.issuer);
-    let left = fit(fonts, Face::Regular, 8.0, &issuer, BODY_W * 0.45);
-    let right = fit(
-        fonts,
-        Face::Regular,
-        8.0,
-        &format!("Case {case}"),
-        BODY_W * 0.5,
-    );
+    let (left, _) = printable(left);
+    let (right, _) = printable(right);
+    let left = fit(fonts, Face::Regular, 8.0, &left, BODY_W * 0.45);
+    let right = fit(fonts, Face::Regular, 8.0, &right, BODY_W * 0.5);
     ops.extend(text_ops(
         MARGIN_X,
         744.0,
@@ -710,25 +829,26 @@ fn page_frame(fonts: &Fonts, p: &LeadPacket, n: usize, total: usize) -> Vec<Op> 
     ));
     ops.extend(rule(MARGIN_X, MARGIN_X + BODY_W, 737.0, 1.0, DARK_RED));
 
-    // Footer: rule, banner, then packet id and page number.
+    // Footer: rule, banner, then the footer text and the page number.
     ops.extend(rule(MARGIN_X, MARGIN_X + BODY_W, 62.0, 1.0, DARK_RED));
-    let fb_w = fonts.width(Face::Bold, 9.0, BANNER) / WIDTH_SAFETY;
+    let fb_w = fonts.width(Face::Bold, 9.0, banner) / WIDTH_SAFETY;
     ops.extend(text_ops(
         (PAGE_W - fb_w) / 2.0,
         50.0,
         9.0,
         font(Face::Bold),
         DARK_RED,
-        BANNER,
+        banner,
     ));
-    let (packet_id, _) = printable(&p.packet_id);
+    let (footer_left, _) = printable(footer_left);
+    let footer_left = fit(fonts, Face::Regular, 8.0, &footer_left, BODY_W * 0.7);
     ops.extend(text_ops(
         MARGIN_X,
         36.0,
         8.0,
         font(Face::Regular),
         SMALL.color,
-        &format!("Packet {packet_id}"),
+        &footer_left,
     ));
     let page = format!("Page {n} of {total}");
     let pw = fonts.width(Face::Regular, 8.0, &page) / WIDTH_SAFETY;

@@ -25,7 +25,7 @@ mod sign;
 pub mod signer;
 mod verify;
 
-pub use layout::render;
+pub use layout::{Block, PlainDocument, render, render_document};
 pub use sign::sign;
 pub use signer::Signer;
 pub use verify::{Verification, verify};

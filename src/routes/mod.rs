@@ -98,6 +98,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/review/{id}", web::get().to(review::show::page))
         .route("/review/{id}", web::post().to(review::decide::submit))
         .route("/audit", web::get().to(audit::list::page))
+        .route("/audits/monthly", web::get().to(audit::monthly::page))
+        .route(
+            "/audits/monthly/signoff",
+            web::post().to(audit::monthly::signoff),
+        )
+        .route(
+            "/audits/monthly/export.{kind}",
+            web::get().to(audit::monthly::export),
+        )
+        .route(
+            "/audits/monthly/{id}.{kind}",
+            web::get().to(audit::monthly::download),
+        )
+        .route(
+            "/audits/monthly/{id}/reviewed",
+            web::post().to(audit::monthly::reviewed),
+        )
         .route("/search", web::get().to(history::search::page))
         .route("/reason/check", web::get().to(reason::check::json))
         .app_data(cases::save::multipart_config());

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod audit_chain;
+mod audit_report;
 mod auth;
 mod browser;
 mod config_and_cli;

@@ -1,6 +1,6 @@
 use crate::helpers::*;
 
-async fn decide(
+pub(crate) async fn decide(
     c: &Client,
     case_id: i64,
     decision: &str,

@@ -1,0 +1,2 @@
+DROP INDEX audit_reports_month;
+DROP TABLE audit_reports;
