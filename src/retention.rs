@@ -610,6 +610,8 @@ pub fn deactivate_user(
         if !User::deactivate(c, user.user_id(), event.reason)? {
             return Ok(false);
         }
+        // Any open session ends now, on the server.
+        crate::auth::server_session::end_all_for_user(c, user.id, event.action)?;
         audit::record(
             c,
             actor,

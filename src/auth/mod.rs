@@ -3,6 +3,7 @@
 //! [`CurrentUser`] extractor that every protected handler takes.
 
 pub mod password;
+pub mod server_session;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,6 +23,7 @@ const SESSION_USER: &str = "uid";
 const SESSION_CSRF: &str = "csrf";
 const SESSION_SEEN: &str = "seen";
 const SESSION_STARTED: &str = "started";
+const SESSION_TOKEN: &str = "sid";
 
 /// Failed logons within [`LOCKOUT_WINDOW_MINUTES`] that lock an account (CJIS 5.9.5 AC-7).
 pub const LOCKOUT_FAILURES: i64 = 5;
@@ -163,8 +165,17 @@ impl FromRequest for CurrentUser {
                 .map_err(|_| AppError::NotLoggedIn)?
                 .ok_or(AppError::NotLoggedIn)?;
             check_fresh(&session, state.settings.http.idle_timeout_seconds)?;
+            let token = session
+                .get::<String>(SESSION_TOKEN)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
             let csrf_token = csrf_token(&session)?;
             let loaded = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
+                // The session must still be live on the server (not logged out or ended).
+                if token.is_empty() || !server_session::is_live(c, &token, uid)? {
+                    return Err(AppError::NotLoggedIn);
+                }
                 let user = User::find(c, UserId(uid)).map_err(|_| AppError::NotLoggedIn)?;
                 let agency = Agency::find(c, user.agency()).map_err(anyhow::Error::from)?;
                 Ok((user, agency))
@@ -223,13 +234,16 @@ pub fn verify_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
     }
 }
 
-/// Starts a session for `user`: the session id is renewed (no fixation) and a new CSRF token issued.
-pub fn log_in(session: &Session, user: UserId) -> Result<(), AppError> {
+/// Starts a session for `user` with the server-side session `token`
+/// ([`server_session::start`]): the session id is renewed (no fixation) and a new CSRF token
+/// issued.
+pub fn log_in(session: &Session, user: UserId, token: &str) -> Result<(), AppError> {
     session.renew();
     session.remove(SESSION_CSRF);
     let now = unix_now();
     session
         .insert(SESSION_USER, user.0)
+        .and_then(|_| session.insert(SESSION_TOKEN, token))
         .and_then(|_| session.insert(SESSION_SEEN, now))
         .and_then(|_| session.insert(SESSION_STARTED, now))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to start the session: {e}")))?;
@@ -237,6 +251,12 @@ pub fn log_in(session: &Session, user: UserId) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The server-side session token of this cookie session, if any.
+pub fn session_token(session: &Session) -> Option<String> {
+    session.get::<String>(SESSION_TOKEN).ok().flatten()
+}
+
+/// Forgets the cookie session (the caller ends the server-side session first).
 pub fn log_out(session: &Session) {
     session.purge();
 }

@@ -301,6 +301,7 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
             conn.transaction(|c| -> anyhow::Result<()> {
                 let u = User::by_email(c, &email)?.context("No such account")?;
                 User::set_password_hash(c, u.user_id(), &hash)?;
+                crate::auth::server_session::end_all_for_user(c, u.id, "password reset")?;
                 audit::record(c, &actor, Entry::new("user.set_password", "user", u.id))?;
                 Ok(())
             })?;

@@ -314,6 +314,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_sessions (id) {
+        id -> BigInt,
+        token_sha256 -> Text,
+        user_id -> BigInt,
+        source_ip -> Text,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -342,4 +354,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_reviews,
     access_review_items,
     audit_reports,
+    user_sessions,
 );

@@ -190,3 +190,80 @@ async fn five_failed_logons_lock_the_account_until_released() {
         303
     );
 }
+
+/// Logout ends the session on the server: the same cookie, replayed after logout, is refused.
+/// Deactivating the account ends its other sessions too.
+#[actix_web::test]
+async fn logout_and_deactivation_end_sessions_on_the_server() {
+    let app = spawn_app().await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let c = Client {
+        http,
+        base: app.address.clone(),
+    };
+    assert_eq!(
+        c.login("requester.a@test.example", PASSWORD)
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    use reqwest::cookie::CookieStore;
+    let url: reqwest::Url = app.address.parse().unwrap();
+    let stolen = jar.cookies(&url).expect("a session cookie");
+    let replay = || async {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}/cases", app.address))
+            .header("cookie", stolen.clone())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        replay().await,
+        200,
+        "the copied cookie works while logged in"
+    );
+    let (_, page) = c.get_text("/cases").await;
+    let r = c
+        .post_form("/logout", &[("csrf_token", &csrf_of(&page))])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        replay().await,
+        303,
+        "the copied cookie is refused after logout"
+    );
+
+    // Deactivation ends every open session of the account.
+    let other = app.login("requester.a@test.example").await;
+    assert_eq!(other.get("/cases").await.status(), 200);
+    let out = app
+        .frdesk()
+        .args([
+            "user",
+            "deactivate",
+            "--email",
+            "requester.a@test.example",
+            "--reason",
+            "left the agency",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(other.get("/cases").await.status(), 303);
+}

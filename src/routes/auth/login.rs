@@ -51,7 +51,7 @@ pub async fn submit(
     let email2 = email.clone();
     let user = crate::db::run(
         &state.pool,
-        move |c| -> Result<Option<(User, Agency)>, AppError> {
+        move |c| -> Result<Option<(User, Agency, String)>, AppError> {
             let found = User::by_email(c, &email2)?;
             let ok = match &found {
                 Some(u) => password::verify(&password, &u.password_hash),
@@ -87,6 +87,7 @@ pub async fn submit(
                 }
                 (Some(u), Some(a)) if ok && active => {
                     User::touch_login(c, u.user_id(), now())?;
+                    let token = auth::server_session::start(c, u.id, &meta2.ip)?;
                     audit::record(
                         c,
                         &Actor {
@@ -95,7 +96,7 @@ pub async fn submit(
                         },
                         Entry::new("auth.login", "user", u.id),
                     )?;
-                    Ok(Some((u, a)))
+                    Ok(Some((u, a, token)))
                 }
                 (Some(u), _) if ok => {
                     audit::record(
@@ -138,8 +139,8 @@ pub async fn submit(
     )
     .await?;
     match user {
-        Some((u, _)) => {
-            auth::log_in(&session, u.user_id())?;
+        Some((u, _, token)) => {
+            auth::log_in(&session, u.user_id(), &token)?;
             tracing::info!(user_id = u.id, "User logged in");
             Ok(super::super::redirect("/cases"))
         }

@@ -23,9 +23,14 @@ pub async fn submit(
     auth::verify_csrf(&session, &form.csrf_token)?;
     let actor = user.actor_as(user.primary_role());
     let id = user.user.id;
+    let token = auth::session_token(&session).unwrap_or_default();
     crate::db::run(&state.pool, move |c| -> Result<(), AppError> {
-        audit::record(c, &actor, Entry::new("auth.logout", "user", id))?;
-        Ok(())
+        crate::workflow::write_tx(c, |c| -> Result<(), AppError> {
+            // Ended on the server: the cookie, even if copied, no longer logs anyone in.
+            auth::server_session::end(c, &token, "logout")?;
+            audit::record(c, &actor, Entry::new("auth.logout", "user", id))?;
+            Ok(())
+        })
     })
     .await?;
     auth::log_out(&session);

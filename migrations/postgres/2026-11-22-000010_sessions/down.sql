@@ -1,0 +1,2 @@
+DROP INDEX user_sessions_user;
+DROP TABLE user_sessions;
