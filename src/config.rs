@@ -110,6 +110,15 @@ pub struct HttpSettings {
     pub secure_cookies: bool,
     /// A session unused this long ends; the user logs in again (CJIS AC-11). Default 1800 s.
     pub idle_timeout_seconds: u64,
+    /// Login attempts per minute from one client address (bursts of twice that); 0 = no limit.
+    /// Default 10.
+    pub login_attempts_per_minute: u32,
+    /// Login attempts per minute for one account, from anywhere (bursts of twice that); 0 = no
+    /// limit. Default 5.
+    pub account_login_attempts_per_minute: u32,
+    /// Form posts per minute from one client address (bursts of twice that); 0 = no limit.
+    /// Default 120.
+    pub posts_per_minute: u32,
 }
 
 #[derive(Clone, Deserialize)]
@@ -175,6 +184,9 @@ impl Settings {
             .set_default("http.bind", "127.0.0.1:8080")?
             .set_default("http.secure_cookies", false)?
             .set_default("http.idle_timeout_seconds", 1800)?
+            .set_default("http.login_attempts_per_minute", 10)?
+            .set_default("http.account_login_attempts_per_minute", 5)?
+            .set_default("http.posts_per_minute", 120)?
             .set_default("database.url", "")?
             .set_default("mail.transport", "file")?
             .set_default("mail.smtp_url", "")?

@@ -18,6 +18,7 @@ pub mod images;
 pub mod jobs;
 pub mod mail;
 pub mod packet;
+pub mod ratelimit;
 pub mod retention;
 pub mod routes;
 pub mod search;

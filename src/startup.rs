@@ -34,6 +34,8 @@ pub struct AppState {
     /// The case-history search index and the wake-up of its catch-up task.
     pub history: Arc<crate::history::HistoryIndex>,
     pub history_wake: Arc<tokio::sync::Notify>,
+    /// Login and form-post rate limits (`ratelimit.rs`).
+    pub limits: Arc<crate::ratelimit::RateLimits>,
 }
 
 impl AppState {
@@ -130,6 +132,7 @@ impl Application {
             signer: signer.clone(),
             history: history.clone(),
             history_wake: history_wake.clone(),
+            limits: Arc::new(crate::ratelimit::RateLimits::new(&settings.http)),
         });
         tokio::spawn(crate::history::worker::run(
             history,
@@ -190,6 +193,7 @@ impl Application {
                             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
                         )),
                 )
+                .wrap(actix_web::middleware::from_fn(limit_posts))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
@@ -324,4 +328,29 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()>
     f.write_all(bytes)
         .with_context(|| format!("Failed to write {}", path.display()))?;
     Ok(())
+}
+
+/// Refuses form posts over the per-address rate (`http.posts_per_minute`) with 429 and
+/// `Retry-After`, before the body is read. Logins have their own, stricter limits.
+async fn limit_posts(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::body::EitherBody;
+    if req.method() == actix_web::http::Method::POST
+        && let Some(state) = req.app_data::<web::Data<AppState>>()
+    {
+        let ip = req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        if let Err(wait) = state.limits.post(&ip) {
+            tracing::warn!(%ip, path = req.path(), "Form post refused: rate limit");
+            let resp = crate::routes::too_many_requests(wait);
+            return Ok(req
+                .into_response(resp)
+                .map_body(|_, b| EitherBody::right(b)));
+        }
+    }
+    Ok(next.call(req).await?.map_body(|_, b| EitherBody::left(b)))
 }

@@ -155,3 +155,14 @@ pub fn redirect(to: &str) -> HttpResponse {
         .insert_header(("Location", to))
         .finish()
 }
+
+/// 429 with `Retry-After` (whole seconds, at least 1) and a short plain-text explanation.
+pub fn too_many_requests(wait: std::time::Duration) -> HttpResponse {
+    let secs = wait.as_secs().max(1) + u64::from(wait.subsec_nanos() > 0);
+    HttpResponse::TooManyRequests()
+        .insert_header(("Retry-After", secs.to_string()))
+        .content_type("text/plain; charset=utf-8")
+        .body(format!(
+            "Too many requests from your address. Wait {secs} seconds and try again."
+        ))
+}

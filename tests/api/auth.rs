@@ -267,3 +267,49 @@ async fn logout_and_deactivation_end_sessions_on_the_server() {
     );
     assert_eq!(other.get("/cases").await.status(), 303);
 }
+
+/// Logins and form posts are rate-limited per client address (and logins per account): the
+/// request over the limit gets 429 with Retry-After, is audited, and is not processed.
+#[actix_web::test]
+async fn logins_and_form_posts_are_rate_limited() {
+    let app = spawn_app_with(&[
+        ("FRDESK_HTTP__LOGIN_ATTEMPTS_PER_MINUTE", "2"),
+        ("FRDESK_HTTP__POSTS_PER_MINUTE", "5"),
+    ])
+    .await;
+    // Bursts of twice the rate: 4 attempts pass (wrong password: 401), the 5th is refused
+    // before the password is even checked — the right password does not help.
+    let c = app.client();
+    for _ in 0..4 {
+        let r = c
+            .login("requester.a@test.example", "not the password 1")
+            .await;
+        assert_eq!(r.status().as_u16(), 401);
+    }
+    let r = c.login("requester.a@test.example", PASSWORD).await;
+    assert_eq!(r.status().as_u16(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    assert!(app.audit().iter().any(|a| a.action == "auth.login"
+        && a.details.as_deref() == Some("too many login attempts: rate limited")));
+
+    // Form posts: the login posts above count too (5 of the burst of 10); the rest pass, then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let (_, page) = c.get_text("/login").await;
+        let r = c
+            .post_form("/logout", &[("csrf_token", &csrf_of(&page))])
+            .await;
+        statuses.push(r.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let first_refused = statuses.iter().position(|s| *s == 429).unwrap();
+    assert!(
+        statuses[first_refused..].iter().all(|s| *s == 429),
+        "{statuses:?}"
+    );
+}

@@ -46,6 +46,28 @@ pub async fn submit(
     auth::verify_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let email = form.email.trim().to_lowercase();
+    if let Err(wait) = state.limits.login(&meta.ip, &email) {
+        let actor = Actor {
+            user_id: None,
+            email: email.clone(),
+            role: "anonymous".into(),
+            agency_id: None,
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.clone(),
+        };
+        crate::db::run(&state.pool, move |c| -> Result<(), AppError> {
+            audit::record(
+                c,
+                &actor,
+                Entry::new("auth.login", "user", &actor.email)
+                    .outcome(Outcome::Denied)
+                    .details("too many login attempts: rate limited"),
+            )?;
+            Ok(())
+        })
+        .await?;
+        return Ok(crate::routes::too_many_requests(wait));
+    }
     let password = form.password;
     let meta2 = meta.clone();
     let email2 = email.clone();
