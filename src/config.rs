@@ -119,6 +119,18 @@ pub struct HttpSettings {
     /// Form posts per minute from one client address (bursts of twice that); 0 = no limit.
     /// Default 120.
     pub posts_per_minute: u32,
+    /// PEM certificate chain and private key: when both are set frdesk serves HTTPS itself
+    /// (rustls; TLS 1.2 and 1.3) and session cookies are always `Secure`. Empty (default): plain
+    /// HTTP, for a TLS-terminating reverse proxy in front (docs/OPERATIONS.md).
+    pub tls_cert: String,
+    pub tls_key: String,
+}
+
+impl HttpSettings {
+    /// Whether HTTPS is served directly.
+    pub fn tls(&self) -> bool {
+        !self.tls_cert.trim().is_empty()
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -187,6 +199,8 @@ impl Settings {
             .set_default("http.login_attempts_per_minute", 10)?
             .set_default("http.account_login_attempts_per_minute", 5)?
             .set_default("http.posts_per_minute", 120)?
+            .set_default("http.tls_cert", "")?
+            .set_default("http.tls_key", "")?
             .set_default("database.url", "")?
             .set_default("mail.transport", "file")?
             .set_default("mail.smtp_url", "")?
@@ -298,6 +312,17 @@ impl Settings {
                 "Invalid configuration: packet.pkcs12_path = {:?} is not a readable file",
                 self.packet.pkcs12_path
             );
+        }
+        if self.http.tls_cert.trim().is_empty() != self.http.tls_key.trim().is_empty() {
+            bail!("Invalid configuration: http.tls_cert and http.tls_key must be set together");
+        }
+        for (key, path) in [
+            ("http.tls_cert", &self.http.tls_cert),
+            ("http.tls_key", &self.http.tls_key),
+        ] {
+            if !path.trim().is_empty() && !Path::new(path.trim()).is_file() {
+                bail!("Invalid configuration: {key} = {path:?} is not a readable file");
+            }
         }
         if self.audit.business_start_hour >= self.audit.business_end_hour
             || self.audit.business_end_hour > 24

@@ -167,7 +167,13 @@ impl Application {
             Duration::from_secs(1),
             settings.mail.retry_base_seconds,
         ));
-        let secure = settings.http.secure_cookies;
+        // Over HTTPS the session cookie is always Secure.
+        let secure = settings.http.secure_cookies || settings.http.tls();
+        let tls = if settings.http.tls() {
+            Some(tls_config(&settings.http)?)
+        } else {
+            None
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(
@@ -197,9 +203,15 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(crate::routes::configure)
-        })
-        .listen(listener)
-        .context("Failed to start listening")?
+        });
+        let server = match tls {
+            Some(config) => server
+                .listen_rustls_0_23(listener, config)
+                .context("Failed to start listening (HTTPS)")?,
+            None => server
+                .listen(listener)
+                .context("Failed to start listening")?,
+        }
         .run();
         Ok(Application { port, server })
     }
@@ -353,4 +365,32 @@ async fn limit_posts(
         }
     }
     Ok(next.call(req).await?.map_body(|_, b| EitherBody::left(b)))
+}
+
+/// The rustls server configuration from `http.tls_cert` (PEM chain) and `http.tls_key` (PEM
+/// private key): TLS 1.2 and 1.3, ring's safe default cipher suites, no client certificates.
+/// Errors name the file that could not be used.
+fn tls_config(http: &crate::config::HttpSettings) -> anyhow::Result<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_path = http.tls_cert.trim();
+    let key_path = http.tls_key.trim();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
+        .with_context(|| format!("Failed to read http.tls_cert {cert_path}"))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("http.tls_cert {cert_path} is not a PEM certificate chain"))?;
+    if certs.is_empty() {
+        anyhow::bail!("http.tls_cert {cert_path} holds no certificate");
+    }
+    let key = PrivateKeyDer::from_pem_file(key_path)
+        .with_context(|| format!("http.tls_key {key_path} is not a PEM private key"))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .with_context(|| {
+            format!("http.tls_key {key_path} does not match http.tls_cert {cert_path}")
+        })
 }

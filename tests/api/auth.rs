@@ -313,3 +313,94 @@ async fn logins_and_form_posts_are_rate_limited() {
         "{statuses:?}"
     );
 }
+
+/// With `http.tls_cert`/`http.tls_key` the desk serves HTTPS itself (rustls): a client that
+/// trusts the certificate logs in over TLS, the session cookie is `Secure`, and plain HTTP on
+/// the same port gets no page.
+#[actix_web::test]
+async fn https_is_served_directly_with_a_configured_certificate() {
+    use openssl::asn1::Asn1Time;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::extension::SubjectAlternativeName;
+    use openssl::x509::{X509, X509NameBuilder};
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "frdesk test").unwrap();
+    let name = name.build();
+    let mut b = X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    b.set_subject_name(&name).unwrap();
+    b.set_issuer_name(&name).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::days_from_now(2).unwrap())
+        .unwrap();
+    let san = SubjectAlternativeName::new()
+        .ip("127.0.0.1")
+        .build(&b.x509v3_context(None, None))
+        .unwrap();
+    b.append_extension(san).unwrap();
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    let cert = b.build();
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.to_pem().unwrap()).unwrap();
+    std::fs::write(&key_path, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let app = spawn_app_with(&[
+        ("FRDESK_HTTP__TLS_CERT", cert_path.to_str().unwrap()),
+        ("FRDESK_HTTP__TLS_KEY", key_path.to_str().unwrap()),
+    ])
+    .await;
+    let https = app.address.replace("http://", "https://");
+    let http = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&cert.to_pem().unwrap()).unwrap())
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let c = Client {
+        http,
+        base: https.clone(),
+    };
+    let r = c.login("requester.a@test.example", PASSWORD).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.starts_with("frdesk_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert_eq!(c.get("/cases").await.status(), 200);
+    // Plain HTTP to the TLS port is not served a page.
+    let plain = reqwest::Client::new()
+        .get(format!("{}/login", app.address))
+        .send()
+        .await;
+    assert!(
+        plain.map(|r| r.status().as_u16() != 200).unwrap_or(true),
+        "plain HTTP must not get the login page"
+    );
+    // A mismatched pair is refused at start-up with the file named.
+    let other = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let other_key = dir.path().join("other.pem");
+    std::fs::write(&other_key, other.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let out = app
+        .frdesk()
+        .env("FRDESK_HTTP__TLS_CERT", &cert_path)
+        .env("FRDESK_HTTP__TLS_KEY", &other_key)
+        .env("FRDESK_HTTP__BIND", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("other.pem"), "{err}");
+}
