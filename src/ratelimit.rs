@@ -77,6 +77,8 @@ mod tests {
             login_attempts_per_minute: login,
             account_login_attempts_per_minute: account,
             posts_per_minute: posts,
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
     }
 
