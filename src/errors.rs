@@ -21,6 +21,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The disk is full (507): the message says nothing was saved.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -53,6 +56,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,6 +79,10 @@ impl ResponseError for AppError {
             ),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
             AppError::Conflict(m) => ("Already changed", m.clone()),
+            AppError::StorageFull(m) => {
+                tracing::error!("Request refused: storage full");
+                ("Storage full", m.clone())
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "Internal error");
                 (

@@ -17,6 +17,22 @@ pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
 /// Largest accepted image, in pixels (50 megapixels).
 pub const MAX_PIXELS: u64 = 50_000_000;
 
+/// `ENOSPC` on Linux: no space left on device.
+const ENOSPC: i32 = 28;
+/// `EDQUOT` on Linux: disk quota exceeded.
+const EDQUOT: i32 = 122;
+
+fn is_storage_full(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(ENOSPC | EDQUOT))
+        || e.kind() == std::io::ErrorKind::StorageFull
+        || e.kind() == std::io::ErrorKind::QuotaExceeded
+}
+
+/// The disk (or quota) of the image store is full; nothing was stored.
+#[derive(Debug, thiserror::Error)]
+#[error("The image store's disk is full")]
+pub struct StorageFull;
+
 /// Why an upload was refused; the message is for the requester.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ImageError {
@@ -205,7 +221,12 @@ impl ImageStore {
         )
     }
 
-    /// Stores the image (idempotent: an existing file with the same hash is kept).
+    /// Stores the image (idempotent: an existing file with the same hash is kept). Written to a
+    /// temporary file in the target folder, synced, then renamed: a failure or a crash never
+    /// leaves a partial file under the final name, and a failed write removes its temporary file.
+    ///
+    /// Errors: [`StorageFull`] (inside the `anyhow::Error`) when the disk or quota is full
+    /// (ENOSPC, EDQUOT) — nothing is left behind; other I/O errors with the step that failed.
     pub fn put(&self, img: &CheckedImage) -> anyhow::Result<PathBuf> {
         use anyhow::Context;
         let path = self
@@ -215,17 +236,81 @@ impl ImageStore {
             return Ok(path);
         }
         let dir = path.parent().context("Image path has no parent")?;
-        std::fs::create_dir_all(dir).context("Failed to create the image folder")?;
+        let full = |e: std::io::Error, what: &'static str| -> anyhow::Error {
+            if is_storage_full(&e) {
+                tracing::error!(folder = %dir.display(), "Image store: disk full");
+                anyhow::Error::new(StorageFull)
+            } else {
+                anyhow::Error::new(e).context(what)
+            }
+        };
+        std::fs::create_dir_all(dir).map_err(|e| full(e, "Failed to create the image folder"))?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir)
-            .context("Failed to create a temporary image file")?;
-        tmp.write_all(&img.bytes)
-            .context("Failed to write the image")?;
-        tmp.as_file()
-            .sync_all()
-            .context("Failed to sync the image")?;
+            .map_err(|e| full(e, "Failed to create a temporary image file"))?;
+        let write = |tmp: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
+            let half = img.bytes.len() / 2;
+            tmp.write_all(&img.bytes[..half])?;
+            // Fault tests: the disk fills up halfway through the file.
+            fail::fail_point!("images.disk_full", |_| Err(
+                std::io::Error::from_raw_os_error(ENOSPC)
+            ));
+            tmp.write_all(&img.bytes[half..])?;
+            tmp.as_file().sync_all()
+        };
+        // On error `tmp` is dropped here, which deletes the partial temporary file.
+        write(&mut tmp).map_err(|e| full(e, "Failed to write the image"))?;
         tmp.persist(&path)
-            .context("Failed to move the image into place")?;
+            .map_err(|e| full(e.error, "Failed to move the image into place"))?;
         Ok(path)
+    }
+
+    /// Removes what an interrupted upload can leave in the store: temporary files (a crash while
+    /// writing) and complete files that no case refers to (a crash after the file was written
+    /// but before its transaction committed). `referenced` says whether a hash belongs to a
+    /// case image. Run at start-up, before the server accepts uploads (one server per
+    /// `data_dir`). Returns (temporary files, orphans) removed.
+    pub fn sweep(
+        &self,
+        mut referenced: impl FnMut(&str) -> anyhow::Result<bool>,
+    ) -> anyhow::Result<(usize, usize)> {
+        use anyhow::Context;
+        let (mut temps, mut orphans) = (0, 0);
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("Failed to list {}", dir.display()));
+                }
+            };
+            for entry in entries {
+                let entry = entry.with_context(|| format!("Failed to list {}", dir.display()))?;
+                let path = entry.path();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(path);
+                    continue;
+                }
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let stem = name.split('.').next().unwrap_or("");
+                let remove = if name.starts_with(".tmp") {
+                    temps += 1;
+                    true
+                } else if stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    let orphan = !referenced(stem)?;
+                    orphans += usize::from(orphan);
+                    orphan
+                } else {
+                    false
+                };
+                if remove {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("Failed to remove {}", path.display()))?;
+                    tracing::warn!(file = %path.display(), "Removed a file left by an interrupted upload");
+                }
+            }
+        }
+        Ok((temps, orphans))
     }
 
     /// File extension of a stored image of `content_type` (as [`ImageStore::put`] names it).

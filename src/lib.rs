@@ -23,6 +23,7 @@ pub mod retention;
 pub mod routes;
 pub mod search;
 pub mod startup;
+pub mod transparency;
 pub mod workflow;
 
 pub use config::Settings;

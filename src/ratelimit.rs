@@ -59,6 +59,12 @@ impl RateLimits {
         self.check(&self.login_account, &email.trim().to_lowercase())
     }
 
+    /// One second-factor attempt of user `user_id` (per account only: the password step already
+    /// counted against the address, and wrong codes count towards the lockout).
+    pub fn second_factor(&self, user_id: i64) -> Result<(), Duration> {
+        self.check(&self.login_account, &format!("mfa:{user_id}"))
+    }
+
     /// One form post from `ip`. `Err` holds how long to wait.
     pub fn post(&self, ip: &str) -> Result<(), Duration> {
         self.check(&self.post_ip, ip)

@@ -628,6 +628,50 @@ pub fn deactivate_user(
     })
 }
 
+/// Removes `user`'s authenticator and recovery codes (a lost phone, a suspected compromise):
+/// they enrol a new one at their next login. Their live sessions end, an audit record
+/// `user.mfa_reset` with the reason is written and the agency's local administrators are
+/// emailed, in one transaction. Returns whether an authenticator was set up.
+///
+/// Errors: database errors; an email template that fails to render.
+pub fn reset_second_factor(
+    conn: &mut DbConnection,
+    ctx: &RetentionContext,
+    actor: &Actor,
+    user: &User,
+    reason: &str,
+    now: NaiveDateTime,
+) -> anyhow::Result<bool> {
+    write_tx(conn, |c| -> anyhow::Result<bool> {
+        let had = crate::auth::mfa::reset(c, user.id)?;
+        crate::auth::server_session::end_all_for_user(c, user.id, "second factor reset")?;
+        audit::record(
+            c,
+            actor,
+            Entry::new("user.mfa_reset", "user", user.id).details(format!(
+                "{}: {reason}{}",
+                user.email,
+                if had {
+                    ""
+                } else {
+                    " (no authenticator was set up)"
+                }
+            )),
+        )?;
+        notify_admins(
+            c,
+            ctx,
+            user,
+            "Second factor reset",
+            reason,
+            "The user sets up a new authenticator app at their next login. If you did not expect this, check the audit trail and tell the service.",
+            now,
+        )?;
+        tracing::info!(user_id = user.id, "Second factor reset");
+        Ok(had)
+    })
+}
+
 /// Queues an [`crate::mail::templates::AccountNotice`] to each active local administrator of
 /// the user's agency (other than the user), or to the agency's contact address if it has none.
 fn notify_admins(

@@ -36,6 +36,8 @@ pub struct AppState {
     pub history_wake: Arc<tokio::sync::Notify>,
     /// Login and form-post rate limits (`ratelimit.rs`).
     pub limits: Arc<crate::ratelimit::RateLimits>,
+    /// Seals second-factor secrets (`<data_dir>/mfa.key`).
+    pub mfa_key: Arc<crate::auth::mfa::MfaKey>,
 }
 
 impl AppState {
@@ -88,6 +90,24 @@ impl Application {
                 );
             }
         }
+        {
+            // Files an interrupted upload left behind (before the server takes new uploads).
+            let (p, store) = (pool.clone(), ImageStore::new(settings.images_dir()));
+            let (temps, orphans) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = p.get().context("Failed to get a database connection")?;
+                store.sweep(|sha| Ok(crate::db::models::CaseImage::is_referenced(&mut conn, sha)?))
+            })
+            .await
+            .context("Image sweep task failed")?
+            .context("Failed to sweep the image store")?;
+            if temps + orphans > 0 {
+                tracing::warn!(
+                    temporary = temps,
+                    orphans,
+                    "Removed files left by interrupted uploads"
+                );
+            }
+        }
         let history = {
             let (dir, p) = (
                 crate::history::HistoryIndex::dir_in(&settings.data_dir),
@@ -102,6 +122,9 @@ impl Application {
         };
         let history_wake = Arc::new(tokio::sync::Notify::new());
         let key = load_or_create_session_key(&settings)?;
+        let mfa_key = Arc::new(crate::auth::mfa::MfaKey::load_or_create(
+            &settings.data_dir,
+        )?);
         let signer = {
             let s = settings.clone();
             Arc::new(
@@ -133,6 +156,7 @@ impl Application {
             history: history.clone(),
             history_wake: history_wake.clone(),
             limits: Arc::new(crate::ratelimit::RateLimits::new(&settings.http)),
+            mfa_key,
         });
         tokio::spawn(crate::history::worker::run(
             history,

@@ -2,6 +2,7 @@
 //! HttpOnly, SameSite=Strict), the synchronizer CSRF token kept in the session, and the
 //! [`CurrentUser`] extractor that every protected handler takes.
 
+pub mod mfa;
 pub mod password;
 pub mod server_session;
 
@@ -24,6 +25,9 @@ const SESSION_CSRF: &str = "csrf";
 const SESSION_SEEN: &str = "seen";
 const SESSION_STARTED: &str = "started";
 const SESSION_TOKEN: &str = "sid";
+/// The user whose password was accepted and who still owes the second factor, and when.
+const SESSION_PENDING_UID: &str = "mfa_uid";
+const SESSION_PENDING_AT: &str = "mfa_at";
 
 /// Failed logons within [`LOCKOUT_WINDOW_MINUTES`] that lock an account (CJIS 5.9.5 AC-7).
 pub const LOCKOUT_FAILURES: i64 = 5;
@@ -240,6 +244,8 @@ pub fn verify_csrf(session: &Session, submitted: &str) -> Result<(), AppError> {
 pub fn log_in(session: &Session, user: UserId, token: &str) -> Result<(), AppError> {
     session.renew();
     session.remove(SESSION_CSRF);
+    session.remove(SESSION_PENDING_UID);
+    session.remove(SESSION_PENDING_AT);
     let now = unix_now();
     session
         .insert(SESSION_USER, user.0)
@@ -259,4 +265,73 @@ pub fn session_token(session: &Session) -> Option<String> {
 /// Forgets the cookie session (the caller ends the server-side session first).
 pub fn log_out(session: &Session) {
     session.purge();
+}
+
+/// Remembers that `user`'s password was accepted and the second factor is owed (for
+/// [`mfa::PENDING_SECONDS`]). The session id is renewed and nobody is logged in yet.
+pub fn begin_second_factor(session: &Session, user: UserId) -> Result<(), AppError> {
+    session.renew();
+    session.remove(SESSION_USER);
+    session.remove(SESSION_TOKEN);
+    session.remove(SESSION_CSRF);
+    session
+        .insert(SESSION_PENDING_UID, user.0)
+        .and_then(|_| session.insert(SESSION_PENDING_AT, unix_now()))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to update the session: {e}")))?;
+    csrf_token(session)?;
+    Ok(())
+}
+
+/// The user who owes the second factor, while the password step is fresh.
+pub fn pending_second_factor(session: &Session) -> Option<UserId> {
+    let uid = session.get::<i64>(SESSION_PENDING_UID).ok().flatten()?;
+    let at = session.get::<i64>(SESSION_PENDING_AT).ok().flatten()?;
+    (unix_now() - at <= mfa::PENDING_SECONDS).then_some(UserId(uid))
+}
+
+/// Forgets a pending second-factor step (after too many wrong codes, or a lockout).
+pub fn clear_pending(session: &Session) {
+    session.remove(SESSION_PENDING_UID);
+    session.remove(SESSION_PENDING_AT);
+}
+
+/// Records a failed logon of `user` (wrong password or wrong second factor) and locks the
+/// account when it is the [`LOCKOUT_FAILURES`]th within [`LOCKOUT_WINDOW_MINUTES`] (CJIS 5.9.5
+/// AC-7); a lock also ends the user's live sessions. Returns whether the account is now locked.
+pub fn note_failed_logon(
+    c: &mut crate::db::DbConnection,
+    actor: &Actor,
+    user: &User,
+    details: &str,
+) -> Result<bool, AppError> {
+    use crate::audit::{Entry, Outcome};
+    use crate::db::models::{AuditRecord, now};
+    crate::audit::record(
+        c,
+        actor,
+        Entry::new("auth.login", "user", user.id)
+            .outcome(Outcome::Failed)
+            .details(details),
+    )?;
+    let since = now() - chrono::Duration::minutes(LOCKOUT_WINDOW_MINUTES);
+    let failures = AuditRecord::failed_logins_since(c, user.user_id(), since)?;
+    if failures >= LOCKOUT_FAILURES && user.locked_at.is_none() {
+        User::set_locked(c, user.user_id(), Some(now()))?;
+        server_session::end_all_for_user(c, user.id, "account locked")?;
+        crate::audit::record(
+            c,
+            actor,
+            Entry::new("auth.lockout", "user", user.id)
+                .outcome(Outcome::Denied)
+                .details(format!(
+                    "{failures} failed logons within {LOCKOUT_WINDOW_MINUTES} minutes; locked until an administrator releases it"
+                )),
+        )?;
+        tracing::warn!(
+            user_id = user.id,
+            "Account locked after repeated failed logons"
+        );
+        return Ok(true);
+    }
+    Ok(false)
 }

@@ -79,6 +79,15 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
     },
+    /// Remove a user's authenticator app and recovery codes (lost phone): they set up a new one
+    /// at their next login. Ends their sessions; audited; the agency's administrators are emailed.
+    ResetMfa {
+        #[arg(long)]
+        email: String,
+        /// Why (recorded in the audit record and the email).
+        #[arg(long)]
+        reason: String,
+    },
     /// Release an account locked after repeated failed logons.
     Unlock {
         #[arg(long)]
@@ -306,6 +315,23 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                 Ok(())
             })?;
             println!("Password changed.");
+        }
+        UserCommand::ResetMfa { email, reason } => {
+            let reason = reason.trim();
+            if reason.chars().count() < 10 {
+                anyhow::bail!("Give the reason in at least 10 characters (--reason)");
+            }
+            let u = User::by_email(&mut conn, &email)?.context("No such account")?;
+            let ctx = crate::retention::RetentionContext::from_settings(settings);
+            let had =
+                crate::retention::reset_second_factor(&mut conn, &ctx, &actor, &u, reason, now())?;
+            if had {
+                println!(
+                    "Second factor reset; the user sets up a new authenticator at the next login."
+                );
+            } else {
+                println!("No authenticator was set up; the user sets one up at the next login.");
+            }
         }
         UserCommand::Unlock { email } => {
             conn.transaction(|c| -> anyhow::Result<()> {

@@ -4,6 +4,7 @@
 //! Queries live in `impl` blocks of the model types in [`models`]; handlers and
 //! templates never build queries.
 
+pub mod mfa;
 pub mod models;
 pub mod retention;
 pub mod schema;

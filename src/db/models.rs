@@ -558,6 +558,15 @@ pub struct NewCaseImage {
 }
 
 impl CaseImage {
+    /// Whether any case (any version) refers to the stored image with this SHA-256.
+    pub fn is_referenced(conn: &mut Conn, sha256: &str) -> QResult<bool> {
+        let n: i64 = case_images::table
+            .filter(case_images::sha256.eq(sha256))
+            .count()
+            .get_result(conn)?;
+        Ok(n > 0)
+    }
+
     /// Attaches an image to a version; attaching the same image twice is a no-op.
     pub fn attach(conn: &mut Conn, new: &NewCaseImage) -> QResult<bool> {
         let exists = case_images::table

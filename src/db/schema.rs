@@ -326,6 +326,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_mfa (user_id) {
+        user_id -> BigInt,
+        secret_sealed -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mfa_recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_digest -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
@@ -355,4 +375,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_review_items,
     audit_reports,
     user_sessions,
+    user_mfa,
+    mfa_recovery_codes,
 );

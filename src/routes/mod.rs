@@ -10,6 +10,7 @@ pub mod history;
 pub mod layout;
 pub mod reason;
 pub mod review;
+pub mod transparency;
 
 use actix_web::{HttpResponse, web};
 
@@ -19,8 +20,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health))
         .route("/static/app.css", web::get().to(assets::css))
         .route("/static/app.js", web::get().to(assets::js))
+        .route("/transparency", web::get().to(transparency::report::page))
+        .route(
+            "/transparency.{kind}",
+            web::get().to(transparency::report::export),
+        )
         .route("/login", web::get().to(auth::login::form))
         .route("/login", web::post().to(auth::login::submit))
+        .route(
+            "/login/verify",
+            web::get().to(auth::second_factor::verify_form),
+        )
+        .route(
+            "/login/verify",
+            web::post().to(auth::second_factor::verify_submit),
+        )
+        .route(
+            "/login/enrol",
+            web::get().to(auth::second_factor::enrol_form),
+        )
+        .route(
+            "/login/enrol",
+            web::post().to(auth::second_factor::enrol_submit),
+        )
         .route("/logout", web::post().to(auth::logout::submit))
         .route("/cases", web::get().to(cases::list::page))
         .route("/cases/new", web::get().to(cases::new::page))
@@ -42,6 +64,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(admin::access_review::page),
         )
         .route("/admin/retained", web::get().to(admin::retained::page))
+        .route(
+            "/admin/second-factor/reset",
+            web::post().to(admin::second_factor::reset),
+        )
         .route(
             "/admin/access-review",
             web::post().to(admin::access_review::submit),

@@ -135,6 +135,8 @@ impl From<ExamineError> for crate::errors::AppError {
             ExamineError::Refused(_) | ExamineError::NotSupervisor => {
                 AppError::Forbidden(e.to_string())
             }
+            // A probe search or case that does not exist (or not under that case): 404.
+            ExamineError::Db(diesel::result::Error::NotFound) => AppError::NotFound,
             ExamineError::Db(d) => AppError::from(d),
             ExamineError::Internal(i) => AppError::Internal(i),
             ExamineError::AlreadyReviewed | ExamineError::NotDisputed => {
@@ -245,12 +247,15 @@ pub fn submit_review(
 pub fn adjudicate(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
+    case_id: i64,
     ps_id: i64,
     lead_rank: Option<u32>,
     comment: &str,
 ) -> Result<Standing, ExamineError> {
+    // Service supervisors only (a reviewer, or a local administrator who is service staff): a
+    // requesting agency's administrator never adjudicates the service's examinations.
     let roles = ctx.user.roles();
-    if !(roles.has(Role::Reviewer) || roles.has(Role::LocalAdmin)) {
+    if !((roles.has(Role::Reviewer) || roles.has(Role::LocalAdmin)) && roles.sees_all_agencies()) {
         return Err(ExamineError::NotSupervisor);
     }
     let comment = crate::domain::request::clean(comment);
@@ -259,6 +264,9 @@ pub fn adjudicate(
     }
     super::write_tx(conn, |conn| -> Result<Standing, ExamineError> {
         let ps = ProbeSearch::find(conn, ps_id)?;
+        if ps.case_id != case_id {
+            return Err(ExamineError::Db(diesel::result::Error::NotFound));
+        }
         let exams = Examination::for_probe(conn, ps_id)?;
         if exams.iter().any(|e| e.examiner_id == ctx.user.id) {
             return Err(ExamineError::NotSupervisor);

@@ -20,6 +20,10 @@ pub enum RequestError {
     NotEditable(&'static str),
     #[error("Your account does not have the requester role.")]
     NotRequester,
+    #[error(
+        "The server's storage is full, so the images could not be stored. Nothing was saved: keep this page and try again later, and tell the help desk."
+    )]
+    StorageFull,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
@@ -34,6 +38,7 @@ impl From<RequestError> for crate::errors::AppError {
                 AppError::Forbidden(e.to_string())
             }
             RequestError::NotEditable(_) => AppError::Conflict(e.to_string()),
+            RequestError::StorageFull => AppError::StorageFull(e.to_string()),
             RequestError::Db(d) => AppError::from(d),
             RequestError::Internal(i) => AppError::Internal(i),
         }
@@ -221,8 +226,15 @@ fn save_in_tx(
             },
         )?;
         if added {
-            // Written before commit: if the write fails the transaction rolls back.
-            ctx.images.put(img)?;
+            // Written before commit: if the write fails the transaction rolls back. A file of a
+            // transaction that never commits (a crash) is removed by the start-up sweep.
+            ctx.images.put(img).map_err(|e| {
+                if e.is::<crate::images::StorageFull>() {
+                    RequestError::StorageFull
+                } else {
+                    RequestError::Internal(e)
+                }
+            })?;
             audit::record(
                 conn,
                 &ctx.actor,
@@ -237,6 +249,8 @@ fn save_in_tx(
         }
     }
 
+    // Crash tests hold an upload here (files stored, transaction open) and `kill -9`.
+    fail::fail_point!("upload.before_commit");
     let assessment = crate::domain::reason::assess(&input.form.search_reason);
     Case::set_summary(
         conn,

@@ -282,9 +282,14 @@ pub enum ResultError {
     Internal(#[from] anyhow::Error),
 }
 
+/// Service supervisors only: a reviewer (or a local administrator who is also service staff).
+/// A requesting agency's local administrator may not change the service's result — not even for
+/// the agency's own cases, and never for another agency's.
 fn may_change_result(user: &User) -> Result<(), ResultError> {
     let roles = user.roles();
-    if roles.has(crate::domain::Role::Reviewer) || roles.has(crate::domain::Role::LocalAdmin) {
+    if (roles.has(crate::domain::Role::Reviewer) || roles.has(crate::domain::Role::LocalAdmin))
+        && roles.sees_all_agencies()
+    {
         Ok(())
     } else {
         Err(ResultError::NotSupervisor)

@@ -184,6 +184,13 @@ pub fn lift_hold(
         };
         let reason = StatedReason::parse(reason)
             .map_err(|m| RetentionError::Invalid(vec![("lift_reason", m)]))?;
+        // A hold of another case is "not found", not "already lifted".
+        if !LegalHold::for_case(c, case.case_id())?
+            .iter()
+            .any(|h| h.id == hold_id)
+        {
+            return Err(RetentionError::NotFound);
+        }
         if !LegalHold::lift(
             c,
             case.case_id(),

@@ -205,6 +205,7 @@ async fn logout_and_deactivation_end_sessions_on_the_server() {
     let c = Client {
         http,
         base: app.address.clone(),
+        mfa: app.mfa.clone(),
     };
     assert_eq!(
         c.login("requester.a@test.example", PASSWORD)
@@ -367,6 +368,7 @@ async fn https_is_served_directly_with_a_configured_certificate() {
     let c = Client {
         http,
         base: https.clone(),
+        mfa: app.mfa.clone(),
     };
     let r = c.login("requester.a@test.example", PASSWORD).await;
     assert_eq!(r.status().as_u16(), 303);

@@ -106,24 +106,98 @@ async fn fill(b: &Browser, id: &str, value: &str) {
     e.send_keys(value).await.unwrap();
 }
 
-/// Logs in through the login page (the system-use banner is accepted by the button).
-async fn log_in(b: &Browser, base: &str, email: &str) {
-    b.goto(&format!("{base}/login")).await.unwrap();
-    fill(b, "email", email).await;
-    fill(b, "password", PASSWORD).await;
-    b.find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+async fn path_of(b: &Browser) -> String {
+    b.current_url().await.unwrap().path().to_string()
+}
+
+async fn wait_until_left(b: &Browser, path: &str) -> String {
     for _ in 0..100 {
-        if b.current_url().await.unwrap().path() != "/login" {
-            return;
+        let p = path_of(b).await;
+        if p != path {
+            return p;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("login of {email} failed: {}", text_of_page(b).await);
+    panic!("still on {path}: {}", text_of_page(b).await);
+}
+
+async fn submit(b: &Browser, form_action: &str) {
+    b.find(Locator::Css(&format!(
+        "form[action='{form_action}'] button[type=submit]"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+}
+
+/// Logs in through the login page (the system-use banner is accepted by the button), then the
+/// second factor: the authenticator code, or — for an account without one — the enrolment page,
+/// whose key is read off the page as a phone would scan it.
+async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) {
+    b.goto(&format!("{base}/login")).await.unwrap();
+    fill(b, "email", email).await;
+    fill(b, "password", PASSWORD).await;
+    submit(b, "/login").await;
+    match wait_until_left(b, "/login").await.as_str() {
+        "/login/enrol" => {
+            shot(b, "00-enrol-authenticator").await;
+            let key: String = b
+                .find(Locator::Id("totp-secret"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            let secret = totp_rs::Secret::try_from_base32(&key)
+                .unwrap()
+                .as_ref()
+                .to_vec();
+            let step = unix_now() / frdesk::auth::mfa::STEP_SECONDS;
+            fill(b, "code", &totp_code(&secret, step)).await;
+            submit(b, "/login/enrol").await;
+            for _ in 0..100 {
+                if text_of_page(b)
+                    .await
+                    .contains("Your authenticator is set up")
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            shot(b, "00-recovery-codes").await;
+            let codes = recovery_codes_of(&b.source().await.unwrap());
+            assert_eq!(codes.len(), frdesk::auth::mfa::RECOVERY_CODES);
+            app.mfa.put(
+                email,
+                Phone {
+                    secret,
+                    last_step: step,
+                    recovery: codes,
+                },
+            );
+            b.find(Locator::LinkText("Continue to your cases"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            wait_until_left(b, "/login/enrol").await;
+        }
+        "/login/verify" => {
+            fill(b, "code", &app.mfa.next_code(email).await).await;
+            submit(b, "/login/verify").await;
+            let p = wait_until_left(b, "/login/verify").await;
+            assert!(!p.starts_with("/login"), "login of {email} failed");
+        }
+        other => panic!(
+            "login of {email} failed at {other}: {}",
+            text_of_page(b).await
+        ),
+    }
 }
 
 /// Fills in one examiner's review: every candidate gets a disposition, features and a note.
@@ -165,10 +239,18 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     let probe_path = profiles.path().join(&probe_name);
     std::fs::write(&probe_path, &probe_bytes).unwrap();
     let driver = start_driver().await;
+    // The requester has no authenticator yet: they set one up in the browser at first login.
+    {
+        let mut c = app.pool.get().unwrap();
+        let u = frdesk::db::models::User::by_email(&mut c, "requester.a@test.example")
+            .unwrap()
+            .unwrap();
+        frdesk::auth::mfa::reset(&mut c, u.id).unwrap();
+    }
 
     // 1. The requester fills in the form with a real photo and submits it.
     let b = browser(&driver, &profiles.path().join("requester")).await;
-    log_in(&b, &base, "requester.a@test.example").await;
+    log_in(&b, &base, &app, "requester.a@test.example").await;
     shot(&b, "01-requester-cases").await;
     b.find(Locator::LinkText("New request"))
         .await
@@ -266,7 +348,7 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
 
     // 2. The reviewer approves it from the review queue.
     let b = browser(&driver, &profiles.path().join("reviewer")).await;
-    log_in(&b, &base, "reviewer@test.example").await;
+    log_in(&b, &base, &app, "reviewer@test.example").await;
     b.goto(&format!("{base}/review")).await.unwrap();
     shot(&b, "04-reviewer-queue").await;
     b.goto(&format!("{base}/review/{case_id}")).await.unwrap();
@@ -304,7 +386,7 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         (2, "examiner2@test.example", "Second examiner compared"),
     ] {
         let b = browser(&driver, &profiles.path().join(format!("examiner{n}"))).await;
-        log_in(&b, &base, email).await;
+        log_in(&b, &base, &app, email).await;
         b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
         b.find(Locator::LinkText("candidate list"))
             .await
@@ -361,7 +443,7 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
 
     // 4. The requester sees the result and downloads the signed packet in the browser.
     let b = browser(&driver, &profiles.path().join("requester-again")).await;
-    log_in(&b, &base, "requester.a@test.example").await;
+    log_in(&b, &base, &app, "requester.a@test.example").await;
     b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
     let page = text_of_page(&b).await;
     assert!(page.contains("Result issued"), "status in view: {page}");

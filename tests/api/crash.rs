@@ -260,3 +260,148 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     assert_eq!(result_emails(&app), 1, "one email, not two");
     drop(server);
 }
+
+/// The request form as multipart, sent without treating a dropped connection as a test failure
+/// (the server is killed while the request is in flight).
+async fn try_submit(
+    c: &Client,
+    csrf: &str,
+    key: &str,
+    photo: (String, Vec<u8>),
+) -> Result<reqwest::Response, reqwest::Error> {
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.to_string())
+        .text("form_key", key.to_string())
+        .text("action", "submit");
+    for (k, v) in valid_fields() {
+        form = form.text(k, v);
+    }
+    form = form.part(
+        "images",
+        reqwest::multipart::Part::bytes(photo.1)
+            .file_name(photo.0)
+            .mime_str("image/jpeg")
+            .unwrap(),
+    );
+    c.http
+        .post(format!("{}/cases/save", c.base))
+        .multipart(form)
+        .send()
+        .await
+}
+
+fn acknowledgements(app: &TestApp) -> usize {
+    use frdesk::db::schema::outbox_messages;
+    let mut c = app.pool.get().unwrap();
+    outbox_messages::table
+        .filter(outbox_messages::kind.eq("request_received"))
+        .count()
+        .get_result::<i64>(&mut c)
+        .unwrap() as usize
+}
+
+/// `kill -9` while an upload is being saved (image file written, transaction not committed):
+/// after the restart there is no case, no image file (the start-up sweep removes the orphan and
+/// any temporary file), no acknowledgement; the same form then submits once.
+#[actix_web::test]
+async fn an_upload_killed_mid_save_leaves_no_case_and_no_file() {
+    let mut app = prepare_app();
+    let port = free_port();
+    let server = start_server(
+        &mut app,
+        port,
+        "upload.before_commit=sleep(600000)",
+        "upload1.log",
+    )
+    .await;
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let pending = {
+        let (c, csrf, key) = (
+            Client {
+                http: requester.http.clone(),
+                base: requester.base.clone(),
+                mfa: app.mfa.clone(),
+            },
+            csrf.clone(),
+            key.clone(),
+        );
+        tokio::spawn(async move { try_submit(&c, &csrf, &key, photo("Aaron_Eckhart", 1)).await })
+    };
+    wait_for("the image file to be written", || {
+        app.stored_image_files() >= 1
+    })
+    .await;
+    server.kill9();
+    let r = pending.await.unwrap();
+    assert!(
+        r.as_ref().map(|r| !r.status().is_success()).unwrap_or(true),
+        "the interrupted submit did not succeed"
+    );
+    assert_eq!(app.count_cases(), 0, "no half-written case");
+    assert_eq!(
+        app.stored_image_files(),
+        1,
+        "the written file, not yet swept"
+    );
+
+    let server = start_server(&mut app, port, "", "upload2.log").await;
+    assert_eq!(
+        app.stored_image_files(),
+        0,
+        "the orphan is swept at start-up"
+    );
+    assert_eq!(app.count_cases(), 0);
+    assert_eq!(acknowledgements(&app), 0);
+    let log = std::fs::read_to_string(app.data_dir.path().join("upload2.log")).unwrap();
+    assert!(log.contains("interrupted upload"), "{log}");
+    // The requester's session survived the restart; the same form submits once.
+    let r = try_submit(&requester, &csrf, &key, photo("Aaron_Eckhart", 1))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let r = try_submit(&requester, &csrf, &key, photo("Aaron_Eckhart", 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "a replayed submit lands on the same case"
+    );
+    assert_eq!(app.count_cases(), 1);
+    assert_eq!(app.stored_image_files(), 1);
+    assert_eq!(audit_count(&app, "request.submit", "success"), 1);
+    assert_eq!(acknowledgements(&app), 1);
+    drop(server);
+}
+
+/// The disk fills up while an image is written: the requester gets a clear 507 saying nothing
+/// was saved; no case, no partial or temporary file. With space again the same form submits.
+#[actix_web::test]
+async fn a_full_disk_while_storing_an_image_is_a_clear_error_and_leaves_nothing() {
+    let mut app = prepare_app();
+    let port = free_port();
+    let server = start_server(&mut app, port, "images.disk_full=return", "full1.log").await;
+    let requester = app.login("requester.a@test.example").await;
+    let (csrf, key) = requester.new_form().await;
+    let r = try_submit(&requester, &csrf, &key, photo("Aaron_Eckhart", 1))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 507);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("storage is full"), "{page}");
+    assert!(page.contains("Nothing was saved"), "{page}");
+    assert_eq!(app.count_cases(), 0);
+    assert_eq!(app.stored_image_files(), 0, "no partial or temporary file");
+    assert_eq!(acknowledgements(&app), 0);
+    drop(server);
+
+    let server = start_server(&mut app, port, "", "full2.log").await;
+    let r = try_submit(&requester, &csrf, &key, photo("Aaron_Eckhart", 1))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(app.count_cases(), 1);
+    assert_eq!(app.stored_image_files(), 1);
+    drop(server);
+}

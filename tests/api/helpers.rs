@@ -14,12 +14,75 @@ pub struct TestApp {
     pub db_url: String,
     pub pool: frdesk::db::DbPool,
     pub backend: &'static str,
+    /// The test users' authenticators (every account has a second factor).
+    pub mfa: MfaStore,
 }
 
 /// A browser-like client: cookie store, no automatic redirects.
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
+    pub mfa: MfaStore,
+}
+
+/// What a test user's phone knows: the TOTP secret, the newest step whose code was used, and
+/// unused recovery codes. Shared by every client of one app.
+#[derive(Clone, Default)]
+pub struct MfaStore(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Phone>>>);
+
+#[derive(Clone, Debug)]
+pub struct Phone {
+    pub secret: Vec<u8>,
+    pub last_step: u64,
+    pub recovery: Vec<String>,
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The code of `secret` for time step `step`.
+pub fn totp_code(secret: &[u8], step: u64) -> String {
+    frdesk::auth::mfa::totp(secret, "t", "t")
+        .unwrap()
+        .generate(step * frdesk::auth::mfa::STEP_SECONDS)
+        .to_string()
+}
+
+impl MfaStore {
+    pub fn put(&self, email: &str, phone: Phone) {
+        self.0.lock().unwrap().insert(email.to_lowercase(), phone);
+    }
+    pub fn get(&self, email: &str) -> Option<Phone> {
+        self.0.lock().unwrap().get(&email.to_lowercase()).cloned()
+    }
+    /// A code the server will accept now: the oldest step of the skew window (one step either
+    /// way) that was not used yet. When all three were used, waits for the next step, as a
+    /// user would (RFC 6238 §5.2: a code is accepted once).
+    pub async fn next_code(&self, email: &str) -> String {
+        loop {
+            if let Some(code) = self.try_next_code(email) {
+                return code;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
+    fn try_next_code(&self, email: &str) -> Option<String> {
+        let mut map = self.0.lock().unwrap();
+        let p = map
+            .get_mut(&email.to_lowercase())
+            .unwrap_or_else(|| panic!("no authenticator for {email}"));
+        let now = unix_now() / frdesk::auth::mfa::STEP_SECONDS;
+        let step = (p.last_step + 1).max(now.saturating_sub(1));
+        (step <= now + 1).then(|| {
+            p.last_step = step;
+            totp_code(&p.secret, step)
+        })
+    }
 }
 
 /// Where LFW is (the shared evaluation photos); tests that need real photos fail loudly without it.
@@ -114,6 +177,7 @@ pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
         db_url,
         pool,
         backend,
+        mfa: MfaStore::default(),
     };
     t.seed();
     t
@@ -144,6 +208,7 @@ pub fn prepare_app() -> TestApp {
         db_url,
         pool,
         backend,
+        mfa: MfaStore::default(),
     };
     t.seed();
     t
@@ -308,7 +373,36 @@ impl TestApp {
                 PASSWORD,
             )
             .expect("user");
+            self.enrol_directly(&mut c, email);
         }
+    }
+
+    /// Sets up `email`'s authenticator through the library (as the enrolment page does) and
+    /// keeps its secret and recovery codes in [`TestApp::mfa`].
+    pub fn enrol_directly(&self, c: &mut frdesk::db::DbConnection, email: &str) {
+        use frdesk::auth::mfa;
+        let key = mfa::MfaKey::load_or_create(self.data_dir.path()).expect("mfa key");
+        let u = frdesk::db::models::User::by_email(c, email)
+            .expect("user")
+            .expect("user exists");
+        let e = mfa::begin_enrolment(c, &key, u.id, email, "test desk", now()).expect("enrol");
+        let secret = totp_rs::Secret::try_from_base32(&e.secret_base32)
+            .expect("base32")
+            .as_ref()
+            .to_vec();
+        // Confirmed three steps ago, so three logins can follow at once without waiting.
+        let at = now() - chrono::Duration::seconds(3 * mfa::STEP_SECONDS as i64);
+        let step = at.and_utc().timestamp() as u64 / mfa::STEP_SECONDS;
+        let recovery =
+            mfa::confirm_enrolment(c, &key, u.id, &totp_code(&secret, step), at).expect("confirm");
+        self.mfa.put(
+            email,
+            Phone {
+                secret,
+                last_step: step,
+                recovery,
+            },
+        );
     }
 
     /// The `frdesk` binary, configured for this app's data folder, database and models.
@@ -333,6 +427,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             base: self.address.clone(),
+            mfa: self.mfa.clone(),
         }
     }
 
@@ -483,7 +578,31 @@ impl Client {
         (s, r.text().await.expect("body"))
     }
 
+    /// Logs in with the password and then the second factor, as a user would: the response is
+    /// the password step's when it did not pass (401, 429 …), else the second-factor step's
+    /// (303 to /cases on success). An account without an authenticator enrols one first (the
+    /// secret read off the enrolment page), logs out and logs in again with it.
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        let r = self.password_step(email, password).await;
+        match location(&r).as_deref() {
+            Some("/login/verify") => self.second_factor(email).await,
+            Some("/login/enrol") => {
+                self.enrol(email).await;
+                let (_, page) = self.get_text("/cases").await;
+                let r = self
+                    .post_form("/logout", &[("csrf_token", &csrf_of(&page))])
+                    .await;
+                assert_eq!(r.status().as_u16(), 303, "logout after enrolment");
+                let r = self.password_step(email, password).await;
+                assert_eq!(location(&r).as_deref(), Some("/login/verify"));
+                self.second_factor(email).await
+            }
+            _ => r,
+        }
+    }
+
+    /// `POST /login` only (the first factor).
+    pub async fn password_step(&self, email: &str, password: &str) -> reqwest::Response {
         let (_, page) = self.get_text("/login").await;
         let csrf = csrf_of(&page);
         self.http
@@ -496,6 +615,50 @@ impl Client {
             .send()
             .await
             .expect("POST /login")
+    }
+
+    /// `POST /login/verify` with the next unused code of `email`'s authenticator.
+    pub async fn second_factor(&self, email: &str) -> reqwest::Response {
+        let code = self.mfa.next_code(email).await;
+        self.submit_code("/login/verify", &code).await
+    }
+
+    pub async fn submit_code(&self, path: &str, code: &str) -> reqwest::Response {
+        let (status, page) = self.get_text(path).await;
+        assert_eq!(status, 200, "GET {path}: {page}");
+        self.post_form(path, &[("csrf_token", &csrf_of(&page)), ("code", code)])
+            .await
+    }
+
+    /// Completes `/login/enrol`: reads the secret off the page, confirms with its code, keeps
+    /// the recovery codes shown. Returns the recovery-codes page.
+    pub async fn enrol(&self, email: &str) -> String {
+        let (status, page) = self.get_text("/login/enrol").await;
+        assert_eq!(status, 200, "{page}");
+        let secret = secret_of(&page);
+        let step = unix_now() / frdesk::auth::mfa::STEP_SECONDS;
+        let r = self
+            .post_form(
+                "/login/enrol",
+                &[
+                    ("csrf_token", &csrf_of(&page)),
+                    ("code", &totp_code(&secret, step)),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 200, "enrolment confirmed");
+        let page = r.text().await.unwrap();
+        let recovery = recovery_codes_of(&page);
+        assert_eq!(recovery.len(), frdesk::auth::mfa::RECOVERY_CODES, "{page}");
+        self.mfa.put(
+            email,
+            Phone {
+                secret,
+                last_step: step,
+                recovery,
+            },
+        );
+        page
     }
 
     /// Opens the blank form and returns (csrf, form_key).
@@ -567,6 +730,33 @@ impl Client {
             .await
             .expect("POST")
     }
+}
+
+/// The `Location` header, if any.
+pub fn location(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The TOTP secret shown on the enrolment page (base32, in groups).
+pub fn secret_of(html: &str) -> Vec<u8> {
+    let re = regex::Regex::new(r#"id="totp-secret"[^>]*>([A-Z2-7 ]+)<"#).expect("regex");
+    let b32: String = re.captures(html).expect("secret on the enrolment page")[1]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    totp_rs::Secret::try_from_base32(&b32)
+        .expect("base32")
+        .as_ref()
+        .to_vec()
+}
+
+/// The recovery codes on the page shown after enrolment.
+pub fn recovery_codes_of(html: &str) -> Vec<String> {
+    let re = regex::Regex::new(r"<li><code>([0-9A-Z]{5}-[0-9A-Z]{5})</code></li>").expect("regex");
+    re.captures_iter(html).map(|c| c[1].to_string()).collect()
 }
 
 pub fn case_id_from_location(r: &reqwest::Response) -> i64 {

@@ -29,6 +29,8 @@ pub struct Row {
     pub last_login: String,
     /// The choice in a re-shown form.
     pub choice: String,
+    /// Whether an authenticator app is set up.
+    pub second_factor: bool,
 }
 
 #[derive(Template)]
@@ -40,6 +42,10 @@ pub struct ReviewPage {
     pub past: Vec<(AccessReview, String, Vec<AccessReviewItem>)>,
     pub errors: Vec<String>,
     pub notice: Option<String>,
+    /// The second-factor reset form's error, beside its fields.
+    pub reset_error: Option<String>,
+    pub reset_user: i64,
+    pub reset_reason: String,
 }
 
 impl ReviewPage {
@@ -51,6 +57,16 @@ impl ReviewPage {
 #[derive(serde::Deserialize)]
 pub struct Flags {
     pub saved: Option<String>,
+    /// Set after a second-factor reset.
+    pub reset: Option<String>,
+}
+
+/// The second-factor reset form as it was sent back with an error.
+#[derive(Default)]
+pub struct ResetForm {
+    pub error: Option<String>,
+    pub user: i64,
+    pub reason: String,
 }
 
 async fn render(
@@ -60,10 +76,26 @@ async fn render(
     errors: Vec<String>,
     notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    render_with(user, state, choices, errors, notice, ResetForm::default()).await
+}
+
+/// The page, with the reset form re-shown as sent.
+pub async fn render_with(
+    user: &CurrentUser,
+    state: &AppState,
+    choices: Vec<(i64, String)>,
+    errors: Vec<String>,
+    notice: Option<String>,
+    reset: ResetForm,
+) -> Result<HttpResponse, AppError> {
     user.require(Role::LocalAdmin)?;
     let admin = user.user.clone();
     let (subjects, past) = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let subjects = wf::review_subjects(c, &admin)?;
+        let subjects = wf::review_subjects(c, &admin)?
+            .into_iter()
+            .map(|u| crate::auth::mfa::is_enrolled(c, u.id).map(|m| (u, m)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AppError::Internal(e.into()))?;
         let mut past = Vec::new();
         for r in AccessReview::for_agency(c, admin.agency())?
             .into_iter()
@@ -81,8 +113,9 @@ async fn render(
     let today = chrono::Utc::now().date_naive();
     let rows = subjects
         .into_iter()
-        .map(|u| Row {
+        .map(|(u, second_factor)| Row {
             id: u.id,
+            second_factor,
             training: if u.training_current(today) {
                 "current"
             } else {
@@ -110,8 +143,13 @@ async fn render(
         past,
         errors: errors.clone(),
         notice,
+        reset_error: reset.error.clone(),
+        reset_user: reset.user,
+        reset_reason: reset.reason,
     };
-    if errors.is_empty() {
+    if reset.error.is_some() {
+        crate::routes::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    } else if errors.is_empty() {
         crate::routes::html(&page)
     } else {
         crate::routes::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -124,10 +162,14 @@ pub async fn page(
     state: web::Data<AppState>,
     flags: web::Query<Flags>,
 ) -> Result<HttpResponse, AppError> {
-    let notice = flags.saved.as_ref().map(|_| {
-        "Access review stored. Revoked accounts are disabled and their administrators emailed."
-            .to_string()
-    });
+    let notice = if flags.reset.is_some() {
+        Some("Second factor reset. The user sets up a new authenticator app at their next login; their open sessions were ended.".to_string())
+    } else {
+        flags.saved.as_ref().map(|_| {
+            "Access review stored. Revoked accounts are disabled and their administrators emailed."
+                .to_string()
+        })
+    };
     render(&user, &state, Vec::new(), Vec::new(), notice).await
 }
 

@@ -2,3 +2,4 @@
 
 pub mod access_review;
 pub mod retained;
+pub mod second_factor;

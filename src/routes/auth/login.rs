@@ -1,4 +1,6 @@
-//! `GET /login`, `POST /login`: the system-use notice, then email and password.
+//! `GET /login`, `POST /login`: the system-use notice, then email and password (the first
+//! factor). The second factor follows at `/login/verify` or, the first time, `/login/enrol`
+//! ([`super::second_factor`]).
 
 use actix_session::Session;
 use actix_web::{HttpResponse, http::StatusCode, web};
@@ -7,7 +9,7 @@ use serde::Deserialize;
 
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::auth::{self, RequestMeta, password};
-use crate::db::models::{Agency, AuditRecord, User, now};
+use crate::db::models::{Agency, User};
 use crate::errors::AppError;
 use crate::startup::AppState;
 
@@ -71,9 +73,10 @@ pub async fn submit(
     let password = form.password;
     let meta2 = meta.clone();
     let email2 = email.clone();
+    // Some((user, enrolled)) when the password was right and the account may log in.
     let user = crate::db::run(
         &state.pool,
-        move |c| -> Result<Option<(User, Agency, String)>, AppError> {
+        move |c| -> Result<Option<(User, bool)>, AppError> {
             let found = User::by_email(c, &email2)?;
             let ok = match &found {
                 Some(u) => password::verify(&password, &u.password_hash),
@@ -107,18 +110,21 @@ pub async fn submit(
                     )?;
                     Ok(None)
                 }
-                (Some(u), Some(a)) if ok && active => {
-                    User::touch_login(c, u.user_id(), now())?;
-                    let token = auth::server_session::start(c, u.id, &meta2.ip)?;
+                (Some(u), Some(_)) if ok && active => {
+                    // The password is the first factor only: the login completes at
+                    // /login/verify (or /login/enrol the first time).
+                    let enrolled = crate::auth::mfa::is_enrolled(c, u.id)
+                        .map_err(|e| AppError::Internal(e.into()))?;
                     audit::record(
                         c,
-                        &Actor {
-                            role: u.roles().to_db(),
-                            ..actor
-                        },
-                        Entry::new("auth.login", "user", u.id),
+                        &actor,
+                        Entry::new("auth.password", "user", u.id).details(if enrolled {
+                            "password accepted; second factor required"
+                        } else {
+                            "password accepted; authenticator enrolment required"
+                        }),
                     )?;
-                    Ok(Some((u, a, token)))
+                    Ok(Some((u, enrolled)))
                 }
                 (Some(u), _) if ok => {
                     audit::record(
@@ -130,7 +136,11 @@ pub async fn submit(
                     )?;
                     Ok(None)
                 }
-                (found, _) => {
+                (Some(u), _) => {
+                    auth::note_failed_logon(c, &actor, &u, "wrong email or password")?;
+                    Ok(None)
+                }
+                (None, _) => {
                     audit::record(
                         c,
                         &actor,
@@ -138,22 +148,6 @@ pub async fn submit(
                             .outcome(Outcome::Failed)
                             .details("wrong email or password"),
                     )?;
-                    if let Some(u) = found {
-                        let since = now() - chrono::Duration::minutes(auth::LOCKOUT_WINDOW_MINUTES);
-                        let failures = AuditRecord::failed_logins_since(c, u.user_id(), since)?;
-                        if failures >= auth::LOCKOUT_FAILURES {
-                            User::set_locked(c, u.user_id(), Some(now()))?;
-                            audit::record(
-                                c,
-                                &actor,
-                                Entry::new("auth.lockout", "user", u.id).outcome(Outcome::Denied).details(format!(
-                                    "{failures} failed logons within {} minutes; locked until an administrator releases it",
-                                    auth::LOCKOUT_WINDOW_MINUTES
-                                )),
-                            )?;
-                            tracing::warn!(user_id = u.id, "Account locked after repeated failed logons");
-                        }
-                    }
                     Ok(None)
                 }
             }
@@ -161,10 +155,14 @@ pub async fn submit(
     )
     .await?;
     match user {
-        Some((u, _, token)) => {
-            auth::log_in(&session, u.user_id(), &token)?;
-            tracing::info!(user_id = u.id, "User logged in");
-            Ok(super::super::redirect("/cases"))
+        Some((u, enrolled)) => {
+            auth::begin_second_factor(&session, u.user_id())?;
+            tracing::info!(user_id = u.id, "Password accepted; second factor owed");
+            Ok(super::super::redirect(if enrolled {
+                "/login/verify"
+            } else {
+                "/login/enrol"
+            }))
         }
         None => {
             let csrf_token = auth::csrf_token(&session)?;

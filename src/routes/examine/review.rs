@@ -344,12 +344,12 @@ pub async fn submit(
     let ranks: Vec<u32> = {
         let st = state.clone();
         crate::db::run(&st.pool, move |c| -> Result<_, AppError> {
-            Ok(ProbeSearch::find(c, ps_id)
-                .map_err(|_| AppError::NotFound)?
-                .candidates()
-                .iter()
-                .map(|x| x.rank)
-                .collect())
+            let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
+            // The probe search must belong to the case in the URL.
+            if ps.case_id != case_id {
+                return Err(AppError::NotFound);
+            }
+            Ok(ps.candidates().iter().map(|x| x.rank).collect())
         })
         .await?
     };
@@ -422,7 +422,7 @@ pub async fn adjudicate(
             today: chrono::Utc::now().date_naive(),
             single_examiner_allowed: single,
         };
-        examine::adjudicate(c, &ctx, ps_id, lead, &comment)?;
+        examine::adjudicate(c, &ctx, case_id, ps_id, lead, &comment)?;
         Ok(())
     })
     .await?;

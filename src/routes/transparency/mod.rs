@@ -1,0 +1,3 @@
+//! The public transparency report (no login): `/transparency`, `.csv` and `.pdf`.
+
+pub mod report;

@@ -1,0 +1,408 @@
+//! Agency isolation, route by route: every route of the route table that takes an id is tried
+//! by each agency-scoped role of another agency (requester, local administrator, auditor) with
+//! agency A's ids — case, draft, image, probe search, face crop, candidate photo, packet, legal
+//! hold, monthly audit report, user — and must answer 403 or 404 and change nothing. Ids are
+//! also mixed (agency B's own case with agency A's probe search). The route list is read from
+//! `src/routes/mod.rs`, so a new route with an id fails this test until it is added here.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use frdesk::domain::CaseId;
+
+use crate::helpers::*;
+use crate::search::{enroll_gallery, review, searched_case};
+
+/// Every path pattern with a `{…}` parameter in the route table.
+fn routes_with_ids() -> BTreeSet<String> {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/mod.rs")).unwrap();
+    let re = regex::Regex::new(r#""(/[^"]*\{[^"]*)""#).unwrap();
+    re.captures_iter(&src).map(|c| c[1].to_string()).collect()
+}
+
+fn new_user(app: &TestApp, ori: &str, email: &str, roles: &str) {
+    let mut c = app.pool.get().unwrap();
+    frdesk::cli::admin::create_user(
+        &mut c,
+        &frdesk::audit::Actor::cli("test"),
+        ori,
+        "Bravo Staff",
+        email,
+        "(213) 555-0111",
+        roles,
+        Some((
+            frdesk::domain::training::TrainingProvider::Lacris,
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 10).unwrap(),
+        )),
+        PASSWORD,
+    )
+    .unwrap();
+    app.enrol_directly(&mut c, email);
+}
+
+/// A POST to try: the route pattern, the path, the form fields (besides the CSRF token).
+type Post = (&'static str, String, Vec<(&'static str, String)>);
+
+/// A snapshot of agency A's case that no refused request may change.
+fn state_of(app: &TestApp, case_id: i64) -> String {
+    use frdesk::db::schema::{audit_reports, legal_holds, packets};
+    let mut c = app.pool.get().unwrap();
+    let case = frdesk::db::models::Case::find(&mut c, CaseId(case_id))
+        .unwrap()
+        .unwrap();
+    let holds: Vec<Option<chrono::NaiveDateTime>> = legal_holds::table
+        .filter(legal_holds::case_id.eq(case_id))
+        .select(legal_holds::lifted_at)
+        .load(&mut c)
+        .unwrap();
+    let packets: i64 = packets::table
+        .filter(packets::case_id.eq(case_id))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    let reviewed: Vec<Option<chrono::NaiveDateTime>> = audit_reports::table
+        .select(audit_reports::reviewed_at)
+        .load(&mut c)
+        .unwrap();
+    let searches = crate::search::searches(app, case_id)
+        .iter()
+        .map(|s| format!("{}:{}", s.id, s.status))
+        .collect::<Vec<_>>();
+    format!(
+        "{} {} {:?} {packets} {reviewed:?} {searches:?}",
+        case.status, case.current_version, holds
+    )
+}
+
+#[actix_web::test]
+async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(
+        &app,
+        &["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_Blix"],
+    );
+    // Agency A: a concluded case with a packet, a legal hold, a signed-off monthly audit, and
+    // a draft.
+    let (case_id, ps) = searched_case(&app, photo("Colin_Powell", 2)).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+    for (email, note) in [
+        ("examiner@test.example", "first"),
+        ("examiner2@test.example", "second"),
+    ] {
+        let e = app.login(email).await;
+        assert_eq!(
+            review(&e, &url, &ranks, &[ranks[0]], note).await.status(),
+            303
+        );
+    }
+    let packet = {
+        let mut found = None;
+        for _ in 0..600 {
+            let mut c = app.pool.get().unwrap();
+            let p =
+                frdesk::workflow::result::PacketRecord::for_case(&mut c, CaseId(case_id)).unwrap();
+            if let Some(p) = p.into_iter().next() {
+                found = Some(p);
+                break;
+            }
+            drop(c);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        found.expect("packet issued")
+    };
+    let requester_a = app.login("requester.a@test.example").await;
+    let (_, page) = requester_a.get_text(&format!("/cases/{case_id}")).await;
+    let sha = regex::Regex::new(r"/images/([0-9a-f]{64})")
+        .unwrap()
+        .captures(&page)
+        .unwrap()[1]
+        .to_string();
+    let (csrf_a, draft_key) = requester_a.new_form().await;
+    let r = requester_a
+        .post_request(&csrf_a, &draft_key, "save", &valid_fields(), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let draft_id = case_id_from_location(&r);
+    let admin_a = app.login("admin.a@test.example").await;
+    let (_, page) = admin_a.get_text(&format!("/cases/{case_id}/holds")).await;
+    let r = admin_a
+        .post_form(
+            &format!("/cases/{case_id}/holds"),
+            &[
+                ("csrf_token", &csrf_of(&page)),
+                ("reference", "DR# 24-123456"),
+                ("reason", "Pending litigation: preserve every record"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let month = frdesk::audit::report::Month::of(frdesk::db::models::now()).to_string();
+    let (_, page) = admin_a
+        .get_text(&format!("/audits/monthly?month={month}"))
+        .await;
+    let r = admin_a
+        .post_form(
+            "/audits/monthly/signoff",
+            &[
+                ("csrf_token", &csrf_of(&page)),
+                ("month", &month),
+                ("findings", "Checked every highlight of the month."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (hold_id, report_id, agency_a, admin_a_id) = {
+        use frdesk::db::schema::{agencies, audit_reports, legal_holds};
+        let mut c = app.pool.get().unwrap();
+        let hold: i64 = legal_holds::table
+            .select(legal_holds::id)
+            .first(&mut c)
+            .unwrap();
+        let report: i64 = audit_reports::table
+            .select(audit_reports::id)
+            .first(&mut c)
+            .unwrap();
+        let agency: i64 = agencies::table
+            .filter(agencies::ori.eq(AGENCY_A))
+            .select(agencies::id)
+            .first(&mut c)
+            .unwrap();
+        let admin = frdesk::db::models::User::by_email(&mut c, "admin.a@test.example")
+            .unwrap()
+            .unwrap()
+            .id;
+        (hold, report, agency, admin)
+    };
+
+    // Agency B: its own case (for mixed ids) and one user of each agency-scoped role.
+    new_user(&app, AGENCY_B, "admin.b@test.example", "local_admin");
+    new_user(&app, AGENCY_B, "auditor.b@test.example", "auditor");
+    let requester_b = app.login("requester.b@test.example").await;
+    let own_case = requester_b.submit_valid_request().await;
+
+    let p = ps.id;
+    let n = ps.candidates().len();
+    let gets: Vec<(&str, String)> = vec![
+        ("/cases/{id}", format!("/cases/{case_id}")),
+        ("/cases/{id}", format!("/cases/{draft_id}")),
+        ("/cases/{id}/edit", format!("/cases/{draft_id}/edit")),
+        ("/cases/{id}/holds", format!("/cases/{case_id}/holds")),
+        (
+            "/cases/{id}/images/{sha}",
+            format!("/cases/{case_id}/images/{sha}"),
+        ),
+        (
+            "/cases/{id}/images/{sha}",
+            format!("/cases/{own_case}/images/{sha}"),
+        ),
+        (
+            "/cases/{id}/packets/{file}",
+            format!("/cases/{case_id}/packets/{}", packet.file_name()),
+        ),
+        (
+            "/cases/{id}/packets/{file}",
+            format!("/cases/{own_case}/packets/{}", packet.file_name()),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/faces",
+            format!("/cases/{case_id}/probes/{p}/faces"),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/faces/{n}.jpg",
+            format!("/cases/{case_id}/probes/{p}/faces/0.jpg"),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/review",
+            format!("/cases/{case_id}/probes/{p}/review"),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/review",
+            format!("/cases/{own_case}/probes/{p}/review"),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/candidates/{rank}.jpg",
+            format!("/cases/{case_id}/probes/{p}/candidates/1.jpg"),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/candidates/{rank}.jpg",
+            format!("/cases/{own_case}/probes/{p}/candidates/{n}.jpg"),
+        ),
+        ("/review/{id}", format!("/review/{case_id}")),
+        (
+            "/audits/monthly/{id}.{kind}",
+            format!("/audits/monthly/{report_id}.pdf"),
+        ),
+        (
+            "/audits/monthly/{id}.{kind}",
+            format!("/audits/monthly/{report_id}.csv"),
+        ),
+    ];
+    let posts: Vec<Post> = vec![
+        (
+            "/cases/{id}/retained",
+            format!("/cases/{case_id}/retained"),
+            vec![("reason", "Need to look at it again".into())],
+        ),
+        (
+            "/cases/{id}/holds",
+            format!("/cases/{case_id}/holds"),
+            vec![
+                ("reference", "DR# 1".into()),
+                ("reason", "Another hold for no reason".into()),
+            ],
+        ),
+        (
+            "/cases/{id}/holds/{hold}/lift",
+            format!("/cases/{case_id}/holds/{hold_id}/lift"),
+            vec![("lift_reason", "Litigation over, lift it".into())],
+        ),
+        (
+            "/cases/{id}/holds/{hold}/lift",
+            format!("/cases/{own_case}/holds/{hold_id}/lift"),
+            vec![("lift_reason", "Litigation over, lift it".into())],
+        ),
+        (
+            "/cases/{id}/result/reissue",
+            format!("/cases/{case_id}/result/reissue"),
+            vec![("reason", "Correct the packet now".into())],
+        ),
+        (
+            "/cases/{id}/result/withdraw",
+            format!("/cases/{case_id}/result/withdraw"),
+            vec![("reason", "Withdraw the result now".into())],
+        ),
+        (
+            "/cases/{id}/probes/{ps}/faces",
+            format!("/cases/{case_id}/probes/{p}/faces"),
+            vec![("face", "0".into())],
+        ),
+        (
+            "/cases/{id}/probes/{ps}/rerun",
+            format!("/cases/{case_id}/probes/{p}/rerun"),
+            vec![],
+        ),
+        (
+            "/cases/{id}/probes/{ps}/review",
+            format!("/cases/{case_id}/probes/{p}/review"),
+            vec![("d_1", "excluded".into())],
+        ),
+        (
+            "/cases/{id}/probes/{ps}/adjudicate",
+            format!("/cases/{case_id}/probes/{p}/adjudicate"),
+            vec![
+                ("lead", "none".into()),
+                ("comment", "No lead after all".into()),
+            ],
+        ),
+        (
+            "/review/{id}",
+            format!("/review/{draft_id}"),
+            vec![
+                ("decision", "reject".into()),
+                ("comment", "Rejected by another agency".into()),
+            ],
+        ),
+        (
+            "/audits/monthly/{id}/reviewed",
+            format!("/audits/monthly/{report_id}/reviewed"),
+            vec![("note", "Reviewed by another agency".into())],
+        ),
+        (
+            "/admin/second-factor/reset",
+            "/admin/second-factor/reset".into(),
+            vec![
+                ("user_id", admin_a_id.to_string()),
+                ("reason", "Reset by another agency".into()),
+            ],
+        ),
+    ];
+
+    // The table above covers every route with an id.
+    let covered: BTreeSet<String> = gets
+        .iter()
+        .map(|g| g.0.to_string())
+        .chain(posts.iter().map(|p| p.0.to_string()))
+        .chain([
+            // Public, aggregate only (tests/api/transparency.rs).
+            "/transparency.{kind}".to_string(),
+            // The agency comes from the session, not the URL; checked below.
+            "/audits/monthly/export.{kind}".to_string(),
+        ])
+        .collect();
+    let missing: Vec<_> = routes_with_ids().difference(&covered).cloned().collect();
+    assert!(
+        missing.is_empty(),
+        "routes not tried for isolation: {missing:?}"
+    );
+
+    let before = state_of(&app, case_id);
+    let draft_before = state_of(&app, draft_id);
+    for email in [
+        "requester.b@test.example",
+        "admin.b@test.example",
+        "auditor.b@test.example",
+    ] {
+        let c = app.login(email).await;
+        for (_, path) in &gets {
+            let r = c.get(path).await;
+            let s = r.status().as_u16();
+            assert!(s == 403 || s == 404, "{email} GET {path} gave {s}");
+        }
+        let (_, page) = c.get_text("/cases").await;
+        let csrf = csrf_of(&page);
+        for (_, path, fields) in &posts {
+            let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+            form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+            let s = c.post_form(path, &form).await.status().as_u16();
+            assert!(s == 403 || s == 404, "{email} POST {path} gave {s}");
+        }
+        // Saving into agency A's draft by its form key.
+        let (csrf_b, _) = if email == "requester.b@test.example" {
+            c.new_form().await
+        } else {
+            (csrf.clone(), String::new())
+        };
+        let s = c
+            .post_request(&csrf_b, &draft_key, "save", &valid_fields(), &[])
+            .await
+            .status()
+            .as_u16();
+        assert!(s == 403 || s == 404, "{email} saving A's draft gave {s}");
+        // The monthly audit and its export take the agency from the session, not the URL.
+        for path in [
+            format!("/audits/monthly?month={month}&agency={agency_a}"),
+            format!("/audits/monthly/export.csv?month={month}&agency={agency_a}"),
+        ] {
+            let (s, body) = c.get_text(&path).await;
+            assert!(
+                s == 403
+                    || !body.contains("Alpha Police Department")
+                        && !body.contains("requester.a@test.example"),
+                "{email} GET {path} shows agency A ({s})"
+            );
+        }
+        // Case-history search finds nothing of agency A.
+        let number = {
+            let mut conn = app.pool.get().unwrap();
+            frdesk::db::models::Case::find(&mut conn, CaseId(case_id))
+                .unwrap()
+                .unwrap()
+                .case_number
+                .unwrap()
+        };
+        let (_, body) = c.get_text(&format!("/search?q={number}")).await;
+        assert!(
+            !body.contains(&format!("/cases/{case_id}\"")),
+            "{email} found A's case by search"
+        );
+    }
+    assert_eq!(
+        state_of(&app, case_id),
+        before,
+        "a refused request changed agency A's case"
+    );
+    assert_eq!(state_of(&app, draft_id), draft_before);
+}

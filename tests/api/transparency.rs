@@ -1,0 +1,156 @@
+//! The public transparency report: no login, counts only, small cells suppressed, no personal
+//! data in the page, the CSV or the signed PDF.
+
+use std::process::Command;
+
+use frdesk::audit::report::Month;
+
+use crate::helpers::*;
+use crate::review::decide;
+
+/// The cells of the table row whose header contains `label`, in the table of `month`.
+fn row_cells(html: &str, month: &str, label: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let section =
+        scraper::Selector::parse(&format!("section[aria-labelledby=\"m-{month}\"] tr")).unwrap();
+    let th = scraper::Selector::parse("th").unwrap();
+    let td = scraper::Selector::parse("td").unwrap();
+    for tr in doc.select(&section) {
+        if tr
+            .select(&th)
+            .next()
+            .is_some_and(|h| h.text().collect::<String>().contains(label))
+        {
+            return tr
+                .select(&td)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect();
+        }
+    }
+    panic!("no row {label} for {month}");
+}
+
+#[actix_web::test]
+async fn the_public_report_counts_requests_suppresses_small_cells_and_holds_no_personal_data() {
+    let app = spawn_app().await;
+    let requester = app.login("requester.a@test.example").await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(requester.submit_valid_request().await);
+    }
+    // One request whose reason mentions a lawful protest: flagged for review (NY MPTC §V.B).
+    let (csrf, key) = requester.new_form().await;
+    let r = requester
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &fields_with(&[(
+                "search_reason",
+                "Assault at the rally on Main St, Case# 24-000777, 245 PC",
+            )]),
+            &[photo("Aaron_Eckhart", 1)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let reviewer = app.login("reviewer@test.example").await;
+    let r = decide(
+        &reviewer,
+        ids[0],
+        "reject",
+        "No reference to a crime report.",
+        false,
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // No login: a fresh client without cookies.
+    let public = app.client();
+    let (status, page) = public.get_text("/transparency").await;
+    assert_eq!(status, 200, "{page}");
+    let month = Month::of(frdesk::db::models::now()).to_string();
+    let alpha = row_cells(&page, &month, "Alpha Police Department");
+    // Received 6, approved 0, returned 0, rejected 1 (<5), searches 0, leads 0, no lead 0,
+    // flagged 1 (<5).
+    assert_eq!(
+        alpha[..8],
+        ["6", "0", "0", "<5", "0", "0", "0", "<5"],
+        "{alpha:?}"
+    );
+    let bravo = row_cells(&page, &month, "Bravo Sheriff");
+    assert_eq!(bravo[0], "0");
+    let total = row_cells(&page, &month, "All agencies");
+    assert_eq!(total[0], "6");
+    assert_eq!(
+        total[3], "<5",
+        "a total equal to one hidden cell is hidden too"
+    );
+    assert!(page.contains("<svg"), "charts are drawn on the server");
+    assert!(page.contains("Identify a person who has committed a criminal offense"));
+
+    // No personal or case data, in any of the three forms.
+    let csv = public.get_text("/transparency.csv").await;
+    assert_eq!(csv.0, 200);
+    assert!(
+        csv.1
+            .contains(&format!("{month},Alpha Police Department (CA0190001),6,"))
+    );
+    let pdf = public.get("/transparency.pdf").await;
+    assert_eq!(pdf.status().as_u16(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pdf");
+    std::fs::write(&path, pdf.bytes().await.unwrap()).unwrap();
+    let sig = String::from_utf8_lossy(&Command::new("pdfsig").arg(&path).output().unwrap().stdout)
+        .into_owned();
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let text = String::from_utf8_lossy(
+        &Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .into_owned();
+    assert!(text.contains("PUBLIC RECORD"), "{text}");
+    assert!(text.contains("Alpha Police Department"));
+    let case_numbers: Vec<String> = {
+        use diesel::prelude::*;
+        let mut c = app.pool.get().unwrap();
+        frdesk::db::schema::cases::table
+            .select(frdesk::db::schema::cases::case_number)
+            .load::<Option<String>>(&mut c)
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    assert_eq!(case_numbers.len(), 6);
+    for (what, body) in [("page", &page), ("csv", &csv.1), ("pdf", &text)] {
+        for personal in [
+            "Dana Reyes",
+            "requester.a@test.example",
+            "123-89765-0123-41X",
+            "24-000777",
+            "rally on Main",
+            "Aaron",
+            "No reference to a crime report",
+            "Sam Ortega",
+        ] {
+            assert!(!body.contains(personal), "{what} contains {personal}");
+        }
+        for n in &case_numbers {
+            assert!(
+                !body.contains(n.as_str()),
+                "{what} contains case number {n}"
+            );
+        }
+    }
+
+    // A bad period is an error beside its field, and the page still answers.
+    let (status, page) = public.get_text("/transparency?from=2026-13&to=").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("id=\"from-error\""), "{page}");
+    let (status, _) = public.get_text("/transparency.csv?from=1999-01").await;
+    assert_eq!(status, 400);
+}
