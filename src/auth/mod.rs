@@ -56,9 +56,14 @@ fn check_fresh(session: &Session, idle: u64) -> Result<(), AppError> {
         session.purge();
         return Err(AppError::NotLoggedIn);
     }
-    session
-        .insert(SESSION_SEEN, now)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to update the session: {e}")))
+    // Activity is recorded at most every minute (a quarter of the idle limit when that is
+    // shorter): the cookie is then re-sealed once a minute, not on every request.
+    if now - seen >= (idle / 4).clamp(0, 60) {
+        session.insert(SESSION_SEEN, now).map_err(|e| {
+            AppError::Internal(anyhow::anyhow!("Failed to update the session: {e}"))
+        })?;
+    }
+    Ok(())
 }
 
 /// The client's address and user agent, for audit records.
@@ -177,12 +182,10 @@ impl FromRequest for CurrentUser {
             let csrf_token = csrf_token(&session)?;
             let loaded = crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
                 // The session must still be live on the server (not logged out or ended).
-                if token.is_empty() || !server_session::is_live(c, &token, uid)? {
+                if token.is_empty() {
                     return Err(AppError::NotLoggedIn);
                 }
-                let user = User::find(c, UserId(uid)).map_err(|_| AppError::NotLoggedIn)?;
-                let agency = Agency::find(c, user.agency()).map_err(anyhow::Error::from)?;
-                Ok((user, agency))
+                server_session::live_user(c, &token, uid)?.ok_or(AppError::NotLoggedIn)
             })
             .await;
             let (user, agency) = match loaded {

@@ -43,6 +43,26 @@ pub fn is_live(conn: &mut DbConnection, token: &str, user_id: i64) -> QueryResul
     Ok(n == 1)
 }
 
+/// The user and agency of a live session `token` of `user_id`, in one query (every
+/// authenticated request makes it); `None` when the session was ended or never existed.
+pub fn live_user(
+    conn: &mut DbConnection,
+    token: &str,
+    user_id: i64,
+) -> QueryResult<Option<(crate::db::models::User, crate::db::models::Agency)>> {
+    use crate::db::models::{Agency, User};
+    use crate::db::schema::{agencies, users};
+    user_sessions::table
+        .inner_join(users::table.on(users::id.eq(user_sessions::user_id)))
+        .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
+        .filter(user_sessions::token_sha256.eq(digest(token)))
+        .filter(user_sessions::user_id.eq(user_id))
+        .filter(user_sessions::ended_at.is_null())
+        .select((User::as_select(), Agency::as_select()))
+        .first(conn)
+        .optional()
+}
+
 /// Ends one session (logout); returns whether it was live.
 pub fn end(conn: &mut DbConnection, token: &str, reason: &str) -> QueryResult<bool> {
     let n = diesel::update(

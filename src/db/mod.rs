@@ -94,6 +94,9 @@ pub fn connect(url: &str) -> anyhow::Result<DbPool> {
     let size = if backend == Backend::Sqlite { 8 } else { 10 };
     let pool = Pool::builder()
         .max_size(size)
+        // A PostgreSQL connection can die with its server (a restart): test it on check-out
+        // and replace it. A SQLite connection is a file handle that cannot; skip the query.
+        .test_on_check_out(backend == Backend::Postgres)
         .connection_customizer(Box::new(SqlitePragmas))
         .connection_timeout(std::time::Duration::from_secs(15))
         .build(manager)

@@ -318,11 +318,13 @@ impl Case {
             .first(conn)
             .optional()
     }
-    /// Cases in scope, newest first, optionally of one status.
-    pub fn list(
+    /// Cases in scope, optionally of one status, newest change first: `limit` rows after
+    /// skipping `offset` (ties broken by id, so pages never overlap or skip).
+    pub fn list_page(
         conn: &mut Conn,
         scope: CaseScope,
         status: Option<CaseStatus>,
+        offset: i64,
         limit: i64,
     ) -> QResult<Vec<CaseListRow>> {
         let mut q = cases::table
@@ -337,7 +339,8 @@ impl Case {
             q = q.filter(cases::status.eq(s.as_str()));
         }
         let rows: Vec<(Case, String, String, String)> = q
-            .order(cases::updated_at.desc())
+            .order((cases::updated_at.desc(), cases::id.desc()))
+            .offset(offset)
             .limit(limit)
             .select((
                 Case::as_select(),

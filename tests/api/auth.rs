@@ -145,10 +145,19 @@ async fn logout_ends_the_session() {
 
 #[actix_web::test]
 async fn an_idle_session_ends_on_the_server() {
-    let app = spawn_app_with(&[("FRDESK_HTTP__IDLE_TIMEOUT_SECONDS", "2")]).await;
+    let app = spawn_app_with(&[("FRDESK_HTTP__IDLE_TIMEOUT_SECONDS", "3")]).await;
     let c = app.login("requester.a@test.example").await;
     assert_eq!(c.get("/cases").await.status().as_u16(), 200);
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // Activity keeps the session: 4 s after the login, but 2 s after the last request.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(c.get("/cases").await.status().as_u16(), 200);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        c.get("/cases").await.status().as_u16(),
+        200,
+        "activity extends the session"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     let r = c.get("/cases").await;
     assert_eq!(r.status().as_u16(), 303, "idle session still valid");
     assert_eq!(r.headers().get("location").unwrap(), "/login");

@@ -114,7 +114,7 @@ fn pg_admin_url() -> Option<String> {
 
 /// `FRDESK_TEST_PG` is a server URL without a database name, e.g.
 /// `postgres://postgres@127.0.0.1:54329`; each test gets a new database there.
-fn create_pg_database(server: &str) -> String {
+pub fn create_pg_database(server: &str) -> String {
     use diesel::{Connection, PgConnection, RunQueryDsl};
     let server = server.trim_end_matches('/');
     let name = format!("frdesk_test_{}", uuid::Uuid::new_v4().simple());
@@ -131,18 +131,28 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra_env: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(None, extra_env).await
+}
+
+/// As [`spawn_app_with`], on the database `db` = (URL, backend) when given (e.g. a PostgreSQL
+/// server of the test's own).
+pub async fn spawn_app_on(
+    db: Option<(String, &'static str)>,
+    extra_env: &[(&str, &str)],
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let (db_url, backend) = match pg_admin_url() {
-        Some(admin) => (create_pg_database(&admin), "postgres"),
-        None => (
-            data_dir
-                .path()
-                .join("frdesk.sqlite3")
-                .to_string_lossy()
-                .into_owned(),
-            "sqlite",
-        ),
-    };
+    let (db_url, backend) =
+        match db.or_else(|| pg_admin_url().map(|a| (create_pg_database(&a), "postgres"))) {
+            Some(db) => db,
+            None => (
+                data_dir
+                    .path()
+                    .join("frdesk.sqlite3")
+                    .to_string_lossy()
+                    .into_owned(),
+                "sqlite",
+            ),
+        };
     let mut env: Vec<(String, String)> = vec![
         (
             "FRDESK_DATA_DIR".into(),

@@ -15,6 +15,7 @@ mod crash;
 mod history;
 mod isolation;
 mod isolation_routes;
+mod load;
 mod mail;
 mod mfa;
 mod request_form;

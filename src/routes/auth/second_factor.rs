@@ -336,10 +336,7 @@ pub async fn enrol_submit(
 /// What a confirmation of enrolment came to.
 enum Enrolled {
     /// Logged in; the recovery codes to show once.
-    Done {
-        token: String,
-        codes: Vec<String>,
-    },
+    Done { token: String, codes: Vec<String> },
     /// Wrong code: the message for the page.
     Refused(String),
     /// Already set up (another tab confirmed it): go to the code page.

@@ -1,0 +1,2 @@
+DROP INDEX cases_updated;
+DROP INDEX cases_agency_updated;
