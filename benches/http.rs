@@ -8,7 +8,8 @@
 //!     FRDESK_BENCH_PG=postgres://postgres@127.0.0.1:54329 cargo bench --bench http
 //!
 //! Settings (environment): FRDESK_BENCH_CASES (10000), FRDESK_BENCH_SECONDS (20 per page),
-//! FRDESK_BENCH_CONNECTIONS (32), FRDESK_BENCH_THREADS (2, wrk's), FRDESK_BENCH_WRK (wrk).
+//! FRDESK_BENCH_CONNECTIONS (32), FRDESK_BENCH_THREADS (2, wrk's), FRDESK_BENCH_WRK (wrk),
+//! FRDESK_BENCH_PAGES (e.g. `list,case`: only those pages).
 //! wrk runs on the same machine as the server: on 2 cores it takes a share of the CPU, so
 //! figures are a floor. Also: 50 concurrent request submissions with a real image each
 //! (FRDESK_LFW_DIR or ../shared/faces/lfw), counted afterwards (none lost, none twice).
@@ -109,11 +110,16 @@ async fn run(
     let cookie = login(&client, &base, &secret).await?;
 
     let mut results = Vec::new();
+    // FRDESK_BENCH_PAGES=list,case runs only those (e.g. under a profiler).
+    let only = std::env::var("FRDESK_BENCH_PAGES").unwrap_or_default();
     for (label, path, with_cookie) in [
         ("login page", "/login".to_string(), false),
         ("case list", "/cases".to_string(), true),
         ("case page", format!("/cases/{case_id}"), true),
     ] {
+        if !only.is_empty() && !only.split(',').any(|p| label.contains(p.trim())) {
+            continue;
+        }
         let r = run_wrk(
             wrk,
             &format!("{base}{path}"),

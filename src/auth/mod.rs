@@ -190,10 +190,13 @@ impl FromRequest for CurrentUser {
             .await;
             let (user, agency) = match loaded {
                 Ok(v) => v,
-                Err(e) => {
+                Err(AppError::NotLoggedIn) => {
                     session.purge();
-                    return Err(e);
+                    return Err(AppError::NotLoggedIn);
                 }
+                // The database is unreachable (e.g. restarting): the request fails, the login
+                // stands — a hiccup must not log everyone out.
+                Err(e) => return Err(e),
             };
             if !user.active || !agency.active {
                 session.purge();

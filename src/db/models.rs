@@ -995,8 +995,18 @@ impl OutboxMessage {
 
 // ---------------------------------------------------------------- display helpers for templates
 
+/// `YYYY-MM-DD HH:MM UTC` (written out directly: `format` parses its pattern on every call,
+/// and the case list prints two of these per row).
 fn label(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 impl Case {

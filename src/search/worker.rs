@@ -284,12 +284,21 @@ fn store(
         }
         let case = Case::find(conn, CaseId(ps.case_id))?.context("Case not found")?;
         crate::workflow::timeline(conn, case.id, None, "search", summary.clone(), None)?;
+        // LAPD's order on records of access: when, the data used to query (probe hash, case
+        // number), on whose behalf, and the stated purpose (the search reason).
+        let requester =
+            crate::db::models::User::find(conn, crate::domain::UserId(case.requester_id))
+                .map(|u| u.email)
+                .unwrap_or_default();
         audit::record(
             conn,
             &Actor::system("search worker"),
             Entry::new("search.run", "image", &ps.image_sha256)
                 .reason(&case.search_reason)
-                .details(format!("case {}; {summary}", case.display_number())),
+                .details(format!(
+                    "case {}; requested by {requester}; {summary}",
+                    case.display_number()
+                )),
         )?;
         maybe_complete_case(conn, &case)?;
         Ok(())

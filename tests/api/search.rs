@@ -127,11 +127,17 @@ async fn approval_runs_the_search_and_stores_the_candidate_list() {
         out.contains('6'),
         "six photos enrolled, the probe not among them: {out}"
     );
-    // The search run is an audit record with the search reason and probe hash.
-    assert!(app.audit().iter().any(|r| r.action == "search.run"
-        && r.object_id == s[0].image_sha256
-        && r.search_reason.as_deref()
-            == Some("Robbery suspect, Case# 123-89765-0123-41X, 211 PC")));
+    // The search run is a record of access (LAPD's order): when, the probe hash and case
+    // number queried, on whose behalf, and the search reason.
+    assert!(app.audit().iter().any(|r| {
+        r.action == "search.run"
+            && r.object_id == s[0].image_sha256
+            && r.details_text().contains("case FR-")
+            && r.details_text()
+                .contains("requested by requester.a@test.example")
+            && r.search_reason.as_deref()
+                == Some("Robbery suspect, Case# 123-89765-0123-41X, 211 PC")
+    }));
 }
 
 #[actix_web::test]
