@@ -117,9 +117,11 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
         return Err(ImageError::Animated(name));
     }
     // Header only: no pixel buffer is allocated to read the dimensions.
-    let (width, height) = ImageReader::with_format(std::io::Cursor::new(&bytes), format)
-        .into_dimensions()
-        .map_err(|_| ImageError::Corrupt(name.clone()))?;
+    let (width, height) = without_panic("image header", || {
+        ImageReader::with_format(std::io::Cursor::new(&bytes), format).into_dimensions()
+    })
+    .and_then(Result::ok)
+    .ok_or_else(|| ImageError::Corrupt(name.clone()))?;
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(ImageError::TooManyPixels {
             name,
@@ -129,8 +131,11 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
     }
     let mut reader = ImageReader::with_format(std::io::Cursor::new(&bytes), format);
     reader.limits(limits());
-    match reader.decode() {
-        Ok(_) => {}
+    let Some(decoded) = without_panic("image decode", || reader.decode().map(|_| ())) else {
+        return Err(ImageError::Corrupt(name));
+    };
+    match decoded {
+        Ok(()) => {}
         Err(image::ImageError::Limits(_)) => {
             return Err(ImageError::TooManyPixels {
                 name,
@@ -181,15 +186,68 @@ pub fn webp_is_animated(bytes: &[u8]) -> bool {
     false
 }
 
-/// Whether a JPEG's last scan is followed by its end-of-image marker (`FF D9`). Inside
-/// entropy-coded data a `0xFF` byte is always stuffed (`FF 00`) or a restart marker, so an
-/// `FF D9` after the last start-of-scan (`FF DA`) can only be the real end; an embedded EXIF
-/// thumbnail comes before the main image's scans and cannot satisfy the check.
-pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let last_sos = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
-    match last_sos {
-        Some(i) => bytes[i..].windows(2).any(|w| w == [0xFF, 0xD9]),
-        None => false,
+/// Whether a JPEG is complete: walks the marker segments from SOI (skipping each segment by its
+/// length, so an EXIF thumbnail with markers of its own inside APP1 is passed over, and each
+/// scan's entropy-coded data up to the next real marker) and reports whether the end-of-image
+/// marker `FF D9` is reached. Extraneous bytes between segments are skipped up to the next
+/// `FF`, as libjpeg does ("N extraneous bytes before marker"). Decoders fill a cut-off scan with
+/// grey instead of failing, so intake and the face engine both refuse a JPEG without its end.
+/// One function for both (fuzzing found the two earlier checks disagreeing: a stray byte
+/// passed intake and then failed every search).
+pub fn jpeg_is_complete(b: &[u8]) -> bool {
+    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+        return false;
+    }
+    let mut i = 2;
+    while i + 1 < b.len() {
+        if b[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let m = b[i + 1];
+        match m {
+            0xD9 => return true,
+            0xFF => i += 1, // fill byte
+            0x00 | 0x01 | 0xD0..=0xD7 => i += 2,
+            _ => {
+                if i + 3 >= b.len() {
+                    return false;
+                }
+                let len = usize::from(b[i + 2]) << 8 | usize::from(b[i + 3]);
+                if len < 2 {
+                    return false;
+                }
+                i += 2 + len;
+                if m == 0xDA {
+                    // Entropy-coded data: stop at FF followed by neither 00 nor RSTn.
+                    while i + 1 < b.len() {
+                        if b[i] == 0xFF && b[i + 1] != 0x00 && !(0xD0..=0xD7).contains(&b[i + 1]) {
+                            break;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Runs a decoder step, turning a panic inside the decoder into `None`. Fuzzing found
+/// zune-jpeg 0.5.15 (through `image`) panicking on a crafted progressive JPEG (an `assert!` in
+/// its AVX2 upsampler); an upload must get a clear error, never take the worker down.
+pub fn without_panic<T>(what: &str, f: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => Some(v),
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::warn!(what, panic = %msg, "Image decoder panicked; the image is refused");
+            None
+        }
     }
 }
 
@@ -383,6 +441,56 @@ mod tests {
         let mut p = png(64, 64);
         p.truncate(p.len() / 2);
         assert!(matches!(check("t.png", p), Err(ImageError::Corrupt(_))));
+    }
+
+    fn regression(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/fuzz/regressions/image_intake/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn intake_and_the_face_engine_agree_on_a_jpeg_with_a_stray_byte() {
+        // Fuzzing finding I1: intake accepted it, the face engine called it truncated.
+        for f in ["i1-stray-byte-before-sos.jpg", "i1-minimized-crash.jpg"] {
+            let b = regression(f);
+            let intake = check(f, b.clone()).is_ok();
+            let engine = crate::face::decode_image(&b).is_ok();
+            assert_eq!(intake, engine, "{f}: intake {intake}, engine {engine}");
+        }
+        assert!(check("s.jpg", regression("i1-stray-byte-before-sos.jpg")).is_ok());
+    }
+
+    #[test]
+    fn a_decoder_panic_is_a_clear_error() {
+        // Fuzzing finding I2: zune-jpeg's AVX2 upsampler asserts on this file.
+        for f in [
+            "i2-zune-upsampler-panic-in-check.jpg",
+            "i2-zune-upsampler-panic-in-decode-image.jpg",
+        ] {
+            let b = regression(f);
+            assert!(
+                matches!(check(f, b.clone()), Err(ImageError::Corrupt(_))),
+                "{f}"
+            );
+            assert!(crate::face::decode_image(&b).is_err(), "{f}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_main_image_behind_a_complete_thumbnail_is_refused() {
+        // SOI, APP1 holding a whole thumbnail JPEG (with its own SOS and EOI), then the main
+        // image cut off before its scan: the end marker of the thumbnail must not count.
+        let thumb = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9];
+        let mut b = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        let len = u16::try_from(thumb.len() + 2).unwrap();
+        b.extend_from_slice(&len.to_be_bytes());
+        b.extend_from_slice(&thumb);
+        b.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x05, 0x08, 0x00]);
+        assert!(!jpeg_is_complete(&b));
+        assert!(jpeg_is_complete(&thumb));
     }
 
     #[test]

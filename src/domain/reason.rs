@@ -357,7 +357,10 @@ const FIX_EXAMPLE: &str = "e.g. 'Case# 123-89765, 211 PC' or 'Wristband Verifica
 pub fn assess(text: &str) -> ReasonAssessment {
     let mut findings = Vec::new();
     let trimmed_chars = text.trim().chars().count();
-    let scanned: String = text.chars().take(MAX_SCAN_CHARS).collect();
+    // The scan window starts after leading whitespace, as the length does: padding must not
+    // push the reason out of the window (found by fuzzing: 10,000 spaces made a compliant
+    // reason "empty").
+    let scanned: String = text.trim_start().chars().take(MAX_SCAN_CHARS).collect();
     let norm = normalise(&scanned);
 
     if norm.removed_invisible > 0 {
@@ -1885,6 +1888,17 @@ mod tests {
             &[codes::POSITIVE_IDENTIFICATION_LANGUAGE],
             &[],
         );
+    }
+
+    #[test]
+    fn leading_padding_does_not_push_the_reason_out_of_the_scan_window() {
+        let reason = "Robbery suspect, Case# 123-89765-0123-41X, 211 PC";
+        let padded = format!("{}{reason}", " ".repeat(MAX_SCAN_CHARS));
+        let a = assess(&padded);
+        assert_eq!(a.verdict, assess(reason).verdict, "{:#?}", a.findings);
+        assert!(!a.has(codes::EMPTY));
+        let padded = format!("{}{reason}", "\n".repeat(MAX_SCAN_CHARS + 1630));
+        assert!(!assess(&padded).has(codes::EMPTY));
     }
 
     #[test]

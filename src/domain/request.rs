@@ -529,6 +529,13 @@ impl SearchRequest {
         let signature_name = clean(&form.signature_name);
         if signature_name.is_empty() {
             e.add("signature_name", "Sign by typing your full name.");
+        } else if signature_name.chars().count() > MAX_SHORT {
+            // Lower-casing can lengthen text ("İ" → "i̇"): the limit is checked on what was
+            // typed, before the comparison.
+            e.add(
+                "signature_name",
+                format!("The signature must be at most {MAX_SHORT} characters."),
+            );
         } else if !requester_name.is_empty()
             && signature_name.to_lowercase() != requester_name.to_lowercase()
         {

@@ -23,13 +23,17 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
     if reader.format().is_none() {
         return Err(FaceError::Unreadable("not a JPEG, PNG or WebP file".into()));
     }
-    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !crate::images::jpeg_is_complete(bytes)
+    {
         // The JPEG decoder fills a truncated file with grey instead of failing.
         return Err(FaceError::Unreadable(
             "truncated JPEG (no end-of-image marker)".into(),
         ));
     }
-    let mut decoder = reader.into_decoder().map_err(|e| unreadable(&e))?;
+    let panicked = || FaceError::Unreadable("the decoder could not read this file".into());
+    let mut decoder = crate::images::without_panic("photo header", || reader.into_decoder())
+        .ok_or_else(panicked)?
+        .map_err(|e| unreadable(&e))?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(FaceError::TooLarge {
@@ -47,49 +51,14 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
     limits.max_alloc = Some(MAX_PIXELS * 8);
     decoder.set_limits(limits).map_err(|e| unreadable(&e))?;
     let orientation = decoder.orientation().ok();
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| unreadable(&e))?;
+    let mut img =
+        crate::images::without_panic("photo decode", || DynamicImage::from_decoder(decoder))
+            .ok_or_else(panicked)?
+            .map_err(|e| unreadable(&e))?;
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }
     Ok(img)
-}
-
-/// Walks the JPEG marker segments (skipping APPn segments, which may hold a
-/// thumbnail with its own markers, by their length, and entropy-coded data up to
-/// the next real marker) and reports whether the end-of-image marker is reached.
-fn jpeg_is_complete(b: &[u8]) -> bool {
-    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-        return false;
-    }
-    let mut i = 2;
-    while i + 1 < b.len() {
-        if b[i] != 0xFF {
-            return false;
-        }
-        let m = b[i + 1];
-        match m {
-            0xD9 => return true,
-            0xFF => i += 1, // fill byte
-            0x01 | 0xD0..=0xD7 => i += 2,
-            _ => {
-                if i + 3 >= b.len() {
-                    return false;
-                }
-                let len = usize::from(b[i + 2]) << 8 | usize::from(b[i + 3]);
-                i += 2 + len;
-                if m == 0xDA {
-                    // Entropy-coded data: stop at FF followed by neither 00 nor RSTn.
-                    while i + 1 < b.len() {
-                        if b[i] == 0xFF && b[i + 1] != 0x00 && !(0xD0..=0xD7).contains(&b[i + 1]) {
-                            break;
-                        }
-                        i += 1;
-                    }
-                }
-            }
-        }
-    }
-    false
 }
 
 /// Reads and decodes a photo file; see [`decode_image`].
