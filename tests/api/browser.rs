@@ -100,8 +100,25 @@ async fn text_of_page(b: &Browser) -> String {
         .unwrap()
 }
 
+/// The page's text, or "" while a navigation is still replacing the document (for polling).
+async fn text_now(b: &Browser) -> String {
+    match b.find(Locator::Css("body")).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 async fn fill(b: &Browser, id: &str, value: &str) {
-    let e = b.find(Locator::Id(id)).await.unwrap();
+    // The element may belong to a page that is still loading after a click: wait for it.
+    let mut found = None;
+    for _ in 0..100 {
+        if let Ok(e) = b.find(Locator::Id(id)).await {
+            found = Some(e);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let e = found.unwrap_or_else(|| panic!("no field #{id}"));
     e.clear().await.unwrap();
     e.send_keys(value).await.unwrap();
 }
@@ -160,10 +177,7 @@ async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) {
             fill(b, "code", &totp_code(&secret, step)).await;
             submit(b, "/login/enrol").await;
             for _ in 0..100 {
-                if text_of_page(b)
-                    .await
-                    .contains("Your authenticator is set up")
-                {
+                if text_now(b).await.contains("Your authenticator is set up") {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
