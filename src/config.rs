@@ -119,6 +119,10 @@ pub struct HttpSettings {
     /// Form posts per minute from one client address (bursts of twice that); 0 = no limit.
     /// Default 120.
     pub posts_per_minute: u32,
+    /// Requests per minute from one client address to the public, no-login transparency
+    /// report (page, CSV, signed PDF), which aggregates every case of the period; bursts of
+    /// twice that; 0 = no limit. Default 30.
+    pub public_requests_per_minute: u32,
     /// PEM certificate chain and private key: when both are set frdesk serves HTTPS itself
     /// (rustls; TLS 1.2 and 1.3) and session cookies are always `Secure`. Empty (default): plain
     /// HTTP, for a TLS-terminating reverse proxy in front (docs/OPERATIONS.md).
@@ -199,6 +203,7 @@ impl Settings {
             .set_default("http.login_attempts_per_minute", 10)?
             .set_default("http.account_login_attempts_per_minute", 5)?
             .set_default("http.posts_per_minute", 120)?
+            .set_default("http.public_requests_per_minute", 30)?
             .set_default("http.tls_cert", "")?
             .set_default("http.tls_key", "")?
             .set_default("database.url", "")?

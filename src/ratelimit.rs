@@ -1,5 +1,6 @@
 //! Rate limits (CJIS 5.9.5 AC-7 companion; OWASP ASVS V2.2.1 anti-automation): login attempts
-//! per client address and per account, and form posts per client address, each a GCRA quota
+//! per client address and per account, form posts per client address, and requests to the
+//! public transparency report per client address, each a GCRA quota
 //! (governor) kept in memory. A refused request gets 429 with `Retry-After`; nothing it carried
 //! is processed. The account lockout after 5 failed logons (AC-7) is separate and persistent.
 //!
@@ -15,11 +16,12 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::HttpSettings;
 
-/// The three limiters. `None` = that limit is off (configured 0).
+/// The four limiters. `None` = that limit is off (configured 0).
 pub struct RateLimits {
     login_ip: Option<DefaultKeyedRateLimiter<String>>,
     login_account: Option<DefaultKeyedRateLimiter<String>>,
     post_ip: Option<DefaultKeyedRateLimiter<String>>,
+    public_ip: Option<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
 }
 
@@ -36,6 +38,7 @@ impl RateLimits {
             login_ip: quota(s.login_attempts_per_minute).map(RateLimiter::keyed),
             login_account: quota(s.account_login_attempts_per_minute).map(RateLimiter::keyed),
             post_ip: quota(s.posts_per_minute).map(RateLimiter::keyed),
+            public_ip: quota(s.public_requests_per_minute).map(RateLimiter::keyed),
             clock: DefaultClock::default(),
         }
     }
@@ -69,6 +72,12 @@ impl RateLimits {
     pub fn post(&self, ip: &str) -> Result<(), Duration> {
         self.check(&self.post_ip, ip)
     }
+
+    /// One request from `ip` to the public transparency report (no login; each one aggregates
+    /// the period's cases, and the PDF is signed). `Err` holds how long to wait.
+    pub fn public(&self, ip: &str) -> Result<(), Duration> {
+        self.check(&self.public_ip, ip)
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +92,7 @@ mod tests {
             login_attempts_per_minute: login,
             account_login_attempts_per_minute: account,
             posts_per_minute: posts,
+            public_requests_per_minute: 2,
             tls_cert: String::new(),
             tls_key: String::new(),
         }
@@ -104,6 +114,14 @@ mod tests {
             "another address is not affected"
         );
         assert!(l.post("10.0.0.1").is_ok(), "0 = off");
+        for _ in 0..4 {
+            assert!(l.public("10.0.0.1").is_ok());
+        }
+        assert!(
+            l.public("10.0.0.1").is_err(),
+            "public report: 2 a minute, bursts of 4"
+        );
+        assert!(l.login("10.0.0.3", "c@x").is_ok(), "limits are kept apart");
     }
 
     #[test]

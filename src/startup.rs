@@ -34,7 +34,7 @@ pub struct AppState {
     /// The case-history search index and the wake-up of its catch-up task.
     pub history: Arc<crate::history::HistoryIndex>,
     pub history_wake: Arc<tokio::sync::Notify>,
-    /// Login and form-post rate limits (`ratelimit.rs`).
+    /// Login, form-post and public-report rate limits (`ratelimit.rs`).
     pub limits: Arc<crate::ratelimit::RateLimits>,
     /// Seals second-factor secrets (`<data_dir>/mfa.key`).
     pub mfa_key: Arc<crate::auth::mfa::MfaKey>,

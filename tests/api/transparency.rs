@@ -154,3 +154,36 @@ async fn the_public_report_counts_requests_suppresses_small_cells_and_holds_no_p
     let (status, _) = public.get_text("/transparency.csv?from=1999-01").await;
     assert_eq!(status, 400);
 }
+
+/// The public report is held to `http.public_requests_per_minute` per address (bursts of twice
+/// that): beyond it each of page, CSV and PDF answers 429 with `Retry-After`, and logged-in
+/// work from the same address is not affected.
+#[actix_web::test]
+async fn the_public_report_is_rate_limited_per_address() {
+    let app = spawn_app_with(&[("FRDESK_HTTP__PUBLIC_REQUESTS_PER_MINUTE", "2")]).await;
+    let public = app.client();
+    let mut statuses = Vec::new();
+    for path in [
+        "/transparency",
+        "/transparency.csv",
+        "/transparency",
+        "/transparency.pdf",
+    ] {
+        statuses.push(public.get_text(path).await.0);
+    }
+    assert_eq!(statuses, vec![200, 200, 200, 200], "a burst of 4 passes");
+    for path in ["/transparency", "/transparency.csv", "/transparency.pdf"] {
+        let r = public.get(path).await;
+        assert_eq!(r.status().as_u16(), 429, "{path}");
+        let wait: u64 = r
+            .headers()
+            .get("Retry-After")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After");
+        assert!((1..=30).contains(&wait), "{wait}");
+    }
+    let requester = app.login("requester.a@test.example").await;
+    let (status, _) = requester.get_text("/cases").await;
+    assert_eq!(status, 200);
+}

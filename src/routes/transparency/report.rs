@@ -1,9 +1,11 @@
 //! `GET /transparency?from=YYYY-MM&to=YYYY-MM`: the public report ([`crate::transparency`]),
 //! with charts; `GET /transparency.csv` and `GET /transparency.pdf` (signed with the desk's key)
 //! give the same figures. No login: only suppressed aggregate counts leave the server. Views
-//! are not audit records (no user acts on case data); they are logged.
+//! are not audit records (no user acts on case data); they are logged. Each client address is
+//! held to `http.public_requests_per_minute` (429 with `Retry-After` beyond it), since every
+//! request aggregates the period's cases and a PDF is signed per request.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -97,6 +99,17 @@ pub struct ReportPage {
     pub query: String,
 }
 
+/// The 429 answer when `req`'s address is over the public-report rate, else `None`.
+fn over_limit(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let wait = state.limits.public(&ip).err()?;
+    tracing::warn!(%ip, path = req.path(), "Transparency report refused: rate limit");
+    Some(crate::routes::too_many_requests(wait))
+}
+
 async fn build(state: &AppState, p: Period) -> Result<TransparencyReport, AppError> {
     crate::db::run(&state.pool, move |c| -> Result<_, AppError> {
         Ok(TransparencyReport::build(c, p.from, p.to)?)
@@ -106,9 +119,13 @@ async fn build(state: &AppState, p: Period) -> Result<TransparencyReport, AppErr
 
 /// `GET /transparency`.
 pub async fn page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = over_limit(&state, &req) {
+        return Ok(refused);
+    }
     let q = q.into_inner();
     let (period, errors, status) = match Period::parse(&q) {
         Ok(p) => (p, PeriodErrors::default(), actix_web::http::StatusCode::OK),
@@ -142,10 +159,14 @@ pub async fn page(
 /// `GET /transparency.{csv|pdf}`: the same figures as a file. A bad period is a 400 with the
 /// field's message.
 pub async fn export(
+    req: HttpRequest,
     state: web::Data<AppState>,
     kind: web::Path<String>,
     q: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = over_limit(&state, &req) {
+        return Ok(refused);
+    }
     let kind = kind.into_inner();
     let period = Period::parse(&q).map_err(|e| {
         AppError::BadRequest(
