@@ -248,6 +248,54 @@ pub fn confirm_enrolment(
     Ok(codes)
 }
 
+/// Replaces `user_id`'s recovery codes by ten new ones, shown once, after a current code from
+/// the authenticator app (a recovery code does not do: it would let a stolen code mint more).
+/// The code is accepted once, as at login; the old codes stop working in the same transaction
+/// the caller holds. Errors: [`MfaError::NotEnrolled`], [`MfaError::WrongCode`] (also for a
+/// recovery code), [`MfaError::Replayed`].
+pub fn renew_recovery_codes(
+    conn: &mut DbConnection,
+    key: &MfaKey,
+    user_id: i64,
+    code: &str,
+    at: NaiveDateTime,
+) -> Result<Vec<String>, MfaError> {
+    let m = UserMfa::find(conn, user_id)?
+        .filter(|m| m.confirmed_at.is_some())
+        .ok_or(MfaError::NotEnrolled)?;
+    let code = normalise(code);
+    if code.len() != usize::from(DIGITS) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(MfaError::WrongCode);
+    }
+    let secret = key.open(&m.secret_sealed, &aad(user_id))?;
+    let step = totp(&secret, "x", "x")?
+        .check(&code, unix(at))
+        .ok_or(MfaError::WrongCode)?;
+    if !UserMfa::accept_step(conn, user_id, i64::try_from(step).unwrap_or(i64::MAX))? {
+        return Err(MfaError::Replayed);
+    }
+    let codes = new_recovery_codes();
+    let digests = codes
+        .iter()
+        .map(|c| key.digest(user_id, &normalise(c)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    RecoveryCode::replace_all(conn, user_id, &digests, at)?;
+    Ok(codes)
+}
+
+/// How many unused recovery codes `user_id` has.
+pub fn recovery_codes_left(conn: &mut DbConnection, user_id: i64) -> Result<i64, MfaError> {
+    Ok(RecoveryCode::remaining(conn, user_id)?)
+}
+
+/// When `user_id`'s authenticator was confirmed, if it was.
+pub fn enrolled_at(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> Result<Option<NaiveDateTime>, MfaError> {
+    Ok(UserMfa::find(conn, user_id)?.and_then(|m| m.confirmed_at))
+}
+
 /// Whether `user_id` has a confirmed authenticator.
 pub fn is_enrolled(conn: &mut DbConnection, user_id: i64) -> Result<bool, MfaError> {
     Ok(UserMfa::find(conn, user_id)?.is_some_and(|m| m.confirmed_at.is_some()))

@@ -41,13 +41,20 @@ pub fn dummy_verify(password: &str) {
 /// password padded to length, a keyboard walk or a repeated word (NIST SP 800-63B 5.1.1.2:
 /// compare against commonly used, expected or compromised values).
 pub fn check_strength(password: &str) -> Result<(), String> {
+    check_strength_for(password, &[])
+}
+
+/// As [`check_strength`], also counting `user_inputs` (the user's name, email) as guessable.
+pub fn check_strength_for(password: &str, user_inputs: &[&str]) -> Result<(), String> {
     if password.chars().count() < MIN_LEN {
         return Err(format!("Passwords must be at least {MIN_LEN} characters."));
     }
     if password.chars().count() > 256 {
         return Err("Passwords must be at most 256 characters.".into());
     }
-    let estimate = zxcvbn::zxcvbn(password, &["frdesk", "face search", "lacris"]);
+    let mut inputs = vec!["frdesk", "face search", "lacris"];
+    inputs.extend_from_slice(user_inputs);
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
     if u8::from(estimate.score()) < 3 {
         let why = estimate
             .feedback()

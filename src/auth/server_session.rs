@@ -78,6 +78,27 @@ pub fn end(conn: &mut DbConnection, token: &str, reason: &str) -> QueryResult<bo
     Ok(n == 1)
 }
 
+/// Ends every live session of a user but the one of `keep_token` (a password change from that
+/// session); returns how many ended.
+pub fn end_others(
+    conn: &mut DbConnection,
+    user_id: i64,
+    keep_token: &str,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        user_sessions::table
+            .filter(user_sessions::user_id.eq(user_id))
+            .filter(user_sessions::token_sha256.ne(digest(keep_token)))
+            .filter(user_sessions::ended_at.is_null()),
+    )
+    .set((
+        user_sessions::ended_at.eq(Some(now())),
+        user_sessions::end_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
+}
+
 /// Ends every live session of a user (deactivation, lockout, password reset); returns how many.
 pub fn end_all_for_user(conn: &mut DbConnection, user_id: i64, reason: &str) -> QueryResult<usize> {
     diesel::update(

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no I/O. Types here *parse, don't validate*: a value of
 //! [`request::SearchRequest`] exists only if the form it came from is complete and lawful.
 
+pub mod account;
 pub mod case;
 pub mod examination;
 pub mod ids;

@@ -194,3 +194,48 @@ impl AccountNotice {
         })
     }
 }
+
+/// Data for the notice a user gets of a change to their own account (password changed, new
+/// recovery codes), so a change they did not make does not go unnoticed (OWASP ASVS V2.2.3).
+pub struct SecurityNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub user_name: String,
+    /// e.g. `Your password was changed`.
+    pub event_label: String,
+    pub at: String,
+    /// The client address the change came from.
+    pub ip: String,
+    /// What happened as a consequence, e.g. which sessions ended.
+    pub what_now: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/security_notice/subject.txt")]
+struct SecuritySubject<'a> {
+    d: &'a SecurityNotice,
+}
+#[derive(Template)]
+#[template(path = "email/security_notice/body.txt")]
+struct SecurityText<'a> {
+    d: &'a SecurityNotice,
+}
+#[derive(Template)]
+#[template(path = "email/security_notice/body.html")]
+struct SecurityHtml<'a> {
+    d: &'a SecurityNotice,
+}
+
+impl SecurityNotice {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "security_notice",
+            to: to.to_string(),
+            case_id: None,
+            subject: SecuritySubject { d: self }.render()?.trim().to_string(),
+            text: SecurityText { d: self }.render()?,
+            html: SecurityHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}

@@ -1,5 +1,6 @@
 //! The one route table. Handlers are thin: parse the request, call the workflow, render a page.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod audit;
@@ -44,6 +45,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(auth::second_factor::enrol_submit),
         )
         .route("/logout", web::post().to(auth::logout::submit))
+        .route("/account", web::get().to(account::show::page))
+        .route(
+            "/account/password",
+            web::post().to(account::password::submit),
+        )
+        .route(
+            "/account/recovery-codes",
+            web::post().to(account::recovery_codes::submit),
+        )
         .route("/cases", web::get().to(cases::list::page))
         .route("/cases/new", web::get().to(cases::new::page))
         .route("/cases/save", web::post().to(cases::save::submit))

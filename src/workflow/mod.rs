@@ -2,6 +2,7 @@
 //! writes the new state, a timeline event and an audit record — and queues any email — in one
 //! transaction.
 
+pub mod account;
 pub mod audit_report;
 pub mod checklist;
 pub mod examine;

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod account;
 mod audit_chain;
 mod audit_report;
 mod auth;
