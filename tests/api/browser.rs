@@ -266,6 +266,24 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     let b = browser(&driver, &profiles.path().join("requester")).await;
     log_in(&b, &base, &app, "requester.a@test.example").await;
     shot(&b, "01-requester-cases").await;
+    // Their name in the header opens their account page.
+    b.find(Locator::Css("header a[href='/account']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("current_password"))
+        .await
+        .unwrap();
+    let page = text_now(&b).await;
+    assert!(
+        page.contains("Change your password") && page.contains("10 of 10"),
+        "{page}"
+    );
+    shot(&b, "01-requester-account").await;
+    b.goto(&format!("{base}/cases")).await.unwrap();
     b.find(Locator::LinkText("New request"))
         .await
         .unwrap()
