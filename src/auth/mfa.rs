@@ -239,13 +239,7 @@ pub fn confirm_enrolment(
     if !UserMfa::confirm(conn, user_id, i64::try_from(step).unwrap_or(i64::MAX), at)? {
         return Err(MfaError::NotEnrolled);
     }
-    let codes = new_recovery_codes();
-    let digests = codes
-        .iter()
-        .map(|c| key.digest(user_id, &normalise(c)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    RecoveryCode::replace_all(conn, user_id, &digests, at)?;
-    Ok(codes)
+    issue_recovery_codes(conn, key, user_id, at)
 }
 
 /// Replaces `user_id`'s recovery codes by ten new ones, shown once, after a current code from
@@ -274,6 +268,16 @@ pub fn renew_recovery_codes(
     if !UserMfa::accept_step(conn, user_id, i64::try_from(step).unwrap_or(i64::MAX))? {
         return Err(MfaError::Replayed);
     }
+    issue_recovery_codes(conn, key, user_id, at)
+}
+
+/// Ten new recovery codes for `user_id` in place of any old ones; stored as keyed digests.
+fn issue_recovery_codes(
+    conn: &mut DbConnection,
+    key: &MfaKey,
+    user_id: i64,
+    at: NaiveDateTime,
+) -> Result<Vec<String>, MfaError> {
     let codes = new_recovery_codes();
     let digests = codes
         .iter()
