@@ -240,15 +240,21 @@ pub fn without_panic<T>(what: &str, f: impl FnOnce() -> T) -> Option<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(v) => Some(v),
         Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let msg = panic_message(p.as_ref());
             tracing::warn!(what, panic = %msg, "Image decoder panicked; the image is refused");
             None
         }
     }
+}
+
+/// The message a panic carried (`panic!("…")` with a literal or a formatted string); empty for
+/// any other payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 /// Content-addressed image store.

@@ -376,10 +376,7 @@ async fn limit_posts(
     if req.method() == actix_web::http::Method::POST
         && let Some(state) = req.app_data::<web::Data<AppState>>()
     {
-        let ip = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+        let ip = crate::auth::client_ip(req.request());
         if let Err(wait) = state.limits.post(&ip) {
             tracing::warn!(%ip, path = req.path(), "Form post refused: rate limit");
             let resp = crate::routes::too_many_requests(wait);

@@ -39,11 +39,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     match result {
         Ok(v) => Some(v),
         Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let msg = frdesk::images::panic_message(p.as_ref());
             eprintln!("a panic escaped frdesk: {msg}");
             std::process::abort();
         }
@@ -61,10 +57,18 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(img) = &decoded {
         let (w, h) = (u64::from(img.width()), u64::from(img.height()));
-        assert!(w > 0 && h > 0, "decode_image returned an empty {w}x{h} image");
+        assert!(
+            w > 0 && h > 0,
+            "decode_image returned an empty {w}x{h} image"
+        );
         assert!(w * h <= FACE_MAX_PIXELS, "decode_image returned {w}x{h}");
     }
-    if let Err(FaceError::TooLarge { width, height, limit }) = &decoded {
+    if let Err(FaceError::TooLarge {
+        width,
+        height,
+        limit,
+    }) = &decoded
+    {
         assert_eq!(*limit, FACE_MAX_PIXELS);
         assert!(u64::from(*width) * u64::from(*height) > *limit);
     }
@@ -73,7 +77,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(c) => {
             assert!(!data.is_empty() && data.len() as u64 <= MAX_BYTES);
             assert!(
-                matches!(c.format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP),
+                matches!(
+                    c.format,
+                    ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP
+                ),
                 "format {:?}",
                 c.format
             );

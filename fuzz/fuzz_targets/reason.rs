@@ -57,7 +57,11 @@ fn check_one(text: &str, a: &ReasonAssessment) {
     // Rule 2: empty.
     if text.trim().is_empty() {
         assert_eq!(a.verdict, Verdict::NonCompliant);
-        assert!(a.has(codes::EMPTY), "blank input without `empty`: {:?}", codes_of(a));
+        assert!(
+            a.has(codes::EMPTY),
+            "blank input without `empty`: {:?}",
+            codes_of(a)
+        );
     }
     if a.has(codes::EMPTY) {
         assert_eq!(a.verdict, Verdict::NonCompliant);
@@ -105,15 +109,25 @@ fn check_one(text: &str, a: &ReasonAssessment) {
         );
         let alnum = n.chars().filter(char::is_ascii_alphanumeric).count();
         let digits: Vec<char> = n.chars().filter(char::is_ascii_digit).collect();
-        assert!(alnum >= 3 && digits.len() >= 2, "short reference number {n:?}");
-        assert!(digits.iter().any(|d| *d != '0'), "placeholder accepted: {n:?}");
+        assert!(
+            alnum >= 3 && digits.len() >= 2,
+            "short reference number {n:?}"
+        );
+        assert!(
+            digits.iter().any(|d| *d != '0'),
+            "placeholder accepted: {n:?}"
+        );
         if r.kind == ReferenceKind::Other {
             assert!(a.has(codes::REFERENCE_KIND_UNSPECIFIED));
         }
     }
     if a.verdict == Verdict::Compliant {
         let r = a.reference.as_ref().expect("compliant without a reference");
-        assert_ne!(r.kind, ReferenceKind::Other, "compliant with a bare #number");
+        assert_ne!(
+            r.kind,
+            ReferenceKind::Other,
+            "compliant with a bare #number"
+        );
         assert!(trimmed_chars <= MAX_REASON_CHARS);
     }
 }
@@ -158,9 +172,9 @@ fuzz_target!(|data: &[u8]| {
     }
     // ...and against extra padding, whose length and character come from the first bytes. The
     // padding may push the text past MAX_SCAN_CHARS characters on purpose.
-    let lead = data
-        .get(0..2)
-        .map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]])) % (MAX_SCAN_CHARS + 2048));
+    let lead = data.get(0..2).map_or(0, |b| {
+        usize::from(u16::from_le_bytes([b[0], b[1]])) % (MAX_SCAN_CHARS + 2048)
+    });
     let trail = data.get(2).map_or(0, |b| usize::from(b >> 2));
     if trimmed_chars <= MAX_REASON_CHARS && data.len() >= 3 {
         // Plain whitespace only: U+3000 or U+00A0 would (rightly) add `confusable_characters_folded`.

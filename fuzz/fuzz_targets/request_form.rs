@@ -59,9 +59,28 @@ const F_SIGNATURE: usize = 13;
 fn known(field: usize, today: NaiveDate, requester_name: &str) -> Vec<String> {
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_string()).collect::<Vec<_>>();
     match field {
-        F_NAME => s(&["Dana Reyes", "dana  reyes", "A", &"N".repeat(120), &"N".repeat(121)]),
-        1 => s(&["(213) 555-0142", "+1 213 555 0142 ext 12", "555-0142", "1234567", "123456"]),
-        2 => s(&["dreyes@pasadena.example.gov", "a@b.c", "x@.com", "x@com.", "no-at", "a <b@c.d>"]),
+        F_NAME => s(&[
+            "Dana Reyes",
+            "dana  reyes",
+            "A",
+            &"N".repeat(120),
+            &"N".repeat(121),
+        ]),
+        1 => s(&[
+            "(213) 555-0142",
+            "+1 213 555 0142 ext 12",
+            "555-0142",
+            "1234567",
+            "123456",
+        ]),
+        2 => s(&[
+            "dreyes@pasadena.example.gov",
+            "a@b.c",
+            "x@.com",
+            "x@com.",
+            "no-at",
+            "a <b@c.d>",
+        ]),
         3 => [0i64, 1, 29, 30, 31, -1]
             .iter()
             .map(|d| {
@@ -70,7 +89,8 @@ fn known(field: usize, today: NaiveDate, requester_name: &str) -> Vec<String> {
                 } else {
                     today.checked_add_days(Days::new(d.unsigned_abs()))
                 };
-                date.map(|x| x.format("%Y-%m-%d").to_string()).unwrap_or_default()
+                date.map(|x| x.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default()
             })
             .chain(s(&["2026-02-30", "2026-1-5", " 2026-11-30 ", ""]))
             .collect(),
@@ -123,18 +143,27 @@ fn value(input: &FieldInput, field: usize, today: NaiveDate, requester_name: &st
 
 /// What `clean` promises: no control characters, single spaces between words, trimmed.
 fn assert_clean(field: &str, v: &str) {
-    assert!(!v.chars().any(char::is_control), "{field}: control character in {v:?}");
+    assert!(
+        !v.chars().any(char::is_control),
+        "{field}: control character in {v:?}"
+    );
     assert!(
         v.chars().all(|c| c == ' ' || !c.is_whitespace()),
         "{field}: whitespace other than ' ' in {v:?}"
     );
-    assert!(!v.starts_with(' ') && !v.ends_with(' ') && !v.contains("  "), "{field}: {v:?}");
+    assert!(
+        !v.starts_with(' ') && !v.ends_with(' ') && !v.contains("  "),
+        "{field}: {v:?}"
+    );
     assert_eq!(clean(v), v, "{field}: clean is not idempotent");
 }
 
 fn assert_len(field: &str, v: &str, max: usize) {
     let n = v.chars().count();
-    assert!(n >= 1 && n <= max, "{field}: {n} characters (limit {max}): {v:?}");
+    assert!(
+        n >= 1 && n <= max,
+        "{field}: {n} characters (limit {max}): {v:?}"
+    );
 }
 
 fuzz_target!(|input: Input| {
@@ -193,7 +222,10 @@ fuzz_target!(|input: Input| {
             }
             assert_eq!(errors.iter().count(), errors.len());
             let named = |field: &str, why: &str| {
-                assert!(errors.get(field).is_some(), "{why} but no error for {field}: {errors:?}");
+                assert!(
+                    errors.get(field).is_some(),
+                    "{why} but no error for {field}: {errors:?}"
+                );
             };
             for (field, raw) in [
                 ("requester_name", &form.requester_name),
@@ -242,14 +274,22 @@ fuzz_target!(|input: Input| {
                 ("requester_name", &r.requester_name, &form.requester_name),
                 ("requester_phone", &r.requester_phone, &form.requester_phone),
                 ("requester_email", &r.requester_email, &form.requester_email),
-                ("case_file_number", &r.case_file_number, &form.case_file_number),
+                (
+                    "case_file_number",
+                    &r.case_file_number,
+                    &form.case_file_number,
+                ),
             ] {
                 assert_clean(field, parsed);
                 assert_len(field, parsed, MAX_SHORT);
                 assert_eq!(parsed, &clean(raw), "{field}");
             }
 
-            let digits = r.requester_phone.chars().filter(char::is_ascii_digit).count();
+            let digits = r
+                .requester_phone
+                .chars()
+                .filter(char::is_ascii_digit)
+                .count();
             assert!((7..=20).contains(&digits), "phone digits {digits}");
             assert!(
                 r.requester_phone
@@ -261,7 +301,11 @@ fuzz_target!(|input: Input| {
             assert!(r.requester_email.contains('@') && r.requester_email.len() <= 254);
 
             assert!(r.request_date <= today, "future date {}", r.request_date);
-            assert!((today - r.request_date).num_days() <= 30, "stale date {}", r.request_date);
+            assert!(
+                (today - r.request_date).num_days() <= 30,
+                "stale date {}",
+                r.request_date
+            );
 
             assert_clean("search_reason", &r.search_reason);
             assert_len("search_reason", &r.search_reason, MAX_REASON_CHARS);
@@ -278,7 +322,10 @@ fuzz_target!(|input: Input| {
                     assert_clean("offense_code", o);
                     assert_len("offense_code", o, MAX_SHORT);
                 }
-                None => assert!(!r.purpose.needs_offense(), "criminal purpose without offense"),
+                None => assert!(
+                    !r.purpose.needs_offense(),
+                    "criminal purpose without offense"
+                ),
             }
 
             assert!(r.image_source.is_lawful(), "unlawful image source accepted");

@@ -254,21 +254,46 @@ pub fn renew_recovery_codes(
     code: &str,
     at: NaiveDateTime,
 ) -> Result<Vec<String>, MfaError> {
-    let m = UserMfa::find(conn, user_id)?
-        .filter(|m| m.confirmed_at.is_some())
-        .ok_or(MfaError::NotEnrolled)?;
+    let m = confirmed(conn, user_id)?;
     let code = normalise(code);
-    if code.len() != usize::from(DIGITS) || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_totp_shaped(&code) {
         return Err(MfaError::WrongCode);
     }
-    let secret = key.open(&m.secret_sealed, &aad(user_id))?;
-    let step = totp(&secret, "x", "x")?
-        .check(&code, unix(at))
-        .ok_or(MfaError::WrongCode)?;
-    if !UserMfa::accept_step(conn, user_id, i64::try_from(step).unwrap_or(i64::MAX))? {
-        return Err(MfaError::Replayed);
-    }
+    accept_totp(conn, key, &m, &code, at)?;
     issue_recovery_codes(conn, key, user_id, at)
+}
+
+/// The user's confirmed authenticator; [`MfaError::NotEnrolled`] without one.
+fn confirmed(conn: &mut DbConnection, user_id: i64) -> Result<UserMfa, MfaError> {
+    UserMfa::find(conn, user_id)?
+        .filter(|m| m.confirmed_at.is_some())
+        .ok_or(MfaError::NotEnrolled)
+}
+
+/// Whether a normalised code looks like a TOTP code (6 digits) rather than a recovery code.
+fn is_totp_shaped(code: &str) -> bool {
+    code.len() == usize::from(DIGITS) && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Accepts a TOTP `code` of `m`'s secret once: its step must be in the skew window and newer
+/// than the last accepted one (one conditional update, so two racing requests cannot both
+/// use it). Errors: [`MfaError::WrongCode`], [`MfaError::Replayed`].
+fn accept_totp(
+    conn: &mut DbConnection,
+    key: &MfaKey,
+    m: &UserMfa,
+    code: &str,
+    at: NaiveDateTime,
+) -> Result<(), MfaError> {
+    let secret = key.open(&m.secret_sealed, &aad(m.user_id))?;
+    let step = totp(&secret, "x", "x")?
+        .check(code, unix(at))
+        .ok_or(MfaError::WrongCode)?;
+    if UserMfa::accept_step(conn, m.user_id, i64::try_from(step).unwrap_or(i64::MAX))? {
+        Ok(())
+    } else {
+        Err(MfaError::Replayed)
+    }
 }
 
 /// Ten new recovery codes for `user_id` in place of any old ones; stored as keyed digests.
@@ -315,20 +340,11 @@ pub fn verify(
     code: &str,
     at: NaiveDateTime,
 ) -> Result<Factor, MfaError> {
-    let m = UserMfa::find(conn, user_id)?
-        .filter(|m| m.confirmed_at.is_some())
-        .ok_or(MfaError::NotEnrolled)?;
+    let m = confirmed(conn, user_id)?;
     let code = normalise(code);
-    if code.len() == usize::from(DIGITS) && code.bytes().all(|b| b.is_ascii_digit()) {
-        let secret = key.open(&m.secret_sealed, &aad(user_id))?;
-        let t = totp(&secret, "x", "x")?;
-        let step = t.check(&code, unix(at)).ok_or(MfaError::WrongCode)?;
-        let step = i64::try_from(step).unwrap_or(i64::MAX);
-        return if UserMfa::accept_step(conn, user_id, step)? {
-            Ok(Factor::Totp)
-        } else {
-            Err(MfaError::Replayed)
-        };
+    if is_totp_shaped(&code) {
+        accept_totp(conn, key, &m, &code, at)?;
+        return Ok(Factor::Totp);
     }
     if code.is_empty() || code.len() > 32 {
         return Err(MfaError::WrongCode);

@@ -73,14 +73,18 @@ pub struct RequestMeta {
     pub user_agent: String,
 }
 
+/// The client address of `req`: the socket peer, not `X-Forwarded-For` (headers are
+/// client-controlled); `unknown` when there is none. Audit records and rate limits use it.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 impl RequestMeta {
     pub fn of(req: &HttpRequest) -> RequestMeta {
         RequestMeta {
-            // The socket peer, not X-Forwarded-For: headers are client-controlled.
-            ip: req
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            ip: client_ip(req),
             user_agent: req
                 .headers()
                 .get(actix_web::http::header::USER_AGENT)

@@ -32,17 +32,6 @@ pub fn start(conn: &mut DbConnection, user_id: i64, source_ip: &str) -> QueryRes
     Ok(token)
 }
 
-/// Whether `token` is a live session of `user_id`.
-pub fn is_live(conn: &mut DbConnection, token: &str, user_id: i64) -> QueryResult<bool> {
-    let n: i64 = user_sessions::table
-        .filter(user_sessions::token_sha256.eq(digest(token)))
-        .filter(user_sessions::user_id.eq(user_id))
-        .filter(user_sessions::ended_at.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(n == 1)
-}
-
 /// The user and agency of a live session `token` of `user_id`, in one query (every
 /// authenticated request makes it); `None` when the session was ended or never existed.
 pub fn live_user(

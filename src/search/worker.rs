@@ -286,10 +286,11 @@ fn store(
         crate::workflow::timeline(conn, case.id, None, "search", summary.clone(), None)?;
         // LAPD's order on records of access: when, the data used to query (probe hash, case
         // number), on whose behalf, and the stated purpose (the search reason).
+        // (A failed lookup fails the transaction: on PostgreSQL it is aborted by then anyway.)
         let requester =
             crate::db::models::User::find(conn, crate::domain::UserId(case.requester_id))
-                .map(|u| u.email)
-                .unwrap_or_default();
+                .context("Failed to load the case's requester")?
+                .email;
         audit::record(
             conn,
             &Actor::system("search worker"),

@@ -33,6 +33,9 @@ pub enum AccountError {
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+    /// From the shared lockout bookkeeping ([`crate::auth::note_failed_logon`]).
+    #[error(transparent)]
+    App(#[from] crate::errors::AppError),
 }
 
 impl From<MfaError> for AccountError {
@@ -42,12 +45,6 @@ impl From<MfaError> for AccountError {
             MfaError::Db(d) => AccountError::Db(d),
             other => AccountError::Internal(other.into()),
         }
-    }
-}
-
-impl From<crate::errors::AppError> for AccountError {
-    fn from(e: crate::errors::AppError) -> Self {
-        AccountError::Internal(anyhow::anyhow!("{e}"))
     }
 }
 
@@ -61,6 +58,7 @@ impl From<AccountError> for crate::errors::AppError {
             | AccountError::NotEnrolled => AppError::BadRequest(e.to_string()),
             AccountError::Db(d) => AppError::from(d),
             AccountError::Internal(i) => AppError::Internal(i),
+            AccountError::App(a) => a,
         }
     }
 }

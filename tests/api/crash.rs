@@ -269,23 +269,9 @@ async fn try_submit(
     key: &str,
     photo: (String, Vec<u8>),
 ) -> Result<reqwest::Response, reqwest::Error> {
-    let mut form = reqwest::multipart::Form::new()
-        .text("csrf_token", csrf.to_string())
-        .text("form_key", key.to_string())
-        .text("action", "submit");
-    for (k, v) in valid_fields() {
-        form = form.text(k, v);
-    }
-    form = form.part(
-        "images",
-        reqwest::multipart::Part::bytes(photo.1)
-            .file_name(photo.0)
-            .mime_str("image/jpeg")
-            .unwrap(),
-    );
     c.http
         .post(format!("{}/cases/save", c.base))
-        .multipart(form)
+        .multipart(request_form(csrf, key, "submit", &valid_fields(), &[photo]))
         .send()
         .await
 }

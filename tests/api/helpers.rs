@@ -524,6 +524,34 @@ impl TestApp {
     }
 }
 
+/// The request form as the browser posts it to `/cases/save` (multipart): the hidden fields,
+/// `fields`, and each of `files` (name, bytes) as a JPEG under `images`.
+pub fn request_form(
+    csrf: &str,
+    form_key: &str,
+    action: &str,
+    fields: &[(&str, String)],
+    files: &[(String, Vec<u8>)],
+) -> Form {
+    let mut form = Form::new()
+        .text("csrf_token", csrf.to_string())
+        .text("form_key", form_key.to_string())
+        .text("action", action.to_string());
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.clone());
+    }
+    for (name, bytes) in files {
+        form = form.part(
+            "images",
+            Part::bytes(bytes.clone())
+                .file_name(name.clone())
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    }
+    form
+}
+
 pub fn csrf_of(html: &str) -> String {
     let re = regex::Regex::new(r#"name="csrf_token" value="([0-9a-f]+)""#).expect("regex");
     re.captures(html)
@@ -697,25 +725,9 @@ impl Client {
         fields: &[(&str, String)],
         files: &[(String, Vec<u8>)],
     ) -> reqwest::Response {
-        let mut form = Form::new()
-            .text("csrf_token", csrf.to_string())
-            .text("form_key", form_key.to_string())
-            .text("action", action.to_string());
-        for (k, v) in fields {
-            form = form.text(k.to_string(), v.clone());
-        }
-        for (name, bytes) in files {
-            form = form.part(
-                "images",
-                Part::bytes(bytes.clone())
-                    .file_name(name.clone())
-                    .mime_str("image/jpeg")
-                    .expect("mime"),
-            );
-        }
         self.http
             .post(format!("{}/cases/save", self.base))
-            .multipart(form)
+            .multipart(request_form(csrf, form_key, action, fields, files))
             .send()
             .await
             .expect("POST /cases/save")

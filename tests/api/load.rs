@@ -55,20 +55,7 @@ async fn submit_all(
                 ),
                 ("case_file_number", &format!("25-{i:06}")),
             ]);
-            let mut form = reqwest::multipart::Form::new()
-                .text("csrf_token", csrf)
-                .text("form_key", key)
-                .text("action", "submit");
-            for (k, v) in fields {
-                form = form.text(k, v);
-            }
-            form = form.part(
-                "images",
-                reqwest::multipart::Part::bytes(p.1)
-                    .file_name(p.0)
-                    .mime_str("image/jpeg")
-                    .unwrap(),
-            );
+            let form = request_form(&csrf, &key, "submit", &fields, &[p]);
             // 303 counts only as the redirect to the case: a redirect anywhere else (to the
             // login page) is reported as 302.
             match c

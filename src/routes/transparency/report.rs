@@ -101,10 +101,7 @@ pub struct ReportPage {
 
 /// The 429 answer when `req`'s address is over the public-report rate, else `None`.
 fn over_limit(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let ip = crate::auth::client_ip(req);
     let wait = state.limits.public(&ip).err()?;
     tracing::warn!(%ip, path = req.path(), "Transparency report refused: rate limit");
     Some(crate::routes::too_many_requests(wait))
