@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use frdesk::db::schema::{cases, request_versions};
+use frdesk::platform::db::schema::{cases, request_versions};
 
 const PASSWORD: &str = "a long benchmark password 42";
 
@@ -96,7 +96,7 @@ async fn run(
     let app = frdesk::Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let pool = frdesk::db::connect(&db_url)?;
+    let pool = frdesk::platform::db::connect(&db_url)?;
 
     let t = Instant::now();
     let (case_id, secret) = seed(&pool, dir.path(), n_cases)?;
@@ -166,11 +166,13 @@ async fn run(
 /// An agency, a requester with an authenticator, and `n` submitted cases of that agency.
 /// Returns (a case id in the middle, the TOTP secret).
 fn seed(
-    pool: &frdesk::db::DbPool,
+    pool: &frdesk::platform::db::DbPool,
     data_dir: &std::path::Path,
     n: usize,
 ) -> anyhow::Result<(i64, Vec<u8>)> {
-    use frdesk::db::models::{Agency, NewAgency, now};
+    use frdesk::accounts::store::Agency;
+    use frdesk::accounts::store::NewAgency;
+    use frdesk::platform::time::now;
     let mut c = pool.get()?;
     let agency = Agency::insert(
         &mut c,
@@ -198,18 +200,18 @@ fn seed(
         None,
         PASSWORD,
     )?;
-    let key = frdesk::auth::mfa::MfaKey::load_or_create(data_dir)?;
-    let e = frdesk::auth::mfa::begin_enrolment(&mut c, &key, user.id, &user.email, "bench", now())?;
+    let key = frdesk::accounts::second_factor::MfaKey::load_or_create(data_dir)?;
+    let e = frdesk::accounts::second_factor::begin_enrolment(&mut c, &key, user.id, &user.email, "bench", now())?;
     let secret = totp_rs::Secret::try_from_base32(&e.secret_base32)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?
         .as_ref()
         .to_vec();
     // Confirmed a minute ago, so the login's code is a fresh step.
     let at = now() - chrono::Duration::seconds(90);
-    let code = frdesk::auth::mfa::totp(&secret, "b", "b")?
+    let code = frdesk::accounts::second_factor::totp(&secret, "b", "b")?
         .generate(at.and_utc().timestamp() as u64)
         .to_string();
-    frdesk::auth::mfa::confirm_enrolment(&mut c, &key, user.id, &code, at)?;
+    frdesk::accounts::second_factor::confirm_enrolment(&mut c, &key, user.id, &code, at)?;
 
     let form = frdesk::domain::request::RequestForm {
         requester_name: "Bea Bench".into(),
@@ -233,7 +235,7 @@ fn seed(
     let start = now() - chrono::Duration::days(400);
     let mut middle = 0;
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
-        frdesk::workflow::write_tx(&mut c, |c| -> anyhow::Result<()> {
+        frdesk::platform::db::write_tx(&mut c, |c| -> anyhow::Result<()> {
             for &i in chunk {
                 let at = start + chrono::Duration::minutes(i as i64 * 50);
                 let id: i64 = diesel::insert_into(cases::table)
@@ -305,7 +307,7 @@ async fn login(client: &reqwest::Client, base: &str, secret: &[u8]) -> anyhow::R
         .await?
         .text()
         .await?;
-    let code = frdesk::auth::mfa::totp(secret, "b", "b")?
+    let code = frdesk::accounts::second_factor::totp(secret, "b", "b")?
         .generate_current()
         .to_string();
     let r = client
@@ -416,7 +418,7 @@ fn run_wrk(
 async fn submissions(
     client: &reqwest::Client,
     base: &str,
-    pool: &frdesk::db::DbPool,
+    pool: &frdesk::platform::db::DbPool,
     n: usize,
 ) -> anyhow::Result<(i64, i64, f64)> {
     let lfw = std::env::var("FRDESK_LFW_DIR")

@@ -358,11 +358,11 @@ impl Settings {
 
     /// The packet signing key: the configured PKCS#12 file, or the generated one in
     /// `<data_dir>/signing/` (created on first use). Errors name the file.
-    pub fn packet_signer(&self) -> anyhow::Result<crate::packet::Signer> {
+    pub fn packet_signer(&self) -> anyhow::Result<crate::platform::pdf::Signer> {
         let p12 = self.packet.pkcs12_path.trim();
         let pkcs12 =
             (!p12.is_empty()).then(|| (Path::new(p12), self.packet.pkcs12_password.as_str()));
-        crate::packet::Signer::load_or_generate_named(&self.data_dir, pkcs12, &self.service.name)
+        crate::platform::pdf::Signer::load_or_generate_named(&self.data_dir, pkcs12, &self.service.name)
             .context("Failed to load the packet signing key")
     }
 
@@ -378,7 +378,7 @@ impl Settings {
 
     /// Whether the configured database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        crate::db::Backend::of_url(&self.database.url) == crate::db::Backend::Postgres
+        crate::platform::db::Backend::of_url(&self.database.url) == crate::platform::db::Backend::Postgres
     }
 }
 

@@ -5,26 +5,23 @@
 //! investigative-lead packet. Every action is audited. See `docs/ARCHITECTURE.md`.
 
 pub mod audit;
-pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod domain;
-pub mod errors;
 pub mod face;
 pub mod gallery;
 pub mod history;
-pub mod images;
-pub mod jobs;
-pub mod mail;
-pub mod packet;
-pub mod ratelimit;
-pub mod retention;
-pub mod routes;
 pub mod search;
-pub mod startup;
 pub mod transparency;
-pub mod workflow;
+pub mod retention;
+pub mod web;
+pub mod app;
+pub mod accounts;
+pub mod compliance;
+pub mod cases;
+pub mod examination;
+pub mod result;
+pub mod platform;
 
 pub use config::Settings;
-pub use startup::Application;
+pub use app::Application;

@@ -18,12 +18,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::audit::report::Month;
-use crate::db::DbConnection;
-use crate::db::models::Agency;
-use crate::db::schema::{cases, decisions, packets, probe_searches, request_versions};
+use crate::audit::monthly_report::Month;
+use crate::platform::db::DbConnection;
+use crate::accounts::store::Agency;
+use crate::platform::db::schema::{cases, decisions, packets, probe_searches, request_versions};
 use crate::domain::AuthorizedPurpose;
-use crate::packet::{Block, PlainDocument};
+use crate::result::layout::Block;
+use crate::result::layout::PlainDocument;
 
 /// Smallest count shown as itself (below it, and above 0, "<5").
 pub const MIN_CELL: u64 = 5;
@@ -385,7 +386,7 @@ impl TransparencyReport {
     }
 
     /// The report as a printable document (the packets' page layout), for
-    /// [`crate::packet::render_document`]. Only published cells: nothing suppressed is printed.
+    /// [`crate::result::layout::render_document`]. Only published cells: nothing suppressed is printed.
     pub fn to_document(&self, service: &str) -> PlainDocument {
         let mut b = vec![
             Block::Title(format!(

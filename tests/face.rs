@@ -65,7 +65,7 @@ fn template_of(path: &Path) -> frdesk::face::Template {
 fn temp_gallery() -> (tempfile::TempDir, Gallery) {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("gallery.sqlite");
-    let pool = frdesk::db::connect(&db.display().to_string()).expect("connect");
+    let pool = frdesk::platform::db::connect(&db.display().to_string()).expect("connect");
     let g = Gallery::open(pool, engine()).expect("open gallery");
     (dir, g)
 }
@@ -321,7 +321,7 @@ fn a_probe_is_never_enrolled_and_list_size_is_bounded() {
 fn demo_gallery_finds_the_held_back_probe_at_rank_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pool =
-        frdesk::db::connect(&dir.path().join("demo.sqlite").display().to_string()).expect("db");
+        frdesk::platform::db::connect(&dir.path().join("demo.sqlite").display().to_string()).expect("db");
     let s = frdesk::gallery::demo::enroll_demo(&pool, engine(), &models_dir().join("demo"))
         .expect("demo");
     assert!(s.enrollment.templates >= 20, "{s:?}");
@@ -393,7 +393,7 @@ fn rgb_of(path: &Path) -> image::RgbImage {
 }
 
 fn probe_similarity(bytes: &[u8], reference: &frdesk::face::Template) -> f32 {
-    let checked = frdesk::images::check("probe", bytes.to_vec())
+    let checked = frdesk::cases::images::check("probe", bytes.to_vec())
         .unwrap_or_else(|e| panic!("intake refused it: {e}"));
     assert!(checked.width > 0);
     let img = decode_image(bytes).unwrap();
@@ -526,10 +526,10 @@ fn an_animated_webp_is_refused_and_a_still_webp_accepted() {
     let mut animated = b"RIFF".to_vec();
     animated.extend_from_slice(&(body.len() as u32).to_le_bytes());
     animated.extend(body);
-    let err = frdesk::images::check("clip.webp", animated.clone()).unwrap_err();
+    let err = frdesk::cases::images::check("clip.webp", animated.clone()).unwrap_err();
     assert_eq!(
         err,
-        frdesk::images::ImageError::Animated("clip.webp".into())
+        frdesk::cases::images::ImageError::Animated("clip.webp".into())
     );
     assert!(err.to_string().contains("animated"), "{err}");
     // The face engine itself never panics on it either.
@@ -545,11 +545,11 @@ fn the_bytes_not_the_name_decide_the_type() {
     let mut png = Vec::new();
     rgb.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
-    let c = frdesk::images::check("photo.jpg", png).unwrap();
+    let c = frdesk::cases::images::check("photo.jpg", png).unwrap();
     assert_eq!(c.content_type(), "image/png");
     let mut polyglot = std::fs::read(&path).unwrap();
     polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
-    let c = frdesk::images::check("photo.html", polyglot).unwrap();
+    let c = frdesk::cases::images::check("photo.html", polyglot).unwrap();
     assert_eq!(c.content_type(), "image/jpeg");
     assert_eq!(c.extension(), "jpg");
 }
@@ -557,8 +557,8 @@ fn the_bytes_not_the_name_decide_the_type() {
 #[test]
 fn zero_byte_and_random_bytes_are_clear_errors_not_panics() {
     assert_eq!(
-        frdesk::images::check("empty.jpg", Vec::new()).unwrap_err(),
-        frdesk::images::ImageError::Empty("empty.jpg".into())
+        frdesk::cases::images::check("empty.jpg", Vec::new()).unwrap_err(),
+        frdesk::cases::images::ImageError::Empty("empty.jpg".into())
     );
     assert!(matches!(decode_image(&[]), Err(FaceError::Unreadable(_))));
     // Deterministic pseudo-random bytes behind each format's magic number.
@@ -581,7 +581,7 @@ fn zero_byte_and_random_bytes_are_clear_errors_not_panics() {
         for n in [0, 10, 1000, 100_000] {
             let mut bytes = magic.to_vec();
             bytes.extend(noise(n));
-            assert!(frdesk::images::check("x", bytes.clone()).is_err());
+            assert!(frdesk::cases::images::check("x", bytes.clone()).is_err());
             assert!(decode_image(&bytes).is_err());
         }
     }

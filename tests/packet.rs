@@ -12,9 +12,12 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use chrono::{TimeZone, Utc};
-use frdesk::packet::{
-    self, CandidateInfo, ExaminerView, LeadPacket, PacketError, PacketResult, ProbeInfo, Signer,
-};
+use frdesk::platform::pdf::{self, PacketError, Signer};
+use frdesk::result::packet::CandidateInfo;
+use frdesk::result::packet::ExaminerView;
+use frdesk::result::packet::LeadPacket;
+use frdesk::result::packet::PacketResult;
+use frdesk::result::packet::ProbeInfo;
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-//! Fuzz target `image_intake`: the probe-image intake `frdesk::images::check(name, bytes)` and
+//! Fuzz target `image_intake`: the probe-image intake `frdesk::cases::images::check(name, bytes)` and
 //! the face engine's decoder `frdesk::face::decode_image(bytes)`, on the same bytes.
 //!
 //! Invariants (from `src/images.rs` and `src/face/image_io.rs`):
@@ -19,7 +19,7 @@
 #![no_main]
 
 use frdesk::face::{FaceError, MAX_PIXELS as FACE_MAX_PIXELS, decode_image};
-use frdesk::images::{self, ImageError, MAX_BYTES, MAX_PIXELS};
+use frdesk::cases::images::{self, ImageError, MAX_BYTES, MAX_PIXELS};
 use image::ImageFormat;
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
@@ -39,7 +39,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     match result {
         Ok(v) => Some(v),
         Err(p) => {
-            let msg = frdesk::images::panic_message(p.as_ref());
+            let msg = frdesk::cases::images::panic_message(p.as_ref());
             eprintln!("a panic escaped frdesk: {msg}");
             std::process::abort();
         }

@@ -10,10 +10,14 @@
 //! Removing the newest records leaves a valid shorter chain; the daily check's own audit record
 //! notes the head it saw, so a later check can see the head went backwards.
 
+use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::db::DbConnection;
-use crate::db::models::{AuditRecord, NewAuditRecord};
+use crate::platform::db::schema::audit_records;
+
+use crate::platform::db::DbConnection;
+use crate::audit::store::AuditRecord;
+use crate::audit::store::NewAuditRecord;
 
 /// `prev_hash` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -68,10 +72,10 @@ impl ChainReport {
 /// Walks the whole chain in id order.
 ///
 /// After a retention purge of old records the walk starts at the newest anchor
-/// ([`crate::db::retention::AuditAnchor`]): the first remaining record must have id
+/// ([`crate::audit::anchor::AuditAnchor`]): the first remaining record must have id
 /// `purged_through_id + 1` and `prev_hash` = the anchor's `last_hash`.
 pub fn verify(conn: &mut DbConnection) -> diesel::QueryResult<ChainReport> {
-    let (mut expected_prev, mut last_id) = match crate::db::retention::AuditAnchor::latest(conn)? {
+    let (mut expected_prev, mut last_id) = match crate::audit::anchor::AuditAnchor::latest(conn)? {
         Some(a) => (a.last_hash, a.purged_through_id),
         None => (GENESIS.to_string(), 0i64),
     };
@@ -135,5 +139,52 @@ pub fn verify(conn: &mut DbConnection) -> diesel::QueryResult<ChainReport> {
         head_id: last_id,
         head_hash: expected_prev,
         problem: None,
+    })
+}
+
+/// A record as inserted: the entry plus its place in the hash chain.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_records)]
+struct ChainedAuditRecord {
+    id: i64,
+    #[diesel(embed)]
+    entry: NewAuditRecord,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Appends one record to the hash chain (see [`crate::audit::chain`]). There is no update or
+/// delete function, by design; the database refuses both as well (triggers in the
+/// migrations). Appends are serialised (SQLite write lock; a PostgreSQL transaction-scoped
+/// advisory lock), and ids are assigned here as last id + 1, so the chain has no gaps.
+pub fn append(conn: &mut DbConnection, new: &NewAuditRecord) -> diesel::QueryResult<()> {
+    crate::platform::db::write_tx(conn, |conn| {
+        if matches!(conn, DbConnection::Pg(_)) {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(7262001)").execute(conn)?;
+        }
+        let last: Option<(i64, String)> = audit_records::table
+            .order(audit_records::id.desc())
+            .select((audit_records::id, audit_records::hash))
+            .first(conn)
+            .optional()?;
+        let (id, prev_hash) = match last {
+            Some((id, hash)) => (id + 1, hash),
+            // Empty table: the start, or every record was purged (retention) and the
+            // chain continues from the anchor.
+            None => match crate::audit::anchor::AuditAnchor::latest(conn)? {
+                Some(a) => (a.purged_through_id + 1, a.last_hash),
+                None => (1, GENESIS.to_string()),
+            },
+        };
+        let hash = hash_entry(id, new, &prev_hash);
+        diesel::insert_into(audit_records::table)
+            .values(&ChainedAuditRecord {
+                id,
+                entry: new.clone(),
+                prev_hash,
+                hash,
+            })
+            .execute(conn)
+            .map(|_| ())
     })
 }

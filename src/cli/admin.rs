@@ -9,9 +9,13 @@ use clap::Subcommand;
 use diesel::Connection;
 
 use crate::audit::{self, Actor, Entry};
-use crate::auth::password;
+use crate::accounts::password;
 use crate::config::Settings;
-use crate::db::models::{Agency, NewAgency, NewUser, User, now};
+use crate::accounts::store::Agency;
+use crate::accounts::store::NewAgency;
+use crate::accounts::store::NewUser;
+use crate::accounts::store::User;
+use crate::platform::time::now;
 use crate::domain::Roles;
 use crate::domain::training::TrainingProvider;
 
@@ -138,7 +142,7 @@ fn read_password_stdin() -> anyhow::Result<String> {
 }
 
 pub fn run_agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<ExitCode> {
-    let pool = crate::db::connect(&settings.database.url)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
     let actor = Actor::cli("agency");
     match cmd {
@@ -184,7 +188,7 @@ pub fn run_agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<Exi
         }
         AgencyCommand::SetPolicy { ori, date } => {
             conn.transaction(|c| -> anyhow::Result<()> {
-                use crate::db::schema::agencies;
+                use crate::platform::db::schema::agencies;
                 use diesel::prelude::*;
                 let a = Agency::by_ori(c, &ori.to_uppercase())?.context("No such agency")?;
                 diesel::update(agencies::table.find(a.id))
@@ -221,7 +225,7 @@ pub fn run_agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<Exi
 /// Creates an account; returns it (used by `user add` and the demo seed).
 #[allow(clippy::too_many_arguments)]
 pub fn create_user(
-    conn: &mut crate::db::DbConnection,
+    conn: &mut crate::platform::db::DbConnection,
     actor: &Actor,
     agency_ori: &str,
     name: &str,
@@ -269,7 +273,7 @@ pub fn create_user(
 }
 
 pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCode> {
-    let pool = crate::db::connect(&settings.database.url)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
     let actor = Actor::cli("user");
     match cmd {
@@ -310,7 +314,7 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
             conn.transaction(|c| -> anyhow::Result<()> {
                 let u = User::by_email(c, &email)?.context("No such account")?;
                 User::set_password_hash(c, u.user_id(), &hash)?;
-                crate::auth::server_session::end_all_for_user(c, u.id, "password reset")?;
+                crate::accounts::session::end_all_for_user(c, u.id, "password reset")?;
                 audit::record(c, &actor, Entry::new("user.set_password", "user", u.id))?;
                 Ok(())
             })?;
@@ -322,9 +326,9 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                 anyhow::bail!("Give the reason in at least 10 characters (--reason)");
             }
             let u = User::by_email(&mut conn, &email)?.context("No such account")?;
-            let ctx = crate::retention::RetentionContext::from_settings(settings);
+            let ctx = crate::retention::daily::RetentionContext::from_settings(settings);
             let had =
-                crate::retention::reset_second_factor(&mut conn, &ctx, &actor, &u, reason, now())?;
+                crate::accounts::lifecycle::reset_second_factor(&mut conn, &ctx.notice(), &actor, &u, reason, now())?;
             if had {
                 println!(
                     "Second factor reset; the user sets up a new authenticator at the next login."
@@ -344,13 +348,13 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
         }
         UserCommand::Deactivate { email, reason } => {
             let u = User::by_email(&mut conn, &email)?.context("No such account")?;
-            let ctx = crate::retention::RetentionContext::from_settings(settings);
-            let changed = crate::retention::deactivate_user(
+            let ctx = crate::retention::daily::RetentionContext::from_settings(settings);
+            let changed = crate::accounts::lifecycle::deactivate_user(
                 &mut conn,
-                &ctx,
+                &ctx.notice(),
                 &actor,
                 &u,
-                crate::retention::AccountEvent {
+                crate::accounts::lifecycle::AccountEvent {
                     action: "user.deactivate",
                     label: "Deactivated",
                     reason: reason.trim(),

@@ -39,7 +39,7 @@ pub fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             return report(settings, &agency, &month, &out);
         }
     };
-    let pool = crate::db::connect(&settings.database.url)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
     let report = audit::chain::verify(&mut conn)?;
     let entry = Entry::new("audit.verify", "audit", "chain").details(match &report.problem {
@@ -86,19 +86,19 @@ fn report(
     out: &std::path::Path,
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
-    let month = crate::audit::report::Month::parse(month)?;
-    let pool = crate::db::connect(&settings.database.url)?;
+    let month = crate::audit::monthly_report::Month::parse(month)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
-    let agency = crate::db::models::Agency::by_ori(&mut conn, ori)?
+    let agency = crate::accounts::store::Agency::by_ori(&mut conn, ori)?
         .with_context(|| format!("No agency with ORI {ori}"))?;
     let signer = settings.packet_signer()?;
     let report =
-        crate::audit::report::MonthlyReport::build(&mut conn, agency.id, month, &settings.audit)?;
+        crate::audit::monthly_report::MonthlyReport::build(&mut conn, agency.id, month, &settings.audit)?;
     let (pdf, csv) =
-        crate::workflow::audit_report::render(&report, &settings.service.name, &signer, None)?;
+        crate::audit::monthly::render(&report, &settings.service.name, &signer, None)?;
     let stem = format!("audit-{}-{month}", agency.ori);
-    let pdf_path = crate::workflow::audit_report::write_atomic(out, &format!("{stem}.pdf"), &pdf)?;
-    let csv_path = crate::workflow::audit_report::write_atomic(out, &format!("{stem}.csv"), &csv)?;
+    let pdf_path = crate::audit::monthly::write_atomic(out, &format!("{stem}.pdf"), &pdf)?;
+    let csv_path = crate::audit::monthly::write_atomic(out, &format!("{stem}.csv"), &csv)?;
     audit::record(
         &mut conn,
         &Actor::cli("audit report"),

@@ -564,7 +564,7 @@ pub fn enroll_bench(
 ) -> anyhow::Result<serde_json::Value> {
     let dir = tempfile_dir()?;
     let db = dir.join("bench.sqlite");
-    let pool = crate::db::connect(&db.display().to_string())?;
+    let pool = crate::platform::db::connect(&db.display().to_string())?;
     let gallery = Gallery::open(pool, engine)?;
     let wanted: std::collections::HashSet<PathBuf> =
         first_photos(dataset, photos)?.into_iter().collect();
@@ -681,9 +681,9 @@ pub fn load_bench(engine: &FaceEngine, n: usize) -> anyhow::Result<serde_json::V
     use diesel::prelude::*;
     let dir = tempfile_dir()?;
     let db = dir.join("load.sqlite");
-    let pool = crate::db::connect(&db.display().to_string())?;
+    let pool = crate::platform::db::connect(&db.display().to_string())?;
     let mut pooled = pool.get()?;
-    let crate::db::DbConnection::Sqlite(conn) = &mut *pooled else {
+    let crate::platform::db::DbConnection::Sqlite(conn) = &mut *pooled else {
         anyhow::bail!("load bench needs SQLite");
     };
     let now = chrono::Utc::now().naive_utc();

@@ -7,9 +7,12 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 
 use crate::audit::{self, Actor, Entry};
-use crate::auth::password;
+use crate::accounts::password;
 use crate::config::Settings;
-use crate::db::models::{Agency, NewAgency, User, now};
+use crate::accounts::store::Agency;
+use crate::accounts::store::NewAgency;
+use crate::accounts::store::User;
+use crate::platform::time::now;
 use crate::domain::training::TrainingProvider;
 
 /// `frdesk demo seed` or `frdesk demo --walkthrough`.
@@ -86,7 +89,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 pub fn run(settings: &Settings, cmd: DemoCommand) -> anyhow::Result<ExitCode> {
     let DemoCommand::Seed = cmd;
-    let pool = crate::db::connect(&settings.database.url)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
     let actor = Actor::cli("demo seed");
     for (ori, name, service) in [
@@ -117,7 +120,7 @@ pub fn run(settings: &Settings, cmd: DemoCommand) -> anyhow::Result<ExitCode> {
     }
     println!("Demo accounts (passwords are new on every run):");
     for acc in ACCOUNTS {
-        let pw = super::admin::generate_password();
+        let pw = crate::cli::admin::generate_password();
         match User::by_email(&mut conn, acc.email)? {
             Some(u) => {
                 User::set_password_hash(&mut conn, u.user_id(), &password::hash(&pw)?)?;
@@ -129,7 +132,7 @@ pub fn run(settings: &Settings, cmd: DemoCommand) -> anyhow::Result<ExitCode> {
                 )?;
             }
             None => {
-                super::admin::create_user(
+                crate::cli::admin::create_user(
                     &mut conn,
                     &actor,
                     acc.ori,

@@ -54,7 +54,7 @@ pub enum GalleryCommand {
 /// Runs a gallery command against the database at `database_url` (SQLite path
 /// or postgres:// URL) with the models in `models_dir`.
 pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow::Result<()> {
-    let pool = crate::db::connect(database_url)?;
+    let pool = crate::platform::db::connect(database_url)?;
     let options = match cmd {
         GalleryCommand::Search { .. } => EngineOptions::interactive(),
         _ => EngineOptions::batch(),

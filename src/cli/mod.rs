@@ -106,10 +106,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => {
-            let pool = crate::db::connect(&settings.database.url)?;
+            let pool = crate::platform::db::connect(&settings.database.url)?;
             if revert_all {
                 let mut conn = pool.get()?;
-                let n = crate::db::revert_all_migrations(&mut conn)?;
+                let n = crate::platform::db::revert_all_migrations(&mut conn)?;
                 println!("Reverted {n} migration(s).");
             } else {
                 println!("Database is up to date.");

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::config::Settings;
-use crate::workflow::result::PacketRecord;
+use crate::result::issue::PacketRecord;
 
 #[derive(Subcommand)]
 pub enum PacketCommand {
@@ -47,12 +47,12 @@ pub struct PacketReport {
 
 /// Builds the report for `pdf` against this desk's key and packet records.
 pub fn verify_packet(settings: &Settings, pdf: &[u8]) -> anyhow::Result<PacketReport> {
-    let v = crate::packet::verify(pdf);
+    let v = crate::platform::pdf::verify(pdf);
     let our_fingerprint = if !settings.packet.pkcs12_path.trim().is_empty()
         || settings
             .data_dir
             .join("signing")
-            .join(crate::packet::signer::KEY_FILE)
+            .join(crate::platform::pdf::signer::KEY_FILE)
             .exists()
     {
         Some(settings.packet_signer()?.fingerprint_sha256())
@@ -62,7 +62,7 @@ pub fn verify_packet(settings: &Settings, pdf: &[u8]) -> anyhow::Result<PacketRe
     let ours = our_fingerprint
         .as_deref()
         .is_some_and(|f| v.is_valid_for(f));
-    let pool = crate::db::connect(&settings.database.url)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
     let record = match &v.packet_id {
         Some(id) => PacketRecord::by_packet_id(&mut conn, id)?,

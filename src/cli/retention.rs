@@ -1,5 +1,5 @@
 //! `frdesk retention run [--dry-run] [--json]`: the retention pass the server runs daily
-//! (see [`crate::retention`]).
+//! (see [`crate::retention::daily`]).
 
 use std::process::ExitCode;
 
@@ -8,8 +8,8 @@ use clap::Subcommand;
 
 use crate::audit::Actor;
 use crate::config::Settings;
-use crate::db::models::now;
-use crate::retention::{RetentionContext, run as run_pass};
+use crate::platform::time::now;
+use crate::retention::daily::{RetentionContext, run as run_pass};
 
 #[derive(Subcommand)]
 pub enum RetentionCommand {
@@ -29,7 +29,7 @@ pub enum RetentionCommand {
 /// Runs the command. Errors: database errors; a file of a purged case that cannot be deleted.
 pub fn run(settings: &Settings, cmd: RetentionCommand) -> anyhow::Result<ExitCode> {
     let RetentionCommand::Run { dry_run, json } = cmd;
-    let pool = crate::db::connect(&settings.database.url)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get().context("Failed to get a database connection")?;
     let ctx = RetentionContext::from_settings(settings);
     let report = run_pass(

@@ -19,14 +19,19 @@ use lettre::message::Mailbox;
 
 use crate::audit::Actor;
 use crate::config::{MailTransportKind, Settings};
-use crate::db::DbConnection;
-use crate::db::models::{Agency, Case, User};
+use crate::platform::db::DbConnection;
+use crate::accounts::store::Agency;
+use crate::cases::store::Case;
+use crate::accounts::store::User;
 use crate::domain::examination::AssessmentForm;
 use crate::domain::{AgencyId, CaseId, RequestForm, Role};
-use crate::images::ImageStore;
+use crate::cases::images::ImageStore;
 use crate::search::ProbeSearch;
-use crate::search::worker::SearchContext;
-use crate::workflow::{examine, requests, result, review};
+use crate::search::job::SearchContext;
+use crate::cases::requests;
+use crate::compliance::decision as review;
+use crate::examination::review as examine;
+use crate::result::issue as result;
 
 fn actor(u: &User, role: Role) -> Actor {
     Actor {
@@ -45,11 +50,11 @@ fn user(conn: &mut DbConnection, email: &str) -> anyhow::Result<User> {
 }
 
 pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let pool = crate::db::connect(&settings.database.url)?;
+    let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
     if User::by_email(&mut conn, "requester@demo.test")?.is_none() {
         println!("No demo accounts yet: seeding them first.");
-        super::demo::run(settings, super::demo::DemoCommand::Seed)?;
+        crate::cli::demo::run(settings, crate::cli::demo::DemoCommand::Seed)?;
     }
     let models_dir = &settings.face.models_dir;
     let demo_dir = models_dir.join("demo");
@@ -97,7 +102,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         attest_lead_only: "on".into(),
         attest_lawful: "on".into(),
     };
-    let checked = crate::images::check(crate::gallery::demo::DEMO_PROBE, probe_bytes)
+    let checked = crate::cases::images::check(crate::gallery::demo::DEMO_PROBE, probe_bytes)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let outcome = requests::save(
         &mut conn,
@@ -151,7 +156,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     println!("3. {} approved it; the search is queued.", reviewer.name);
 
     // The search worker runs the queued search.
-    while crate::search::worker::run_one(&search_ctx, "walkthrough")? {}
+    while crate::search::job::run_one(&search_ctx, "walkthrough")? {}
     let ps: ProbeSearch = ProbeSearch::for_case(&mut conn, case_id)?
         .into_iter()
         .next()
@@ -232,12 +237,12 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     );
 
     // The mail sender delivers.
-    let transport = crate::mail::Transport::from_settings(settings)?;
+    let transport = crate::platform::mail::Transport::from_settings(settings)?;
     let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let sent = rt.block_on(crate::mail::deliver_due(
+    let sent = rt.block_on(crate::platform::mail::deliver_due(
         &pool,
         &transport,
         &from,
@@ -251,7 +256,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| "(not found in the outbox folder)".into()),
         MailTransportKind::Smtp => "sent through mail.smtp_url".into(),
     };
-    let report = super::packet::verify_packet(settings, &std::fs::read(&packet_path)?)?;
+    let report = crate::cli::packet::verify_packet(settings, &std::fs::read(&packet_path)?)?;
     let case = Case::find(&mut conn, CaseId(case_id.0))?.context("case vanished")?;
 
     println!();

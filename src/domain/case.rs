@@ -11,7 +11,6 @@
 //! Every transition is checked here; the service layer writes the new state, a timeline event
 //! and an audit record in one transaction.
 
-use std::fmt;
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,31 +52,18 @@ pub struct TransitionError {
     pub action: &'static str,
 }
 
+crate::text_state!(CaseStatus, "case status", {
+    Draft => "draft",
+    Submitted => "submitted",
+    Returned => "returned",
+    Approved => "approved",
+    Searched => "searched",
+    Concluded => "concluded",
+    Rejected => "rejected",
+    Withdrawn => "withdrawn",
+});
+
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 8] = [
-        CaseStatus::Draft,
-        CaseStatus::Submitted,
-        CaseStatus::Returned,
-        CaseStatus::Approved,
-        CaseStatus::Searched,
-        CaseStatus::Concluded,
-        CaseStatus::Rejected,
-        CaseStatus::Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Draft => "draft",
-            CaseStatus::Submitted => "submitted",
-            CaseStatus::Returned => "returned",
-            CaseStatus::Approved => "approved",
-            CaseStatus::Searched => "searched",
-            CaseStatus::Concluded => "concluded",
-            CaseStatus::Rejected => "rejected",
-            CaseStatus::Withdrawn => "withdrawn",
-        }
-    }
-
     /// Human label shown in the status badge.
     pub fn label(self) -> &'static str {
         match self {
@@ -90,10 +76,6 @@ impl CaseStatus {
             CaseStatus::Rejected => "Rejected",
             CaseStatus::Withdrawn => "Withdrawn",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<CaseStatus> {
-        CaseStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     /// Whether the requester may change the form (drafts and returned requests).
@@ -141,12 +123,6 @@ impl CaseAction {
     }
 }
 
-impl fmt::Display for CaseStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +141,7 @@ mod tests {
 
     #[test]
     fn decisions_only_on_submitted_cases() {
-        for s in CaseStatus::ALL {
+        for &s in CaseStatus::ALL {
             for a in [CaseAction::Approve, CaseAction::Return, CaseAction::Reject] {
                 assert_eq!(
                     s.apply(a).is_ok(),
@@ -195,7 +171,7 @@ mod tests {
 
     #[test]
     fn results_only_after_search() {
-        for s in CaseStatus::ALL {
+        for &s in CaseStatus::ALL {
             assert_eq!(
                 s.apply(CaseAction::IssueResult).is_ok(),
                 matches!(s, CaseStatus::Searched | CaseStatus::Concluded),
@@ -211,8 +187,8 @@ mod tests {
 
     #[test]
     fn status_strings_round_trip() {
-        for s in CaseStatus::ALL {
-            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        for &s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Ok(s));
         }
     }
 }

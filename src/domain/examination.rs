@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::Roles;
+use crate::domain::Roles;
 
 /// An examiner's conclusion about one candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -169,7 +169,7 @@ impl Review {
                 .iter()
                 .filter_map(|s| Feature::parse(s.trim()))
                 .collect();
-            let notes = super::request::clean(&f.notes);
+            let notes = crate::domain::request::clean(&f.notes);
             if notes.chars().count() > MAX_NOTES {
                 errors.push((
                     rank,
@@ -296,10 +296,10 @@ pub fn may_examine(
     training_completed: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<(), ExaminerRefusal> {
-    if !roles.has(super::Role::Examiner) {
+    if !roles.has(crate::domain::Role::Examiner) {
         return Err(ExaminerRefusal::NotExaminer);
     }
-    if !super::training::is_current(training_completed, today) {
+    if !crate::domain::training::is_current(training_completed, today) {
         return Err(ExaminerRefusal::TrainingNotCurrent);
     }
     Ok(())

@@ -9,6 +9,7 @@ pub mod reason;
 pub mod request;
 pub mod retention;
 pub mod role;
+pub mod state;
 pub mod training;
 
 pub use case::{CaseAction, CaseStatus, TransitionError};

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::reason::{self, ReasonAssessment, Severity, Verdict};
+use crate::domain::reason::{self, ReasonAssessment, Severity, Verdict};
 
 /// Most images one request may carry.
 pub const MAX_IMAGES: usize = 10;

@@ -11,10 +11,14 @@ use ort::session::builder::GraphOptimizationLevel;
 use ort::value::TensorRef;
 use sha2::{Digest, Sha256};
 
-use super::detect::{self, StrideOutput};
-use super::manifest::{ColourOrder, ModelManifest, ModelSpec};
-use super::quality::{self, QualityThresholds};
-use super::{DetectedFace, FaceAnalysis, FaceError, Template, primary_face};
+use crate::face::detect::{self, StrideOutput};
+use crate::face::manifest::{ColourOrder, ModelManifest, ModelSpec};
+use crate::face::quality::{self, QualityThresholds};
+use crate::face::types::DetectedFace;
+use crate::face::types::FaceAnalysis;
+use crate::face::types::FaceError;
+use crate::face::types::Template;
+use crate::face::types::primary_face;
 
 /// File name of the ONNX Runtime library under `<models>/lib/`.
 pub const ORT_LIB_FILE: &str = "libonnxruntime.so.1.31.1";
@@ -331,7 +335,7 @@ impl FaceEngine {
     /// Errors: [`FaceError::NoFace`] when the landmarks are degenerate.
     pub fn align(&self, img: &RgbImage, face: &DetectedFace) -> Result<RgbImage, FaceError> {
         let spec = &self.manifest.embedder;
-        super::align::align_face(
+        crate::face::align::align_face(
             img,
             &face.landmarks,
             &self.embedder_template,
@@ -469,7 +473,7 @@ impl FaceEngine {
     ///
     /// Errors: also [`FaceError::Unreadable`] and [`FaceError::TooLarge`].
     pub fn probe_bytes(&self, bytes: &[u8]) -> Result<FaceAnalysis, FaceError> {
-        let img = super::decode_image(bytes)?;
+        let img = crate::face::image_io::decode_image(bytes)?;
         self.probe(&img)
     }
 }

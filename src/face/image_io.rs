@@ -5,7 +5,7 @@ use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
-use super::FaceError;
+use crate::face::types::FaceError;
 
 /// Largest photo accepted, in pixels (50 megapixels).
 pub const MAX_PIXELS: u64 = 50_000_000;
@@ -23,7 +23,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
     if reader.format().is_none() {
         return Err(FaceError::Unreadable("not a JPEG, PNG or WebP file".into()));
     }
-    if reader.format() == Some(image::ImageFormat::Jpeg) && !crate::images::jpeg_is_complete(bytes)
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !crate::cases::images::jpeg_is_complete(bytes)
     {
         // The JPEG decoder fills a truncated file with grey instead of failing.
         return Err(FaceError::Unreadable(
@@ -31,7 +31,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
         ));
     }
     let panicked = || FaceError::Unreadable("the decoder could not read this file".into());
-    let mut decoder = crate::images::without_panic("photo header", || reader.into_decoder())
+    let mut decoder = crate::cases::images::without_panic("photo header", || reader.into_decoder())
         .ok_or_else(panicked)?
         .map_err(|e| unreadable(&e))?;
     let (width, height) = decoder.dimensions();
@@ -52,7 +52,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
     decoder.set_limits(limits).map_err(|e| unreadable(&e))?;
     let orientation = decoder.orientation().ok();
     let mut img =
-        crate::images::without_panic("photo decode", || DynamicImage::from_decoder(decoder))
+        crate::cases::images::without_panic("photo decode", || DynamicImage::from_decoder(decoder))
             .ok_or_else(panicked)?
             .map_err(|e| unreadable(&e))?;
     if let Some(o) = orientation {

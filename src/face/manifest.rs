@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::FaceError;
+use crate::face::types::FaceError;
 
 /// Colour order a model expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -6,7 +6,7 @@
 use image::RgbImage;
 use serde::Serialize;
 
-use super::DetectedFace;
+use crate::face::types::DetectedFace;
 
 /// Quality measures of one face.
 #[derive(Debug, Clone, PartialEq, Serialize)]

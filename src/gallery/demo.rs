@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::enroll::{EnrollItem, EnrollSummary, FaceChoice, enroll_items};
-use super::{BookingRecord, Gallery};
-use crate::db::DbPool;
+use crate::gallery::enroll::{EnrollItem, EnrollSummary, FaceChoice, enroll_items};
+use crate::gallery::{BookingRecord, Gallery};
+use crate::platform::db::DbPool;
 use crate::face::FaceEngine;
 
 /// Demo photo held back as the search probe.

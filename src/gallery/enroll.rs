@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{BookingRecord, EnrollOutcome, Gallery, GalleryError};
+use crate::gallery::{BookingRecord, EnrollOutcome, Gallery, GalleryError};
 use crate::face::{FaceAnalysis, FaceEngine, FaceError, decode_image, primary_face};
 
 /// One photo to enroll with its record.

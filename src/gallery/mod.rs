@@ -19,7 +19,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::{DbConnection, DbPool};
+use crate::platform::db::{DbConnection, DbPool};
 use crate::face::{FaceAnalysis, FaceEngine, Template, vector_from_le_bytes};
 pub use calibration::{Calibration, Fmr};
 pub use index::{Hit, TemplateIndex};

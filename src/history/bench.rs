@@ -13,9 +13,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use super::query::{HistoryQuery, Sort};
-use super::{CaseDoc, HistoryIndex};
-use crate::db::models::CaseScope;
+use crate::history::query::{HistoryQuery, Sort};
+use crate::history::doc::CaseDoc;
+use crate::history::index::HistoryIndex;
+use crate::cases::store::CaseScope;
 use crate::domain::{AgencyId, CaseStatus};
 
 const OFFENSES: &[(&str, &str)] = &[

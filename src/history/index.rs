@@ -19,10 +19,17 @@ use tantivy::schema::{
 use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument};
 
-use super::query::{self, HistoryQuery, Sort};
-use super::{CaseDoc, HistoryHit, HistoryResults, MAX_PAGE, PAGE_SIZE, SnippetPart, source};
-use crate::db::models::CaseScope;
-use crate::db::{DbConnection, DbPool};
+use crate::history::query::{self, HistoryQuery, Sort};
+use crate::history::doc::CaseDoc;
+use crate::history::doc::HistoryHit;
+use crate::history::doc::HistoryResults;
+use crate::history::doc::MAX_PAGE;
+use crate::history::doc::PAGE_SIZE;
+use crate::history::doc::SnippetPart;
+use crate::history::source;
+use crate::history::schema::{CASE_NUMBER_KEY, FILED, Fields, case_number_key, from_date, schema, to_date};
+use crate::cases::store::CaseScope;
+use crate::platform::db::{DbConnection, DbPool};
 
 /// Bump when the schema or what goes into a document changes: an index with another version is
 /// deleted and rebuilt at start-up.
@@ -46,88 +53,6 @@ const SNIPPET_CHARS: usize = 180;
 struct Payload {
     /// The highest `timeline_events.id` whose changes are in the index.
     last_event_id: i64,
-}
-
-/// The fields of a document.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Fields {
-    pub case_id: Field,
-    pub case_number: Field,
-    pub case_number_key: Field,
-    pub agency_id: Field,
-    pub agency_name: Field,
-    pub requester_name: Field,
-    pub reason: Field,
-    pub file_number: Field,
-    pub status: Field,
-    pub created: Field,
-    pub submitted: Field,
-    pub filed: Field,
-    pub history: Field,
-    pub notes: Field,
-}
-
-/// Field names used in sorting (fast fields).
-pub(crate) const FILED: &str = "filed";
-pub(crate) const CASE_NUMBER_KEY: &str = "case_number_key";
-
-/// The schema. `notes_indexed = false` gives the same fields (same ids) with the examiner notes
-/// not searchable: the query parser of agency-scoped users is built on it, so even an explicit
-/// `examiner_notes:word` cannot match them.
-pub(crate) fn schema(notes_indexed: bool) -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let words = |tokenizer: &str| {
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-    };
-    let date = DateOptions::from(INDEXED)
-        .set_fast()
-        .set_precision(DateTimePrecision::Seconds);
-    let fields = Fields {
-        case_id: b.add_i64_field("case_id", INDEXED | STORED | FAST),
-        case_number: b.add_text_field("case_number", words("default").set_stored()),
-        case_number_key: b.add_text_field(CASE_NUMBER_KEY, STRING | FAST),
-        agency_id: b.add_i64_field("agency_id", INDEXED | FAST),
-        agency_name: b.add_text_field("agency", words("default").set_stored()),
-        requester_name: b.add_text_field("requester", words("default").set_stored()),
-        reason: b.add_text_field("reason", words("en_stem").set_stored()),
-        file_number: b.add_text_field("file_number", words("default")),
-        status: b.add_text_field("status", STRING | STORED | FAST),
-        created: b.add_date_field("created", date.clone()),
-        submitted: b.add_date_field("submitted", date.clone()),
-        filed: b.add_date_field(FILED, date.set_stored()),
-        history: b.add_text_field("history", words("en_stem").set_stored()),
-        notes: b.add_text_field(
-            "examiner_notes",
-            if notes_indexed {
-                words("en_stem").set_stored()
-            } else {
-                TextOptions::default().set_stored()
-            },
-        ),
-    };
-    (b.build(), fields)
-}
-
-fn to_date(t: NaiveDateTime) -> tantivy::DateTime {
-    tantivy::DateTime::from_timestamp_secs(t.and_utc().timestamp())
-}
-
-fn from_date(d: tantivy::DateTime) -> NaiveDateTime {
-    chrono::DateTime::from_timestamp(d.into_timestamp_secs(), 0)
-        .map(|t| t.naive_utc())
-        .unwrap_or_default()
-}
-
-/// Sort key for "case number": submitted cases by number, drafts after them by id.
-fn case_number_key(d: &CaseDoc) -> String {
-    match &d.case_number {
-        Some(n) => n.clone(),
-        None => format!("~draft-{:012}", d.case_id),
-    }
 }
 
 /// What the catch-up task remembers between passes.
@@ -172,7 +97,7 @@ pub struct HistoryIndex {
 impl HistoryIndex {
     /// `<data_dir>/history-index`.
     pub fn dir_in(data_dir: &Path) -> PathBuf {
-        data_dir.join(super::INDEX_DIR)
+        data_dir.join(crate::history::doc::INDEX_DIR)
     }
 
     /// Opens the index in `dir`; if it is missing, unreadable, corrupt or of another

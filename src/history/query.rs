@@ -11,9 +11,9 @@ use tantivy::query::{
 use tantivy::schema::{IndexRecordOption, Schema};
 use tantivy::{Index, Term};
 
-use super::day_bounds;
-use super::index::Fields;
-use crate::db::models::CaseScope;
+use crate::history::doc::day_bounds;
+use crate::history::schema::Fields;
+use crate::cases::store::CaseScope;
 use crate::domain::CaseStatus;
 
 /// Longest free text accepted, in characters (longer input is cut).
@@ -73,7 +73,7 @@ pub struct HistoryQuery {
     /// Last day included (UTC).
     pub to: Option<NaiveDate>,
     pub sort: Sort,
-    /// 1-based page of [`super::PAGE_SIZE`] results.
+    /// 1-based page of [`crate::history::doc::PAGE_SIZE`] results.
     pub page: usize,
 }
 
@@ -140,7 +140,7 @@ impl SearchForm {
             }
         });
         let status = given(&self.status).and_then(|s| {
-            let st = CaseStatus::parse(s);
+            let st = CaseStatus::parse(s).ok();
             if st.is_none() {
                 problem("status", "Choose a status from the list.");
             }
@@ -175,7 +175,7 @@ impl SearchForm {
         let page = given(&self.page)
             .and_then(|s| s.parse::<usize>().ok())
             .unwrap_or(1)
-            .clamp(1, super::MAX_PAGE);
+            .clamp(1, crate::history::doc::MAX_PAGE);
         (
             HistoryQuery {
                 text,
@@ -365,7 +365,7 @@ mod tests {
     }
 
     fn parts() -> (Index, Fields) {
-        let (s, f) = super::super::index::schema(true);
+        let (s, f) = crate::history::schema::schema(true);
         (Index::create_in_ram(s), f)
     }
 

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use anyhow::Context;
 use diesel::prelude::*;
 
-use super::CaseDoc;
-use crate::db::DbConnection;
-use crate::db::models::Case;
-use crate::db::schema::{agencies, cases, decisions, examinations, timeline_events, users};
+use crate::history::doc::CaseDoc;
+use crate::platform::db::DbConnection;
+use crate::cases::store::Case;
+use crate::platform::db::schema::{agencies, cases, decisions, examinations, timeline_events, users};
 use crate::domain::examination::Review;
 
 /// Timeline kind and summary prefix written when a probe's examination is concluded

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::HistoryIndex;
-use crate::db::DbPool;
+use crate::history::index::HistoryIndex;
+use crate::platform::db::DbPool;
 
 /// Longest wait between passes when nobody wakes the task.
 pub const INTERVAL: Duration = Duration::from_secs(1);

@@ -5,15 +5,17 @@
 //! a probe with no face is recorded as such (`no_face`), never silently dropped. When every probe
 //! of the case is finished the case moves to `searched` (awaiting examiner review).
 
-pub mod worker;
+pub mod job;
+
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::db::DbConnection;
-use crate::db::models::{CaseImage, now};
-use crate::db::schema::probe_searches;
+use crate::platform::db::DbConnection;
+use crate::cases::store::CaseImage;
+use crate::platform::time::now;
+use crate::platform::db::schema::probe_searches;
 use crate::domain::CaseId;
 
 /// Probe-search states.
@@ -161,7 +163,7 @@ pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> Qu
             probe_search_id: id,
         })
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-        crate::jobs::enqueue(
+        crate::platform::jobs::enqueue(
             conn,
             JOB_KIND,
             Some(case.0),
@@ -191,15 +193,15 @@ pub fn rerun_failed(conn: &mut DbConnection, probe_search_id: i64) -> QueryResul
         return Ok(false);
     }
     let ps = ProbeSearch::find(conn, probe_search_id)?;
-    let reruns = crate::db::schema::jobs::table
+    let reruns = crate::platform::db::schema::jobs::table
         .filter(
-            crate::db::schema::jobs::dedupe_key.like(format!("search:{probe_search_id}:rerun%")),
+            crate::platform::db::schema::jobs::dedupe_key.like(format!("search:{probe_search_id}:rerun%")),
         )
         .count()
         .get_result::<i64>(conn)?;
     let payload = serde_json::to_string(&JobPayload { probe_search_id })
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    crate::jobs::enqueue(
+    crate::platform::jobs::enqueue(
         conn,
         JOB_KIND,
         Some(ps.case_id),
@@ -232,7 +234,7 @@ pub fn choose_face(
     let ps = ProbeSearch::find(conn, probe_search_id)?;
     let payload = serde_json::to_string(&JobPayload { probe_search_id })
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    crate::jobs::enqueue(
+    crate::platform::jobs::enqueue(
         conn,
         JOB_KIND,
         Some(ps.case_id),

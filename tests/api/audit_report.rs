@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use chrono::Timelike;
-use frdesk::audit::report::Month;
+use frdesk::audit::monthly_report::Month;
 
 use crate::helpers::*;
 use crate::review::decide;
@@ -39,7 +39,7 @@ async fn a_months_audit_lists_exactly_the_agencys_activity_and_is_signed_off_onc
     ])
     .await;
     let _gallery = enroll_gallery(&app, &["Colin_Powell", "George_W_Bush"]);
-    let month = Month::of(frdesk::db::models::now()).to_string();
+    let month = Month::of(frdesk::platform::time::now()).to_string();
 
     // Seeded activity: a failed login, a login, a flagged search reason, six case views.
     let requester = app.client();
@@ -123,7 +123,7 @@ async fn a_months_audit_lists_exactly_the_agencys_activity_and_is_signed_off_onc
         .collect();
     let agency_a = {
         let mut c = app.pool.get().unwrap();
-        frdesk::db::models::Agency::by_ori(&mut c, AGENCY_A)
+        frdesk::accounts::store::Agency::by_ori(&mut c, AGENCY_A)
             .unwrap()
             .unwrap()
             .id
@@ -176,7 +176,7 @@ async fn a_months_audit_lists_exactly_the_agencys_activity_and_is_signed_off_onc
     assert_eq!(r.status().as_u16(), 409, "signed off once");
     let stored = {
         let mut c = app.pool.get().unwrap();
-        frdesk::audit::report::AuditReportRecord::for_month(&mut c, agency_a, m)
+        frdesk::audit::monthly_report::AuditReportRecord::for_month(&mut c, agency_a, m)
             .unwrap()
             .expect("the sign-off is stored")
     };
@@ -280,7 +280,7 @@ async fn audit_reports_older_than_five_years_are_purged_with_their_files() {
     use diesel::prelude::*;
     let app = spawn_app().await;
     let admin = app.login("admin.a@test.example").await;
-    let month = Month::of(frdesk::db::models::now()).to_string();
+    let month = Month::of(frdesk::platform::time::now()).to_string();
     let (_, page) = admin
         .get_text(&format!("/audits/monthly?month={month}"))
         .await;
@@ -299,7 +299,7 @@ async fn audit_reports_older_than_five_years_are_purged_with_their_files() {
         .await;
     assert_eq!(r.status().as_u16(), 303);
     let mut c = app.pool.get().unwrap();
-    use frdesk::db::schema::audit_reports::dsl as ar;
+    use frdesk::platform::db::schema::audit_reports::dsl as ar;
     let (id, pdf_path): (i64, String) = ar::audit_reports
         .select((ar::id, ar::pdf_path))
         .first(&mut c)
@@ -308,7 +308,7 @@ async fn audit_reports_older_than_five_years_are_purged_with_their_files() {
     assert!(pdf.exists());
 
     // Four years old: kept.
-    let four = frdesk::db::models::now() - chrono::Duration::days(4 * 365);
+    let four = frdesk::platform::time::now() - chrono::Duration::days(4 * 365);
     diesel::update(ar::audit_reports.find(id))
         .set(ar::signed_off_at.eq(four))
         .execute(&mut c)
@@ -322,7 +322,7 @@ async fn audit_reports_older_than_five_years_are_purged_with_their_files() {
     assert!(pdf.exists(), "a four-year-old report is kept");
 
     // Six years old: purged, files and row, and the purge is on record.
-    let six = frdesk::db::models::now() - chrono::Duration::days(6 * 365);
+    let six = frdesk::platform::time::now() - chrono::Duration::days(6 * 365);
     diesel::update(ar::audit_reports.find(id))
         .set(ar::signed_off_at.eq(six))
         .execute(&mut c)

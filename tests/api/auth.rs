@@ -61,7 +61,7 @@ async fn login_works_and_is_audited_with_last_login() {
             .any(|a| a.action == "auth.login" && a.outcome == "success")
     );
     let mut conn = app.pool.get().unwrap();
-    let u = frdesk::db::models::User::by_email(&mut conn, "requester.a@test.example")
+    let u = frdesk::accounts::store::User::by_email(&mut conn, "requester.a@test.example")
         .unwrap()
         .unwrap();
     assert!(u.last_login.is_some());

@@ -11,7 +11,7 @@ use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
-use crate::mail::free_port;
+use crate::platform::mail::free_port;
 use crate::search::{enroll_gallery, searches, wait_until_finished};
 
 /// chromedriver on a loopback port; killed when dropped.
@@ -173,7 +173,7 @@ async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) {
                 .unwrap()
                 .as_ref()
                 .to_vec();
-            let step = unix_now() / frdesk::auth::mfa::STEP_SECONDS;
+            let step = unix_now() / frdesk::accounts::second_factor::STEP_SECONDS;
             fill(b, "code", &totp_code(&secret, step)).await;
             submit(b, "/login/enrol").await;
             for _ in 0..100 {
@@ -184,7 +184,7 @@ async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) {
             }
             shot(b, "00-recovery-codes").await;
             let codes = recovery_codes_of(&b.source().await.unwrap());
-            assert_eq!(codes.len(), frdesk::auth::mfa::RECOVERY_CODES);
+            assert_eq!(codes.len(), frdesk::accounts::second_factor::RECOVERY_CODES);
             app.mfa.put(
                 email,
                 Phone {
@@ -256,10 +256,10 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     // The requester has no authenticator yet: they set one up in the browser at first login.
     {
         let mut c = app.pool.get().unwrap();
-        let u = frdesk::db::models::User::by_email(&mut c, "requester.a@test.example")
+        let u = frdesk::accounts::store::User::by_email(&mut c, "requester.a@test.example")
             .unwrap()
             .unwrap();
-        frdesk::auth::mfa::reset(&mut c, u.id).unwrap();
+        frdesk::accounts::second_factor::reset(&mut c, u.id).unwrap();
     }
 
     // 1. The requester fills in the form with a real photo and submits it.
@@ -457,7 +457,7 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     let mut packet = None;
     for _ in 0..600 {
         let mut c = app.pool.get().unwrap();
-        let p = frdesk::workflow::result::PacketRecord::for_case(
+        let p = frdesk::result::issue::PacketRecord::for_case(
             &mut c,
             frdesk::domain::CaseId(case_id),
         )

@@ -200,9 +200,9 @@ async fn audit_records_cannot_be_updated_or_deleted() {
 async fn migrations_revert_cleanly_and_reapply() {
     let app = spawn_app().await;
     let mut c = app.pool.get().unwrap();
-    let n = frdesk::db::revert_all_migrations(&mut c).unwrap();
+    let n = frdesk::platform::db::revert_all_migrations(&mut c).unwrap();
     assert!(n >= 1);
-    frdesk::db::run_migrations(&mut c).unwrap();
+    frdesk::platform::db::run_migrations(&mut c).unwrap();
     assert_eq!(
         app.backend,
         if std::env::var("FRDESK_TEST_PG").is_ok_and(|v| !v.is_empty()) {

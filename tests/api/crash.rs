@@ -11,11 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use diesel::prelude::*;
-use frdesk::db::schema::{audit_records, jobs, timeline_events};
+use frdesk::platform::db::schema::{audit_records, jobs, timeline_events};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
-use crate::mail::free_port;
+use crate::platform::mail::free_port;
 use crate::search::{approve, enroll_gallery, review, searches};
 
 /// A `frdesk serve` process; SIGKILLed when dropped.
@@ -211,7 +211,7 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     server.kill9();
     {
         let mut c = app.pool.get().unwrap();
-        let recorded = frdesk::workflow::result::PacketRecord::for_case(
+        let recorded = frdesk::result::issue::PacketRecord::for_case(
             &mut c,
             frdesk::domain::CaseId(case_id),
         )
@@ -228,7 +228,7 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     .await;
     let mut c = app.pool.get().unwrap();
     let recorded =
-        frdesk::workflow::result::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+        frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
             .unwrap();
     drop(c);
     assert_eq!(recorded.len(), 1, "exactly one packet");
@@ -277,7 +277,7 @@ async fn try_submit(
 }
 
 fn acknowledgements(app: &TestApp) -> usize {
-    use frdesk::db::schema::outbox_messages;
+    use frdesk::platform::db::schema::outbox_messages;
     let mut c = app.pool.get().unwrap();
     outbox_messages::table
         .filter(outbox_messages::kind.eq("request_received"))

@@ -1,7 +1,9 @@
 use std::path::PathBuf;
 
 use frdesk::audit::Actor;
-use frdesk::db::models::{Agency, NewAgency, now};
+use frdesk::accounts::store::Agency;
+use frdesk::accounts::store::NewAgency;
+use frdesk::platform::time::now;
 use frdesk::domain::training::TrainingProvider;
 use frdesk::{Application, Settings};
 use reqwest::multipart::{Form, Part};
@@ -12,7 +14,7 @@ pub struct TestApp {
     pub address: String,
     pub data_dir: tempfile::TempDir,
     pub db_url: String,
-    pub pool: frdesk::db::DbPool,
+    pub pool: frdesk::platform::db::DbPool,
     pub backend: &'static str,
     /// The test users' authenticators (every account has a second factor).
     pub mfa: MfaStore,
@@ -46,9 +48,9 @@ pub fn unix_now() -> u64 {
 
 /// The code of `secret` for time step `step`.
 pub fn totp_code(secret: &[u8], step: u64) -> String {
-    frdesk::auth::mfa::totp(secret, "t", "t")
+    frdesk::accounts::second_factor::totp(secret, "t", "t")
         .unwrap()
-        .generate(step * frdesk::auth::mfa::STEP_SECONDS)
+        .generate(step * frdesk::accounts::second_factor::STEP_SECONDS)
         .to_string()
 }
 
@@ -77,11 +79,11 @@ impl MfaStore {
             .get_mut(&email.to_lowercase())
             .unwrap_or_else(|| panic!("no authenticator for {email}"));
         let secs = unix_now();
-        let now = secs / frdesk::auth::mfa::STEP_SECONDS;
+        let now = secs / frdesk::accounts::second_factor::STEP_SECONDS;
         // The previous step is only safe while the server's window still holds it: near the
         // end of a step, the request may reach the server after the boundary, when the window
         // has moved on (a flake CI found), so then start from the current step.
-        let left = frdesk::auth::mfa::STEP_SECONDS - secs % frdesk::auth::mfa::STEP_SECONDS;
+        let left = frdesk::accounts::second_factor::STEP_SECONDS - secs % frdesk::accounts::second_factor::STEP_SECONDS;
         let oldest = if left > 10 {
             now.saturating_sub(1)
         } else {
@@ -190,7 +192,7 @@ pub async fn spawn_app_on(
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
-    let pool = frdesk::db::connect(&db_url).expect("test pool");
+    let pool = frdesk::platform::db::connect(&db_url).expect("test pool");
     let t = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         data_dir,
@@ -221,7 +223,7 @@ pub fn prepare_app() -> TestApp {
         ),
     };
     install_test_signing_key(data_dir.path());
-    let pool = frdesk::db::connect(&db_url).expect("test pool");
+    let pool = frdesk::platform::db::connect(&db_url).expect("test pool");
     let t = TestApp {
         address: String::new(),
         data_dir,
@@ -241,7 +243,7 @@ fn install_test_signing_key(data_dir: &std::path::Path) {
     static KEY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let src = KEY.get_or_init(|| {
         let dir = tempfile::tempdir().expect("key dir").keep();
-        frdesk::packet::Signer::load_or_generate_named(&dir, None, "frdesk test desk")
+        frdesk::platform::pdf::Signer::load_or_generate_named(&dir, None, "frdesk test desk")
             .expect("generate the test signing key");
         dir.join("signing")
     });
@@ -251,13 +253,13 @@ fn install_test_signing_key(data_dir: &std::path::Path) {
         .create(&dst)
         .expect("signing dir");
     for f in [
-        frdesk::packet::signer::KEY_FILE,
-        frdesk::packet::signer::CERT_FILE,
+        frdesk::platform::pdf::signer::KEY_FILE,
+        frdesk::platform::pdf::signer::CERT_FILE,
     ] {
         std::fs::copy(src.join(f), dst.join(f)).expect("copy key");
     }
     std::fs::set_permissions(
-        dst.join(frdesk::packet::signer::KEY_FILE),
+        dst.join(frdesk::platform::pdf::signer::KEY_FILE),
         std::fs::Permissions::from_mode(0o600),
     )
     .expect("key mode");
@@ -399,10 +401,10 @@ impl TestApp {
 
     /// Sets up `email`'s authenticator through the library (as the enrolment page does) and
     /// keeps its secret and recovery codes in [`TestApp::mfa`].
-    pub fn enrol_directly(&self, c: &mut frdesk::db::DbConnection, email: &str) {
-        use frdesk::auth::mfa;
+    pub fn enrol_directly(&self, c: &mut frdesk::platform::db::DbConnection, email: &str) {
+        use frdesk::accounts::second_factor;
         let key = mfa::MfaKey::load_or_create(self.data_dir.path()).expect("mfa key");
-        let u = frdesk::db::models::User::by_email(c, email)
+        let u = frdesk::accounts::store::User::by_email(c, email)
             .expect("user")
             .expect("user exists");
         let e = mfa::begin_enrolment(c, &key, u.id, email, "test desk", now()).expect("enrol");
@@ -484,11 +486,11 @@ impl TestApp {
         self.outbox_files()
     }
 
-    pub fn audit(&self) -> Vec<frdesk::db::models::AuditRecord> {
+    pub fn audit(&self) -> Vec<frdesk::audit::store::AuditRecord> {
         let mut c = self.pool.get().expect("conn");
-        frdesk::db::models::AuditRecord::list(
+        frdesk::audit::store::AuditRecord::list(
             &mut c,
-            &frdesk::db::models::AuditFilter {
+            &frdesk::audit::store::AuditFilter {
                 limit: 10_000,
                 ..Default::default()
             },
@@ -499,7 +501,7 @@ impl TestApp {
     pub fn count_cases(&self) -> usize {
         use diesel::prelude::*;
         let mut c = self.pool.get().expect("conn");
-        frdesk::db::schema::cases::table
+        frdesk::platform::db::schema::cases::table
             .count()
             .get_result::<i64>(&mut c)
             .expect("count") as usize
@@ -684,7 +686,7 @@ impl Client {
         let (status, page) = self.get_text("/login/enrol").await;
         assert_eq!(status, 200, "{page}");
         let secret = secret_of(&page);
-        let step = unix_now() / frdesk::auth::mfa::STEP_SECONDS;
+        let step = unix_now() / frdesk::accounts::second_factor::STEP_SECONDS;
         let r = self
             .post_form(
                 "/login/enrol",
@@ -697,7 +699,7 @@ impl Client {
         assert_eq!(r.status().as_u16(), 200, "enrolment confirmed");
         let page = r.text().await.unwrap();
         let recovery = recovery_codes_of(&page);
-        assert_eq!(recovery.len(), frdesk::auth::mfa::RECOVERY_CODES, "{page}");
+        assert_eq!(recovery.len(), frdesk::accounts::second_factor::RECOVERY_CODES, "{page}");
         self.mfa.put(
             email,
             Phone {

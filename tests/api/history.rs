@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
-use frdesk::db::models::{CaseScope, now};
+use frdesk::cases::store::CaseScope;
+use frdesk::platform::time::now;
 use frdesk::domain::AgencyId;
 use frdesk::history::{HistoryIndex, HistoryQuery};
 
@@ -48,7 +49,7 @@ async fn submit_with_word(c: &Client, word: &str) -> i64 {
 
 fn agency_id(app: &TestApp, ori: &str) -> i64 {
     let mut c = app.pool.get().unwrap();
-    frdesk::db::models::Agency::by_ori(&mut c, ori)
+    frdesk::accounts::store::Agency::by_ori(&mut c, ori)
         .unwrap()
         .unwrap()
         .id
@@ -213,7 +214,7 @@ async fn examiner_notes_are_searchable_only_after_the_examination_concludes() {
     let examiner2 = app.login("examiner2@test.example").await;
     let reviewer = app.login("reviewer@test.example").await;
     {
-        use frdesk::db::schema::{examinations, probe_searches, users};
+        use frdesk::platform::db::schema::{examinations, probe_searches, users};
         let mut c = app.pool.get().unwrap();
         let examiner: i64 = users::table
             .filter(users::email.eq("examiner@test.example"))
@@ -250,7 +251,7 @@ async fn examiner_notes_are_searchable_only_after_the_examination_concludes() {
             ))
             .execute(&mut c)
             .unwrap();
-        frdesk::workflow::timeline(
+        frdesk::cases::timeline::timeline(
             &mut c,
             case_id,
             None,
@@ -273,7 +274,7 @@ async fn examiner_notes_are_searchable_only_after_the_examination_concludes() {
     }
     {
         let mut c = app.pool.get().unwrap();
-        frdesk::workflow::timeline(
+        frdesk::cases::timeline::timeline(
             &mut c,
             case_id,
             None,
@@ -343,7 +344,7 @@ async fn a_lost_or_corrupt_index_is_rebuilt_from_the_database() {
 
     // A case changed behind the index's back is refreshed on request.
     {
-        use frdesk::db::schema::cases;
+        use frdesk::platform::db::schema::cases;
         let mut c = app.pool.get().unwrap();
         diesel::update(cases::table.find(case_id))
             .set(cases::search_reason.eq("Burglary suspect, Harrowgate, Case# 1-2-3, 459 PC"))

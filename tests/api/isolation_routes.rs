@@ -47,9 +47,9 @@ type Post = (&'static str, String, Vec<(&'static str, String)>);
 
 /// A snapshot of agency A's case that no refused request may change.
 fn state_of(app: &TestApp, case_id: i64) -> String {
-    use frdesk::db::schema::{audit_reports, legal_holds, packets};
+    use frdesk::platform::db::schema::{audit_reports, legal_holds, packets};
     let mut c = app.pool.get().unwrap();
-    let case = frdesk::db::models::Case::find(&mut c, CaseId(case_id))
+    let case = frdesk::cases::store::Case::find(&mut c, CaseId(case_id))
         .unwrap()
         .unwrap();
     let holds: Vec<Option<chrono::NaiveDateTime>> = legal_holds::table
@@ -103,7 +103,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         for _ in 0..600 {
             let mut c = app.pool.get().unwrap();
             let p =
-                frdesk::workflow::result::PacketRecord::for_case(&mut c, CaseId(case_id)).unwrap();
+                frdesk::result::issue::PacketRecord::for_case(&mut c, CaseId(case_id)).unwrap();
             if let Some(p) = p.into_iter().next() {
                 found = Some(p);
                 break;
@@ -139,7 +139,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 303);
-    let month = frdesk::audit::report::Month::of(frdesk::db::models::now()).to_string();
+    let month = frdesk::audit::monthly_report::Month::of(frdesk::platform::time::now()).to_string();
     let (_, page) = admin_a
         .get_text(&format!("/audits/monthly?month={month}"))
         .await;
@@ -155,7 +155,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         .await;
     assert_eq!(r.status().as_u16(), 303);
     let (hold_id, report_id, agency_a, admin_a_id) = {
-        use frdesk::db::schema::{agencies, audit_reports, legal_holds};
+        use frdesk::platform::db::schema::{agencies, audit_reports, legal_holds};
         let mut c = app.pool.get().unwrap();
         let hold: i64 = legal_holds::table
             .select(legal_holds::id)
@@ -170,7 +170,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             .select(agencies::id)
             .first(&mut c)
             .unwrap();
-        let admin = frdesk::db::models::User::by_email(&mut c, "admin.a@test.example")
+        let admin = frdesk::accounts::store::User::by_email(&mut c, "admin.a@test.example")
             .unwrap()
             .unwrap()
             .id;
@@ -387,7 +387,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         // Case-history search finds nothing of agency A.
         let number = {
             let mut conn = app.pool.get().unwrap();
-            frdesk::db::models::Case::find(&mut conn, CaseId(case_id))
+            frdesk::cases::store::Case::find(&mut conn, CaseId(case_id))
                 .unwrap()
                 .unwrap()
                 .case_number

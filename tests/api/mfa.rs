@@ -60,12 +60,12 @@ async fn the_first_login_sets_up_an_authenticator_and_the_password_alone_gets_no
     // Stored sealed: neither the raw nor the base32 secret is in the database.
     let sealed: String = {
         let mut conn = app.pool.get().unwrap();
-        let u = frdesk::db::models::User::by_email(&mut conn, "nia@test.example")
+        let u = frdesk::accounts::store::User::by_email(&mut conn, "nia@test.example")
             .unwrap()
             .unwrap();
-        frdesk::db::schema::user_mfa::table
+        frdesk::platform::db::schema::user_mfa::table
             .find(u.id)
-            .select(frdesk::db::schema::user_mfa::secret_sealed)
+            .select(frdesk::platform::db::schema::user_mfa::secret_sealed)
             .first(&mut conn)
             .unwrap()
     };
@@ -97,7 +97,7 @@ async fn a_code_works_once_and_wrong_codes_lock_the_account() {
     c.password_step(email, PASSWORD).await;
     let r = c.submit_code("/login/verify", "123 456").await;
     let wrong_is_right = {
-        let now = unix_now() / frdesk::auth::mfa::STEP_SECONDS;
+        let now = unix_now() / frdesk::accounts::second_factor::STEP_SECONDS;
         (now - 1..=now + 1).any(|s| totp_code(&phone.secret, s) == "123456")
     };
     if !wrong_is_right {
@@ -185,7 +185,7 @@ async fn a_local_administrator_resets_a_users_second_factor() {
     let csrf = csrf_of(&page);
     let id_of = |email: &str| {
         let mut c = app.pool.get().unwrap();
-        frdesk::db::models::User::by_email(&mut c, email)
+        frdesk::accounts::store::User::by_email(&mut c, email)
             .unwrap()
             .unwrap()
             .id

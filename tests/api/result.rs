@@ -7,10 +7,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use frdesk::domain::CaseId;
-use frdesk::workflow::result::PacketRecord;
+use frdesk::result::issue::PacketRecord;
 
 use crate::helpers::*;
-use crate::mail::{free_port, start_smtp};
+use crate::platform::mail::{free_port, start_smtp};
 use crate::search::{enroll_gallery, review, searched_case};
 
 fn packets(app: &TestApp, case_id: i64) -> Vec<PacketRecord> {
@@ -31,7 +31,7 @@ async fn wait_for_packets(app: &TestApp, case_id: i64, n: usize) -> Vec<PacketRe
 
 fn case_status(app: &TestApp, case_id: i64) -> String {
     let mut c = app.pool.get().unwrap();
-    frdesk::db::models::Case::find(&mut c, CaseId(case_id))
+    frdesk::cases::store::Case::find(&mut c, CaseId(case_id))
         .unwrap()
         .unwrap()
         .status

@@ -4,14 +4,14 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use frdesk::db::schema::{
+use frdesk::platform::db::schema::{
     audit_records, case_images, cases, outbox_messages, timeline_events, users,
 };
 
 use crate::helpers::*;
 
 fn now() -> NaiveDateTime {
-    frdesk::db::models::now()
+    frdesk::platform::time::now()
 }
 
 /// Moves every trace of activity of a case `days` into the past.
@@ -357,12 +357,12 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
             .unwrap()
     };
     assert!(!shas.is_empty());
-    let store = frdesk::images::ImageStore::new(app.data_dir.path().join("images"));
+    let store = frdesk::cases::images::ImageStore::new(app.data_dir.path().join("images"));
     let paths: Vec<_> = shas
         .iter()
         .map(|(s, ct)| {
             store
-                .path_for(s, frdesk::images::ImageStore::ext_for(ct))
+                .path_for(s, frdesk::cases::images::ImageStore::ext_for(ct))
                 .unwrap()
         })
         .collect();
@@ -397,7 +397,7 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
     assert!(hidden.is_some() && purged.is_some());
 
     let mut c = app.pool.get().unwrap();
-    let t = frdesk::db::retention::CaseTombstone::for_case(&mut c, frdesk::domain::CaseId(id))
+    let t = frdesk::retention::store::CaseTombstone::for_case(&mut c, frdesk::domain::CaseId(id))
         .unwrap()
         .expect("tombstone");
     assert!(t.case_number.starts_with("FR-"), "{}", t.case_number);
@@ -405,9 +405,9 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
     assert_eq!(what["packets"], 1);
     assert!(what["image_files_removed"].as_u64().unwrap() >= 1);
     // Payload columns are cleared; the form is gone.
-    let form: String = frdesk::db::schema::request_versions::table
-        .filter(frdesk::db::schema::request_versions::case_id.eq(id))
-        .select(frdesk::db::schema::request_versions::form_json)
+    let form: String = frdesk::platform::db::schema::request_versions::table
+        .filter(frdesk::platform::db::schema::request_versions::case_id.eq(id))
+        .select(frdesk::platform::db::schema::request_versions::form_json)
         .first(&mut c)
         .unwrap();
     assert_eq!(form, "{}");
@@ -625,7 +625,7 @@ async fn purging_audit_records_older_than_five_years_keeps_audit_verify_intact()
         let mut c = app.pool.get().unwrap();
         let old_cutoff = now() - Duration::days(10);
         assert!(
-            frdesk::db::retention::AuditAnchor::delete_prefix(&mut c, head_before, old_cutoff)
+            frdesk::audit::anchor::AuditAnchor::delete_prefix(&mut c, head_before, old_cutoff)
                 .is_err()
         );
         assert!(
@@ -637,7 +637,7 @@ async fn purging_audit_records_older_than_five_years_keeps_audit_verify_intact()
     assert_eq!(app.audit().len(), before);
 
     // Run the pass "six years from now" (injected clock) with only the audit rule on.
-    let ctx = frdesk::retention::RetentionContext {
+    let ctx = frdesk::retention::daily::RetentionContext {
         policy: frdesk::domain::retention::RetentionPolicy {
             case_hide_days: 0,
             case_purge_days: 0,
@@ -651,7 +651,7 @@ async fn purging_audit_records_older_than_five_years_keeps_audit_verify_intact()
     let later = now() + Duration::days(6 * 365);
     let report = {
         let mut c = app.pool.get().unwrap();
-        frdesk::retention::run(
+        frdesk::retention::daily::run(
             &mut c,
             &ctx,
             &frdesk::audit::Actor::cli("test"),
@@ -790,10 +790,10 @@ async fn the_quarterly_access_review_stores_each_decision_and_revoke_deactivates
         .first(&mut c)
         .unwrap();
     let reviews =
-        frdesk::db::retention::AccessReview::for_agency(&mut c, frdesk::domain::AgencyId(agency))
+        frdesk::retention::store::AccessReview::for_agency(&mut c, frdesk::domain::AgencyId(agency))
             .unwrap();
     assert_eq!(reviews.len(), 1);
-    let items = frdesk::db::retention::AccessReview::items(&mut c, reviews[0].id).unwrap();
+    let items = frdesk::retention::store::AccessReview::items(&mut c, reviews[0].id).unwrap();
     assert_eq!(items.len(), 2);
     assert!(items.iter().any(|i| i.decision == "revoke"));
 }

@@ -175,7 +175,7 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     let mut issued = Vec::new();
     for _ in 0..300 {
         let mut c = app.pool.get().unwrap();
-        issued = frdesk::workflow::result::PacketRecord::for_case(
+        issued = frdesk::result::issue::PacketRecord::for_case(
             &mut c,
             frdesk::domain::CaseId(case_id),
         )
@@ -188,7 +188,7 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     }
     let jobs: Vec<(String, String, Option<String>)> = {
         use diesel::prelude::*;
-        use frdesk::db::schema::jobs::dsl as j;
+        use frdesk::platform::db::schema::jobs::dsl as j;
         let mut c = app.pool.get().unwrap();
         j::jobs
             .select((j::kind, j::status, j::last_error))

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use frdesk::audit::report::Month;
+use frdesk::audit::monthly_report::Month;
 
 use crate::helpers::*;
 use crate::review::decide;
@@ -68,7 +68,7 @@ async fn the_public_report_counts_requests_suppresses_small_cells_and_holds_no_p
     let public = app.client();
     let (status, page) = public.get_text("/transparency").await;
     assert_eq!(status, 200, "{page}");
-    let month = Month::of(frdesk::db::models::now()).to_string();
+    let month = Month::of(frdesk::platform::time::now()).to_string();
     let alpha = row_cells(&page, &month, "Alpha Police Department");
     // Received 6, approved 0, returned 0, rejected 1 (<5), searches 0, leads 0, no lead 0,
     // flagged 1 (<5).
@@ -117,8 +117,8 @@ async fn the_public_report_counts_requests_suppresses_small_cells_and_holds_no_p
     let case_numbers: Vec<String> = {
         use diesel::prelude::*;
         let mut c = app.pool.get().unwrap();
-        frdesk::db::schema::cases::table
-            .select(frdesk::db::schema::cases::case_number)
+        frdesk::platform::db::schema::cases::table
+            .select(frdesk::platform::db::schema::cases::case_number)
             .load::<Option<String>>(&mut c)
             .unwrap()
             .into_iter()

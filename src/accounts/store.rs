@@ -1,0 +1,191 @@
+//! Agencies and user accounts: their rows and the queries on them.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::platform::db::DbConnection;
+use crate::platform::db::schema::{
+    agencies, audit_records, case_images, cases, decisions, outbox_messages, request_versions,
+    timeline_events, users,
+};
+use crate::domain::{AgencyId, CaseId, CaseStatus, Roles, UserId};
+use crate::platform::time::{label, now};
+
+type Conn = DbConnection;
+type QResult<T> = diesel::QueryResult<T>;
+
+// ---------------------------------------------------------------- agencies
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = agencies)]
+pub struct Agency {
+    pub id: i64,
+    pub name: String,
+    pub ori: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub fr_policy_date: Option<NaiveDate>,
+    pub is_service: bool,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = agencies)]
+pub struct NewAgency {
+    pub name: String,
+    pub ori: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub fr_policy_date: Option<NaiveDate>,
+    pub is_service: bool,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl Agency {
+    pub fn insert(conn: &mut Conn, new: &NewAgency) -> QResult<Agency> {
+        diesel::insert_into(agencies::table)
+            .values(new)
+            .execute(conn)?;
+        Agency::by_ori(conn, &new.ori)?.ok_or(diesel::NotFound)
+    }
+    pub fn find(conn: &mut Conn, id: AgencyId) -> QResult<Agency> {
+        agencies::table
+            .find(id.0)
+            .select(Agency::as_select())
+            .first(conn)
+    }
+    pub fn by_ori(conn: &mut Conn, ori: &str) -> QResult<Option<Agency>> {
+        agencies::table
+            .filter(agencies::ori.eq(ori))
+            .select(Agency::as_select())
+            .first(conn)
+            .optional()
+    }
+    pub fn all(conn: &mut Conn) -> QResult<Vec<Agency>> {
+        agencies::table
+            .order(agencies::name.asc())
+            .select(Agency::as_select())
+            .load(conn)
+    }
+    pub fn agency_id(&self) -> AgencyId {
+        AgencyId(self.id)
+    }
+    /// LACRIS suspended FR access, from 2023-07-01, for agencies without their own FR policy.
+    pub fn has_policy_on_file(&self) -> bool {
+        self.fr_policy_date.is_some()
+    }
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub agency_id: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub training_provider: Option<String>,
+    pub training_completed: Option<NaiveDate>,
+    pub active: bool,
+    pub last_login: Option<NaiveDateTime>,
+    pub locked_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    /// Why the account was last deactivated (left, idle, access review); the time is in the
+    /// audit record. `None` if never deactivated since migration 000007.
+    pub deactivated_reason: Option<String>,
+    /// When a disabled account was last enabled again (the idle rule counts from here too).
+    pub reactivated_at: Option<NaiveDateTime>,
+    /// When the local administrators were told this examiner's training lapsed.
+    pub training_lapse_notified_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub agency_id: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub training_provider: Option<String>,
+    pub training_completed: Option<NaiveDate>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn insert(conn: &mut Conn, new: &NewUser) -> QResult<User> {
+        diesel::insert_into(users::table)
+            .values(new)
+            .execute(conn)?;
+        User::by_email(conn, &new.email)?.ok_or(diesel::NotFound)
+    }
+    pub fn find(conn: &mut Conn, id: UserId) -> QResult<User> {
+        users::table
+            .find(id.0)
+            .select(User::as_select())
+            .first(conn)
+    }
+    /// Emails are stored lower-case; the lookup is exact on the lower-cased address.
+    pub fn by_email(conn: &mut Conn, email: &str) -> QResult<Option<User>> {
+        users::table
+            .filter(users::email.eq(email.trim().to_lowercase()))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+    pub fn for_agency(conn: &mut Conn, agency: AgencyId) -> QResult<Vec<User>> {
+        users::table
+            .filter(users::agency_id.eq(agency.0))
+            .order(users::name.asc())
+            .select(User::as_select())
+            .load(conn)
+    }
+    pub fn touch_login(conn: &mut Conn, id: UserId, at: NaiveDateTime) -> QResult<()> {
+        diesel::update(users::table.find(id.0))
+            .set(users::last_login.eq(Some(at)))
+            .execute(conn)
+            .map(|_| ())
+    }
+    pub fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str) -> QResult<()> {
+        diesel::update(users::table.find(id.0))
+            .set(users::password_hash.eq(hash))
+            .execute(conn)
+            .map(|_| ())
+    }
+    /// Locks (`Some(time)`) or unlocks (`None`) an account.
+    pub fn set_locked(conn: &mut Conn, id: UserId, at: Option<NaiveDateTime>) -> QResult<()> {
+        diesel::update(users::table.find(id.0))
+            .set(users::locked_at.eq(at))
+            .execute(conn)
+            .map(|_| ())
+    }
+    pub fn set_active(conn: &mut Conn, id: UserId, active: bool) -> QResult<()> {
+        diesel::update(users::table.find(id.0))
+            .set(users::active.eq(active))
+            .execute(conn)
+            .map(|_| ())
+    }
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+    pub fn agency(&self) -> AgencyId {
+        AgencyId(self.agency_id)
+    }
+    /// Parsed roles; a malformed roles column yields no roles (and so no access).
+    pub fn roles(&self) -> Roles {
+        Roles::parse(&self.roles).unwrap_or_default()
+    }
+    pub fn training_current(&self, today: NaiveDate) -> bool {
+        crate::domain::training::is_current(self.training_completed, today)
+    }
+}

@@ -1,0 +1,276 @@
+//! Building and running the application: `Application::build(settings)` binds the listener
+//! (port 0 picks a free one, which tests use), opens the database, runs migrations, and starts
+//! the outbox sender and the history index task; `run_until_stopped` serves until the process ends.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::PersistentSession;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use lettre::message::Mailbox;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::platform::db::DbPool;
+use crate::web::state::AppState;
+use crate::cases::images::ImageStore;
+
+/// A bound, not yet running, application.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `http.bind`, opens the database and prepares the server and the mail sender.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!("Failed to create data_dir {}", settings.data_dir.display())
+        })?;
+        let url = settings.database.url.clone();
+        let pool = tokio::task::spawn_blocking(move || crate::platform::db::connect(&url))
+            .await
+            .context("Database start-up task failed")??;
+        {
+            let mut conn = pool.get().context("Failed to get a database connection")?;
+            let n = crate::platform::jobs::requeue_interrupted(&mut conn)
+                .context("Failed to re-queue interrupted jobs")?;
+            if n > 0 {
+                tracing::warn!(
+                    jobs = n,
+                    "Re-queued jobs interrupted by the previous process"
+                );
+            }
+        }
+        {
+            // Files an interrupted upload left behind (before the server takes new uploads).
+            let (p, store) = (pool.clone(), ImageStore::new(settings.images_dir()));
+            let (temps, orphans) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = p.get().context("Failed to get a database connection")?;
+                store.sweep(|sha| Ok(crate::cases::store::CaseImage::is_referenced(&mut conn, sha)?))
+            })
+            .await
+            .context("Image sweep task failed")?
+            .context("Failed to sweep the image store")?;
+            if temps + orphans > 0 {
+                tracing::warn!(
+                    temporary = temps,
+                    orphans,
+                    "Removed files left by interrupted uploads"
+                );
+            }
+        }
+        let history = {
+            let (dir, p) = (
+                crate::history::HistoryIndex::dir_in(&settings.data_dir),
+                pool.clone(),
+            );
+            let open = move || crate::history::HistoryIndex::open_or_rebuild(&dir, &p);
+            Arc::new(
+                tokio::task::spawn_blocking(open)
+                    .await
+                    .context("History index task failed")??,
+            )
+        };
+        let history_wake = Arc::new(tokio::sync::Notify::new());
+        let key = load_or_create_session_key(&settings)?;
+        let mfa_key = Arc::new(crate::accounts::second_factor::MfaKey::load_or_create(
+            &settings.data_dir,
+        )?);
+        let signer = {
+            let s = settings.clone();
+            Arc::new(
+                tokio::task::spawn_blocking(move || s.packet_signer())
+                    .await
+                    .context("Signing-key task failed")??,
+            )
+        };
+        tracing::info!(fingerprint = %signer.fingerprint_sha256(), subject = %signer.subject(), "Packet signing key loaded");
+        let transport = crate::platform::mail::Transport::from_settings(&settings)?;
+        let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let search_wake = Arc::new(tokio::sync::Notify::new());
+        let packet_wake = Arc::new(tokio::sync::Notify::new());
+        let listener = TcpListener::bind(&settings.http.bind)
+            .with_context(|| format!("Failed to bind http.bind = {}", settings.http.bind))?;
+        let port = listener
+            .local_addr()
+            .context("Failed to read the bound port")?
+            .port();
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            images: ImageStore::new(settings.images_dir()),
+            settings: settings.clone(),
+            mail_wake: wake.clone(),
+            search_wake: search_wake.clone(),
+            packet_wake: packet_wake.clone(),
+            signer: signer.clone(),
+            history: history.clone(),
+            history_wake: history_wake.clone(),
+            limits: Arc::new(crate::web::ratelimit::RateLimits::new(&settings.http)),
+            mfa_key,
+        });
+        tokio::spawn(crate::history::worker::run(
+            history,
+            pool.clone(),
+            history_wake,
+        ));
+        tokio::spawn(crate::search::job::run(
+            crate::search::job::SearchContext::new(
+                pool.clone(),
+                ImageStore::new(settings.images_dir()),
+                settings.face.models_dir.clone(),
+                settings.face.candidates,
+            ),
+            search_wake,
+        ));
+        let mut result_ctx =
+            crate::result::issue::ResultContext::from_settings(pool.clone(), &settings, signer);
+        result_ctx.mail_wake = Some(wake.clone());
+        tokio::spawn(crate::result::issue::run(result_ctx, packet_wake));
+        tokio::spawn(crate::audit::daily_check::run(pool.clone()));
+        tokio::spawn(crate::retention::daily_loop::run(
+            pool.clone(),
+            crate::retention::daily::RetentionContext::from_settings(&settings),
+            wake.clone(),
+        ));
+        tokio::spawn(crate::platform::mail::run_sender(
+            pool,
+            transport,
+            from,
+            settings.data_dir.clone(),
+            wake,
+            Duration::from_secs(1),
+            settings.mail.retry_base_seconds,
+        ));
+        // Over HTTPS the session cookie is always Secure.
+        let secure = settings.http.secure_cookies || settings.http.tls();
+        let tls = if settings.http.tls() {
+            Some(tls_config(&settings.http)?)
+        } else {
+            None
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                        .cookie_name("frdesk_session".into())
+                        .cookie_http_only(true)
+                        .cookie_secure(secure)
+                        .cookie_same_site(SameSite::Strict)
+                        .session_lifecycle(PersistentSession::default().session_ttl(
+                            actix_web::cookie::time::Duration::seconds(
+                                crate::web::session::MAX_SESSION_SECONDS,
+                            ),
+                        ))
+                        .build(),
+                )
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+                        )),
+                )
+                .wrap(actix_web::middleware::from_fn(limit_posts))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(crate::web::configure)
+        });
+        let server = match tls {
+            Some(config) => server
+                .listen_rustls_0_23(listener, config)
+                .context("Failed to start listening (HTTPS)")?,
+            None => server
+                .listen(listener)
+                .context("Failed to start listening")?,
+        }
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The session-cookie key: 64 random bytes in `<data_dir>/session.key`, created on first start
+/// with mode 0600. Never logged.
+fn load_or_create_session_key(settings: &Settings) -> anyhow::Result<Key> {
+    use rand::RngCore;
+    let path = settings.data_dir.join("session.key");
+    if let Ok(bytes) = std::fs::read(&path)
+        && bytes.len() >= 64
+    {
+        return Ok(Key::from(&bytes));
+    }
+    let mut bytes = [0u8; 64];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    crate::platform::files::write_private(&path, &bytes)?;
+    Ok(Key::from(&bytes))
+}
+
+/// Refuses form posts over the per-address rate (`http.posts_per_minute`) with 429 and
+/// `Retry-After`, before the body is read. Logins have their own, stricter limits.
+async fn limit_posts(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::body::EitherBody;
+    if req.method() == actix_web::http::Method::POST
+        && let Some(state) = req.app_data::<web::Data<AppState>>()
+    {
+        let ip = crate::web::session::client_ip(req.request());
+        if let Err(wait) = state.limits.post(&ip) {
+            tracing::warn!(%ip, path = req.path(), "Form post refused: rate limit");
+            let resp = crate::web::respond::too_many_requests(wait);
+            return Ok(req
+                .into_response(resp)
+                .map_body(|_, b| EitherBody::right(b)));
+        }
+    }
+    Ok(next.call(req).await?.map_body(|_, b| EitherBody::left(b)))
+}
+
+/// The rustls server configuration from `http.tls_cert` (PEM chain) and `http.tls_key` (PEM
+/// private key): TLS 1.2 and 1.3, ring's safe default cipher suites, no client certificates.
+/// Errors name the file that could not be used.
+fn tls_config(http: &crate::config::HttpSettings) -> anyhow::Result<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_path = http.tls_cert.trim();
+    let key_path = http.tls_key.trim();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
+        .with_context(|| format!("Failed to read http.tls_cert {cert_path}"))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("http.tls_cert {cert_path} is not a PEM certificate chain"))?;
+    if certs.is_empty() {
+        anyhow::bail!("http.tls_cert {cert_path} holds no certificate");
+    }
+    let key = PrivateKeyDer::from_pem_file(key_path)
+        .with_context(|| format!("http.tls_key {key_path} is not a PEM private key"))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .with_context(|| {
+            format!("http.tls_key {key_path} does not match http.tls_cert {cert_path}")
+        })
+}

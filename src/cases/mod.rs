@@ -1,0 +1,6 @@
+//! cases
+
+pub mod requests;
+pub mod images;
+pub mod timeline;
+pub mod store;

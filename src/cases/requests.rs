@@ -1,0 +1,378 @@
+//! Requesters' side: save a draft, submit (idempotent), correct a returned request.
+
+use chrono::NaiveDate;
+
+use crate::audit::{self, Actor, Entry, Outcome};
+use crate::platform::db::DbConnection;
+use crate::accounts::store::Agency;
+use crate::cases::store::Case;
+use crate::cases::store::CaseImage;
+use crate::cases::store::NewCase;
+use crate::cases::store::NewCaseImage;
+use crate::cases::store::NewRequestVersion;
+use crate::cases::store::RequestVersion;
+use crate::accounts::store::User;
+use crate::platform::time::now;
+use crate::domain::{CaseAction, CaseId, CaseStatus, FormErrors, RequestForm, SearchRequest};
+use crate::cases::images::{CheckedImage, ImageStore};
+use crate::platform::mail::templates::RequestReceived;
+
+/// Errors of the request workflow; `Display` is the requester's message.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("Only the requester who started this request can change it.")]
+    NotYours,
+    #[error("This request is {0} and can no longer be changed.")]
+    NotEditable(&'static str),
+    #[error("Your account does not have the requester role.")]
+    NotRequester,
+    #[error(
+        "The server's storage is full, so the images could not be stored. Nothing was saved: keep this page and try again later, and tell the help desk."
+    )]
+    StorageFull,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Who is acting, and the service details used in email.
+pub struct Ctx<'a> {
+    pub user: &'a User,
+    pub agency: &'a Agency,
+    pub actor: Actor,
+    pub images: &'a ImageStore,
+    pub service_name: &'a str,
+    pub base_url: &'a str,
+    pub today: NaiveDate,
+}
+
+/// One press of "Save draft" or "Submit request".
+pub struct SaveInput {
+    /// Random key minted when the blank form was rendered; makes saves and submits idempotent.
+    pub form_key: String,
+    pub form: RequestForm,
+    pub submit: bool,
+    /// Uploads that decoded cleanly, with the file name the browser sent.
+    pub new_images: Vec<(String, CheckedImage)>,
+    /// Messages for uploads that were refused (nothing of them was stored).
+    pub upload_errors: Vec<String>,
+    /// SHA-256 of attached images the requester removed.
+    pub remove_images: Vec<String>,
+}
+
+/// What happened.
+#[derive(Debug)]
+pub enum SaveOutcome {
+    Submitted {
+        case_id: CaseId,
+        case_number: String,
+    },
+    /// The same form was submitted before (double click, replay): nothing new was created.
+    AlreadySubmitted {
+        case_id: CaseId,
+    },
+    Saved {
+        case_id: CaseId,
+    },
+    Invalid {
+        case_id: CaseId,
+        errors: FormErrors,
+    },
+}
+
+/// Formats a case number: `FR-<year>-<id, 6 digits>`.
+pub fn case_number(year: i32, id: i64) -> String {
+    format!("FR-{year}-{id:06}")
+}
+
+fn valid_form_key(k: &str) -> bool {
+    (16..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Saves the form (creating the draft on first save) and, if asked, submits it.
+pub fn save(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    input: SaveInput,
+) -> Result<SaveOutcome, RequestError> {
+    if !ctx.user.roles().has(crate::domain::Role::Requester) {
+        return Err(RequestError::NotRequester);
+    }
+    if !valid_form_key(&input.form_key) {
+        return Err(RequestError::Internal(anyhow::anyhow!(
+            "Malformed form key"
+        )));
+    }
+    let result = crate::platform::db::write_tx(conn, |conn| save_in_tx(conn, ctx, &input));
+    match result {
+        // Two identical first submissions raced: the loser's insert hit the unique form key.
+        Err(RequestError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => crate::platform::db::write_tx(conn, |conn| save_in_tx(conn, ctx, &input)),
+        other => other,
+    }
+}
+
+fn save_in_tx(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    input: &SaveInput,
+) -> Result<SaveOutcome, RequestError> {
+    let at = now();
+    let form_json = serde_json::to_string(&input.form).map_err(anyhow::Error::from)?;
+    let case = match Case::by_form_key(conn, &input.form_key)? {
+        Some(c) => {
+            if c.agency_id != ctx.agency.id || c.requester_id != ctx.user.id {
+                return Err(RequestError::NotYours);
+            }
+            let status = c.status();
+            if !status.is_editable() {
+                if status == CaseStatus::Submitted || c.case_number.is_some() {
+                    audit::record(
+                        conn,
+                        &ctx.actor,
+                        Entry::new("request.submit", "case", c.id)
+                            .outcome(Outcome::Denied)
+                            .details("repeated submission of an already submitted form; ignored"),
+                    )?;
+                    return Ok(SaveOutcome::AlreadySubmitted {
+                        case_id: c.case_id(),
+                    });
+                }
+                return Err(RequestError::NotEditable(status.label()));
+            }
+            RequestVersion::update_form(conn, c.case_id(), c.current_version, &form_json, at)?;
+            c
+        }
+        None => {
+            let c = Case::insert(
+                conn,
+                &NewCase {
+                    form_key: input.form_key.clone(),
+                    agency_id: ctx.agency.id,
+                    requester_id: ctx.user.id,
+                    status: CaseStatus::Draft.as_str().into(),
+                    current_version: 1,
+                    search_reason: String::new(),
+                    case_file_number: String::new(),
+                    reason_verdict: String::new(),
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?;
+            RequestVersion::insert(
+                conn,
+                &NewRequestVersion {
+                    case_id: c.id,
+                    version: 1,
+                    form_json: form_json.clone(),
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?;
+            crate::cases::timeline::timeline(
+                conn,
+                c.id,
+                Some((ctx.user, "requester")),
+                "draft_created",
+                "Draft request created",
+                None,
+            )?;
+            audit::record(
+                conn,
+                &ctx.actor,
+                Entry::new("request.create_draft", "case", c.id),
+            )?;
+            c
+        }
+    };
+    let case_id = case.case_id();
+    let version = case.current_version;
+
+    for sha in &input.remove_images {
+        if CaseImage::detach(conn, case_id, version, sha)? > 0 {
+            audit::record(
+                conn,
+                &ctx.actor,
+                Entry::new("image.detach", "image", sha).details(format!("case {}", case.id)),
+            )?;
+        }
+    }
+    for (name, img) in &input.new_images {
+        let added = CaseImage::attach(
+            conn,
+            &NewCaseImage {
+                case_id: case.id,
+                version,
+                sha256: img.sha256.clone(),
+                original_name: name.chars().take(200).collect(),
+                content_type: img.content_type().into(),
+                width: i32::try_from(img.width).unwrap_or(i32::MAX),
+                height: i32::try_from(img.height).unwrap_or(i32::MAX),
+                byte_size: i64::try_from(img.bytes.len()).unwrap_or(i64::MAX),
+                uploaded_by: ctx.user.id,
+                created_at: at,
+            },
+        )?;
+        if added {
+            // Written before commit: if the write fails the transaction rolls back. A file of a
+            // transaction that never commits (a crash) is removed by the start-up sweep.
+            ctx.images.put(img).map_err(|e| {
+                if e.is::<crate::cases::images::StorageFull>() {
+                    RequestError::StorageFull
+                } else {
+                    RequestError::Internal(e)
+                }
+            })?;
+            audit::record(
+                conn,
+                &ctx.actor,
+                Entry::new("image.upload", "image", &img.sha256).details(format!(
+                    "case {}; {}×{} {}",
+                    case.id,
+                    img.width,
+                    img.height,
+                    img.content_type()
+                )),
+            )?;
+        }
+    }
+
+    // Crash tests hold an upload here (files stored, transaction open) and `kill -9`.
+    fail::fail_point!("upload.before_commit");
+    let assessment = crate::domain::reason::assess(&input.form.search_reason);
+    Case::set_summary(
+        conn,
+        case_id,
+        &crate::domain::request::clean(&input.form.search_reason),
+        &crate::domain::request::clean(&input.form.case_file_number),
+        if input.form.search_reason.trim().is_empty() {
+            ""
+        } else {
+            assessment.verdict.as_str()
+        },
+        at,
+    )?;
+
+    if !input.submit {
+        audit::record(
+            conn,
+            &ctx.actor,
+            Entry::new("request.save_draft", "case", case.id),
+        )?;
+        return Ok(SaveOutcome::Saved { case_id });
+    }
+
+    let attached = CaseImage::for_version(conn, case_id, version)?;
+    let parsed = SearchRequest::parse(&input.form, attached.len(), ctx.today);
+    let mut errors = match &parsed {
+        Ok(_) => FormErrors::default(),
+        Err(e) => e.clone(),
+    };
+    if !input.upload_errors.is_empty() {
+        errors.add("images", input.upload_errors.join(" "));
+    }
+    if !ctx.agency.has_policy_on_file() || !ctx.agency.active {
+        errors.add(
+            "agency",
+            format!(
+                "{} has no facial recognition policy on file. Since 2023-07-01 LACRIS suspends FR access for agencies without their own policy; ask your local administrator to file it.",
+                ctx.agency.name
+            ),
+        );
+    }
+    let request = match parsed {
+        Ok(r) if errors.is_empty() => r,
+        _ => {
+            audit::record(
+                conn,
+                &ctx.actor,
+                Entry::new("request.submit", "case", case.id)
+                    .outcome(Outcome::Failed)
+                    .reason(input.form.search_reason.trim())
+                    .details(format!(
+                        "form incomplete: {}",
+                        errors
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+            )?;
+            return Ok(SaveOutcome::Invalid { case_id, errors });
+        }
+    };
+
+    let from = case.status();
+    let to = from
+        .apply(CaseAction::Submit)
+        .map_err(|_| RequestError::NotEditable(from.label()))?;
+    if !Case::transition(conn, case_id, from, to, at)? {
+        return Err(RequestError::NotEditable(from.label()));
+    }
+    let number = case
+        .case_number
+        .clone()
+        .unwrap_or_else(|| case_number(at.year(), case.id));
+    Case::mark_submitted(conn, case_id, &number, at)?;
+    RequestVersion::mark_submitted(conn, case_id, version, at, &ctx.actor.ip)?;
+    let summary = if version == 1 {
+        format!(
+            "Request submitted and signed by {} as {number}",
+            request.signature.full_name
+        )
+    } else {
+        format!(
+            "Corrected request (version {version}) resubmitted and signed by {}",
+            request.signature.full_name
+        )
+    };
+    crate::cases::timeline::timeline(
+        conn,
+        case.id,
+        Some((ctx.user, "requester")),
+        "submitted",
+        summary,
+        None,
+    )?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Entry::new("request.submit", "case", case.id)
+            .reason(&request.search_reason)
+            .details(format!(
+                "case_number {number}; version {version}; reason verdict {}; images {}",
+                request.reason.verdict.as_str(),
+                attached
+                    .iter()
+                    .map(|i| i.sha256.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )),
+    )?;
+    let email = RequestReceived {
+        service_name: ctx.service_name.to_string(),
+        base_url: ctx.base_url.to_string(),
+        case_id: case.id,
+        case_number: number.clone(),
+        requester_name: request.requester_name.clone(),
+        agency_name: ctx.agency.name.clone(),
+        case_file_number: request.case_file_number.clone(),
+        search_reason: request.search_reason.clone(),
+        image_count: attached.len(),
+        image_hashes: attached.iter().map(|i| i.sha256.clone()).collect(),
+        submitted_at: crate::platform::time::fmt_time(&at),
+        version,
+    }
+    .render(&request.requester_email)
+    .map_err(|e| anyhow::anyhow!("Failed to render the acknowledgement: {e}"))?;
+    crate::platform::mail::enqueue(conn, &email)?;
+    Ok(SaveOutcome::Submitted {
+        case_id,
+        case_number: number,
+    })
+}
+
+use chrono::Datelike;

@@ -1,0 +1,161 @@
+//! The reviewer's automatic compliance checklist (LACRIS FR Policy: reason, training, no DMV,
+//! no live video; agency policy on file from 2023-07-01; NY MPTC §V.B flags).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::accounts::store::Agency;
+use crate::accounts::store::User;
+use crate::domain::reason::{self, Severity, Verdict};
+use crate::domain::{ImageSource, RequestForm};
+
+/// State of one checklist item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    Pass,
+    /// Needs the reviewer's attention; approval requires acknowledging it.
+    Flag,
+    /// Blocks approval.
+    Fail,
+}
+
+impl Check {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Pass => "pass",
+            Check::Flag => "flag",
+            Check::Fail => "fail",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Check::Pass => "Pass",
+            Check::Flag => "Review",
+            Check::Fail => "Fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckItem {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub state: Check,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Checklist {
+    pub items: Vec<CheckItem>,
+}
+
+impl Checklist {
+    /// Builds the checklist for a request version.
+    pub fn build(
+        form: &RequestForm,
+        agency: &Agency,
+        requester: &User,
+        today: NaiveDate,
+    ) -> Checklist {
+        let mut items = Vec::new();
+        let a = reason::assess(&form.search_reason);
+        let findings = a
+            .findings
+            .iter()
+            .filter(|f| f.severity() != Severity::Info)
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        items.push(CheckItem {
+            code: "reason",
+            label: "Valid search reason (LACRIS)",
+            state: match a.verdict {
+                Verdict::Compliant => Check::Pass,
+                Verdict::NeedsReview => Check::Flag,
+                Verdict::NonCompliant => Check::Fail,
+            },
+            detail: format!("{}. {}", a.verdict.label(), findings),
+        });
+        let flagged: Vec<String> = a
+            .findings
+            .iter()
+            .filter(|f| f.severity() == Severity::Review)
+            .map(|f| f.message.clone())
+            .collect();
+        items.push(CheckItem {
+            code: "flags",
+            label: "No First-Amendment, protected-characteristic or non-official basis (NY MPTC §V)",
+            state: if flagged.is_empty() { Check::Pass } else { Check::Flag },
+            detail: if flagged.is_empty() {
+                "No flagged wording found.".into()
+            } else {
+                flagged.join(" ")
+            },
+        });
+        items.push(CheckItem {
+            code: "agency_policy",
+            label: "Agency FR policy on file (required from 2023-07-01)",
+            state: if agency.has_policy_on_file() && agency.active {
+                Check::Pass
+            } else {
+                Check::Fail
+            },
+            detail: match agency.fr_policy_date {
+                Some(d) => format!("{} policy dated {}.", agency.name, d),
+                None => format!("{} has no FR policy on file.", agency.name),
+            },
+        });
+        items.push(CheckItem {
+            code: "requester_training",
+            label: "Requester training current (after 2017-01-01)",
+            state: if requester.training_current(today) {
+                Check::Pass
+            } else {
+                Check::Flag
+            },
+            detail: match (&requester.training_provider, requester.training_completed) {
+                (Some(p), Some(d)) => format!("{p} training completed {d}."),
+                _ => "No training on record.".into(),
+            },
+        });
+        let source = ImageSource::parse(&form.image_source);
+        items.push(CheckItem {
+            code: "image_source",
+            label: "Image source lawful (no DMV / Cal-Photo)",
+            state: match source {
+                Some(s) if s.is_lawful() => Check::Pass,
+                _ => Check::Fail,
+            },
+            detail: source
+                .map(|s| s.label().to_string())
+                .unwrap_or_else(|| "Not stated.".into()),
+        });
+        items.push(CheckItem {
+            code: "no_live_video",
+            label: "No live video (recorded stills only)",
+            state: match form.from_video.as_str() {
+                "no" => Check::Pass,
+                "yes" if !form.video_recording.trim().is_empty() => Check::Pass,
+                _ => Check::Fail,
+            },
+            detail: match form.from_video.as_str() {
+                "yes" => format!(
+                    "Still extracted from recording: {}",
+                    form.video_recording.trim()
+                ),
+                "no" => "Not extracted from video.".into(),
+                _ => "Not stated.".into(),
+            },
+        });
+        Checklist { items }
+    }
+
+    /// Items that block approval.
+    pub fn failures(&self) -> impl Iterator<Item = &CheckItem> {
+        self.items.iter().filter(|i| i.state == Check::Fail)
+    }
+    pub fn has_flags(&self) -> bool {
+        self.items.iter().any(|i| i.state == Check::Flag)
+    }
+}

@@ -1,0 +1,271 @@
+//! Reviewers' side: approve, return for correction, or reject a submitted request, each with a
+//! required comment and an email to the requester.
+
+use chrono::NaiveDate;
+
+use crate::audit::{self, Actor, Entry, Outcome};
+use crate::platform::db::DbConnection;
+use crate::accounts::store::Agency;
+use crate::cases::store::Case;
+use crate::cases::store::CaseImage;
+use crate::compliance::store::Decision;
+use crate::compliance::store::NewDecision;
+use crate::cases::store::NewRequestVersion;
+use crate::cases::store::RequestVersion;
+use crate::accounts::store::User;
+use crate::platform::time::now;
+use crate::domain::{CaseAction, CaseId, CaseStatus, Role};
+use crate::platform::mail::templates::RequestDecision;
+
+use crate::compliance::checklist::Checklist;
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    Approve,
+    Return,
+    Reject,
+}
+
+impl DecisionKind {
+    pub fn parse(s: &str) -> Option<DecisionKind> {
+        match s {
+            "approve" => Some(DecisionKind::Approve),
+            "return" => Some(DecisionKind::Return),
+            "reject" => Some(DecisionKind::Reject),
+            _ => None,
+        }
+    }
+    pub fn action(self) -> CaseAction {
+        match self {
+            DecisionKind::Approve => CaseAction::Approve,
+            DecisionKind::Return => CaseAction::Return,
+            DecisionKind::Reject => CaseAction::Reject,
+        }
+    }
+    /// Stored value and email wording.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Approve => "approved",
+            DecisionKind::Return => "returned",
+            DecisionKind::Reject => "rejected",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DecisionKind::Approve => "Approved",
+            DecisionKind::Return => "Returned for correction",
+            DecisionKind::Reject => "Rejected",
+        }
+    }
+}
+
+/// Errors of the review workflow; `Display` is the reviewer's message.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("Only reviewers can decide requests.")]
+    NotReviewer,
+    #[error("You cannot review a request you submitted yourself.")]
+    OwnRequest,
+    #[error("Choose approve, return for correction, or reject.")]
+    NoDecision,
+    #[error("A comment is required for every decision (at least 5 characters).")]
+    CommentRequired,
+    #[error("This request cannot be approved: {0}. Return it for correction or reject it.")]
+    ChecklistFails(String),
+    #[error(
+        "The checklist has flagged items; tick the box confirming you reviewed them before approving."
+    )]
+    FlagsNotAcknowledged,
+    #[error(
+        "This request is no longer awaiting review (it is {0}); someone else may have decided it."
+    )]
+    NotPending(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ReviewError {
+    /// Whether the error is about the form (shown beside it) rather than access or state.
+    pub fn is_form_error(&self) -> bool {
+        matches!(
+            self,
+            ReviewError::NoDecision
+                | ReviewError::CommentRequired
+                | ReviewError::ChecklistFails(_)
+                | ReviewError::FlagsNotAcknowledged
+        )
+    }
+}
+
+pub struct Ctx<'a> {
+    pub user: &'a User,
+    pub actor: Actor,
+    pub service_name: &'a str,
+    pub base_url: &'a str,
+    pub today: NaiveDate,
+}
+
+pub struct DecisionInput {
+    pub decision: Option<DecisionKind>,
+    pub comment: String,
+    pub acknowledge_flags: bool,
+}
+
+/// Records a decision on a submitted case.
+pub fn decide(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    case_id: CaseId,
+    input: &DecisionInput,
+) -> Result<DecisionKind, ReviewError> {
+    let result = crate::platform::db::write_tx(conn, |conn| decide_in_tx(conn, ctx, case_id, input));
+    if let Err(e) = &result
+        && !matches!(e, ReviewError::Db(_) | ReviewError::Internal(_))
+    {
+        // The refusal itself is audited (outside the rolled-back transaction).
+        audit::record(
+            conn,
+            &ctx.actor,
+            Entry::new("request.decide", "case", case_id.0)
+                .outcome(if e.is_form_error() {
+                    Outcome::Failed
+                } else {
+                    Outcome::Denied
+                })
+                .details(e.to_string()),
+        )?;
+    }
+    result
+}
+
+fn decide_in_tx(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    case_id: CaseId,
+    input: &DecisionInput,
+) -> Result<DecisionKind, ReviewError> {
+    if !ctx.user.roles().has(Role::Reviewer) {
+        return Err(ReviewError::NotReviewer);
+    }
+    let case = Case::find(conn, case_id)?.ok_or(ReviewError::NotFound)?;
+    if case.requester_id == ctx.user.id {
+        return Err(ReviewError::OwnRequest);
+    }
+    let from = case.status();
+    if from != CaseStatus::Submitted {
+        return Err(ReviewError::NotPending(from.label()));
+    }
+    let kind = input.decision.ok_or(ReviewError::NoDecision)?;
+    let comment = crate::domain::request::clean(&input.comment);
+    if comment.chars().count() < 5 {
+        return Err(ReviewError::CommentRequired);
+    }
+    let version = RequestVersion::get(conn, case_id, case.current_version)?;
+    let form = version.form();
+    let agency = Agency::find(conn, crate::domain::AgencyId(case.agency_id))?;
+    let requester = User::find(conn, crate::domain::UserId(case.requester_id))?;
+    let checklist = Checklist::build(&form, &agency, &requester, ctx.today);
+    if kind == DecisionKind::Approve {
+        let fails: Vec<&str> = checklist.failures().map(|i| i.label).collect();
+        if !fails.is_empty() {
+            return Err(ReviewError::ChecklistFails(fails.join("; ")));
+        }
+        if checklist.has_flags() && !input.acknowledge_flags {
+            return Err(ReviewError::FlagsNotAcknowledged);
+        }
+    }
+    let to = from
+        .apply(kind.action())
+        .map_err(|_| ReviewError::NotPending(from.label()))?;
+    let at = now();
+    if !Case::transition(conn, case_id, from, to, at)? {
+        return Err(ReviewError::NotPending(from.label()));
+    }
+    Decision::insert(
+        conn,
+        &NewDecision {
+            case_id: case.id,
+            version: case.current_version,
+            reviewer_id: ctx.user.id,
+            decision: kind.as_str().into(),
+            comment: comment.clone(),
+            checklist_json: serde_json::to_string(&checklist).map_err(anyhow::Error::from)?,
+            created_at: at,
+        },
+    )?;
+    if kind == DecisionKind::Return {
+        // The returned version stays as it was; corrections go into a new version.
+        let next = case.current_version + 1;
+        RequestVersion::insert(
+            conn,
+            &NewRequestVersion {
+                case_id: case.id,
+                version: next,
+                form_json: version.form_json.clone(),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        CaseImage::copy_version(conn, case_id, case.current_version, next)?;
+        Case::set_version(conn, case_id, next)?;
+    }
+    let queued = if kind == DecisionKind::Approve {
+        crate::search::queue_for_case(conn, case_id, case.current_version)?
+    } else {
+        0
+    };
+    crate::cases::timeline::timeline(
+        conn,
+        case.id,
+        Some((ctx.user, "reviewer")),
+        kind.as_str(),
+        format!("{} (version {})", kind.label(), case.current_version),
+        Some(comment.clone()),
+    )?;
+    if queued > 0 {
+        crate::cases::timeline::timeline(
+            conn,
+            case.id,
+            None,
+            "search_queued",
+            format!("{queued} probe search(es) queued"),
+            None,
+        )?;
+    }
+    audit::record(
+        conn,
+        &ctx.actor,
+        Entry::new("request.decide", "case", case.id)
+            .reason(&case.search_reason)
+            .details(format!(
+                "{}; version {}; {comment}",
+                kind.as_str(),
+                case.current_version
+            )),
+    )?;
+    let email = RequestDecision {
+        service_name: ctx.service_name.to_string(),
+        base_url: ctx.base_url.to_string(),
+        case_id: case.id,
+        case_number: case.display_number(),
+        requester_name: requester.name.clone(),
+        decision: kind.as_str().into(),
+        decision_label: kind.label().into(),
+        comment,
+        reviewer_name: ctx.user.name.clone(),
+        decided_at: crate::platform::time::fmt_time(&at),
+    }
+    .render(if form.requester_email.trim().is_empty() {
+        &requester.email
+    } else {
+        form.requester_email.trim()
+    })
+    .map_err(|e| anyhow::anyhow!("Failed to render the decision email: {e}"))?;
+    crate::platform::mail::enqueue(conn, &email)?;
+    Ok(kind)
+}

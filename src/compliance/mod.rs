@@ -1,0 +1,5 @@
+//! compliance
+
+pub mod checklist;
+pub mod decision;
+pub mod store;

@@ -1,0 +1,4 @@
+//! examination
+
+pub mod review;
+pub mod standing;

@@ -1,0 +1,102 @@
+//! Examination rounds and where a probe's examination stands: the first review, the blind
+//! second review, adjudication of a disagreement.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{self, Actor, Entry, Outcome};
+use crate::platform::db::DbConnection;
+use crate::accounts::store::User;
+use crate::platform::time::now;
+use crate::platform::db::schema::examinations;
+use crate::domain::Role;
+use crate::domain::examination::{
+    AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, consensus, may_examine,
+};
+use crate::search::{ProbeSearch, status};
+
+pub const FIRST: &str = "first";
+pub const SECOND: &str = "second";
+pub const ADJUDICATION: &str = "adjudication";
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = examinations)]
+pub struct Examination {
+    pub id: i64,
+    pub case_id: i64,
+    pub probe_search_id: i64,
+    pub examiner_id: i64,
+    pub round: String,
+    pub review_json: String,
+    pub comment: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// A supervisor's decision between disagreeing examiners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjudication {
+    /// The candidate rank reported as a possible lead, or `None` for no lead.
+    pub lead_rank: Option<u32>,
+}
+
+impl Examination {
+    pub fn for_probe(conn: &mut DbConnection, ps: i64) -> QueryResult<Vec<Examination>> {
+        examinations::table
+            .filter(examinations::probe_search_id.eq(ps))
+            .order(examinations::id.asc())
+            .select(Examination::as_select())
+            .load(conn)
+    }
+    pub fn review(&self) -> Option<Review> {
+        serde_json::from_str(&self.review_json).ok()
+    }
+    pub fn adjudication(&self) -> Option<Adjudication> {
+        serde_json::from_str(&self.review_json).ok()
+    }
+}
+
+/// Where the examination of one probe stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    AwaitingFirst,
+    AwaitingSecond { first_examiner: i64 },
+    NeedsAdjudication,
+    Concluded(Consensus),
+}
+
+/// Computes the standing from the stored examinations.
+pub fn standing(exams: &[Examination], single_examiner_allowed: bool) -> Standing {
+    let get = |r: &str| exams.iter().find(|e| e.round == r);
+    let Some(first) = get(FIRST) else {
+        return Standing::AwaitingFirst;
+    };
+    let Some(first_review) = first.review() else {
+        return Standing::AwaitingFirst;
+    };
+    let second_review = get(SECOND).and_then(Examination::review);
+    match consensus(
+        &first_review,
+        second_review.as_ref(),
+        single_examiner_allowed,
+    ) {
+        Consensus::AwaitingSecondReview => Standing::AwaitingSecond {
+            first_examiner: first.examiner_id,
+        },
+        Consensus::NeedsAdjudication => match get(ADJUDICATION).and_then(Examination::adjudication)
+        {
+            Some(a) => Standing::Concluded(match a.lead_rank {
+                Some(r) => Consensus::PossibleLead {
+                    ranks: vec![r],
+                    single_examiner: false,
+                },
+                None => Consensus::NoLead {
+                    single_examiner: false,
+                },
+            }),
+            None => Standing::NeedsAdjudication,
+        },
+        done => Standing::Concluded(done),
+    }
+}
+

@@ -1,0 +1,106 @@
+//! The index's tantivy schema: one field per searchable or sortable part of a case.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::error::LockError;
+use tantivy::query::{Query, QueryParser};
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument};
+
+use crate::history::doc::CaseDoc;
+use crate::cases::store::CaseScope;
+use crate::platform::db::{DbConnection, DbPool};
+
+/// The fields of a document.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub case_id: Field,
+    pub case_number: Field,
+    pub case_number_key: Field,
+    pub agency_id: Field,
+    pub agency_name: Field,
+    pub requester_name: Field,
+    pub reason: Field,
+    pub file_number: Field,
+    pub status: Field,
+    pub created: Field,
+    pub submitted: Field,
+    pub filed: Field,
+    pub history: Field,
+    pub notes: Field,
+}
+
+/// Field names used in sorting (fast fields).
+pub const FILED: &str = "filed";
+pub const CASE_NUMBER_KEY: &str = "case_number_key";
+
+/// The schema. `notes_indexed = false` gives the same fields (same ids) with the examiner notes
+/// not searchable: the query parser of agency-scoped users is built on it, so even an explicit
+/// `examiner_notes:word` cannot match them.
+pub fn schema(notes_indexed: bool) -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let date = DateOptions::from(INDEXED)
+        .set_fast()
+        .set_precision(DateTimePrecision::Seconds);
+    let fields = Fields {
+        case_id: b.add_i64_field("case_id", INDEXED | STORED | FAST),
+        case_number: b.add_text_field("case_number", words("default").set_stored()),
+        case_number_key: b.add_text_field(CASE_NUMBER_KEY, STRING | FAST),
+        agency_id: b.add_i64_field("agency_id", INDEXED | FAST),
+        agency_name: b.add_text_field("agency", words("default").set_stored()),
+        requester_name: b.add_text_field("requester", words("default").set_stored()),
+        reason: b.add_text_field("reason", words("en_stem").set_stored()),
+        file_number: b.add_text_field("file_number", words("default")),
+        status: b.add_text_field("status", STRING | STORED | FAST),
+        created: b.add_date_field("created", date.clone()),
+        submitted: b.add_date_field("submitted", date.clone()),
+        filed: b.add_date_field(FILED, date.set_stored()),
+        history: b.add_text_field("history", words("en_stem").set_stored()),
+        notes: b.add_text_field(
+            "examiner_notes",
+            if notes_indexed {
+                words("en_stem").set_stored()
+            } else {
+                TextOptions::default().set_stored()
+            },
+        ),
+    };
+    (b.build(), fields)
+}
+
+pub fn to_date(t: NaiveDateTime) -> tantivy::DateTime {
+    tantivy::DateTime::from_timestamp_secs(t.and_utc().timestamp())
+}
+
+pub fn from_date(d: tantivy::DateTime) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp(d.into_timestamp_secs(), 0)
+        .map(|t| t.naive_utc())
+        .unwrap_or_default()
+}
+
+/// Sort key for "case number": submitted cases by number, drafts after them by id.
+pub fn case_number_key(d: &CaseDoc) -> String {
+    match &d.case_number {
+        Some(n) => n.clone(),
+        None => format!("~draft-{:012}", d.case_id),
+    }
+}
+

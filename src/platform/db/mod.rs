@@ -1,0 +1,12 @@
+//! Database access: one diesel schema over SQLite or PostgreSQL through a
+//! `MultiConnection`, an r2d2 pool, and migrations embedded in the binary.
+//!
+//! Queries live in `impl` blocks of the model types in [`models`]; handlers and
+//! templates never build queries.
+
+pub mod pool;
+pub mod schema;
+pub mod tx;
+
+pub use pool::*;
+pub use tx::write_tx;

@@ -1,0 +1,241 @@
+//! Email templates (askama), one folder per message under `templates/email/`.
+
+use askama::Template;
+
+use crate::platform::mail::Email;
+
+/// Data for the acknowledgement sent when a request is submitted.
+pub struct RequestReceived {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub requester_name: String,
+    pub agency_name: String,
+    pub case_file_number: String,
+    pub search_reason: String,
+    pub image_count: usize,
+    pub image_hashes: Vec<String>,
+    pub submitted_at: String,
+    pub version: i32,
+}
+
+#[derive(Template)]
+#[template(path = "email/request_received/subject.txt")]
+struct ReceivedSubject<'a> {
+    d: &'a RequestReceived,
+}
+#[derive(Template)]
+#[template(path = "email/request_received/body.txt")]
+struct ReceivedText<'a> {
+    d: &'a RequestReceived,
+}
+#[derive(Template)]
+#[template(path = "email/request_received/body.html")]
+struct ReceivedHtml<'a> {
+    d: &'a RequestReceived,
+}
+
+impl RequestReceived {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "request_received",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: ReceivedSubject { d: self }.render()?.trim().to_string(),
+            text: ReceivedText { d: self }.render()?,
+            html: ReceivedHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}
+
+/// Data for the email sent when a reviewer approves, returns or rejects a request.
+pub struct RequestDecision {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub requester_name: String,
+    /// `approved`, `returned` or `rejected`.
+    pub decision: String,
+    pub decision_label: String,
+    pub comment: String,
+    pub reviewer_name: String,
+    pub decided_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/request_decision/subject.txt")]
+struct DecisionSubject<'a> {
+    d: &'a RequestDecision,
+}
+#[derive(Template)]
+#[template(path = "email/request_decision/body.txt")]
+struct DecisionText<'a> {
+    d: &'a RequestDecision,
+}
+#[derive(Template)]
+#[template(path = "email/request_decision/body.html")]
+struct DecisionHtml<'a> {
+    d: &'a RequestDecision,
+}
+
+impl RequestDecision {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "request_decision",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: DecisionSubject { d: self }.render()?.trim().to_string(),
+            text: DecisionText { d: self }.render()?,
+            html: DecisionHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}
+
+/// Data for the email that carries a result packet: the first issue, a re-issue after a
+/// correction, or the notice that a result was withdrawn (then without attachment).
+pub struct ResultNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub requester_name: String,
+    /// `issued`, `reissued` or `withdrawn`.
+    pub event: String,
+    /// "Possible investigative lead" or "No lead".
+    pub result_label: String,
+    pub packet_id: String,
+    /// The packet this one replaces (re-issue) or the packet withdrawn.
+    pub previous_packet_id: String,
+    /// Why it was re-issued or withdrawn; empty for a first issue.
+    pub reason: String,
+    pub issued_at: String,
+    /// SHA-256 fingerprint of the signing certificate, so the recipient can check the signature.
+    pub signer_fingerprint: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/result_notice/subject.txt")]
+struct ResultSubject<'a> {
+    d: &'a ResultNotice,
+}
+#[derive(Template)]
+#[template(path = "email/result_notice/body.txt")]
+struct ResultText<'a> {
+    d: &'a ResultNotice,
+}
+#[derive(Template)]
+#[template(path = "email/result_notice/body.html")]
+struct ResultHtml<'a> {
+    d: &'a ResultNotice,
+}
+
+impl ResultNotice {
+    /// Renders the message; `attachment` is the packet file (none for a withdrawal).
+    pub fn render(&self, to: &str, attachment: Option<crate::platform::mail::Attachment>) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "result_notice",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: ResultSubject { d: self }.render()?.trim().to_string(),
+            text: ResultText { d: self }.render()?,
+            html: ResultHtml { d: self }.render()?,
+            attachment,
+        })
+    }
+}
+
+/// Data for the email telling an agency's local administrator of an account change: disabled
+/// for inactivity, deactivated (left the agency, access review), examiner training lapsed.
+pub struct AccountNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub admin_name: String,
+    pub agency_name: String,
+    pub user_name: String,
+    pub user_email: String,
+    /// e.g. `Disabled after 90 days without a login`.
+    pub event_label: String,
+    pub reason: String,
+    /// What the administrator can do about it.
+    pub advice: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/account_notice/subject.txt")]
+struct AccountSubject<'a> {
+    d: &'a AccountNotice,
+}
+#[derive(Template)]
+#[template(path = "email/account_notice/body.txt")]
+struct AccountText<'a> {
+    d: &'a AccountNotice,
+}
+#[derive(Template)]
+#[template(path = "email/account_notice/body.html")]
+struct AccountHtml<'a> {
+    d: &'a AccountNotice,
+}
+
+impl AccountNotice {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "account_notice",
+            to: to.to_string(),
+            case_id: None,
+            subject: AccountSubject { d: self }.render()?.trim().to_string(),
+            text: AccountText { d: self }.render()?,
+            html: AccountHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}
+
+/// Data for the notice a user gets of a change to their own account (password changed, new
+/// recovery codes), so a change they did not make does not go unnoticed (OWASP ASVS V2.2.3).
+pub struct SecurityNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub user_name: String,
+    /// e.g. `Your password was changed`.
+    pub event_label: String,
+    pub at: String,
+    /// The client address the change came from.
+    pub ip: String,
+    /// What happened as a consequence, e.g. which sessions ended.
+    pub what_now: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/security_notice/subject.txt")]
+struct SecuritySubject<'a> {
+    d: &'a SecurityNotice,
+}
+#[derive(Template)]
+#[template(path = "email/security_notice/body.txt")]
+struct SecurityText<'a> {
+    d: &'a SecurityNotice,
+}
+#[derive(Template)]
+#[template(path = "email/security_notice/body.html")]
+struct SecurityHtml<'a> {
+    d: &'a SecurityNotice,
+}
+
+impl SecurityNotice {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "security_notice",
+            to: to.to_string(),
+            case_id: None,
+            subject: SecuritySubject { d: self }.render()?.trim().to_string(),
+            text: SecurityText { d: self }.render()?,
+            html: SecurityHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}

@@ -1,0 +1,5 @@
+//! result
+
+pub mod issue;
+pub mod layout;
+pub mod packet;

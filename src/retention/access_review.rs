@@ -1,0 +1,151 @@
+//! The quarterly access review of an agency's accounts (LACRIS "Audits").
+
+use crate::audit::{self, Actor, Entry, Outcome};
+use crate::platform::db::DbConnection;
+use crate::accounts::store::Agency;
+use crate::cases::store::Case;
+use crate::accounts::store::User;
+use crate::platform::time::now;
+use crate::retention::store::{AccessReview, LegalHold, NewAccessReviewItem, NewLegalHold};
+use crate::domain::retention::{LegalHoldRequest, StatedReason};
+use crate::domain::{AgencyId, CaseId, Role};
+use crate::retention::daily::RetentionContext;
+use crate::retention::access::may_hold;
+use crate::retention::access::may_view_hidden;
+use crate::cases::timeline::timeline;
+use crate::platform::db::write_tx;
+
+use crate::retention::error::RetentionError;
+
+/// One decision of an access review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessDecision {
+    Confirm,
+    Revoke,
+}
+
+impl AccessDecision {
+    pub fn parse(s: &str) -> Option<AccessDecision> {
+        match s {
+            "confirm" => Some(AccessDecision::Confirm),
+            "revoke" => Some(AccessDecision::Revoke),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessDecision::Confirm => "confirm",
+            AccessDecision::Revoke => "revoke",
+        }
+    }
+}
+
+/// The quarter of a date, `YYYY-Qn`.
+pub fn quarter_of(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1)
+}
+
+/// Stores a quarterly access review of the administrator's agency: every active user of the
+/// agency must have a decision; revoked users are deactivated at once (audited, local
+/// administrators emailed). Audited (`access_review.submit`). Returns the review id.
+///
+/// Errors: not a local administrator; a user without a decision (field `user-<id>`).
+pub fn submit_access_review(
+    conn: &mut DbConnection,
+    ctx: &RetentionContext,
+    admin: &User,
+    actor: &Actor,
+    decisions: &[(i64, String)],
+) -> Result<i64, RetentionError> {
+    if !admin.roles().has(Role::LocalAdmin) {
+        return Err(RetentionError::NotLocalAdmin);
+    }
+    let agency = AgencyId(admin.agency_id);
+    let at = now();
+    let today = at.date();
+    let users: Vec<User> = User::for_agency(conn, agency)?
+        .into_iter()
+        .filter(|u| u.active)
+        .collect();
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    let mut revoke = Vec::new();
+    for u in &users {
+        let d = decisions
+            .iter()
+            .find(|(id, _)| *id == u.id)
+            .and_then(|(_, d)| AccessDecision::parse(d));
+        match d {
+            None => errors.push((
+                "decisions",
+                format!("Choose confirm or revoke for {}.", u.name),
+            )),
+            Some(AccessDecision::Revoke) if u.id == admin.id => errors.push((
+                "decisions",
+                "You cannot revoke your own account in your own review.".to_string(),
+            )),
+            Some(d) => {
+                if d == AccessDecision::Revoke {
+                    revoke.push(u.clone());
+                }
+                items.push(NewAccessReviewItem {
+                    review_id: 0,
+                    user_id: u.id,
+                    roles: u.roles.clone(),
+                    training: if u.training_current(today) {
+                        "current".into()
+                    } else {
+                        "none".into()
+                    },
+                    last_login: u.last_login,
+                    decision: d.as_str().into(),
+                })
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(RetentionError::Invalid(errors));
+    }
+    let quarter = quarter_of(today);
+    write_tx(conn, |c| -> Result<i64, RetentionError> {
+        let id = AccessReview::insert(c, agency, admin.user_id(), &quarter, at, &items)?;
+        for u in &revoke {
+            let reason = format!("revoked by {} in access review {quarter}", admin.name);
+            crate::accounts::lifecycle::deactivate_user(
+                c,
+                &ctx.notice(),
+                actor,
+                u,
+                crate::accounts::lifecycle::AccountEvent {
+                    action: "user.revoke_access",
+                    label: "Access revoked in the quarterly access review",
+                    reason: &reason,
+                    advice: "The account is disabled; it stays on file for the audit trail.",
+                },
+                at,
+            )?;
+        }
+        audit::record(
+            c,
+            actor,
+            Entry::new("access_review.submit", "access_review", id).details(format!(
+                "{quarter}: {} confirmed, {} revoked",
+                items.len() - revoke.len(),
+                revoke.len()
+            )),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Who the admin's review covers (their agency's active accounts) — for the page.
+pub fn review_subjects(conn: &mut DbConnection, admin: &User) -> Result<Vec<User>, RetentionError> {
+    if !admin.roles().has(Role::LocalAdmin) {
+        return Err(RetentionError::NotLocalAdmin);
+    }
+    Ok(User::for_agency(conn, AgencyId(admin.agency_id))?
+        .into_iter()
+        .filter(|u| u.active)
+        .collect())
+}

@@ -1,0 +1,26 @@
+//! Why a retention action taken by a person was refused.
+
+/// Why a retention action was refused; `Display` is the user's message, details are logged.
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionError {
+    #[error(
+        "Only a local administrator of the case's agency or a service reviewer may place or lift a legal hold."
+    )]
+    NotAllowedToHold,
+    #[error("Only a local administrator may view a logically deleted case.")]
+    NotAllowedToView,
+    #[error("Only a local administrator may review their agency's accounts.")]
+    NotLocalAdmin,
+    #[error("The case was not found.")]
+    NotFound,
+    #[error("That legal hold is already lifted.")]
+    AlreadyLifted,
+    /// Field errors for the form: `(field, message)`.
+    #[error("Please correct the form.")]
+    Invalid(Vec<(&'static str, String)>),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+

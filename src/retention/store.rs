@@ -1,0 +1,446 @@
+//! Rows and queries of retention (legal holds, tombstones, the audit anchor), account hygiene
+//! and access reviews. Migration `2026-11-22-000007_retention`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::platform::db::DbConnection;
+use crate::platform::db::schema::{
+    access_review_items, access_reviews, audit_anchors, audit_purge_permits, audit_records,
+    case_images, case_tombstones, cases, decisions, examinations, legal_holds, outbox_messages,
+    packets, probe_searches, request_versions, timeline_events, users,
+};
+use crate::cases::store::Case;
+use crate::accounts::store::User;
+use crate::domain::{AgencyId, CaseId, Role, UserId};
+
+type Conn = DbConnection;
+type QResult<T> = diesel::QueryResult<T>;
+
+// ---------------------------------------------------------------- legal holds
+
+/// A legal hold on a case (LAPD ALPR order: DR or case number, reason, who, when). While
+/// `lifted_at` is `None` the case is neither logically deleted nor purged.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = legal_holds)]
+pub struct LegalHold {
+    pub id: i64,
+    pub case_id: i64,
+    /// The case or DR number the hold serves.
+    pub reference: String,
+    pub reason: String,
+    pub placed_by: i64,
+    pub placed_at: NaiveDateTime,
+    pub lifted_by: Option<i64>,
+    pub lifted_at: Option<NaiveDateTime>,
+    pub lift_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = legal_holds)]
+pub struct NewLegalHold {
+    pub case_id: i64,
+    pub reference: String,
+    pub reason: String,
+    pub placed_by: i64,
+    pub placed_at: NaiveDateTime,
+}
+
+impl LegalHold {
+    /// Places a hold; returns its id.
+    pub fn insert(conn: &mut Conn, new: &NewLegalHold) -> QResult<i64> {
+        diesel::insert_into(legal_holds::table)
+            .values(new)
+            .execute(conn)?;
+        legal_holds::table
+            .filter(legal_holds::case_id.eq(new.case_id))
+            .order(legal_holds::id.desc())
+            .select(legal_holds::id)
+            .first(conn)
+    }
+    /// Every hold of a case, oldest first (lifted ones too).
+    pub fn for_case(conn: &mut Conn, case: CaseId) -> QResult<Vec<LegalHold>> {
+        legal_holds::table
+            .filter(legal_holds::case_id.eq(case.0))
+            .order(legal_holds::id.asc())
+            .select(LegalHold::as_select())
+            .load(conn)
+    }
+    /// Whether the case has a hold that is not lifted.
+    pub fn is_held(conn: &mut Conn, case: CaseId) -> QResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            legal_holds::table
+                .filter(legal_holds::case_id.eq(case.0))
+                .filter(legal_holds::lifted_at.is_null()),
+        ))
+        .get_result(conn)
+    }
+    /// Lifts a standing hold of `case`; returns whether one was lifted (false if it was
+    /// already lifted or belongs to another case).
+    pub fn lift(
+        conn: &mut Conn,
+        case: CaseId,
+        hold_id: i64,
+        by: UserId,
+        reason: &str,
+        at: NaiveDateTime,
+    ) -> QResult<bool> {
+        let n = diesel::update(
+            legal_holds::table
+                .filter(legal_holds::id.eq(hold_id))
+                .filter(legal_holds::case_id.eq(case.0))
+                .filter(legal_holds::lifted_at.is_null()),
+        )
+        .set((
+            legal_holds::lifted_by.eq(Some(by.0)),
+            legal_holds::lifted_at.eq(Some(at)),
+            legal_holds::lift_reason.eq(Some(reason)),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+    pub fn is_standing(&self) -> bool {
+        self.lifted_at.is_none()
+    }
+}
+
+// ---------------------------------------------------------------- case retention queries
+
+/// A case with the time of its last activity (max of `updated_at` and its timeline, not
+/// counting legal-hold and retention events).
+#[derive(Debug, Clone)]
+pub struct CaseActivity {
+    pub case: Case,
+    pub last_activity: NaiveDateTime,
+}
+
+impl Case {
+    /// Live (not logically deleted) cases with no activity since `before`, oldest first.
+    pub fn idle_since(conn: &mut Conn, before: NaiveDateTime) -> QResult<Vec<CaseActivity>> {
+        let candidates: Vec<Case> = cases::table
+            .filter(cases::hidden_at.is_null())
+            .filter(cases::updated_at.lt(before))
+            .order(cases::id.asc())
+            .select(Case::as_select())
+            .load(conn)?;
+        let mut out = Vec::new();
+        for case in candidates {
+            let last_event: Option<NaiveDateTime> = timeline_events::table
+                .filter(timeline_events::case_id.eq(case.id))
+                // Placing or lifting a legal hold is not activity on the case itself.
+                .filter(timeline_events::kind.ne_all(["legal_hold", "retention"]))
+                .select(diesel::dsl::max(timeline_events::at))
+                .first(conn)?;
+            let last_activity = last_event.map_or(case.updated_at, |e| e.max(case.updated_at));
+            if last_activity < before {
+                out.push(CaseActivity {
+                    case,
+                    last_activity,
+                });
+            }
+        }
+        Ok(out)
+    }
+    /// Logically deleted, not yet purged cases hidden before `before`, oldest first.
+    pub fn hidden_before(conn: &mut Conn, before: NaiveDateTime) -> QResult<Vec<Case>> {
+        cases::table
+            .filter(cases::hidden_at.lt(before))
+            .filter(cases::purged_at.is_null())
+            .order(cases::id.asc())
+            .select(Case::as_select())
+            .load(conn)
+    }
+    /// Logically deletes a live case; returns whether the row changed.
+    pub fn mark_hidden(conn: &mut Conn, id: CaseId, at: NaiveDateTime) -> QResult<bool> {
+        let n = diesel::update(
+            cases::table
+                .filter(cases::id.eq(id.0))
+                .filter(cases::hidden_at.is_null()),
+        )
+        .set(cases::hidden_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+    /// Logically deleted cases in scope (for administrators), newest deletion first.
+    pub fn hidden_in_scope(
+        conn: &mut Conn,
+        agency: Option<AgencyId>,
+        limit: i64,
+    ) -> QResult<Vec<Case>> {
+        let mut q = cases::table
+            .filter(cases::hidden_at.is_not_null())
+            .into_boxed();
+        if let Some(a) = agency {
+            q = q.filter(cases::agency_id.eq(a.0));
+        }
+        q.order(cases::hidden_at.desc())
+            .limit(limit)
+            .select(Case::as_select())
+            .load(conn)
+    }
+}
+
+/// What a purge removed from the database, and which files it must delete.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PurgedRows {
+    pub request_versions: usize,
+    pub images: usize,
+    pub probe_searches: usize,
+    pub examinations: usize,
+    pub decisions: usize,
+    pub timeline_comments: usize,
+    pub emails: usize,
+    pub packets: usize,
+    /// `(sha256, content_type)` of images no other unpurged case uses.
+    #[serde(skip)]
+    pub image_files: Vec<(String, String)>,
+    /// Image hashes kept on disk because another live case uses the same file.
+    pub shared_images_kept: Vec<String>,
+    /// `packet_id`s whose PDF is removed.
+    #[serde(skip)]
+    pub packet_ids: Vec<String>,
+    /// Outbox attachment paths (relative to `data_dir`) of the case's email.
+    #[serde(skip)]
+    pub attachment_paths: Vec<String>,
+}
+
+const PURGED: &str = "(purged)";
+
+impl Case {
+    /// Clears every payload column of a case (form, search reason, agency case/file number,
+    /// image names, face and candidate data, examinations, decision comments, timeline comments,
+    /// email bodies, packet reasons) and marks it purged. Keeps ids, image and packet hashes,
+    /// dates and the desk's case number. Returns what it cleared and the files the
+    /// caller must delete in the same transaction.
+    pub fn purge_payload(conn: &mut Conn, id: CaseId, at: NaiveDateTime) -> QResult<PurgedRows> {
+        let mut p = PurgedRows::default();
+        let imgs: Vec<(String, String)> = case_images::table
+            .filter(case_images::case_id.eq(id.0))
+            .select((case_images::sha256, case_images::content_type))
+            .distinct()
+            .load(conn)?;
+        for (sha, ct) in imgs {
+            let shared: bool = diesel::select(diesel::dsl::exists(
+                case_images::table
+                    .inner_join(cases::table)
+                    .filter(case_images::sha256.eq(&sha))
+                    .filter(case_images::case_id.ne(id.0))
+                    .filter(cases::purged_at.is_null()),
+            ))
+            .get_result(conn)?;
+            if shared {
+                p.shared_images_kept.push(sha);
+            } else {
+                p.image_files.push((sha, ct));
+            }
+        }
+        p.images = diesel::update(case_images::table.filter(case_images::case_id.eq(id.0)))
+            .set(case_images::original_name.eq(PURGED))
+            .execute(conn)?;
+        p.request_versions =
+            diesel::update(request_versions::table.filter(request_versions::case_id.eq(id.0)))
+                .set((
+                    request_versions::form_json.eq("{}"),
+                    request_versions::signed_ip.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        p.probe_searches =
+            diesel::update(probe_searches::table.filter(probe_searches::case_id.eq(id.0)))
+                .set((
+                    probe_searches::faces_json.eq(None::<String>),
+                    probe_searches::quality_json.eq(None::<String>),
+                    probe_searches::candidates_json.eq(None::<String>),
+                    probe_searches::error.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        p.examinations = diesel::update(examinations::table.filter(examinations::case_id.eq(id.0)))
+            .set((
+                examinations::review_json.eq("{}"),
+                examinations::comment.eq(PURGED),
+            ))
+            .execute(conn)?;
+        p.decisions = diesel::update(decisions::table.filter(decisions::case_id.eq(id.0)))
+            .set((
+                decisions::comment.eq(PURGED),
+                decisions::checklist_json.eq("[]"),
+            ))
+            .execute(conn)?;
+        p.timeline_comments = diesel::update(
+            timeline_events::table
+                .filter(timeline_events::case_id.eq(id.0))
+                .filter(timeline_events::comment.is_not_null()),
+        )
+        .set(timeline_events::comment.eq(None::<String>))
+        .execute(conn)?;
+        p.attachment_paths = outbox_messages::table
+            .filter(outbox_messages::case_id.eq(id.0))
+            .filter(outbox_messages::attachment_path.is_not_null())
+            .select(outbox_messages::attachment_path.assume_not_null())
+            .load(conn)?;
+        p.emails = diesel::update(outbox_messages::table.filter(outbox_messages::case_id.eq(id.0)))
+            .set((
+                outbox_messages::body_text.eq(PURGED),
+                outbox_messages::body_html.eq(PURGED),
+                outbox_messages::attachment_path.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        p.packet_ids = packets::table
+            .filter(packets::case_id.eq(id.0))
+            .select(packets::packet_id)
+            .load(conn)?;
+        p.packets = diesel::update(packets::table.filter(packets::case_id.eq(id.0)))
+            .set(packets::reason.eq(PURGED))
+            .execute(conn)?;
+        diesel::update(cases::table.filter(cases::id.eq(id.0)))
+            .set((
+                cases::purged_at.eq(Some(at)),
+                cases::search_reason.eq(PURGED),
+                cases::case_file_number.eq(PURGED),
+            ))
+            .execute(conn)?;
+        Ok(p)
+    }
+}
+
+// ---------------------------------------------------------------- tombstones
+
+/// What is left of a purged case.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = case_tombstones)]
+pub struct CaseTombstone {
+    pub id: i64,
+    pub case_id: i64,
+    pub case_number: String,
+    pub agency_id: i64,
+    pub created_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub last_activity_at: NaiveDateTime,
+    pub hidden_at: NaiveDateTime,
+    pub purged_at: NaiveDateTime,
+    /// JSON of [`PurgedRows`] plus the file counts.
+    pub purged: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = case_tombstones)]
+pub struct NewCaseTombstone {
+    pub case_id: i64,
+    pub case_number: String,
+    pub agency_id: i64,
+    pub created_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub last_activity_at: NaiveDateTime,
+    pub hidden_at: NaiveDateTime,
+    pub purged_at: NaiveDateTime,
+    pub purged: String,
+    pub reason: String,
+}
+
+impl CaseTombstone {
+    pub fn insert(conn: &mut Conn, new: &NewCaseTombstone) -> QResult<()> {
+        diesel::insert_into(case_tombstones::table)
+            .values(new)
+            .execute(conn)
+            .map(|_| ())
+    }
+    pub fn for_case(conn: &mut Conn, case: CaseId) -> QResult<Option<CaseTombstone>> {
+        case_tombstones::table
+            .filter(case_tombstones::case_id.eq(case.0))
+            .select(CaseTombstone::as_select())
+            .first(conn)
+            .optional()
+    }
+}
+
+// ---------------------------------------------------------------- access reviews
+
+/// One quarterly access review of an agency.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = access_reviews)]
+pub struct AccessReview {
+    pub id: i64,
+    pub agency_id: i64,
+    pub reviewer_id: i64,
+    /// `YYYY-Qn`.
+    pub quarter: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// One user's line of a review, as it stood when decided.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = access_review_items)]
+pub struct AccessReviewItem {
+    pub id: i64,
+    pub review_id: i64,
+    pub user_id: i64,
+    pub roles: String,
+    /// `current` or `none`.
+    pub training: String,
+    pub last_login: Option<NaiveDateTime>,
+    /// `confirm` or `revoke`.
+    pub decision: String,
+}
+
+/// A decided line to store.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = access_review_items)]
+pub struct NewAccessReviewItem {
+    pub review_id: i64,
+    pub user_id: i64,
+    pub roles: String,
+    pub training: String,
+    pub last_login: Option<NaiveDateTime>,
+    pub decision: String,
+}
+
+impl AccessReview {
+    /// Stores a review and its items; returns the review id.
+    pub fn insert(
+        conn: &mut Conn,
+        agency: AgencyId,
+        reviewer: UserId,
+        quarter: &str,
+        at: NaiveDateTime,
+        items: &[NewAccessReviewItem],
+    ) -> QResult<i64> {
+        diesel::insert_into(access_reviews::table)
+            .values((
+                access_reviews::agency_id.eq(agency.0),
+                access_reviews::reviewer_id.eq(reviewer.0),
+                access_reviews::quarter.eq(quarter),
+                access_reviews::created_at.eq(at),
+            ))
+            .execute(conn)?;
+        let id: i64 = access_reviews::table
+            .filter(access_reviews::agency_id.eq(agency.0))
+            .order(access_reviews::id.desc())
+            .select(access_reviews::id)
+            .first(conn)?;
+        for it in items {
+            diesel::insert_into(access_review_items::table)
+                .values(&NewAccessReviewItem {
+                    review_id: id,
+                    ..it.clone()
+                })
+                .execute(conn)?;
+        }
+        Ok(id)
+    }
+    /// An agency's reviews, newest first.
+    pub fn for_agency(conn: &mut Conn, agency: AgencyId) -> QResult<Vec<AccessReview>> {
+        access_reviews::table
+            .filter(access_reviews::agency_id.eq(agency.0))
+            .order(access_reviews::id.desc())
+            .select(AccessReview::as_select())
+            .load(conn)
+    }
+    pub fn items(conn: &mut Conn, review: i64) -> QResult<Vec<AccessReviewItem>> {
+        access_review_items::table
+            .filter(access_review_items::review_id.eq(review))
+            .order(access_review_items::id.asc())
+            .select(AccessReviewItem::as_select())
+            .load(conn)
+    }
+}
+

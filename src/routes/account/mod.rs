@@ -1,6 +1,0 @@
-//! The user's own account (`/account`): what the desk holds about them, changing the password
-//! and renewing the recovery codes ([`crate::workflow::account`]).
-
-pub mod password;
-pub mod recovery_codes;
-pub mod show;

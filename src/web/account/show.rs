@@ -1,0 +1,121 @@
+//! `GET /account`: the user's account — name, agency, roles, training, last login, second
+//! factor and recovery codes left — with the forms to change the password and renew the
+//! recovery codes. Also renders those forms again with their errors.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::web::session::CurrentUser;
+use crate::accounts::second_factor;
+use crate::domain::account::FieldErrors;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::state::AppState;
+use crate::platform::time::fmt_time;
+
+#[derive(Template)]
+#[template(path = "account/show.html")]
+pub struct AccountPage {
+    pub layout: Layout,
+    pub email: String,
+    pub training: String,
+    pub last_login: String,
+    pub created: String,
+    /// When the authenticator was set up, or `None`.
+    pub second_factor_since: Option<String>,
+    pub recovery_codes_left: i64,
+    /// `(field, message)` of the password form: `current_password`, `new_password`,
+    /// `confirm_password`; and `code` of the recovery-code form.
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+    /// New recovery codes, shown once right after they were made.
+    pub new_codes: Vec<String>,
+}
+
+impl AccountPage {
+    pub fn err(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Flags {
+    pub changed: Option<String>,
+}
+
+/// The page, with `errors` (422 when there are any), a `notice` and `new_codes`.
+pub async fn render(
+    user: &CurrentUser,
+    state: &AppState,
+    errors: FieldErrors,
+    notice: Option<String>,
+    new_codes: Vec<String>,
+) -> Result<HttpResponse, AppError> {
+    let uid = user.user.id;
+    let (since, left) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        let since = mfa::enrolled_at(c, uid).map_err(|e| AppError::Internal(e.into()))?;
+        let left = mfa::recovery_codes_left(c, uid).map_err(|e| AppError::Internal(e.into()))?;
+        Ok((since, left))
+    })
+    .await?;
+    let u = &user.user;
+    let today = chrono::Utc::now().date_naive();
+    let training = match (u.training_completed, &u.training_provider) {
+        (Some(d), p) => format!(
+            "{} on {d}{}",
+            p.as_deref().unwrap_or("training"),
+            if u.training_current(today) {
+                " (current)"
+            } else {
+                " (not current: examiner rights are suspended until renewed)"
+            }
+        ),
+        (None, _) => "none on record".into(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    crate::web::respond::html_status(
+        status,
+        &AccountPage {
+            layout: Layout::new(user, &state.settings.service.name),
+            email: u.email.clone(),
+            training,
+            last_login: u
+                .last_login
+                .as_ref()
+                .map(fmt_time)
+                .unwrap_or_else(|| "never".into()),
+            created: fmt_time(&u.created_at),
+            second_factor_since: since.as_ref().map(fmt_time),
+            recovery_codes_left: left,
+            errors,
+            notice,
+            new_codes,
+        },
+    )
+}
+
+/// `GET /account`.
+pub async fn page(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    flags: web::Query<Flags>,
+) -> Result<HttpResponse, AppError> {
+    let notice = flags
+        .changed
+        .as_deref()
+        .filter(|c| *c == "password")
+        .map(|_| {
+            "Your password was changed. Your other sessions ended; a notice went to your email address."
+                .to_string()
+        });
+    render(&user, &state, Vec::new(), notice, Vec::new()).await
+}

@@ -1,0 +1,65 @@
+//! `GET /admin/retained`: logically deleted cases in the administrator's scope (their agency;
+//! every agency for a service administrator) — case number, agency, dates, purge and hold
+//! status only. Opening one asks for a reason (`routes/cases/retained.rs`). Listing is itself
+//! an audit record (`retention.list_hidden`).
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::audit::{self, Entry};
+use crate::web::session::CurrentUser;
+use crate::cases::store::Case;
+use crate::retention::store::LegalHold;
+use crate::domain::Role;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::state::AppState;
+use crate::platform::time::fmt_time;
+
+/// One logically deleted case as listed.
+pub struct Row {
+    pub case: Case,
+    pub held: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/retained.html")]
+pub struct RetainedPage {
+    pub layout: Layout,
+    pub rows: Vec<Row>,
+    pub all_agencies: bool,
+}
+
+impl RetainedPage {
+    pub fn t(&self, at: &Option<chrono::NaiveDateTime>) -> String {
+        at.as_ref().map(fmt_time).unwrap_or_else(|| "—".into())
+    }
+}
+
+pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    user.require(Role::LocalAdmin)?;
+    let all_agencies = user.agency.is_service;
+    let agency = (!all_agencies).then(|| user.agency_id());
+    let actor = user.actor(Role::LocalAdmin);
+    let rows = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        let cases = Case::hidden_in_scope(c, agency, 500)?;
+        let mut rows = Vec::new();
+        for case in cases {
+            let held = LegalHold::is_held(c, case.case_id())?;
+            rows.push(Row { case, held });
+        }
+        audit::record(
+            c,
+            &actor,
+            Entry::new("retention.list_hidden", "case", "list")
+                .details(format!("{} logically deleted case(s) listed", rows.len())),
+        )?;
+        Ok(rows)
+    })
+    .await?;
+    crate::web::respond::html(&RetainedPage {
+        layout: Layout::new(&user, &state.settings.service.name),
+        rows,
+        all_agencies,
+    })
+}

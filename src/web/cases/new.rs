@@ -1,0 +1,38 @@
+//! `GET /cases/new`: a blank request, prefilled from the requester's account.
+
+use actix_web::{HttpResponse, web};
+
+use crate::web::session::CurrentUser;
+use crate::domain::{RequestForm, Role};
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::state::AppState;
+
+use crate::web::cases::form::RequestFormPage;
+
+pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    user.require(Role::Requester)?;
+    let form = RequestForm {
+        requester_name: user.user.name.clone(),
+        requester_phone: user.user.phone.clone(),
+        requester_email: user.user.email.clone(),
+        request_date: chrono::Utc::now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string(),
+        ..RequestForm::default()
+    };
+    let mut page = RequestFormPage::new(
+        Layout::new(&user, &state.settings.service.name),
+        None,
+        uuid::Uuid::new_v4().to_string(),
+        form,
+    );
+    if !user.agency.has_policy_on_file() {
+        page.notice = Some(format!(
+            "{} has no facial recognition policy on file, so requests cannot be submitted (LACRIS, from 2023-07-01). You can save a draft.",
+            user.agency.name
+        ));
+    }
+    crate::web::respond::html(&page)
+}

@@ -1,0 +1,261 @@
+//! `GET /cases/{id}`: the case with its status, the request as submitted (every version),
+//! images with their SHA-256, decisions, email status and the timeline. Every view is audited.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::audit::{self, Entry};
+use crate::web::session::CurrentUser;
+use crate::accounts::store::Agency;
+use crate::cases::store::Case;
+use crate::cases::store::CaseImage;
+use crate::compliance::store::Decision;
+use crate::platform::mail::outbox::OutboxMessage;
+use crate::cases::store::RequestVersion;
+use crate::cases::store::TimelineEvent;
+use crate::accounts::store::User;
+use crate::domain::reason::{self, ReasonAssessment};
+use crate::domain::{AgencyId, AuthorizedPurpose, CaseId, ImageSource, RequestForm, Role, UserId};
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::state::AppState;
+use crate::platform::time::fmt_time;
+
+/// One version of the request as shown.
+pub struct VersionView {
+    pub version: i32,
+    pub form: RequestForm,
+    pub purpose_label: String,
+    pub source_label: String,
+    pub submitted_at: String,
+    pub signed_ip: String,
+    pub images: Vec<CaseImage>,
+    pub reason: ReasonAssessment,
+    pub is_current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+pub struct CasePage {
+    pub layout: Layout,
+    pub case: Case,
+    pub agency: Agency,
+    pub requester: User,
+    pub versions: Vec<VersionView>,
+    pub decisions: Vec<(Decision, String)>,
+    pub timeline: Vec<TimelineEvent>,
+    pub mail: Vec<OutboxMessage>,
+    pub searches: Vec<crate::search::ProbeSearch>,
+    /// Issued result packets, oldest first.
+    pub packets: Vec<crate::result::issue::PacketRecord>,
+    /// Whether the user may re-issue or withdraw the result (supervisor of a concluded case).
+    pub can_change_result: bool,
+    /// Service staff see candidate counts; requesters see only the search status.
+    pub is_staff: bool,
+    pub is_examiner: bool,
+    pub can_edit: bool,
+    pub can_review: bool,
+    pub notice: Option<String>,
+    /// Legal holds, standing and lifted.
+    pub holds: Vec<crate::retention::store::LegalHold>,
+    /// Whether the user may place or lift a legal hold.
+    pub can_hold: bool,
+    /// Set when an administrator opened a logically deleted case after stating a reason.
+    pub retained_notice: Option<String>,
+    /// What is left after a purge.
+    pub tombstone: Option<crate::retention::store::CaseTombstone>,
+}
+
+impl CasePage {
+    pub fn t(&self, at: &chrono::NaiveDateTime) -> String {
+        fmt_time(at)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Flags {
+    pub submitted: Option<String>,
+    pub saved: Option<String>,
+    pub reissued: Option<String>,
+    pub withdrawn: Option<String>,
+}
+
+pub async fn page(
+    session: actix_session::Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    flags: web::Query<Flags>,
+) -> Result<HttpResponse, AppError> {
+    let id = CaseId(path.into_inner());
+    let scope = user.case_scope();
+    let actor = user.actor_as(user.primary_role());
+    let grant = crate::web::cases::retained::has_grant(&session, id.0);
+    let (su, sa) = (user.user.clone(), user.agency.clone());
+    let data = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        let (case, retained) = match Case::find_in_scope(c, id, scope)? {
+            Some(case) => (case, false),
+            // A logically deleted case: only an administrator, only after stating a reason.
+            None => match crate::retention::deleted_access::hidden_case_for(c, &su, &sa, id)? {
+                Some(case) if grant => (case, true),
+                Some(case) => {
+                    audit::record(
+                        c,
+                        &actor,
+                        Entry::new("case.view", "case", case.id)
+                            .outcome(audit::Outcome::Denied)
+                            .details("logically deleted: a stated reason is required"),
+                    )?;
+                    return Ok(Err(case));
+                }
+                None => {
+                    audit::record(
+                        c,
+                        &actor,
+                        Entry::new("case.view", "case", id.0).outcome(audit::Outcome::Denied),
+                    )?;
+                    return Err(AppError::NotFound);
+                }
+            },
+        };
+        let entry = Entry::new("case.view", "case", case.id).reason(&case.search_reason);
+        audit::record(
+            c,
+            &actor,
+            if retained {
+                entry.details("logically deleted case; reason stated (case.view_retained)")
+            } else {
+                entry
+            },
+        )?;
+        let holds = crate::retention::store::LegalHold::for_case(c, id)?;
+        let tombstone = crate::retention::store::CaseTombstone::for_case(c, id)?;
+        let agency = Agency::find(c, AgencyId(case.agency_id))?;
+        let requester = User::find(c, UserId(case.requester_id))?;
+        let mut versions = Vec::new();
+        for v in RequestVersion::all_for(c, id)? {
+            // A purged case's image files are gone; its tombstone says what was removed.
+            let images = if case.purged_at.is_some() {
+                Vec::new()
+            } else {
+                CaseImage::for_version(c, id, v.version)?
+            };
+            versions.push((v, images));
+        }
+        let mut decisions = Vec::new();
+        for d in Decision::for_case(c, id)? {
+            let name = User::find(c, UserId(d.reviewer_id))
+                .map(|u| u.name)
+                .unwrap_or_default();
+            decisions.push((d, name));
+        }
+        let timeline = TimelineEvent::for_case(c, id)?;
+        let mail = OutboxMessage::for_case(c, id)?;
+        let searches = crate::search::ProbeSearch::for_case(c, id)?;
+        let packets = crate::result::issue::PacketRecord::for_case(c, id)?;
+        Ok(Ok((
+            case, agency, requester, versions, decisions, timeline, mail, searches, packets, holds,
+            tombstone, retained,
+        )))
+    })
+    .await?;
+    let data = match data {
+        Ok(d) => d,
+        Err(hidden) => {
+            return crate::web::cases::retained::reason_page(&user, &state, hidden, String::new(), None);
+        }
+    };
+    let (
+        case,
+        agency,
+        requester,
+        versions,
+        decisions,
+        timeline,
+        mail,
+        searches,
+        packets,
+        holds,
+        tombstone,
+        retained,
+    ) = data;
+    let current = case.current_version;
+    let versions = versions
+        .into_iter()
+        .rev()
+        .map(|(v, images)| {
+            let form = v.form();
+            VersionView {
+                version: v.version,
+                purpose_label: AuthorizedPurpose::parse(&form.authorized_purpose)
+                    .map(|p| p.label().to_string())
+                    .unwrap_or_default(),
+                source_label: ImageSource::parse(&form.image_source)
+                    .map(|s| s.label().to_string())
+                    .unwrap_or_default(),
+                submitted_at: v
+                    .submitted_at
+                    .as_ref()
+                    .map(fmt_time)
+                    .unwrap_or_else(|| "not submitted".into()),
+                signed_ip: v.signed_ip.clone().unwrap_or_default(),
+                reason: reason::assess(&form.search_reason),
+                form,
+                images,
+                is_current: v.version == current,
+            }
+        })
+        .collect();
+    let status = case.status();
+    let can_hold = crate::retention::access::may_hold(&user.roles, &user.agency, &case);
+    let page = CasePage {
+        holds,
+        can_hold,
+        tombstone,
+        retained_notice: retained.then(|| {
+            "Logically deleted under the retention policy. You opened it after stating a reason, which is in the audit trail; nothing here can be changed."
+                .to_string()
+        }),
+        layout: Layout::new(&user, &state.settings.service.name),
+        can_edit: !retained
+            && status.is_editable()
+            && case.requester_id == user.user.id
+            && user.has(Role::Requester),
+        can_review: !retained && status == crate::domain::CaseStatus::Submitted
+            && user.has(Role::Reviewer)
+            && case.requester_id != user.user.id,
+        notice: if flags.submitted.is_some() {
+            Some(format!(
+                "Request submitted as {}. An acknowledgement email is on its way.",
+                case.display_number()
+            ))
+        } else if flags.saved.is_some() {
+            Some("Draft saved.".into())
+        } else if flags.reissued.is_some() {
+            Some(
+                "A corrected packet is being issued; the requester will receive it by email."
+                    .into(),
+            )
+        } else if flags.withdrawn.is_some() {
+            Some("The result is withdrawn and the requester is being told.".into())
+        } else {
+            None
+        },
+        case,
+        agency,
+        requester,
+        versions,
+        decisions,
+        timeline,
+        mail,
+        searches,
+        can_change_result: !retained && status == crate::domain::CaseStatus::Concluded
+            && (user.has(Role::Reviewer) || user.has(Role::LocalAdmin))
+            && user.roles.sees_all_agencies(),
+        packets,
+        is_staff: user.roles.sees_all_agencies(),
+        is_examiner: user.has(Role::Examiner),
+    };
+    crate::web::respond::html(&page)
+}

@@ -1,0 +1,268 @@
+//! A probe with several faces: a trained examiner chooses the face to search (the search waits
+//! until then). `GET /cases/{id}/probes/{ps}/faces` lists the faces with crops and quality;
+//! `GET …/faces/{n}.jpg` serves one crop; `POST …/faces` records the choice and queues the search.
+//! `POST …/rerun` queues a failed search again.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::audit::{self, Entry, Outcome};
+use crate::web::session::{self as auth, CurrentUser};
+use crate::cases::store::Case;
+use crate::cases::store::CaseImage;
+use crate::domain::examination::may_examine;
+use crate::domain::{CaseId, Role};
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::search::{ProbeFace, ProbeSearch, status};
+use crate::web::state::AppState;
+
+#[derive(Template)]
+#[template(path = "examine/faces.html")]
+pub struct FacesPage {
+    pub layout: Layout,
+    pub case: Case,
+    pub probe: ProbeSearch,
+    pub faces: Vec<ProbeFace>,
+}
+
+impl FacesPage {
+    pub fn fmt1(&self, v: &f32) -> String {
+        format!("{v:.1}")
+    }
+    pub fn fmt2(&self, v: &f32) -> String {
+        format!("{v:.2}")
+    }
+}
+
+/// Checks the examiner's role and training (refusals are audited) and loads the probe search.
+async fn load(
+    user: &CurrentUser,
+    state: &AppState,
+    case_id: i64,
+    ps_id: i64,
+) -> Result<(Case, ProbeSearch), AppError> {
+    let today = chrono::Utc::now().date_naive();
+    let allowed = may_examine(&user.roles, user.user.training_completed, today);
+    let actor = user.actor_as(user.primary_role());
+    let id = CaseId(case_id);
+    crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        if let Err(refusal) = &allowed {
+            audit::record(
+                c,
+                &actor,
+                Entry::new("examine.faces", "case", case_id)
+                    .outcome(Outcome::Denied)
+                    .details(refusal.to_string()),
+            )?;
+            return Err(AppError::Forbidden(refusal.to_string()));
+        }
+        let case = Case::find(c, id)?.ok_or(AppError::NotFound)?;
+        let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
+        if ps.case_id != case.id {
+            return Err(AppError::NotFound);
+        }
+        Ok((case, ps))
+    })
+    .await
+}
+
+pub async fn page(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (case_id, ps_id) = path.into_inner();
+    let (case, probe) = load(&user, &state, case_id, ps_id).await?;
+    let actor = user.actor(Role::Examiner);
+    let reason = case.search_reason.clone();
+    let sha = probe.image_sha256.clone();
+    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+        audit::record(
+            c,
+            &actor,
+            Entry::new("image.view", "image", &sha)
+                .reason(&reason)
+                .details(format!("face choice, case {case_id}")),
+        )?;
+        Ok(())
+    })
+    .await?;
+    let faces = probe.faces();
+    crate::web::respond::html(&FacesPage {
+        layout: Layout::new(&user, &state.settings.service.name),
+        case,
+        probe,
+        faces,
+    })
+}
+
+/// One face, cropped with a margin, as JPEG.
+pub async fn crop(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64, usize)>,
+) -> Result<HttpResponse, AppError> {
+    let (case_id, ps_id, index) = path.into_inner();
+    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
+    let face = probe
+        .faces()
+        .into_iter()
+        .find(|f| f.index == index)
+        .ok_or(AppError::NotFound)?;
+    let st = state.clone();
+    let sha = probe.image_sha256.clone();
+    let bytes = crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
+        let img = CaseImage::in_case(c, CaseId(case_id), &sha)?.ok_or(AppError::NotFound)?;
+        let raw = st.images.get(&img.sha256, &img.content_type)?;
+        let photo = crate::face::decode_image(&raw)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let [x, y, w, h] = face.bbox;
+        let m = 0.25 * w.max(h);
+        let x0 = (x - m).max(0.0) as u32;
+        let y0 = (y - m).max(0.0) as u32;
+        let x1 = ((x + w + m) as u32).min(photo.width());
+        let y1 = ((y + h + m) as u32).min(photo.height());
+        let cropped = photo.crop_imm(
+            x0,
+            y0,
+            x1.saturating_sub(x0).max(1),
+            y1.saturating_sub(y0).max(1),
+        );
+        let mut out = Vec::new();
+        cropped
+            .to_rgb8()
+            .write_to(
+                &mut std::io::Cursor::new(&mut out),
+                image::ImageFormat::Jpeg,
+            )
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to encode the crop: {e}")))?;
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bytes))
+}
+
+#[derive(Deserialize)]
+pub struct ChoiceForm {
+    pub csrf_token: String,
+    pub face: Option<i32>,
+}
+
+pub async fn choose(
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<ChoiceForm>,
+) -> Result<HttpResponse, AppError> {
+    auth::verify_csrf(&session, &form.csrf_token)?;
+    let (case_id, ps_id) = path.into_inner();
+    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
+    let face = form
+        .face
+        .ok_or_else(|| AppError::BadRequest("Choose a face.".into()))?;
+    if !probe
+        .faces()
+        .iter()
+        .any(|f| i32::try_from(f.index).ok() == Some(face))
+    {
+        return Err(AppError::BadRequest(
+            "There is no such face in this probe.".into(),
+        ));
+    }
+    if probe.status != status::NEEDS_FACE_CHOICE {
+        return Err(AppError::Conflict(
+            "A face was already chosen for this probe.".into(),
+        ));
+    }
+    let actor = user.actor(Role::Examiner);
+    let u = user.user.clone();
+    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+        crate::platform::db::write_tx(c, |c| -> Result<(), AppError> {
+            if !crate::search::choose_face(c, ps_id, face, u.id)? {
+                return Err(AppError::Conflict(
+                    "A face was already chosen for this probe.".into(),
+                ));
+            }
+            crate::cases::timeline::timeline(
+                c,
+                case_id,
+                Some((&u, "examiner")),
+                "face_chosen",
+                format!(
+                    "Face {} chosen in probe image {}; search queued",
+                    face + 1,
+                    probe.image_sha256.get(..12).unwrap_or("")
+                ),
+                None,
+            )?;
+            audit::record(
+                c,
+                &actor,
+                Entry::new("examine.choose_face", "image", &probe.image_sha256)
+                    .details(format!("case {case_id}; face {face}")),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    state.search_queued();
+    Ok(crate::web::respond::redirect(&format!("/cases/{case_id}")))
+}
+
+#[derive(Deserialize)]
+pub struct RerunForm {
+    pub csrf_token: String,
+}
+
+/// `POST /cases/{id}/probes/{ps}/rerun`: a trained examiner runs a failed search again (after
+/// reading its error on the case page). A search that is not failed answers 409.
+pub async fn rerun(
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<RerunForm>,
+) -> Result<HttpResponse, AppError> {
+    auth::verify_csrf(&session, &form.csrf_token)?;
+    let (case_id, ps_id) = path.into_inner();
+    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
+    let actor = user.actor(Role::Examiner);
+    let u = user.user.clone();
+    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+        crate::platform::db::write_tx(c, |c| -> Result<(), AppError> {
+            if !crate::search::rerun_failed(c, ps_id)? {
+                return Err(AppError::Conflict(
+                    "This search has not failed, or it was already queued again.".into(),
+                ));
+            }
+            crate::cases::timeline::timeline(
+                c,
+                case_id,
+                Some((&u, "examiner")),
+                "search_rerun",
+                format!(
+                    "Failed search of probe image {} queued again",
+                    probe.image_sha256.get(..12).unwrap_or("")
+                ),
+                probe.error.clone(),
+            )?;
+            audit::record(
+                c,
+                &actor,
+                Entry::new("search.rerun", "image", &probe.image_sha256)
+                    .details(format!("case {case_id}; probe search {ps_id}")),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    state.search_queued();
+    Ok(crate::web::respond::redirect(&format!("/cases/{case_id}")))
+}

@@ -1,0 +1,34 @@
+//! What every page's frame shows: who is logged in, their roles, the navigation and the
+//! CSRF token for the log-out form.
+
+use crate::web::session::CurrentUser;
+use crate::domain::Role;
+
+pub struct Layout {
+    pub service_name: String,
+    pub user_name: String,
+    pub agency_name: String,
+    pub roles: String,
+    pub csrf_token: String,
+    pub is_requester: bool,
+    pub is_reviewer: bool,
+    pub can_audit: bool,
+    /// Local administrators see the access review.
+    pub is_local_admin: bool,
+}
+
+impl Layout {
+    pub fn new(u: &CurrentUser, service_name: &str) -> Layout {
+        Layout {
+            service_name: service_name.to_string(),
+            user_name: u.user.name.clone(),
+            agency_name: u.agency.name.clone(),
+            roles: u.roles.labels(),
+            csrf_token: u.csrf_token.clone(),
+            is_requester: u.has(Role::Requester),
+            is_reviewer: u.has(Role::Reviewer),
+            can_audit: u.has(Role::Auditor) || u.has(Role::LocalAdmin) || u.has(Role::Reviewer),
+            is_local_admin: u.has(Role::LocalAdmin),
+        }
+    }
+}

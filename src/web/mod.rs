@@ -1,0 +1,172 @@
+//! The one route table. Handlers are thin: parse the request, call the workflow, render a page.
+
+pub mod account;
+pub mod admin;
+pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod cases;
+pub mod examine;
+pub mod history;
+pub mod layout;
+pub mod reason;
+pub mod review;
+pub mod transparency;
+pub mod error;
+pub mod ratelimit;
+pub mod session;
+
+use actix_web::{HttpResponse, web};
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/health", web::get().to(health))
+        .route("/static/app.css", web::get().to(assets::css))
+        .route("/static/app.js", web::get().to(assets::js))
+        .route("/transparency", web::get().to(transparency::report::page))
+        .route(
+            "/transparency.{kind}",
+            web::get().to(transparency::report::export),
+        )
+        .route("/login", web::get().to(auth::login::form))
+        .route("/login", web::post().to(auth::login::submit))
+        .route(
+            "/login/verify",
+            web::get().to(auth::second_factor::verify_form),
+        )
+        .route(
+            "/login/verify",
+            web::post().to(auth::second_factor::verify_submit),
+        )
+        .route(
+            "/login/enrol",
+            web::get().to(auth::second_factor::enrol_form),
+        )
+        .route(
+            "/login/enrol",
+            web::post().to(auth::second_factor::enrol_submit),
+        )
+        .route("/logout", web::post().to(auth::logout::submit))
+        .route("/account", web::get().to(account::show::page))
+        .route(
+            "/account/password",
+            web::post().to(account::password::submit),
+        )
+        .route(
+            "/account/recovery-codes",
+            web::post().to(account::recovery_codes::submit),
+        )
+        .route("/cases", web::get().to(cases::list::page))
+        .route("/cases/new", web::get().to(cases::new::page))
+        .route("/cases/save", web::post().to(cases::save::submit))
+        .route("/cases/{id}", web::get().to(cases::show::page))
+        .route("/cases/{id}/edit", web::get().to(cases::edit::page))
+        .route(
+            "/cases/{id}/retained",
+            web::post().to(cases::retained::submit),
+        )
+        .route("/cases/{id}/holds", web::get().to(cases::holds::page))
+        .route("/cases/{id}/holds", web::post().to(cases::holds::place))
+        .route(
+            "/cases/{id}/holds/{hold}/lift",
+            web::post().to(cases::holds::lift),
+        )
+        .route(
+            "/admin/access-review",
+            web::get().to(admin::access_review::page),
+        )
+        .route("/admin/retained", web::get().to(admin::retained::page))
+        .route(
+            "/admin/second-factor/reset",
+            web::post().to(admin::second_factor::reset),
+        )
+        .route(
+            "/admin/access-review",
+            web::post().to(admin::access_review::submit),
+        )
+        .route(
+            "/cases/{id}/images/{sha}",
+            web::get().to(cases::image::serve),
+        )
+        .route(
+            "/cases/{id}/packets/{file}",
+            web::get().to(cases::packet::download),
+        )
+        .route(
+            "/cases/{id}/result/reissue",
+            web::post().to(cases::packet::reissue),
+        )
+        .route(
+            "/cases/{id}/result/withdraw",
+            web::post().to(cases::packet::withdraw),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/faces",
+            web::get().to(examine::faces::page),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/faces",
+            web::post().to(examine::faces::choose),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/rerun",
+            web::post().to(examine::faces::rerun),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/faces/{n}.jpg",
+            web::get().to(examine::faces::crop),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/review",
+            web::get().to(examine::review::page),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/review",
+            web::post().to(examine::review::submit),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/adjudicate",
+            web::post().to(examine::review::adjudicate),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/candidates/{rank}.jpg",
+            web::get().to(examine::review::candidate_photo),
+        )
+        .route("/review", web::get().to(review::queue::page))
+        .route("/review/{id}", web::get().to(review::show::page))
+        .route("/review/{id}", web::post().to(review::decide::submit))
+        .route("/audit", web::get().to(audit::list::page))
+        .route("/audits/monthly", web::get().to(audit::monthly::page))
+        .route(
+            "/audits/monthly/signoff",
+            web::post().to(audit::monthly::signoff),
+        )
+        .route(
+            "/audits/monthly/export.{kind}",
+            web::get().to(audit::monthly::export),
+        )
+        .route(
+            "/audits/monthly/{id}.{kind}",
+            web::get().to(audit::monthly::download),
+        )
+        .route(
+            "/audits/monthly/{id}/reviewed",
+            web::post().to(audit::monthly::reviewed),
+        )
+        .route("/search", web::get().to(history::search::page))
+        .route("/reason/check", web::get().to(reason::check::json))
+        .app_data(cases::save::multipart_config());
+}
+
+async fn home(session: actix_session::Session) -> HttpResponse {
+    let logged_in = session.get::<i64>("uid").ok().flatten().is_some();
+    HttpResponse::SeeOther()
+        .insert_header(("Location", if logged_in { "/cases" } else { "/login" }))
+        .finish()
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+pub mod respond;

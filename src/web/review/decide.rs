@@ -1,0 +1,72 @@
+//! `POST /review/{id}`: approve, return for correction, or reject, with a required comment.
+
+use actix_session::Session;
+use actix_web::{HttpResponse, http::StatusCode, web};
+use serde::Deserialize;
+
+use crate::web::session::{self as auth, CurrentUser};
+use crate::domain::{CaseId, Role};
+use crate::web::error::AppError;
+use crate::web::state::AppState;
+use crate::compliance::decision::{self, Ctx, DecisionInput, DecisionKind, ReviewError};
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    pub csrf_token: String,
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub acknowledge_flags: Option<String>,
+}
+
+pub async fn submit(
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<DecisionForm>,
+) -> Result<HttpResponse, AppError> {
+    auth::verify_csrf(&session, &form.csrf_token)?;
+    user.require(Role::Reviewer)?;
+    let id = CaseId(path.into_inner());
+    let form = form.into_inner();
+    let input = DecisionInput {
+        decision: DecisionKind::parse(&form.decision),
+        comment: form.comment.clone(),
+        acknowledge_flags: form.acknowledge_flags.as_deref() == Some("on"),
+    };
+    let st = state.clone();
+    let u = user.clone();
+    let result = crate::platform::db::run(
+        &state.pool,
+        move |c| -> Result<Result<DecisionKind, ReviewError>, AppError> {
+            let ctx = Ctx {
+                user: &u.user,
+                actor: u.actor(Role::Reviewer),
+                service_name: &st.settings.service.name,
+                base_url: &st.settings.service.base_url,
+                today: chrono::Utc::now().date_naive(),
+            };
+            Ok(review::decide(c, &ctx, id, &input))
+        },
+    )
+    .await?;
+    match result {
+        Ok(_) => {
+            state.mail_queued();
+            state.search_queued();
+            state.history_changed(id.0);
+            Ok(crate::web::respond::redirect(&format!("/cases/{id}")))
+        }
+        Err(e) if e.is_form_error() => {
+            let mut page = crate::web::review::show::load(&user, &state, id).await?;
+            page.error = Some(e.to_string());
+            page.comment = form.comment;
+            page.decision = form.decision;
+            crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

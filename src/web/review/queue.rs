@@ -1,0 +1,52 @@
+//! `GET /review`: submitted requests awaiting compliance review, oldest first.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::web::session::CurrentUser;
+use crate::cases::store::Case;
+use crate::cases::store::CaseListRow;
+use crate::domain::Role;
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::state::AppState;
+use crate::platform::time::fmt_time;
+
+#[derive(Template)]
+#[template(path = "review/queue.html")]
+pub struct QueuePage {
+    pub layout: Layout,
+    pub rows: Vec<CaseListRow>,
+    pub now: chrono::NaiveDateTime,
+}
+
+impl QueuePage {
+    pub fn t(&self, at: &chrono::NaiveDateTime) -> String {
+        fmt_time(at)
+    }
+    /// Waiting time as "3 h 12 min" / "2 d 4 h".
+    pub fn age(&self, at: &Option<chrono::NaiveDateTime>) -> String {
+        let Some(at) = at else { return String::new() };
+        let m = (self.now - *at).num_minutes().max(0);
+        if m < 60 {
+            format!("{m} min")
+        } else if m < 60 * 24 {
+            format!("{} h {} min", m / 60, m % 60)
+        } else {
+            format!("{} d {} h", m / (60 * 24), (m / 60) % 24)
+        }
+    }
+}
+
+pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    user.require(Role::Reviewer)?;
+    let rows = crate::platform::db::run(&state.pool, |c| -> Result<_, AppError> {
+        Ok(Case::review_queue(c)?)
+    })
+    .await?;
+    crate::web::respond::html(&QueuePage {
+        layout: Layout::new(&user, &state.settings.service.name),
+        rows,
+        now: crate::platform::time::now(),
+    })
+}
