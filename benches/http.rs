@@ -201,7 +201,14 @@ fn seed(
         PASSWORD,
     )?;
     let key = frdesk::accounts::second_factor::MfaKey::load_or_create(data_dir)?;
-    let e = frdesk::accounts::second_factor::begin_enrolment(&mut c, &key, user.id, &user.email, "bench", now())?;
+    let e = frdesk::accounts::second_factor::begin_enrolment(
+        &mut c,
+        &key,
+        user.id,
+        &user.email,
+        "bench",
+        now(),
+    )?;
     let secret = totp_rs::Secret::try_from_base32(&e.secret_base32)
         .map_err(|e| anyhow::anyhow!("{e:?}"))?
         .as_ref()

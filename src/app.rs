@@ -17,10 +17,9 @@ use anyhow::Context;
 use lettre::message::Mailbox;
 use tracing_actix_web::TracingLogger;
 
-use crate::config::Settings;
-use crate::platform::db::DbPool;
-use crate::web::state::AppState;
 use crate::cases::images::ImageStore;
+use crate::config::Settings;
+use crate::web::state::AppState;
 
 /// A bound, not yet running, application.
 pub struct Application {
@@ -54,7 +53,11 @@ impl Application {
             let (p, store) = (pool.clone(), ImageStore::new(settings.images_dir()));
             let (temps, orphans) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = p.get().context("Failed to get a database connection")?;
-                store.sweep(|sha| Ok(crate::cases::store::CaseImage::is_referenced(&mut conn, sha)?))
+                store.sweep(|sha| {
+                    Ok(crate::cases::store::CaseImage::is_referenced(
+                        &mut conn, sha,
+                    )?)
+                })
             })
             .await
             .context("Image sweep task failed")?
@@ -117,38 +120,50 @@ impl Application {
             limits: Arc::new(crate::web::ratelimit::RateLimits::new(&settings.http)),
             mfa_key,
         });
-        tokio::spawn(crate::history::worker::run(
-            history,
-            pool.clone(),
+        use crate::platform::jobs::runner::run as run_worker;
+        let never = Arc::new(tokio::sync::Notify::new());
+        tokio::spawn(run_worker(
+            crate::history::worker::HistoryWorker {
+                index: history,
+                pool: pool.clone(),
+            },
             history_wake,
         ));
-        tokio::spawn(crate::search::job::run(
-            crate::search::job::SearchContext::new(
+        tokio::spawn(run_worker(
+            crate::search::job::SearchWorker::new(crate::search::job::SearchContext::new(
                 pool.clone(),
                 ImageStore::new(settings.images_dir()),
                 settings.face.models_dir.clone(),
                 settings.face.candidates,
-            ),
+            )),
             search_wake,
         ));
         let mut result_ctx =
             crate::result::issue::ResultContext::from_settings(pool.clone(), &settings, signer);
         result_ctx.mail_wake = Some(wake.clone());
         tokio::spawn(crate::result::issue::run(result_ctx, packet_wake));
-        tokio::spawn(crate::audit::daily_check::run(pool.clone()));
-        tokio::spawn(crate::retention::daily_loop::run(
-            pool.clone(),
-            crate::retention::daily::RetentionContext::from_settings(&settings),
-            wake.clone(),
+        tokio::spawn(run_worker(
+            crate::audit::daily_check::DailyAuditCheck { pool: pool.clone() },
+            never.clone(),
         ));
-        tokio::spawn(crate::platform::mail::run_sender(
-            pool,
-            transport,
-            from,
-            settings.data_dir.clone(),
+        tokio::spawn(run_worker(
+            crate::retention::daily_loop::DailyRetention {
+                pool: pool.clone(),
+                ctx: crate::retention::daily::RetentionContext::from_settings(&settings),
+                mail_wake: wake.clone(),
+            },
+            never,
+        ));
+        tokio::spawn(run_worker(
+            crate::platform::mail::OutboxSender {
+                pool,
+                transport,
+                from,
+                data_dir: settings.data_dir.clone(),
+                interval: Duration::from_secs(1),
+                retry_base_secs: settings.mail.retry_base_seconds,
+            },
             wake,
-            Duration::from_secs(1),
-            settings.mail.retry_base_seconds,
         ));
         // Over HTTPS the session cookie is always Secure.
         let secure = settings.http.secure_cookies || settings.http.tls();

@@ -362,8 +362,12 @@ impl Settings {
         let p12 = self.packet.pkcs12_path.trim();
         let pkcs12 =
             (!p12.is_empty()).then(|| (Path::new(p12), self.packet.pkcs12_password.as_str()));
-        crate::platform::pdf::Signer::load_or_generate_named(&self.data_dir, pkcs12, &self.service.name)
-            .context("Failed to load the packet signing key")
+        crate::platform::pdf::Signer::load_or_generate_named(
+            &self.data_dir,
+            pkcs12,
+            &self.service.name,
+        )
+        .context("Failed to load the packet signing key")
     }
 
     /// Where mail goes with the `file` transport.
@@ -378,7 +382,8 @@ impl Settings {
 
     /// Whether the configured database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        crate::platform::db::Backend::of_url(&self.database.url) == crate::platform::db::Backend::Postgres
+        crate::platform::db::Backend::of_url(&self.database.url)
+            == crate::platform::db::Backend::Postgres
     }
 }
 

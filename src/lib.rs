@@ -4,24 +4,24 @@
 //! examiners search the probe against the booking-photo gallery; requesters receive an
 //! investigative-lead packet. Every action is audited. See `docs/ARCHITECTURE.md`.
 
+pub mod accounts;
+pub mod app;
 pub mod audit;
+pub mod cases;
 pub mod cli;
+pub mod compliance;
 pub mod config;
 pub mod domain;
+pub mod examination;
 pub mod face;
 pub mod gallery;
 pub mod history;
+pub mod platform;
+pub mod result;
+pub mod retention;
 pub mod search;
 pub mod transparency;
-pub mod retention;
 pub mod web;
-pub mod app;
-pub mod accounts;
-pub mod compliance;
-pub mod cases;
-pub mod examination;
-pub mod result;
-pub mod platform;
 
-pub use config::Settings;
 pub use app::Application;
+pub use config::Settings;

@@ -18,13 +18,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::audit::monthly_report::Month;
-use crate::platform::db::DbConnection;
 use crate::accounts::store::Agency;
-use crate::platform::db::schema::{cases, decisions, packets, probe_searches, request_versions};
+use crate::audit::monthly_report::Month;
 use crate::domain::AuthorizedPurpose;
-use crate::result::layout::Block;
-use crate::result::layout::PlainDocument;
+use crate::platform::db::DbConnection;
+use crate::platform::db::schema::{cases, decisions, packets, probe_searches, request_versions};
+use crate::result::layout::{Block, PlainDocument};
 
 /// Smallest count shown as itself (below it, and above 0, "<5").
 pub const MIN_CELL: u64 = 5;

@@ -320,8 +320,8 @@ fn a_probe_is_never_enrolled_and_list_size_is_bounded() {
 #[test]
 fn demo_gallery_finds_the_held_back_probe_at_rank_one() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pool =
-        frdesk::platform::db::connect(&dir.path().join("demo.sqlite").display().to_string()).expect("db");
+    let pool = frdesk::platform::db::connect(&dir.path().join("demo.sqlite").display().to_string())
+        .expect("db");
     let s = frdesk::gallery::demo::enroll_demo(&pool, engine(), &models_dir().join("demo"))
         .expect("demo");
     assert!(s.enrollment.templates >= 20, "{s:?}");

@@ -12,12 +12,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use chrono::{TimeZone, Utc};
-use frdesk::platform::pdf::{self, PacketError, Signer};
-use frdesk::result::packet::CandidateInfo;
-use frdesk::result::packet::ExaminerView;
-use frdesk::result::packet::LeadPacket;
-use frdesk::result::packet::PacketResult;
-use frdesk::result::packet::ProbeInfo;
+use frdesk::platform::pdf as packet;
+use frdesk::platform::pdf::{PacketError, Signer};
+use frdesk::result::layout::render;
+use frdesk::result::packet::{CandidateInfo, ExaminerView, LeadPacket, PacketResult, ProbeInfo};
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------------------------------------
@@ -215,7 +213,7 @@ fn signer() -> &'static (tempfile::TempDir, Signer) {
 }
 
 fn signed(p: &LeadPacket) -> Vec<u8> {
-    let pdf = packet::render(p).unwrap();
+    let pdf = render(p).unwrap();
     let when = Utc.with_ymd_and_hms(2026, 11, 4, 23, 45, 0).unwrap();
     packet::sign(&pdf, &signer().1, "Lead packet issued", when).unwrap()
 }
@@ -341,7 +339,7 @@ fn no_lead_packet_says_no_lead() {
         );
     }
     let all = pages.join(" ");
-    assert!(all.contains(packet::NO_LEAD_TEXT), "{all}");
+    assert!(all.contains(frdesk::result::packet::NO_LEAD_TEXT), "{all}");
     assert!(all.contains("No-lead result by a single examiner"), "{all}");
     assert!(
         !all.contains(BOOKING),
@@ -440,7 +438,7 @@ fn forged_truncated_and_garbage_files_are_invalid() {
 fn other_signer_is_told_apart_by_fingerprint() {
     let dir = tempfile::tempdir().unwrap();
     let other = Signer::load_or_generate(dir.path(), None).unwrap();
-    let pdf = packet::render(&lead_packet()).unwrap();
+    let pdf = render(&lead_packet()).unwrap();
     let pdf = packet::sign(&pdf, &other, "forged", Utc::now()).unwrap();
     let v = packet::verify(&pdf);
     assert!(v.signature_valid, "{}", v.detail);
@@ -453,7 +451,7 @@ fn other_signer_is_told_apart_by_fingerprint() {
 /// signature.
 #[test]
 fn signing_twice_is_refused_and_unsigned_is_invalid() {
-    let pdf = packet::render(&no_lead_packet()).unwrap();
+    let pdf = render(&no_lead_packet()).unwrap();
     let v = packet::verify(&pdf);
     assert!(!v.signature_valid);
     assert_eq!(v.packet_id.as_deref(), Some("PKT-2026-000418-01"));
@@ -478,24 +476,24 @@ fn signing_twice_is_refused_and_unsigned_is_invalid() {
 fn incomplete_packets_are_refused() {
     let mut p = lead_packet();
     p.case_number = "  ".into();
-    assert!(matches!(packet::render(&p), Err(PacketError::Invalid(_))));
+    assert!(matches!(render(&p), Err(PacketError::Invalid(_))));
 
     let mut p = lead_packet();
     p.examiners.truncate(1);
-    let e = packet::render(&p).unwrap_err();
+    let e = render(&p).unwrap_err();
     assert!(e.to_string().contains("single-examiner"), "{e}");
 
     let mut p = lead_packet();
     p.probes.clear();
-    assert!(matches!(packet::render(&p), Err(PacketError::Invalid(_))));
+    assert!(matches!(render(&p), Err(PacketError::Invalid(_))));
 
     let mut p = lead_packet();
     p.packet_id = "x".repeat(65);
-    assert!(matches!(packet::render(&p), Err(PacketError::Invalid(_))));
+    assert!(matches!(render(&p), Err(PacketError::Invalid(_))));
 
     let mut p = lead_packet();
     p.probes[0].image = b"\xFF\xD8\xFF\xE0 truncated jpeg".to_vec();
-    let e = packet::render(&p).unwrap_err();
+    let e = render(&p).unwrap_err();
     assert!(matches!(e, PacketError::Image { .. }), "{e}");
 }
 
@@ -563,13 +561,7 @@ fn pkcs12_signer_is_used() {
     let expected = hex::encode(cert.digest(MessageDigest::sha256()).unwrap());
     assert_eq!(s.fingerprint_sha256(), expected);
     assert!(!dir.path().join("signing").exists(), "no key generated");
-    let pdf = packet::sign(
-        &packet::render(&no_lead_packet()).unwrap(),
-        &s,
-        "p12",
-        Utc::now(),
-    )
-    .unwrap();
+    let pdf = packet::sign(&render(&no_lead_packet()).unwrap(), &s, "p12", Utc::now()).unwrap();
     assert!(packet::verify(&pdf).is_valid_for(&expected));
 
     let e = Signer::load_or_generate(dir.path(), Some((&path, "wrong"))).unwrap_err();

@@ -7,14 +7,13 @@
 
 use chrono::NaiveDateTime;
 
-use crate::audit::{self, Actor, Entry};
-use crate::accounts::second_factor::{self, MfaError, MfaKey};
-use crate::accounts::{password, session as server_session};
-use crate::platform::db::DbConnection;
+use crate::accounts::second_factor::{self as mfa, MfaError, MfaKey};
 use crate::accounts::store::User;
+use crate::accounts::{password, session as server_session};
+use crate::audit::{self, Actor, Entry};
 use crate::domain::account::{FieldErrors, PasswordChange};
+use crate::platform::db::{DbConnection, write_tx};
 use crate::platform::time::fmt_time;
-use crate::platform::db::write_tx;
 
 /// Why an account change was refused; `Display` is the user's message, details are logged.
 #[derive(Debug, thiserror::Error)]

@@ -3,22 +3,12 @@
 //! agency's administrators are told.
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
 
-use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
-use crate::accounts::store::User;
-use crate::retention::store::{CaseTombstone, LegalHold, NewCaseTombstone};
-use crate::audit::anchor::AuditAnchor;
-use crate::audit::anchor::NewAuditAnchor;
-use crate::domain::retention::RetentionPolicy;
-use crate::domain::{AgencyId, Role};
-use crate::cases::images::ImageStore;
+use crate::accounts::store::{Agency, User};
+use crate::audit::{self, Actor, Entry};
+use crate::domain::AgencyId;
+use crate::platform::db::{DbConnection, write_tx};
 use crate::platform::time::fmt_time;
-use crate::cases::timeline::timeline;
-use crate::platform::db::write_tx;
 
 use crate::accounts::account::NoticeContext;
 
@@ -116,7 +106,7 @@ pub fn reset_second_factor(
 
 /// Queues an [`crate::platform::mail::templates::AccountNotice`] to each active local administrator of
 /// the user's agency (other than the user), or to the agency's contact address if it has none.
-fn notify_admins(
+pub fn notify_admins(
     conn: &mut DbConnection,
     ctx: &NoticeContext,
     user: &User,
@@ -154,4 +144,3 @@ fn notify_admins(
     }
     Ok(())
 }
-

@@ -16,8 +16,8 @@ pub fn note_failed_logon(
     user: &User,
     details: &str,
 ) -> diesel::QueryResult<bool> {
-    use crate::audit::{Entry, Outcome};
     use crate::audit::store::AuditRecord;
+    use crate::audit::{Entry, Outcome};
     use crate::platform::time::now;
     crate::audit::record(
         c,

@@ -1,11 +1,11 @@
 //! accounts
 
-pub mod second_factor;
-pub mod password;
-pub mod session;
-pub mod second_factor_store;
 pub mod account;
-pub mod store;
 pub mod hygiene_store;
 pub mod lifecycle;
 pub mod lockout;
+pub mod password;
+pub mod second_factor;
+pub mod second_factor_store;
+pub mod session;
+pub mod store;

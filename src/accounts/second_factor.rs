@@ -21,8 +21,8 @@ use chrono::NaiveDateTime;
 use rand::RngCore;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
-use crate::platform::db::DbConnection;
 use crate::accounts::second_factor_store::{RecoveryCode, UserMfa};
+use crate::platform::db::DbConnection;
 
 /// Length of a TOTP code (digits).
 pub const DIGITS: u8 = 6;

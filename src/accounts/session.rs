@@ -8,8 +8,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::platform::db::DbConnection;
-use crate::platform::time::now;
 use crate::platform::db::schema::user_sessions;
+use crate::platform::time::now;
 
 fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -3,13 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::{AgencyId, Roles, UserId};
 use crate::platform::db::DbConnection;
-use crate::platform::db::schema::{
-    agencies, audit_records, case_images, cases, decisions, outbox_messages, request_versions,
-    timeline_events, users,
-};
-use crate::domain::{AgencyId, CaseId, CaseStatus, Roles, UserId};
-use crate::platform::time::{label, now};
+use crate::platform::db::schema::{agencies, users};
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;

@@ -4,18 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::platform::db::DbConnection;
-use crate::platform::db::schema::{
-    access_review_items, access_reviews, audit_anchors, audit_purge_permits, audit_records,
-    case_images, case_tombstones, cases, decisions, examinations, legal_holds, outbox_messages,
-    packets, probe_searches, request_versions, timeline_events, users,
-};
-use crate::cases::store::Case;
-use crate::accounts::store::User;
-use crate::domain::{AgencyId, CaseId, Role, UserId};
+use crate::platform::db::schema::{audit_anchors, audit_purge_permits, audit_records};
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;
-
 
 // ---------------------------------------------------------------- audit anchor
 
@@ -125,4 +117,3 @@ impl AuditAnchor {
         }
     }
 }
-

@@ -15,9 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::platform::db::schema::audit_records;
 
+use crate::audit::store::{AuditRecord, NewAuditRecord};
 use crate::platform::db::DbConnection;
-use crate::audit::store::AuditRecord;
-use crate::audit::store::NewAuditRecord;
 
 /// `prev_hash` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

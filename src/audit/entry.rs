@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::platform::db::DbConnection;
 use crate::audit::store::NewAuditRecord;
+use crate::platform::db::DbConnection;
 use crate::platform::time::now;
 
 /// Who did something, and from where.

@@ -8,15 +8,13 @@ use anyhow::Context;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::audit::entry::{Actor, Entry};
 use crate::audit::monthly_report::{AuditReportRecord, BadMonth, Month, MonthlyReport};
-use crate::audit;
-use crate::audit::entry::Actor;
-use crate::audit::entry::Entry;
 use crate::config::AuditSettings;
 use crate::platform::db::DbConnection;
-use crate::platform::time::now;
 use crate::platform::db::schema::audit_reports;
 use crate::platform::pdf::Signer;
+use crate::platform::time::now;
 
 /// Why a report action was refused; `Display` is the user's message.
 #[derive(Debug, thiserror::Error)]
@@ -43,8 +41,8 @@ pub fn render(
     signoff: Option<(&str, &str)>,
 ) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     let doc = report.to_document(service, signoff);
-    let unsigned =
-        crate::result::layout::render_document(&doc).context("Failed to render the audit report")?;
+    let unsigned = crate::result::layout::render_document(&doc)
+        .context("Failed to render the audit report")?;
     let pdf = crate::platform::pdf::sign(
         &unsigned,
         signer,

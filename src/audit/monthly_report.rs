@@ -12,15 +12,13 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::config::AuditSettings;
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
+use crate::accounts::store::{Agency, User};
 use crate::audit::store::AuditRecord;
-use crate::accounts::store::User;
-use crate::platform::db::schema::{audit_records, audit_reports, cases, probe_searches, users};
+use crate::config::AuditSettings;
 use crate::domain::examination::may_examine;
-use crate::result::layout::Block;
-use crate::result::layout::PlainDocument;
+use crate::platform::db::DbConnection;
+use crate::platform::db::schema::{audit_records, audit_reports, cases, probe_searches, users};
+use crate::result::layout::{Block, PlainDocument};
 
 /// A calendar month, parsed from `YYYY-MM` (years 2000–2999).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -1,15 +1,11 @@
 //! Audit records: their rows and the queries on them (appending goes through the chain).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::{AgencyId, UserId};
 use crate::platform::db::DbConnection;
-use crate::platform::db::schema::{
-    agencies, audit_records, case_images, cases, decisions, outbox_messages, request_versions,
-    timeline_events, users,
-};
-use crate::domain::{AgencyId, CaseId, CaseStatus, Roles, UserId};
-use crate::platform::time::{label, now};
+use crate::platform::db::schema::audit_records;
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;

@@ -1,6 +1,7 @@
 //! cases
 
-pub mod requests;
+pub mod access;
 pub mod images;
-pub mod timeline;
+pub mod requests;
 pub mod store;
+pub mod timeline;

@@ -2,20 +2,16 @@
 
 use chrono::NaiveDate;
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
-use crate::cases::store::NewCase;
-use crate::cases::store::NewCaseImage;
-use crate::cases::store::NewRequestVersion;
-use crate::cases::store::RequestVersion;
-use crate::accounts::store::User;
-use crate::platform::time::now;
-use crate::domain::{CaseAction, CaseId, CaseStatus, FormErrors, RequestForm, SearchRequest};
 use crate::cases::images::{CheckedImage, ImageStore};
+use crate::cases::store::{
+    Case, CaseImage, NewCase, NewCaseImage, NewRequestVersion, RequestVersion,
+};
+use crate::domain::{CaseAction, CaseId, CaseStatus, FormErrors, RequestForm, SearchRequest};
+use crate::platform::db::DbConnection;
 use crate::platform::mail::templates::RequestReceived;
+use crate::platform::time::now;
 
 /// Errors of the request workflow; `Display` is the requester's message.
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +149,7 @@ fn save_in_tx(
                     form_key: input.form_key.clone(),
                     agency_id: ctx.agency.id,
                     requester_id: ctx.user.id,
-                    status: CaseStatus::Draft.as_str().into(),
+                    status: CaseStatus::Draft,
                     current_version: 1,
                     search_reason: String::new(),
                     case_file_number: String::new(),

@@ -1,15 +1,14 @@
 //! Cases, request versions, images and timeline events: their rows and the queries on them.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::{AgencyId, CaseId, CaseStatus};
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::{
-    agencies, audit_records, case_images, cases, decisions, outbox_messages, request_versions,
-    timeline_events, users,
+    agencies, case_images, cases, request_versions, timeline_events, users,
 };
-use crate::domain::{AgencyId, CaseId, CaseStatus, Roles, UserId};
-use crate::platform::time::{label, now};
+use crate::platform::time::label;
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;
@@ -88,7 +87,7 @@ impl From<(Case, String, String, String)> for CaseListRow {
 impl Case {
     pub fn insert(conn: &mut Conn, new: &NewCase) -> QResult<Case> {
         diesel::insert_into(cases::table)
-            .values(new)
+            .values(new.clone())
             .execute(conn)?;
         Case::by_form_key(conn, &new.form_key)?.ok_or(diesel::NotFound)
     }

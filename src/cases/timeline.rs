@@ -1,8 +1,7 @@
 //! A case's timeline: the events users see on the case page (every workflow change writes one).
 
+use crate::cases::store::{NewTimelineEvent, TimelineEvent};
 use crate::platform::db::DbConnection;
-use crate::cases::store::NewTimelineEvent;
-use crate::cases::store::TimelineEvent;
 use crate::platform::time::now;
 
 /// Adds an event to a case's timeline.
@@ -32,4 +31,3 @@ pub fn timeline(
         },
     )
 }
-

@@ -8,16 +8,13 @@ use chrono::NaiveDate;
 use clap::Subcommand;
 use diesel::Connection;
 
-use crate::audit::{self, Actor, Entry};
 use crate::accounts::password;
+use crate::accounts::store::{Agency, NewAgency, NewUser, User};
+use crate::audit::{self, Actor, Entry};
 use crate::config::Settings;
-use crate::accounts::store::Agency;
-use crate::accounts::store::NewAgency;
-use crate::accounts::store::NewUser;
-use crate::accounts::store::User;
-use crate::platform::time::now;
 use crate::domain::Roles;
 use crate::domain::training::TrainingProvider;
+use crate::platform::time::now;
 
 #[derive(Subcommand)]
 pub enum AgencyCommand {
@@ -327,8 +324,14 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
             }
             let u = User::by_email(&mut conn, &email)?.context("No such account")?;
             let ctx = crate::retention::daily::RetentionContext::from_settings(settings);
-            let had =
-                crate::accounts::lifecycle::reset_second_factor(&mut conn, &ctx.notice(), &actor, &u, reason, now())?;
+            let had = crate::accounts::lifecycle::reset_second_factor(
+                &mut conn,
+                &ctx.notice(),
+                &actor,
+                &u,
+                reason,
+                now(),
+            )?;
             if had {
                 println!(
                     "Second factor reset; the user sets up a new authenticator at the next login."

@@ -92,10 +92,13 @@ fn report(
     let agency = crate::accounts::store::Agency::by_ori(&mut conn, ori)?
         .with_context(|| format!("No agency with ORI {ori}"))?;
     let signer = settings.packet_signer()?;
-    let report =
-        crate::audit::monthly_report::MonthlyReport::build(&mut conn, agency.id, month, &settings.audit)?;
-    let (pdf, csv) =
-        crate::audit::monthly::render(&report, &settings.service.name, &signer, None)?;
+    let report = crate::audit::monthly_report::MonthlyReport::build(
+        &mut conn,
+        agency.id,
+        month,
+        &settings.audit,
+    )?;
+    let (pdf, csv) = crate::audit::monthly::render(&report, &settings.service.name, &signer, None)?;
     let stem = format!("audit-{}-{month}", agency.ori);
     let pdf_path = crate::audit::monthly::write_atomic(out, &format!("{stem}.pdf"), &pdf)?;
     let csv_path = crate::audit::monthly::write_atomic(out, &format!("{stem}.csv"), &csv)?;

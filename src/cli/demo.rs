@@ -6,14 +6,12 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::Subcommand;
 
-use crate::audit::{self, Actor, Entry};
 use crate::accounts::password;
+use crate::accounts::store::{Agency, NewAgency, User};
+use crate::audit::{self, Actor, Entry};
 use crate::config::Settings;
-use crate::accounts::store::Agency;
-use crate::accounts::store::NewAgency;
-use crate::accounts::store::User;
-use crate::platform::time::now;
 use crate::domain::training::TrainingProvider;
+use crate::platform::time::now;
 
 /// `frdesk demo seed` or `frdesk demo --walkthrough`.
 #[derive(clap::Args)]

@@ -17,21 +17,20 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use lettre::message::Mailbox;
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::Actor;
-use crate::config::{MailTransportKind, Settings};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
+use crate::cases::images::ImageStore;
+use crate::cases::requests;
 use crate::cases::store::Case;
-use crate::accounts::store::User;
+use crate::compliance::decision as review;
+use crate::config::{MailTransportKind, Settings};
 use crate::domain::examination::AssessmentForm;
 use crate::domain::{AgencyId, CaseId, RequestForm, Role};
-use crate::cases::images::ImageStore;
+use crate::examination::review as examine;
+use crate::platform::db::DbConnection;
+use crate::result::issue as result;
 use crate::search::ProbeSearch;
 use crate::search::job::SearchContext;
-use crate::cases::requests;
-use crate::compliance::decision as review;
-use crate::examination::review as examine;
-use crate::result::issue as result;
 
 fn actor(u: &User, role: Role) -> Actor {
     Actor {
@@ -216,8 +215,10 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         )
         .map_err(|e| anyhow::anyhow!("Review by {email} failed: {e}"))?;
         let now = match standing {
-            examine::Standing::AwaitingSecond { .. } => "awaiting the blind second review".into(),
-            examine::Standing::Concluded(c) => format!("concluded: {c:?}"),
+            crate::examination::standing::Standing::AwaitingSecond { .. } => {
+                "awaiting the blind second review".into()
+            }
+            crate::examination::standing::Standing::Concluded(c) => format!("concluded: {c:?}"),
             other => format!("{other:?}"),
         };
         println!("5. {} reviewed the candidate list; {now}.", ex.name);

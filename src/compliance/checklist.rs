@@ -4,8 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::accounts::store::Agency;
-use crate::accounts::store::User;
+use crate::accounts::store::{Agency, User};
 use crate::domain::reason::{self, Severity, Verdict};
 use crate::domain::{ImageSource, RequestForm};
 

@@ -3,19 +3,14 @@
 
 use chrono::NaiveDate;
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
-use crate::compliance::store::Decision;
-use crate::compliance::store::NewDecision;
-use crate::cases::store::NewRequestVersion;
-use crate::cases::store::RequestVersion;
-use crate::accounts::store::User;
-use crate::platform::time::now;
+use crate::cases::store::{Case, CaseImage, NewRequestVersion, RequestVersion};
+use crate::compliance::store::{Decision, NewDecision};
 use crate::domain::{CaseAction, CaseId, CaseStatus, Role};
+use crate::platform::db::DbConnection;
 use crate::platform::mail::templates::RequestDecision;
+use crate::platform::time::now;
 
 use crate::compliance::checklist::Checklist;
 
@@ -123,7 +118,8 @@ pub fn decide(
     case_id: CaseId,
     input: &DecisionInput,
 ) -> Result<DecisionKind, ReviewError> {
-    let result = crate::platform::db::write_tx(conn, |conn| decide_in_tx(conn, ctx, case_id, input));
+    let result =
+        crate::platform::db::write_tx(conn, |conn| decide_in_tx(conn, ctx, case_id, input));
     if let Err(e) = &result
         && !matches!(e, ReviewError::Db(_) | ReviewError::Internal(_))
     {

@@ -1,15 +1,12 @@
 //! Compliance-review decisions: their rows and the queries on them.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::CaseId;
 use crate::platform::db::DbConnection;
-use crate::platform::db::schema::{
-    agencies, audit_records, case_images, cases, decisions, outbox_messages, request_versions,
-    timeline_events, users,
-};
-use crate::domain::{AgencyId, CaseId, CaseStatus, Roles, UserId};
-use crate::platform::time::{label, now};
+use crate::platform::db::schema::decisions;
+use crate::platform::time::label;
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;

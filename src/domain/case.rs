@@ -11,7 +11,6 @@
 //! Every transition is checked here; the service layer writes the new state, a timeline event
 //! and an audit record in one transaction.
 
-
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaseStatus {

@@ -5,19 +5,20 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
 use crate::accounts::store::User;
-use crate::platform::time::now;
-use crate::platform::db::schema::examinations;
+use crate::audit::{self, Actor, Entry, Outcome};
 use crate::domain::Role;
 use crate::domain::examination::{
-    AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, consensus, may_examine,
+    AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, may_examine,
 };
+use crate::examination::standing::{
+    ADJUDICATION, Adjudication, Examination, FIRST, SECOND, Standing, standing,
+};
+use crate::platform::db::DbConnection;
+use crate::platform::db::schema::examinations;
+use crate::platform::time::now;
 use crate::search::{ProbeSearch, status};
-use crate::examination::standing::{ADJUDICATION, Adjudication, Examination, FIRST, SECOND, Standing, standing};
 
 /// Errors of the examination workflow; `Display` is the user's message.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +127,11 @@ pub fn submit_review(
         let now_standing = standing(&exams, ctx.single_examiner_allowed);
         announce(conn, ps.case_id, &now_standing)?;
         if matches!(now_standing, Standing::Concluded(_)) {
-            crate::result::issue::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
+            crate::result::issue::queue_if_concluded(
+                conn,
+                ps.case_id,
+                ctx.single_examiner_allowed,
+            )?;
         }
         Ok(now_standing)
     });
@@ -214,7 +219,11 @@ pub fn adjudicate(
         )?;
         announce(conn, ps.case_id, &s)?;
         if matches!(s, Standing::Concluded(_)) {
-            crate::result::issue::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
+            crate::result::issue::queue_if_concluded(
+                conn,
+                ps.case_id,
+                ctx.single_examiner_allowed,
+            )?;
         }
         Ok(s)
     })

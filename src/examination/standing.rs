@@ -1,20 +1,12 @@
 //! Examination rounds and where a probe's examination stands: the first review, the blind
 //! second review, adjudication of a disagreement.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Actor, Entry, Outcome};
+use crate::domain::examination::{Consensus, Review, consensus};
 use crate::platform::db::DbConnection;
-use crate::accounts::store::User;
-use crate::platform::time::now;
 use crate::platform::db::schema::examinations;
-use crate::domain::Role;
-use crate::domain::examination::{
-    AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, consensus, may_examine,
-};
-use crate::search::{ProbeSearch, status};
 
 pub const FIRST: &str = "first";
 pub const SECOND: &str = "second";
@@ -99,4 +91,3 @@ pub fn standing(exams: &[Examination], single_examiner_allowed: bool) -> Standin
         done => Standing::Concluded(done),
     }
 }
-

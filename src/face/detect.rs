@@ -3,8 +3,7 @@
 use image::RgbImage;
 
 use crate::face::manifest::{ColourOrder, ModelSpec};
-use crate::face::types::DetectedFace;
-use crate::face::types::FaceBox;
+use crate::face::types::{DetectedFace, FaceBox};
 
 /// Letterboxed model input: NCHW f32 plus the scale from photo to input pixels.
 pub(crate) struct Letterbox {
@@ -257,6 +256,15 @@ pub(crate) fn nms(mut faces: Vec<DetectedFace>, iou: f32) -> Vec<DetectedFace> {
     kept
 }
 
+/// Letterboxes a photo into the detector input (for benchmarks): returns the
+/// NCHW f32 buffer length.
+pub fn letterbox_for_bench(
+    img: &image::RgbImage,
+    spec: &crate::face::manifest::ModelSpec,
+) -> usize {
+    letterbox(img, spec).data.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,10 +330,4 @@ mod tests {
         assert_eq!(lb.data[2 * 320 * 256], 10.0);
         assert_eq!(lb.data[320 * 255 + 10], 0.0);
     }
-}
-
-/// Letterboxes a photo into the detector input (for benchmarks): returns the
-/// NCHW f32 buffer length.
-pub fn letterbox_for_bench(img: &image::RgbImage, spec: &crate::face::manifest::ModelSpec) -> usize {
-    letterbox(img, spec).data.len()
 }

@@ -14,11 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::face::detect::{self, StrideOutput};
 use crate::face::manifest::{ColourOrder, ModelManifest, ModelSpec};
 use crate::face::quality::{self, QualityThresholds};
-use crate::face::types::DetectedFace;
-use crate::face::types::FaceAnalysis;
-use crate::face::types::FaceError;
-use crate::face::types::Template;
-use crate::face::types::primary_face;
+use crate::face::types::{DetectedFace, FaceAnalysis, FaceError, Template, primary_face};
 
 /// File name of the ONNX Runtime library under `<models>/lib/`.
 pub const ORT_LIB_FILE: &str = "libonnxruntime.so.1.31.1";

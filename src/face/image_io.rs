@@ -23,7 +23,8 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
     if reader.format().is_none() {
         return Err(FaceError::Unreadable("not a JPEG, PNG or WebP file".into()));
     }
-    if reader.format() == Some(image::ImageFormat::Jpeg) && !crate::cases::images::jpeg_is_complete(bytes)
+    if reader.format() == Some(image::ImageFormat::Jpeg)
+        && !crate::cases::images::jpeg_is_complete(bytes)
     {
         // The JPEG decoder fills a truncated file with grey instead of failing.
         return Err(FaceError::Unreadable(

@@ -23,8 +23,8 @@ pub mod types;
 
 pub use engine::{EngineOptions, FaceEngine};
 
+pub use detect::letterbox_for_bench;
 pub use image_io::{MAX_PIXELS, decode_image, decode_image_file};
 pub use manifest::{ModelManifest, ModelSpec};
 pub use quality::{Quality, QualityThresholds};
-pub use detect::letterbox_for_bench;
 pub use types::*;

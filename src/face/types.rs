@@ -1,5 +1,6 @@
 //! The face engine's values: a detected face and its box, a template, an analysis, and errors.
 
+use crate::face::quality::Quality;
 /// Errors of the face engine.
 #[derive(Debug, thiserror::Error)]
 pub enum FaceError {

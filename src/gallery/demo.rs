@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::face::FaceEngine;
 use crate::gallery::enroll::{EnrollItem, EnrollSummary, FaceChoice, enroll_items};
 use crate::gallery::{BookingRecord, Gallery};
 use crate::platform::db::DbPool;
-use crate::face::FaceEngine;
 
 /// Demo photo held back as the search probe.
 pub const DEMO_PROBE: &str = "obama2.jpg";

@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::gallery::{BookingRecord, EnrollOutcome, Gallery, GalleryError};
 use crate::face::{FaceAnalysis, FaceEngine, FaceError, decode_image, primary_face};
+use crate::gallery::{BookingRecord, EnrollOutcome, Gallery, GalleryError};
 
 /// One photo to enroll with its record.
 #[derive(Debug, Clone)]

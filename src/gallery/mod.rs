@@ -19,8 +19,8 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::platform::db::{DbConnection, DbPool};
 use crate::face::{FaceAnalysis, FaceEngine, Template, vector_from_le_bytes};
+use crate::platform::db::{DbConnection, DbPool};
 pub use calibration::{Calibration, Fmr};
 pub use index::{Hit, TemplateIndex};
 use schema::{gallery_photos, gallery_subjects, gallery_templates};

@@ -13,11 +13,11 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use crate::history::query::{HistoryQuery, Sort};
-use crate::history::doc::CaseDoc;
-use crate::history::index::HistoryIndex;
 use crate::cases::store::CaseScope;
 use crate::domain::{AgencyId, CaseStatus};
+use crate::history::doc::CaseDoc;
+use crate::history::index::HistoryIndex;
+use crate::history::query::{HistoryQuery, Sort};
 
 const OFFENSES: &[(&str, &str)] = &[
     ("Robbery", "211 PC"),

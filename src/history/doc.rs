@@ -2,7 +2,6 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-
 /// The folder of the index inside `data_dir`.
 pub const INDEX_DIR: &str = "history-index";
 

@@ -7,28 +7,21 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::error::LockError;
 use tantivy::query::{Query, QueryParser};
-use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
-    Schema, TextFieldIndexing, TextOptions, Value,
-};
+use tantivy::schema::{Field, Value};
 use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument};
 
-use crate::history::query::{self, HistoryQuery, Sort};
-use crate::history::doc::CaseDoc;
-use crate::history::doc::HistoryHit;
-use crate::history::doc::HistoryResults;
-use crate::history::doc::MAX_PAGE;
-use crate::history::doc::PAGE_SIZE;
-use crate::history::doc::SnippetPart;
-use crate::history::source;
-use crate::history::schema::{CASE_NUMBER_KEY, FILED, Fields, case_number_key, from_date, schema, to_date};
 use crate::cases::store::CaseScope;
+use crate::history::doc::{CaseDoc, HistoryHit, HistoryResults, MAX_PAGE, PAGE_SIZE, SnippetPart};
+use crate::history::query::{self, HistoryQuery, Sort};
+use crate::history::schema::{
+    CASE_NUMBER_KEY, FILED, Fields, case_number_key, from_date, schema, to_date,
+};
+use crate::history::source;
 use crate::platform::db::{DbConnection, DbPool};
 
 /// Bump when the schema or what goes into a document changes: an index with another version is

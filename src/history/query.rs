@@ -11,10 +11,10 @@ use tantivy::query::{
 use tantivy::schema::{IndexRecordOption, Schema};
 use tantivy::{Index, Term};
 
-use crate::history::doc::day_bounds;
-use crate::history::schema::Fields;
 use crate::cases::store::CaseScope;
 use crate::domain::CaseStatus;
+use crate::history::doc::day_bounds;
+use crate::history::schema::Fields;
 
 /// Longest free text accepted, in characters (longer input is cut).
 pub const MAX_TEXT: usize = 300;

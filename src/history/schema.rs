@@ -1,26 +1,12 @@
 //! The index's tantivy schema: one field per searchable or sortable part of a case.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use anyhow::{Context, bail};
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::directory::error::LockError;
-use tantivy::query::{Query, QueryParser};
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING,
-    Schema, TextFieldIndexing, TextOptions, Value,
+    Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::snippet::{Snippet, SnippetGenerator};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument};
 
 use crate::history::doc::CaseDoc;
-use crate::cases::store::CaseScope;
-use crate::platform::db::{DbConnection, DbPool};
 
 /// The fields of a document.
 #[derive(Debug, Clone, Copy)]
@@ -103,4 +89,3 @@ pub fn case_number_key(d: &CaseDoc) -> String {
         None => format!("~draft-{:012}", d.case_id),
     }
 }
-

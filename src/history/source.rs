@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use anyhow::Context;
 use diesel::prelude::*;
 
+use crate::cases::store::Case;
+use crate::domain::examination::Review;
 use crate::history::doc::CaseDoc;
 use crate::platform::db::DbConnection;
-use crate::cases::store::Case;
-use crate::platform::db::schema::{agencies, cases, decisions, examinations, timeline_events, users};
-use crate::domain::examination::Review;
+use crate::platform::db::schema::{
+    agencies, cases, decisions, examinations, timeline_events, users,
+};
 
 /// Timeline kind and summary prefix written when a probe's examination is concluded
 /// (`workflow::examine::announce`).
@@ -149,7 +151,7 @@ fn load_chunk(conn: &mut DbConnection, ids: &[i64]) -> anyhow::Result<Vec<CaseDo
                 requester_name,
                 search_reason: case.search_reason,
                 case_file_number: case.case_file_number,
-                status: case.status,
+                status: case.status.as_str().to_string(),
                 created_at: case.created_at,
                 submitted_at: case.submitted_at,
                 history: history_text(&events, &decisions),

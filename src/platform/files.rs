@@ -19,4 +19,3 @@ pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()>
         .with_context(|| format!("Failed to write {}", path.display()))?;
     Ok(())
 }
-

@@ -1,8 +1,8 @@
 //! platform
 
+pub mod db;
+pub mod files;
 pub mod jobs;
 pub mod mail;
-pub mod db;
 pub mod pdf;
 pub mod time;
-pub mod files;

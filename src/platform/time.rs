@@ -1,5 +1,6 @@
-use chrono::NaiveDateTime;
 //! How times are shown: one formatter for pages, mail and PDFs.
+
+use chrono::NaiveDateTime;
 
 /// A date-time as shown to users: UTC, to the second.
 pub fn fmt_time(t: &chrono::NaiveDateTime) -> String {
@@ -44,4 +45,3 @@ pub fn label(t: &NaiveDateTime) -> String {
         t.minute()
     )
 }
-

@@ -20,31 +20,20 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::examination::standing::ADJUDICATION;
-use crate::examination::standing::Examination;
-use crate::examination::standing::FIRST;
-use crate::examination::standing::SECOND;
-use crate::examination::standing::Standing;
-use crate::examination::standing::standing;
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Actor, Entry};
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
+use crate::cases::images::ImageStore;
+use crate::cases::store::{Case, CaseImage};
 use crate::compliance::store::Decision;
-use crate::accounts::store::User;
-use crate::platform::time::now;
-use crate::platform::db::schema::packets;
-use crate::platform::db::{DbConnection, DbPool};
 use crate::domain::examination::{Consensus, Disposition};
 use crate::domain::{AgencyId, CaseAction, CaseId, CaseStatus, UserId};
-use crate::cases::images::ImageStore;
+use crate::examination::standing::{ADJUDICATION, Examination, FIRST, SECOND, Standing, standing};
+use crate::platform::db::schema::packets;
+use crate::platform::db::{DbConnection, DbPool};
 use crate::platform::jobs::{self, Job};
-use crate::platform::pdf::{self, Signer};
-use crate::result::packet::CandidateInfo;
-use crate::result::packet::ExaminerView;
-use crate::result::packet::LeadPacket;
-use crate::result::packet::PacketResult;
-use crate::result::packet::ProbeInfo;
+use crate::platform::pdf::Signer;
+use crate::platform::time::now;
+use crate::result::packet::{CandidateInfo, ExaminerView, LeadPacket, PacketResult, ProbeInfo};
 use crate::search::{ProbeFace, ProbeSearch, status};
 
 /// Job kind of packet issuing.
@@ -599,8 +588,9 @@ fn issue(
     } else {
         POSSIBLE_LEAD
     };
-    let unsigned = packet::render(&content).context("Failed to render the packet")?;
-    let signed = packet::sign(
+    let unsigned =
+        crate::result::layout::render(&content).context("Failed to render the packet")?;
+    let signed = crate::platform::pdf::sign(
         &unsigned,
         &ctx.signer,
         &format!(

@@ -18,15 +18,10 @@ use printpdf::{
 };
 
 use crate::platform::pdf::PacketError;
-use crate::result::packet::BANNER;
-use crate::result::packet::CAVEAT;
-use crate::result::packet::CAVEAT_SOURCE;
-use crate::result::packet::CandidateInfo;
-use crate::result::packet::LeadPacket;
-use crate::result::packet::MAX_EMBED_PIXELS;
-use crate::result::packet::MAX_PACKET_ID_CHARS;
-use crate::result::packet::NO_LEAD_TEXT;
-use crate::result::packet::PacketResult;
+use crate::result::packet::{
+    BANNER, CAVEAT, CAVEAT_SOURCE, CandidateInfo, LeadPacket, MAX_EMBED_PIXELS,
+    MAX_PACKET_ID_CHARS, NO_LEAD_TEXT, PacketResult,
+};
 
 // US Letter, in points.
 const PAGE_W: f32 = 612.0;

@@ -1,19 +1,12 @@
 //! The quarterly access review of an agency's accounts (LACRIS "Audits").
 
-use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
 use crate::accounts::store::User;
+use crate::audit::{self, Actor, Entry};
+use crate::domain::{AgencyId, Role};
+use crate::platform::db::{DbConnection, write_tx};
 use crate::platform::time::now;
-use crate::retention::store::{AccessReview, LegalHold, NewAccessReviewItem, NewLegalHold};
-use crate::domain::retention::{LegalHoldRequest, StatedReason};
-use crate::domain::{AgencyId, CaseId, Role};
 use crate::retention::daily::RetentionContext;
-use crate::retention::access::may_hold;
-use crate::retention::access::may_view_hidden;
-use crate::cases::timeline::timeline;
-use crate::platform::db::write_tx;
+use crate::retention::store::{AccessReview, NewAccessReviewItem};
 
 use crate::retention::error::RetentionError;
 

@@ -11,20 +11,17 @@ use std::path::PathBuf;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use crate::accounts::store::{Agency, User};
+use crate::audit::anchor::{AuditAnchor, NewAuditAnchor};
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
-use crate::accounts::store::User;
-use crate::retention::store::{CaseTombstone, LegalHold, NewCaseTombstone};
-use crate::audit::anchor::AuditAnchor;
-use crate::audit::anchor::NewAuditAnchor;
-use crate::domain::retention::RetentionPolicy;
-use crate::domain::{AgencyId, Role};
 use crate::cases::images::ImageStore;
-use crate::platform::time::fmt_time;
+use crate::cases::store::Case;
 use crate::cases::timeline::timeline;
-use crate::platform::db::write_tx;
+use crate::domain::Role;
+use crate::domain::retention::RetentionPolicy;
+use crate::platform::db::{DbConnection, write_tx};
+use crate::platform::time::fmt_time;
+use crate::retention::store::{CaseTombstone, LegalHold, NewCaseTombstone};
 
 /// Where the pass finds files and how it words email.
 #[derive(Debug, Clone)]
@@ -195,7 +192,7 @@ fn case_item(c: &Case, last_activity: Option<NaiveDateTime>) -> CaseItem {
         case_id: c.id,
         case_number: c.display_number(),
         agency_id: c.agency_id,
-        status: c.status.clone(),
+        status: c.status.as_str().to_string(),
         last_activity,
         hidden_at: c.hidden_at,
     }
@@ -398,9 +395,9 @@ pub fn run(
                             .unwrap_or_else(|| "none on file".into())
                     )),
                 )?;
-                notify_admins(
+                crate::accounts::lifecycle::notify_admins(
                     c,
-                    ctx,
+                    &ctx.notice(),
                     &u,
                     "Examiner training out of date",
                     "Training on file is not current (LACRIS \"Training\": FBI-equivalent training after 2017-01-01).",
@@ -590,4 +587,3 @@ fn purge_audit(
         Ok(())
     })
 }
-

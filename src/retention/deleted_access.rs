@@ -1,19 +1,12 @@
 //! An administrator's audited view of a logically deleted case, for a stated reason.
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
 use crate::cases::store::Case;
-use crate::accounts::store::User;
-use crate::platform::time::now;
-use crate::retention::store::{AccessReview, LegalHold, NewAccessReviewItem, NewLegalHold};
-use crate::domain::retention::{LegalHoldRequest, StatedReason};
-use crate::domain::{AgencyId, CaseId, Role};
-use crate::retention::daily::RetentionContext;
-use crate::retention::access::may_hold;
+use crate::domain::CaseId;
+use crate::domain::retention::StatedReason;
+use crate::platform::db::{DbConnection, write_tx};
 use crate::retention::access::may_view_hidden;
-use crate::cases::timeline::timeline;
-use crate::platform::db::write_tx;
 
 use crate::retention::error::RetentionError;
 
@@ -69,4 +62,3 @@ pub fn view_hidden(
         Ok(case)
     })
 }
-

@@ -23,4 +23,3 @@ pub enum RetentionError {
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
-

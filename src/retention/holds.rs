@@ -2,20 +2,16 @@
 //! neither logically deleted nor purged. Each is one transaction with its audit record and
 //! timeline event.
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::platform::db::DbConnection;
-use crate::accounts::store::Agency;
 use crate::cases::store::Case;
-use crate::accounts::store::User;
-use crate::platform::time::now;
-use crate::retention::store::{AccessReview, LegalHold, NewAccessReviewItem, NewLegalHold};
-use crate::domain::retention::{LegalHoldRequest, StatedReason};
-use crate::domain::{AgencyId, CaseId, Role};
-use crate::retention::daily::RetentionContext;
-use crate::retention::access::may_hold;
-use crate::retention::access::may_view_hidden;
 use crate::cases::timeline::timeline;
-use crate::platform::db::write_tx;
+use crate::domain::CaseId;
+use crate::domain::retention::{LegalHoldRequest, StatedReason};
+use crate::platform::db::{DbConnection, write_tx};
+use crate::platform::time::now;
+use crate::retention::access::may_hold;
+use crate::retention::store::{LegalHold, NewLegalHold};
 
 use crate::retention::error::RetentionError;
 
@@ -159,4 +155,3 @@ pub fn lift_hold(
         Ok(())
     })
 }
-

@@ -1,10 +1,10 @@
 //! retention
 
+pub mod access;
+pub mod access_review;
 pub mod daily;
+pub mod daily_loop;
+pub mod deleted_access;
+pub mod error;
 pub mod holds;
 pub mod store;
-pub mod daily_loop;
-pub mod access;
-pub mod error;
-pub mod deleted_access;
-pub mod access_review;

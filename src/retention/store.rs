@@ -4,15 +4,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::cases::store::Case;
+use crate::domain::{AgencyId, CaseId, UserId};
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::{
-    access_review_items, access_reviews, audit_anchors, audit_purge_permits, audit_records,
-    case_images, case_tombstones, cases, decisions, examinations, legal_holds, outbox_messages,
-    packets, probe_searches, request_versions, timeline_events, users,
+    access_review_items, access_reviews, case_images, case_tombstones, cases, decisions,
+    examinations, legal_holds, outbox_messages, packets, probe_searches, request_versions,
+    timeline_events,
 };
-use crate::cases::store::Case;
-use crate::accounts::store::User;
-use crate::domain::{AgencyId, CaseId, Role, UserId};
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;
@@ -443,4 +442,3 @@ impl AccessReview {
             .load(conn)
     }
 }
-

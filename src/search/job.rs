@@ -8,18 +8,17 @@ use std::time::Duration;
 use anyhow::Context;
 use diesel::prelude::*;
 
-use crate::search::{JOB_KIND, JobPayload, ProbeFace, ProbeSearch, StoredCandidate, status};
 use crate::audit::{self, Actor, Entry};
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
-use crate::platform::time::now;
-use crate::platform::db::schema::probe_searches;
-use crate::platform::db::{DbConnection, DbPool};
+use crate::cases::images::ImageStore;
+use crate::cases::store::{Case, CaseImage};
 use crate::domain::{CaseAction, CaseId, CaseStatus};
 use crate::face::{EngineOptions, FaceEngine};
 use crate::gallery::Gallery;
-use crate::cases::images::ImageStore;
+use crate::platform::db::schema::probe_searches;
+use crate::platform::db::{DbConnection, DbPool};
 use crate::platform::jobs::{self, Job};
+use crate::platform::time::now;
+use crate::search::{JOB_KIND, JobPayload, ProbeFace, ProbeSearch, StoredCandidate, status};
 
 /// The face engine and the gallery index, loaded once on first use.
 pub struct Engines {
@@ -74,30 +73,33 @@ impl SearchContext {
     }
 }
 
-/// Runs until the process ends: claims search jobs one at a time.
-pub async fn run(ctx: SearchContext, wake: Arc<tokio::sync::Notify>) {
-    let worker_id = format!("search-{}", uuid::Uuid::new_v4().simple());
-    loop {
-        let c = ctx.clone();
-        let w = worker_id.clone();
-        let result = tokio::task::spawn_blocking(move || run_one(&c, &w)).await;
-        let worked = match result {
-            Ok(Ok(worked)) => worked,
-            Ok(Err(e)) => {
-                tracing::error!(error = %format!("{e:#}"), "Search worker pass failed");
-                false
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "Search worker task failed");
-                false
-            }
-        };
-        if !worked {
-            tokio::select! {
-                _ = wake.notified() => {},
-                _ = tokio::time::sleep(Duration::from_secs(2)) => {},
-            }
+/// The search worker: claims search jobs one at a time.
+pub struct SearchWorker {
+    ctx: SearchContext,
+    worker_id: String,
+}
+
+impl SearchWorker {
+    pub fn new(ctx: SearchContext) -> SearchWorker {
+        SearchWorker {
+            ctx,
+            worker_id: format!("search-{}", uuid::Uuid::new_v4().simple()),
         }
+    }
+}
+
+impl crate::platform::jobs::runner::Worker for SearchWorker {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(2)
+    }
+
+    async fn pass(&mut self) -> anyhow::Result<bool> {
+        let (c, w) = (self.ctx.clone(), self.worker_id.clone());
+        crate::platform::jobs::runner::blocking(move || run_one(&c, &w)).await
     }
 }
 

@@ -7,16 +7,15 @@
 
 pub mod job;
 
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::platform::db::DbConnection;
 use crate::cases::store::CaseImage;
-use crate::platform::time::now;
-use crate::platform::db::schema::probe_searches;
 use crate::domain::CaseId;
+use crate::platform::db::DbConnection;
+use crate::platform::db::schema::probe_searches;
+use crate::platform::time::now;
 
 /// Probe-search states.
 pub mod status {
@@ -195,7 +194,8 @@ pub fn rerun_failed(conn: &mut DbConnection, probe_search_id: i64) -> QueryResul
     let ps = ProbeSearch::find(conn, probe_search_id)?;
     let reruns = crate::platform::db::schema::jobs::table
         .filter(
-            crate::platform::db::schema::jobs::dedupe_key.like(format!("search:{probe_search_id}:rerun%")),
+            crate::platform::db::schema::jobs::dedupe_key
+                .like(format!("search:{probe_search_id}:rerun%")),
         )
         .count()
         .get_result::<i64>(conn)?;

@@ -1,8 +1,8 @@
 //! What every page's frame shows: who is logged in, their roles, the navigation and the
 //! CSRF token for the log-out form.
 
-use crate::web::session::CurrentUser;
 use crate::domain::Role;
+use crate::web::session::CurrentUser;
 
 pub struct Layout {
     pub service_name: String,

@@ -6,15 +6,18 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod csrf;
+pub mod error;
 pub mod examine;
 pub mod history;
 pub mod layout;
-pub mod reason;
-pub mod review;
-pub mod transparency;
-pub mod error;
 pub mod ratelimit;
+pub mod reason;
+pub mod respond;
+pub mod review;
 pub mod session;
+pub mod state;
+pub mod transparency;
 
 use actix_web::{HttpResponse, web};
 
@@ -169,4 +172,3 @@ async fn home(session: actix_session::Session) -> HttpResponse {
 async fn health() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
-pub mod respond;

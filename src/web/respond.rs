@@ -37,4 +37,3 @@ pub fn too_many_requests(wait: std::time::Duration) -> HttpResponse {
             "Too many requests from your address. Wait {secs} seconds and try again."
         ))
 }
-pub mod state;

@@ -2,7 +2,6 @@
 //! HttpOnly, SameSite=Strict), the synchronizer CSRF token kept in the session, and the
 //! [`CurrentUser`] extractor that every protected handler takes.
 
-
 use std::future::Future;
 use std::pin::Pin;
 
@@ -11,9 +10,8 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use rand::RngCore;
 use subtle::ConstantTimeEq;
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::Actor;
-use crate::accounts::store::Agency;
-use crate::accounts::store::User;
 use crate::domain::{AgencyId, Role, Roles, UserId};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -26,7 +24,6 @@ const SESSION_TOKEN: &str = "sid";
 /// The user whose password was accepted and who still owes the second factor, and when.
 const SESSION_PENDING_UID: &str = "mfa_uid";
 const SESSION_PENDING_AT: &str = "mfa_at";
-
 
 /// Longest a session lives, however active (seconds).
 pub const MAX_SESSION_SECONDS: i64 = 12 * 3600;
@@ -184,7 +181,7 @@ impl FromRequest for CurrentUser {
                 if token.is_empty() {
                     return Err(AppError::NotLoggedIn);
                 }
-                server_session::live_user(c, &token, uid)?.ok_or(AppError::NotLoggedIn)
+                crate::accounts::session::live_user(c, &token, uid)?.ok_or(AppError::NotLoggedIn)
             })
             .await;
             let (user, agency) = match loaded {
@@ -291,7 +288,7 @@ pub fn begin_second_factor(session: &Session, user: UserId) -> Result<(), AppErr
 pub fn pending_second_factor(session: &Session) -> Option<UserId> {
     let uid = session.get::<i64>(SESSION_PENDING_UID).ok().flatten()?;
     let at = session.get::<i64>(SESSION_PENDING_AT).ok().flatten()?;
-    (unix_now() - at <= mfa::PENDING_SECONDS).then_some(UserId(uid))
+    (unix_now() - at <= crate::accounts::second_factor::PENDING_SECONDS).then_some(UserId(uid))
 }
 
 /// Forgets a pending second-factor step (after too many wrong codes, or a lockout).
@@ -299,4 +296,3 @@ pub fn clear_pending(session: &Session) {
     session.remove(SESSION_PENDING_UID);
     session.remove(SESSION_PENDING_AT);
 }
-

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::cases::images::ImageStore;
 use crate::config::Settings;
 use crate::platform::db::DbPool;
-use crate::cases::images::ImageStore;
 
 /// Shared state of the running application.
 pub struct AppState {
@@ -47,4 +47,3 @@ impl AppState {
         self.history_wake.notify_one();
     }
 }
-

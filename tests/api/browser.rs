@@ -11,7 +11,7 @@ use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
-use crate::platform::mail::free_port;
+use crate::mail::free_port;
 use crate::search::{enroll_gallery, searches, wait_until_finished};
 
 /// chromedriver on a loopback port; killed when dropped.
@@ -457,11 +457,9 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     let mut packet = None;
     for _ in 0..600 {
         let mut c = app.pool.get().unwrap();
-        let p = frdesk::result::issue::PacketRecord::for_case(
-            &mut c,
-            frdesk::domain::CaseId(case_id),
-        )
-        .unwrap();
+        let p =
+            frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+                .unwrap();
         if let Some(p) = p.into_iter().next() {
             packet = Some(p);
             break;

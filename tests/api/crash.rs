@@ -15,7 +15,7 @@ use frdesk::platform::db::schema::{audit_records, jobs, timeline_events};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
-use crate::platform::mail::free_port;
+use crate::mail::free_port;
 use crate::search::{approve, enroll_gallery, review, searches};
 
 /// A `frdesk serve` process; SIGKILLed when dropped.
@@ -211,11 +211,9 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     server.kill9();
     {
         let mut c = app.pool.get().unwrap();
-        let recorded = frdesk::result::issue::PacketRecord::for_case(
-            &mut c,
-            frdesk::domain::CaseId(case_id),
-        )
-        .unwrap();
+        let recorded =
+            frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+                .unwrap();
         assert!(recorded.is_empty(), "nothing recorded before the crash");
     }
     assert_eq!(result_emails(&app), 0, "no email for an unrecorded packet");

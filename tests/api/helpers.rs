@@ -1,10 +1,9 @@
 use std::path::PathBuf;
 
+use frdesk::accounts::store::{Agency, NewAgency};
 use frdesk::audit::Actor;
-use frdesk::accounts::store::Agency;
-use frdesk::accounts::store::NewAgency;
-use frdesk::platform::time::now;
 use frdesk::domain::training::TrainingProvider;
+use frdesk::platform::time::now;
 use frdesk::{Application, Settings};
 use reqwest::multipart::{Form, Part};
 
@@ -83,7 +82,8 @@ impl MfaStore {
         // The previous step is only safe while the server's window still holds it: near the
         // end of a step, the request may reach the server after the boundary, when the window
         // has moved on (a flake CI found), so then start from the current step.
-        let left = frdesk::accounts::second_factor::STEP_SECONDS - secs % frdesk::accounts::second_factor::STEP_SECONDS;
+        let left = frdesk::accounts::second_factor::STEP_SECONDS
+            - secs % frdesk::accounts::second_factor::STEP_SECONDS;
         let oldest = if left > 10 {
             now.saturating_sub(1)
         } else {
@@ -402,7 +402,7 @@ impl TestApp {
     /// Sets up `email`'s authenticator through the library (as the enrolment page does) and
     /// keeps its secret and recovery codes in [`TestApp::mfa`].
     pub fn enrol_directly(&self, c: &mut frdesk::platform::db::DbConnection, email: &str) {
-        use frdesk::accounts::second_factor;
+        use frdesk::accounts::second_factor as mfa;
         let key = mfa::MfaKey::load_or_create(self.data_dir.path()).expect("mfa key");
         let u = frdesk::accounts::store::User::by_email(c, email)
             .expect("user")
@@ -699,7 +699,11 @@ impl Client {
         assert_eq!(r.status().as_u16(), 200, "enrolment confirmed");
         let page = r.text().await.unwrap();
         let recovery = recovery_codes_of(&page);
-        assert_eq!(recovery.len(), frdesk::accounts::second_factor::RECOVERY_CODES, "{page}");
+        assert_eq!(
+            recovery.len(),
+            frdesk::accounts::second_factor::RECOVERY_CODES,
+            "{page}"
+        );
         self.mfa.put(
             email,
             Phone {

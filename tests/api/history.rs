@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use frdesk::cases::store::CaseScope;
-use frdesk::platform::time::now;
 use frdesk::domain::AgencyId;
 use frdesk::history::{HistoryIndex, HistoryQuery};
+use frdesk::platform::time::now;
 
 use crate::helpers::*;
 

@@ -223,7 +223,7 @@ impl PgCluster {
         let _ = std::process::Command::new("chown")
             .args(["postgres", &dir.path().to_string_lossy()])
             .output();
-        let port = crate::platform::mail::free_port();
+        let port = crate::mail::free_port();
         let c = PgCluster { dir, bin, port };
         let d = c.dir.path().display();
         let b = c.bin.display();

@@ -10,7 +10,7 @@ use frdesk::domain::CaseId;
 use frdesk::result::issue::PacketRecord;
 
 use crate::helpers::*;
-use crate::platform::mail::{free_port, start_smtp};
+use crate::mail::{free_port, start_smtp};
 use crate::search::{enroll_gallery, review, searched_case};
 
 fn packets(app: &TestApp, case_id: i64) -> Vec<PacketRecord> {
@@ -35,6 +35,7 @@ fn case_status(app: &TestApp, case_id: i64) -> String {
         .unwrap()
         .unwrap()
         .status
+        .to_string()
 }
 
 fn pdfsig(path: &std::path::Path) -> String {

@@ -789,9 +789,11 @@ async fn the_quarterly_access_review_stores_each_decision_and_revoke_deactivates
         .select(users::agency_id)
         .first(&mut c)
         .unwrap();
-    let reviews =
-        frdesk::retention::store::AccessReview::for_agency(&mut c, frdesk::domain::AgencyId(agency))
-            .unwrap();
+    let reviews = frdesk::retention::store::AccessReview::for_agency(
+        &mut c,
+        frdesk::domain::AgencyId(agency),
+    )
+    .unwrap();
     assert_eq!(reviews.len(), 1);
     let items = frdesk::retention::store::AccessReview::items(&mut c, reviews[0].id).unwrap();
     assert_eq!(items.len(), 2);

@@ -175,11 +175,9 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     let mut issued = Vec::new();
     for _ in 0..300 {
         let mut c = app.pool.get().unwrap();
-        issued = frdesk::result::issue::PacketRecord::for_case(
-            &mut c,
-            frdesk::domain::CaseId(case_id),
-        )
-        .unwrap();
+        issued =
+            frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+                .unwrap();
         if !issued.is_empty() {
             break;
         }

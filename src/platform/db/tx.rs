@@ -19,4 +19,3 @@ where
         f(conn)
     })
 }
-

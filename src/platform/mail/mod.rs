@@ -20,10 +20,9 @@ use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, header
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailTransportKind, Settings};
-use crate::platform::mail::outbox::NewOutboxMessage;
-use crate::platform::mail::outbox::OutboxMessage;
-use crate::platform::time::now;
 use crate::platform::db::{DbConnection, DbPool};
+use crate::platform::mail::outbox::{NewOutboxMessage, OutboxMessage};
+use crate::platform::time::now;
 
 /// A rendered email ready for the outbox.
 #[derive(Debug, Clone)]
@@ -231,23 +230,36 @@ pub async fn deliver_due(
     Ok(sent)
 }
 
-/// Runs the sender until the process ends, waking every `interval` or when notified.
-pub async fn run_sender(
-    pool: DbPool,
-    transport: Transport,
-    from: Mailbox,
-    data_dir: PathBuf,
-    wake: Arc<tokio::sync::Notify>,
-    interval: Duration,
-    retry_base_secs: u32,
-) {
-    loop {
-        if let Err(e) = deliver_due(&pool, &transport, &from, &data_dir, retry_base_secs).await {
-            tracing::error!(error = %format!("{e:#}"), "Outbox sender pass failed");
-        }
-        tokio::select! {
-            _ = wake.notified() => {},
-            _ = tokio::time::sleep(interval) => {},
-        }
+/// The outbox sender: delivers due messages, retrying failures with growing delays.
+pub struct OutboxSender {
+    pub pool: DbPool,
+    pub transport: Transport,
+    pub from: Mailbox,
+    pub data_dir: PathBuf,
+    /// Longest wait between passes when nobody wakes the sender.
+    pub interval: Duration,
+    /// First retry delay in seconds (doubled per attempt).
+    pub retry_base_secs: u32,
+}
+
+impl crate::platform::jobs::runner::Worker for OutboxSender {
+    fn name(&self) -> &'static str {
+        "outbox"
+    }
+
+    fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    async fn pass(&mut self) -> anyhow::Result<bool> {
+        deliver_due(
+            &self.pool,
+            &self.transport,
+            &self.from,
+            &self.data_dir,
+            self.retry_base_secs,
+        )
+        .await?;
+        Ok(false)
     }
 }

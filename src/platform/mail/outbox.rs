@@ -1,15 +1,12 @@
 //! The outbox: e-mail queued in the transaction that caused it, sent after it commits.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::CaseId;
 use crate::platform::db::DbConnection;
-use crate::platform::db::schema::{
-    agencies, audit_records, case_images, cases, decisions, outbox_messages, request_versions,
-    timeline_events, users,
-};
-use crate::domain::{AgencyId, CaseId, CaseStatus, Roles, UserId};
-use crate::platform::time::{label, now};
+use crate::platform::db::schema::outbox_messages;
+use crate::platform::time::label;
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;

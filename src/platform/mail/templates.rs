@@ -135,7 +135,11 @@ struct ResultHtml<'a> {
 
 impl ResultNotice {
     /// Renders the message; `attachment` is the packet file (none for a withdrawal).
-    pub fn render(&self, to: &str, attachment: Option<crate::platform::mail::Attachment>) -> askama::Result<Email> {
+    pub fn render(
+        &self,
+        to: &str,
+        attachment: Option<crate::platform::mail::Attachment>,
+    ) -> askama::Result<Email> {
         Ok(Email {
             kind: "result_notice",
             to: to.to_string(),

@@ -30,4 +30,3 @@ pub enum PacketError {
     #[error("cryptography failed: {0}")]
     Crypto(#[from] openssl::error::ErrorStack),
 }
-

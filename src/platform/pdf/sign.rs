@@ -4,10 +4,9 @@ use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Document, Object, ObjectId};
 use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
 
-use crate::platform::pdf::pdfobj::{hex_text_string, write_object};
-use crate::platform::pdf::signer::subject_line;
 use crate::platform::pdf::error::PacketError;
-use crate::platform::pdf::signer::Signer;
+use crate::platform::pdf::pdfobj::{hex_text_string, write_object};
+use crate::platform::pdf::signer::{Signer, subject_line};
 
 /// Room reserved for the DER signature at first try, in bytes (hex takes twice as much).
 const FIRST_RESERVE: usize = 8192;

@@ -6,12 +6,13 @@
 use actix_session::Session;
 use actix_web::{HttpResponse, web};
 
-use crate::web::session::{self as auth, CurrentUser};
-use crate::platform::time::now;
-use crate::domain::account::{PasswordChange, PasswordForm};
-use crate::web::error::AppError;
-use crate::web::state::AppState;
 use crate::accounts::account::{self as wf, AccountError, NoticeContext};
+use crate::domain::account::{PasswordChange, PasswordForm};
+use crate::platform::time::now;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::session::{self as auth, CurrentUser};
+use crate::web::state::AppState;
 
 use crate::web::account::show::render;
 
@@ -19,9 +20,8 @@ pub async fn submit(
     session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<PasswordForm>,
+    form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let change = match PasswordChange::parse(&form, &[&user.user.name, &user.user.email]) {
         Ok(c) => c,
         Err(errors) => return render(&user, &state, errors, None, Vec::new()).await,
@@ -67,3 +67,5 @@ pub async fn submit(
         Err(e) => Err(e.into()),
     }
 }
+
+crate::web::csrf::csrf_forms!(crate::domain::account::PasswordForm);

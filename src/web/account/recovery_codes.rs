@@ -6,11 +6,12 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::web::session::{self as auth, CurrentUser};
-use crate::platform::time::now;
-use crate::web::error::AppError;
-use crate::web::state::AppState;
 use crate::accounts::account::{self as wf, AccountError, NoticeContext};
+use crate::platform::time::now;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::session::{self as auth, CurrentUser};
+use crate::web::state::AppState;
 
 use crate::web::account::show::render;
 
@@ -21,13 +22,14 @@ pub struct CodeForm {
     pub code: String,
 }
 
+crate::web::csrf::csrf_forms!(CodeForm);
+
 pub async fn submit(
     session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<CodeForm>,
+    form: CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let code = form.into_inner().code;
     if code.trim().is_empty() {
         let errors = vec![(

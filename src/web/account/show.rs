@@ -7,13 +7,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::web::session::CurrentUser;
-use crate::accounts::second_factor;
+use crate::accounts::second_factor as mfa;
 use crate::domain::account::FieldErrors;
+use crate::platform::time::fmt_time;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::platform::time::fmt_time;
 
 #[derive(Template)]
 #[template(path = "account/show.html")]

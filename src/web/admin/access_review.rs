@@ -8,17 +8,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::web::session::{self as auth, CurrentUser};
 use crate::accounts::store::User;
-use crate::retention::store::{AccessReview, AccessReviewItem};
 use crate::domain::Role;
-use crate::web::error::AppError;
-use crate::retention::daily::RetentionContext;
-use crate::web::layout::Layout;
-use crate::web::state::AppState;
 use crate::platform::time::fmt_time;
 use crate::retention::access_review as wf;
+use crate::retention::daily::RetentionContext;
 use crate::retention::error::RetentionError;
+use crate::retention::store::{AccessReview, AccessReviewItem};
+use crate::web::error::AppError;
+use crate::web::layout::Layout;
+use crate::web::session::{self as auth, CurrentUser};
+use crate::web::state::AppState;
 
 /// One user's row on the page.
 pub struct Row {
@@ -208,7 +208,9 @@ pub async fn submit(
     match r {
         Ok(_) => {
             state.mail_queued();
-            Ok(crate::web::respond::redirect("/admin/access-review?saved=1"))
+            Ok(crate::web::respond::redirect(
+                "/admin/access-review?saved=1",
+            ))
         }
         Err(RetentionError::Invalid(errs)) => {
             let msgs = errs.into_iter().map(|(_, m)| m).collect();

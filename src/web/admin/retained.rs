@@ -7,14 +7,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::audit::{self, Entry};
-use crate::web::session::CurrentUser;
 use crate::cases::store::Case;
-use crate::retention::store::LegalHold;
 use crate::domain::Role;
+use crate::platform::time::fmt_time;
+use crate::retention::store::LegalHold;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::platform::time::fmt_time;
 
 /// One logically deleted case as listed.
 pub struct Row {

@@ -2,16 +2,16 @@
 //! of their agency ([`crate::accounts::lifecycle::reset_second_factor`]); the user enrols again at the next
 //! login. Fields: `csrf_token`, `user_id`, `reason` (at least 10 characters).
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::web::session::{self as auth, CurrentUser};
 use crate::accounts::store::User;
-use crate::platform::time::now;
 use crate::domain::{Role, UserId};
-use crate::web::error::AppError;
+use crate::platform::time::now;
 use crate::retention::daily::RetentionContext;
+use crate::web::csrf::CsrfForm;
+use crate::web::error::AppError;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 use crate::web::admin::access_review::{ResetForm, render_with};
@@ -25,13 +25,13 @@ pub struct Form {
     pub reason: String,
 }
 
+crate::web::csrf::csrf_forms!(Form);
+
 pub async fn reset(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<Form>,
+    form: CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     user.require(Role::LocalAdmin)?;
     let form = form.into_inner();
     let reason = crate::domain::request::clean(&form.reason);
@@ -80,5 +80,7 @@ pub async fn reset(
     if done {
         state.mail_queued();
     }
-    Ok(crate::web::respond::redirect("/admin/access-review?reset=1"))
+    Ok(crate::web::respond::redirect(
+        "/admin/access-review?reset=1",
+    ))
 }

@@ -5,15 +5,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::audit::store::{AuditFilter, AuditRecord};
 use crate::audit::{self, Entry};
-use crate::web::session::CurrentUser;
-use crate::audit::store::AuditFilter;
-use crate::audit::store::AuditRecord;
 use crate::domain::Role;
+use crate::platform::time::fmt_time;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::platform::time::fmt_time;
 
 #[derive(Template)]
 #[template(path = "audit/list.html")]

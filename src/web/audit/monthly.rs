@@ -10,23 +10,21 @@
 //!
 //! Every view, export, sign-off, download and review is an audit record.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts::store::{Agency, User};
+use crate::audit::monthly::{AuditReportError, SignOff, reports_dir};
 use crate::audit::monthly_report::{AuditReportRecord, Month, MonthlyReport};
 use crate::audit::{self, Entry};
-use crate::web::session::{self as auth, CurrentUser};
-use crate::accounts::store::Agency;
-use crate::accounts::store::User;
-use crate::platform::time::now;
 use crate::domain::{AgencyId, Role, UserId};
+use crate::platform::time::{fmt_time, now};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::audit::monthly::{AuditReportError, SignOff, reports_dir};
-use crate::platform::time::fmt_time;
 
 /// Who is asking, and for which agency.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -212,13 +210,13 @@ pub struct SignOffForm {
     pub findings: String,
 }
 
+crate::web::csrf::csrf_forms!(SignOffForm);
+
 pub async fn signoff(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<SignOffForm>,
+    form: CsrfForm<SignOffForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     if access(&user)? != Access::Admin {
         return Err(AppError::Forbidden(
             "Only the agency's local administrator signs off its monthly audit.".into(),
@@ -395,15 +393,15 @@ pub struct ReviewForm {
     pub note: String,
 }
 
+crate::web::csrf::csrf_forms!(ReviewForm);
+
 /// `POST /audits/monthly/{id}/reviewed`: service staff mark a sign-off reviewed.
 pub async fn reviewed(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ReviewForm>,
+    form: CsrfForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     if access(&user)? != Access::Service {
         return Err(AppError::Forbidden(
             "Only service reviewers review agencies' monthly audits.".into(),

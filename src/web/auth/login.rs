@@ -7,12 +7,12 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::audit::{self, Actor, Entry, Outcome};
 use crate::accounts::password;
-use crate::web::session::{self as auth, RequestMeta};
-use crate::accounts::store::Agency;
-use crate::accounts::store::User;
+use crate::accounts::store::{Agency, User};
+use crate::audit::{self, Actor, Entry, Outcome};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::session::{self as auth, RequestMeta};
 use crate::web::state::AppState;
 
 #[derive(Template)]
@@ -31,6 +31,8 @@ pub struct LoginForm {
     pub password: String,
 }
 
+crate::web::csrf::csrf_forms!(LoginForm);
+
 pub async fn form(session: Session, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let csrf_token = auth::csrf_token(&session)?;
     crate::web::respond::html(&LoginPage {
@@ -45,9 +47,8 @@ pub async fn submit(
     session: Session,
     state: web::Data<AppState>,
     meta: RequestMeta,
-    form: web::Form<LoginForm>,
+    form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let form = form.into_inner();
     let email = form.email.trim().to_lowercase();
     if let Err(wait) = state.limits.login(&meta.ip, &email) {
@@ -139,7 +140,12 @@ pub async fn submit(
                     Ok(None)
                 }
                 (Some(u), _) => {
-                    crate::accounts::lockout::note_failed_logon(c, &actor, &u, "wrong email or password")?;
+                    crate::accounts::lockout::note_failed_logon(
+                        c,
+                        &actor,
+                        &u,
+                        "wrong email or password",
+                    )?;
                     Ok(None)
                 }
                 (None, _) => {

@@ -5,8 +5,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::audit::{self, Entry};
-use crate::web::session::{self as auth, CurrentUser};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::session::{self as auth, CurrentUser};
 use crate::web::state::AppState;
 
 #[derive(Deserialize)]
@@ -14,20 +15,21 @@ pub struct LogoutForm {
     pub csrf_token: String,
 }
 
+crate::web::csrf::csrf_forms!(LogoutForm);
+
 pub async fn submit(
     session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<LogoutForm>,
+    _form: CsrfForm<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let actor = user.actor_as(user.primary_role());
     let id = user.user.id;
     let token = auth::session_token(&session).unwrap_or_default();
     crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
         crate::platform::db::write_tx(c, |c| -> Result<(), AppError> {
             // Ended on the server: the cookie, even if copied, no longer logs anyone in.
-            auth::server_session::end(c, &token, "logout")?;
+            crate::accounts::session::end(c, &token, "logout")?;
             audit::record(c, &actor, Entry::new("auth.logout", "user", id))?;
             Ok(())
         })

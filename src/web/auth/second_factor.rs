@@ -14,14 +14,14 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts::second_factor::{self as mfa, Factor, MfaError};
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::accounts::second_factor::{self, Factor, MfaError};
-use crate::web::session::{self as auth, RequestMeta};
-use crate::accounts::store::Agency;
-use crate::accounts::store::User;
-use crate::platform::time::now;
 use crate::domain::UserId;
+use crate::platform::time::now;
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::session::{self as auth, RequestMeta};
 use crate::web::state::AppState;
 
 #[derive(Template)]
@@ -60,6 +60,8 @@ pub struct CodeForm {
     pub code: String,
 }
 
+crate::web::csrf::csrf_forms!(CodeForm);
+
 fn actor_for(u: &User, meta: &RequestMeta, role: String) -> Actor {
     Actor {
         user_id: Some(u.id),
@@ -72,7 +74,10 @@ fn actor_for(u: &User, meta: &RequestMeta, role: String) -> Actor {
 }
 
 /// The pending user, if they may still log in (active, agency active, not locked).
-fn load_pending(c: &mut crate::platform::db::DbConnection, uid: UserId) -> Result<Option<User>, AppError> {
+fn load_pending(
+    c: &mut crate::platform::db::DbConnection,
+    uid: UserId,
+) -> Result<Option<User>, AppError> {
     let u = User::find(c, uid)?;
     let agency = Agency::find(c, u.agency())?;
     Ok((u.active && agency.active && u.locked_at.is_none()).then_some(u))
@@ -110,9 +115,8 @@ pub async fn verify_submit(
     session: Session,
     state: web::Data<AppState>,
     meta: RequestMeta,
-    form: web::Form<CodeForm>,
+    form: CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let Some(uid) = auth::pending_second_factor(&session) else {
         return Ok(back_to_login(&session));
     };
@@ -130,7 +134,7 @@ pub async fn verify_submit(
         match mfa::verify(c, &key, u.id, &code, at) {
             Ok(factor) => crate::platform::db::write_tx(c, |c| -> Result<Verified, AppError> {
                 User::touch_login(c, u.user_id(), at)?;
-                let token = auth::server_session::start(c, u.id, &m.ip)?;
+                let token = crate::accounts::session::start(c, u.id, &m.ip)?;
                 let details = match factor {
                     Factor::Totp => "second factor: authenticator code".to_string(),
                     Factor::Recovery { remaining } => {
@@ -149,8 +153,12 @@ pub async fn verify_submit(
                     MfaError::Replayed => "second-factor code used before (replay)",
                     _ => "wrong second-factor code",
                 };
-                let locked =
-                    crate::accounts::lockout::note_failed_logon(c, &actor_for(&u, &m, "anonymous".into()), &u, detail)?;
+                let locked = crate::accounts::lockout::note_failed_logon(
+                    c,
+                    &actor_for(&u, &m, "anonymous".into()),
+                    &u,
+                    detail,
+                )?;
                 Ok(Verified::Refused {
                     message: e.to_string(),
                     locked,
@@ -264,9 +272,8 @@ pub async fn enrol_submit(
     session: Session,
     state: web::Data<AppState>,
     meta: RequestMeta,
-    form: web::Form<CodeForm>,
+    form: CsrfForm<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let Some(uid) = auth::pending_second_factor(&session) else {
         return Ok(back_to_login(&session));
     };
@@ -285,7 +292,7 @@ pub async fn enrol_submit(
             match mfa::confirm_enrolment(c, &key, u.id, &code, at) {
                 Ok(codes) => {
                     User::touch_login(c, u.user_id(), at)?;
-                    let token = auth::server_session::start(c, u.id, &m.ip)?;
+                    let token = crate::accounts::session::start(c, u.id, &m.ip)?;
                     let actor = actor_for(&u, &m, u.roles().to_db());
                     audit::record(
                         c,

@@ -2,13 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::web::session::CurrentUser;
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
-use crate::cases::store::RequestVersion;
+use crate::cases::store::{Case, CaseImage, RequestVersion};
 use crate::domain::{CaseId, Role};
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 use crate::web::cases::form::RequestFormPage;
@@ -21,13 +19,14 @@ pub async fn page(
     user.require(Role::Requester)?;
     let id = CaseId(path.into_inner());
     let scope = user.case_scope();
-    let (case, version, images) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let case = Case::find_in_scope(c, id, scope)?.ok_or(AppError::NotFound)?;
-        let v = RequestVersion::get(c, id, case.current_version)?;
-        let imgs = CaseImage::for_version(c, id, case.current_version)?;
-        Ok((case, v, imgs))
-    })
-    .await?;
+    let (case, version, images) =
+        crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+            let case = Case::find_in_scope(c, id, scope)?.ok_or(AppError::NotFound)?;
+            let v = RequestVersion::get(c, id, case.current_version)?;
+            let imgs = CaseImage::for_version(c, id, case.current_version)?;
+            Ok((case, v, imgs))
+        })
+        .await?;
     if case.requester_id != user.user.id {
         return Err(AppError::Forbidden(
             "Only the requester who started this request can edit it.".into(),

@@ -2,8 +2,7 @@
 
 use askama::Template;
 
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
+use crate::cases::store::{Case, CaseImage};
 use crate::domain::reason::{self, ReasonAssessment};
 use crate::domain::request::MAX_IMAGES;
 use crate::domain::{AuthorizedPurpose, FormErrors, ImageSource, RequestForm};

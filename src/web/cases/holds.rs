@@ -8,16 +8,17 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::web::session::{self as auth, CurrentUser};
 use crate::cases::store::Case;
-use crate::retention::store::LegalHold;
 use crate::domain::{CaseId, Role};
+use crate::platform::time::fmt_time;
+use crate::retention::error::RetentionError;
+use crate::retention::holds as wf;
+use crate::retention::store::LegalHold;
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::{self as auth, CurrentUser};
 use crate::web::state::AppState;
-use crate::platform::time::fmt_time;
-use crate::retention::holds as wf;
-use crate::retention::error::RetentionError;
 
 #[derive(Template)]
 #[template(path = "retention/holds.html")]
@@ -50,6 +51,8 @@ pub struct PlaceForm {
     pub reference: String,
     pub reason: String,
 }
+
+crate::web::csrf::csrf_forms!(PlaceForm);
 
 #[derive(Deserialize)]
 pub struct LiftForm {
@@ -137,13 +140,11 @@ pub async fn page(
 
 /// `POST /cases/{id}/holds`.
 pub async fn place(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<PlaceForm>,
+    form: CsrfForm<PlaceForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let id = CaseId(path.into_inner());
     let (u, a) = (user.user.clone(), user.agency.clone());
     let actor = user.actor(actor_role(&user));

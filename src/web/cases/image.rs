@@ -4,10 +4,10 @@
 use actix_web::{HttpResponse, web};
 
 use crate::audit::{self, Entry, Outcome};
-use crate::web::session::CurrentUser;
 use crate::cases::store::CaseImage;
 use crate::domain::CaseId;
 use crate::web::error::AppError;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 pub async fn serve(

@@ -5,14 +5,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::web::session::CurrentUser;
-use crate::cases::store::Case;
-use crate::cases::store::CaseListRow;
+use crate::cases::store::{Case, CaseListRow};
 use crate::domain::CaseStatus;
+use crate::platform::time::fmt_time;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::platform::time::fmt_time;
 
 /// Rows per page.
 pub const PAGE_SIZE: i64 = 50;

@@ -2,10 +2,10 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::web::session::CurrentUser;
 use crate::domain::{RequestForm, Role};
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 use crate::web::cases::form::RequestFormPage;

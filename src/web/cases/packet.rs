@@ -1,16 +1,16 @@
 //! Result packets of a case: `GET /cases/{id}/packets/{packet_id}.pdf` (download, audited) and
 //! the supervisor's `POST /cases/{id}/result/reissue` and `POST /cases/{id}/result/withdraw`.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::audit::{self, Entry, Outcome};
-use crate::web::session::{self as auth, CurrentUser};
 use crate::domain::{CaseId, Role};
+use crate::result::issue::{self as result, PacketRecord, ResultError, ServiceInfo};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::result::issue::{self, PacketRecord, ResultError, ServiceInfo};
 
 impl From<ResultError> for AppError {
     fn from(e: ResultError) -> Self {
@@ -101,15 +101,15 @@ pub struct ChangeForm {
     pub reason: String,
 }
 
+crate::web::csrf::csrf_forms!(ChangeForm);
+
 /// A supervisor asks for a corrected packet; the earlier one is superseded when it is issued.
 pub async fn reissue(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ChangeForm>,
+    form: CsrfForm<ChangeForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let id = CaseId(path.into_inner());
     let u = user.clone();
     let reason = form.reason.clone();
@@ -128,13 +128,11 @@ pub async fn reissue(
 
 /// A supervisor withdraws the result; the requester is told by email.
 pub async fn withdraw(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ChangeForm>,
+    form: CsrfForm<ChangeForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let id = CaseId(path.into_inner());
     let u = user.clone();
     let reason = form.reason.clone();

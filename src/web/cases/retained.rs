@@ -9,14 +9,15 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::web::session::{self as auth, CurrentUser};
 use crate::cases::store::Case;
 use crate::domain::CaseId;
+use crate::retention::deleted_access::view_hidden;
+use crate::retention::error::RetentionError;
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::retention::error::RetentionError;
-use crate::retention::deleted_access::view_hidden;
 
 const GRANT_KEY: &str = "retained_view";
 const GRANT_SECONDS: i64 = 15 * 60;
@@ -36,6 +37,8 @@ pub struct ReasonForm {
     pub csrf_token: String,
     pub reason: String,
 }
+
+crate::web::csrf::csrf_forms!(ReasonForm);
 
 /// Whether this session stated a reason for `case_id` in the last 15 minutes.
 pub fn has_grant(session: &Session, case_id: i64) -> bool {
@@ -81,9 +84,8 @@ pub async fn submit(
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<ReasonForm>,
+    form: CsrfForm<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let id = CaseId(path.into_inner());
     let (u, a) = (user.user.clone(), user.agency.clone());
     let actor = user.actor_as(user.primary_role());

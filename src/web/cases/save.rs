@@ -7,15 +7,14 @@ use actix_multipart::form::{MultipartForm, MultipartFormConfig, tempfile::TempFi
 use actix_session::Session;
 use actix_web::{HttpResponse, http::StatusCode, web};
 
-use crate::web::session::{self as auth, CurrentUser};
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
+use crate::cases::images::{self, CheckedImage};
+use crate::cases::requests::{self, Ctx, SaveInput, SaveOutcome};
+use crate::cases::store::{Case, CaseImage};
 use crate::domain::{RequestForm, Role};
 use crate::web::error::AppError;
-use crate::cases::images::{self, CheckedImage};
 use crate::web::layout::Layout;
+use crate::web::session::{self as auth, CurrentUser};
 use crate::web::state::AppState;
-use crate::cases::requests::{self, Ctx, SaveInput, SaveOutcome};
 
 use crate::web::cases::form::RequestFormPage;
 
@@ -145,30 +144,31 @@ pub async fn submit(
     let form2 = form.clone();
     let key2 = form_key.clone();
     let upload_errors2 = upload_errors.clone();
-    let outcome = crate::platform::db::run(&state.pool, move |c| -> Result<SaveOutcome, AppError> {
-        let ctx = Ctx {
-            user: &u.user,
-            agency: &u.agency,
-            actor: u.actor(Role::Requester),
-            images: &st.images,
-            service_name: &st.settings.service.name,
-            base_url: &st.settings.service.base_url,
-            today: chrono::Utc::now().date_naive(),
-        };
-        Ok(requests::save(
-            c,
-            &ctx,
-            SaveInput {
-                form_key: key2,
-                form: form2,
-                submit,
-                new_images,
-                upload_errors: upload_errors2,
-                remove_images,
-            },
-        )?)
-    })
-    .await?;
+    let outcome =
+        crate::platform::db::run(&state.pool, move |c| -> Result<SaveOutcome, AppError> {
+            let ctx = Ctx {
+                user: &u.user,
+                agency: &u.agency,
+                actor: u.actor(Role::Requester),
+                images: &st.images,
+                service_name: &st.settings.service.name,
+                base_url: &st.settings.service.base_url,
+                today: chrono::Utc::now().date_naive(),
+            };
+            Ok(requests::save(
+                c,
+                &ctx,
+                SaveInput {
+                    form_key: key2,
+                    form: form2,
+                    submit,
+                    new_images,
+                    upload_errors: upload_errors2,
+                    remove_images,
+                },
+            )?)
+        })
+        .await?;
 
     let (case_id, mut errors, saved_note) = match outcome {
         SaveOutcome::Submitted { case_id, .. } => {

@@ -5,22 +5,18 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Entry};
-use crate::web::session::CurrentUser;
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
+use crate::cases::store::{Case, CaseImage, RequestVersion, TimelineEvent};
 use crate::compliance::store::Decision;
-use crate::platform::mail::outbox::OutboxMessage;
-use crate::cases::store::RequestVersion;
-use crate::cases::store::TimelineEvent;
-use crate::accounts::store::User;
 use crate::domain::reason::{self, ReasonAssessment};
 use crate::domain::{AgencyId, AuthorizedPurpose, CaseId, ImageSource, RequestForm, Role, UserId};
+use crate::platform::mail::outbox::OutboxMessage;
+use crate::platform::time::fmt_time;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::platform::time::fmt_time;
 
 /// One version of the request as shown.
 pub struct VersionView {
@@ -163,7 +159,13 @@ pub async fn page(
     let data = match data {
         Ok(d) => d,
         Err(hidden) => {
-            return crate::web::cases::retained::reason_page(&user, &state, hidden, String::new(), None);
+            return crate::web::cases::retained::reason_page(
+                &user,
+                &state,
+                hidden,
+                String::new(),
+                None,
+            );
         }
     };
     let (

@@ -9,14 +9,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::audit::{self, Entry, Outcome};
-use crate::web::session::{self as auth, CurrentUser};
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
+use crate::cases::store::{Case, CaseImage};
 use crate::domain::examination::may_examine;
 use crate::domain::{CaseId, Role};
+use crate::search::{ProbeFace, ProbeSearch, status};
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
-use crate::search::{ProbeFace, ProbeSearch, status};
+use crate::web::session::{self as auth, CurrentUser};
 use crate::web::state::AppState;
 
 #[derive(Template)]

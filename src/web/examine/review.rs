@@ -6,21 +6,20 @@ use actix_session::Session;
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 
-use crate::audit::{self, Entry, Outcome};
-use crate::web::session::{self as auth, CurrentUser};
-use crate::cases::store::Case;
 use crate::accounts::store::User;
+use crate::audit::{self, Entry, Outcome};
+use crate::cases::store::Case;
 use crate::domain::examination::{
     AssessmentForm, Consensus, Disposition, Feature, ReviewErrors, may_examine,
 };
 use crate::domain::{CaseId, Role, UserId};
+use crate::examination::review::{self as examine, Ctx, ExamineError};
+use crate::examination::standing::{Examination, Standing};
+use crate::search::{ProbeSearch, StoredCandidate};
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
-use crate::search::{ProbeSearch, StoredCandidate};
+use crate::web::session::{self as auth, CurrentUser};
 use crate::web::state::AppState;
-use crate::examination::review::{self, Ctx, ExamineError};
-use crate::examination::standing::Examination;
-use crate::examination::standing::Standing;
 
 /// One examination as shown once it may be seen (after conclusion, or to the adjudicator).
 pub struct ExamView {
@@ -129,7 +128,7 @@ async fn build(
             Ok((case, ps, exams, names))
         })
         .await?;
-    let st = examine::standing(&exams, single);
+    let st = crate::examination::standing::standing(&exams, single);
     let concluded = matches!(st, Standing::Concluded(_));
     let took_part = exams.iter().any(|e| e.examiner_id == uid);
     let can_adjudicate = st == Standing::NeedsAdjudication && is_supervisor && !took_part;
@@ -148,7 +147,7 @@ async fn build(
                 round: e.round.clone(),
                 examiner: name,
                 lines: match e.review() {
-                    Some(r) if e.round != examine::ADJUDICATION => r
+                    Some(r) if e.round != crate::examination::standing::ADJUDICATION => r
                         .assessments
                         .iter()
                         .map(|a| {

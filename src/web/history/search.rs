@@ -6,15 +6,15 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::audit::{self, Entry};
-use crate::web::session::CurrentUser;
 use crate::accounts::store::Agency;
+use crate::audit::{self, Entry};
 use crate::cases::store::CaseScope;
 use crate::domain::CaseStatus;
-use crate::web::error::AppError;
 use crate::history::query::SearchForm;
 use crate::history::{HistoryQuery, QueryProblem, Sort};
+use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 #[derive(Template)]
@@ -105,32 +105,33 @@ pub async fn page(
     let asked = !form.is_empty();
     let index = state.history.clone();
     let actor = user.actor_as(user.primary_role());
-    let (results, agencies) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let agencies = if all_agencies {
-            Agency::all(c)?
-                .into_iter()
-                .filter(|a| !a.is_service)
-                .map(|a| (a.id, a.name))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if !asked {
-            return Ok((None, agencies));
-        }
-        let results = index.search(&query, scope)?;
-        audit::record(
-            c,
-            &actor,
-            Entry::new("history.search", "history", 0).details(audit_details(
-                &query,
-                scope,
-                results.total,
-            )),
-        )?;
-        Ok((Some(results), agencies))
-    })
-    .await?;
+    let (results, agencies) =
+        crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+            let agencies = if all_agencies {
+                Agency::all(c)?
+                    .into_iter()
+                    .filter(|a| !a.is_service)
+                    .map(|a| (a.id, a.name))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if !asked {
+                return Ok((None, agencies));
+            }
+            let results = index.search(&query, scope)?;
+            audit::record(
+                c,
+                &actor,
+                Entry::new("history.search", "history", 0).details(audit_details(
+                    &query,
+                    scope,
+                    results.total,
+                )),
+            )?;
+            Ok((Some(results), agencies))
+        })
+        .await?;
     let status = if problems.is_empty() {
         StatusCode::OK
     } else {

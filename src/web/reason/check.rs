@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::web::session::CurrentUser;
 use crate::domain::reason;
+use crate::web::session::CurrentUser;
 
 #[derive(Deserialize)]
 pub struct Query {

@@ -1,14 +1,14 @@
 //! `POST /review/{id}`: approve, return for correction, or reject, with a required comment.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 
-use crate::web::session::{self as auth, CurrentUser};
+use crate::compliance::decision::{self as review, Ctx, DecisionInput, DecisionKind, ReviewError};
 use crate::domain::{CaseId, Role};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::compliance::decision::{self, Ctx, DecisionInput, DecisionKind, ReviewError};
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
@@ -21,14 +21,14 @@ pub struct DecisionForm {
     pub acknowledge_flags: Option<String>,
 }
 
+crate::web::csrf::csrf_forms!(DecisionForm);
+
 pub async fn submit(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<DecisionForm>,
+    form: CsrfForm<DecisionForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     user.require(Role::Reviewer)?;
     let id = CaseId(path.into_inner());
     let form = form.into_inner();

@@ -4,22 +4,18 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Entry};
-use crate::web::session::CurrentUser;
-use crate::accounts::store::Agency;
-use crate::cases::store::Case;
-use crate::cases::store::CaseImage;
+use crate::cases::store::{Case, CaseImage, RequestVersion, TimelineEvent};
+use crate::compliance::checklist::Checklist;
 use crate::compliance::store::Decision;
-use crate::cases::store::RequestVersion;
-use crate::cases::store::TimelineEvent;
-use crate::accounts::store::User;
 use crate::domain::reason::{self, ReasonAssessment};
 use crate::domain::{AgencyId, AuthorizedPurpose, CaseId, ImageSource, RequestForm, Role, UserId};
+use crate::platform::time::fmt_time;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-use crate::compliance::checklist::Checklist;
-use crate::platform::time::fmt_time;
 
 #[derive(Template)]
 #[template(path = "review/show.html")]

@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::audit::monthly_report::Month;
 use crate::platform::time::now;
+use crate::transparency::{Chart, INTRO, MEASURES, SUPPRESSION, TransparencyReport};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
-use crate::transparency::{Chart, INTRO, MEASURES, SUPPRESSION, TransparencyReport};
 
 /// The longest period one report covers (months), so a public request stays cheap.
 pub const MAX_MONTHS: u32 = 36;
@@ -183,7 +183,8 @@ pub async fn export(
             let service = state.settings.service.name.clone();
             let signer = state.signer.clone();
             let bytes = web::block(move || -> anyhow::Result<Vec<u8>> {
-                let unsigned = crate::result::layout::render_document(&report.to_document(&service))?;
+                let unsigned =
+                    crate::result::layout::render_document(&report.to_document(&service))?;
                 Ok(crate::platform::pdf::sign(
                     &unsigned,
                     &signer,

@@ -1,0 +1,116 @@
+//! Who may see a case: the one place a case is loaded for a person.
+//!
+//! Every page, image, packet and workflow action that a person starts loads its case through
+//! [`case_for`], which applies, in order: the user's agency and roles (service staff see every
+//! agency's cases, everyone else their own agency's — [`scope_of`]) and logical deletion (a
+//! logically deleted case is invisible except to an administrator allowed to view it who stated
+//! a reason in this session, and a purged case has no files left to read). A case the user may
+//! not see answers exactly as one that does not exist, so ids of other agencies' cases are not
+//! disclosed. Background jobs and the retention pass, which act for nobody, use
+//! [`Case::find`]/[`Case::find_any`] directly.
+
+use crate::accounts::store::{Agency, User};
+use crate::cases::store::{Case, CaseScope};
+use crate::domain::{CaseId, Roles};
+use crate::platform::db::DbConnection;
+use crate::retention::access::may_view_hidden;
+
+/// The person asking, as far as access to cases goes.
+#[derive(Debug, Clone)]
+pub struct Viewer<'a> {
+    pub user: &'a User,
+    pub agency: &'a Agency,
+    pub roles: Roles,
+    /// The logically deleted case this session stated a reason to view, if any (15 minutes).
+    pub deleted_case_grant: Option<CaseId>,
+}
+
+/// What the person wants to do with the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// See the case page, or act on a live case.
+    Read,
+    /// Read its stored files (probe images, packets): a purged case has none.
+    ReadFiles,
+}
+
+/// A case the viewer may see, and how.
+#[derive(Debug, Clone)]
+pub enum Visible {
+    /// A live case in the viewer's scope.
+    Live(Case),
+    /// A logically deleted case the viewer stated a reason to view in this session.
+    Deleted(Case),
+    /// A logically deleted case the viewer could open after stating a reason (not yet given).
+    NeedsReason(Case),
+}
+
+impl Visible {
+    /// The case, however it is visible.
+    pub fn case(&self) -> &Case {
+        match self {
+            Visible::Live(c) | Visible::Deleted(c) | Visible::NeedsReason(c) => c,
+        }
+    }
+}
+
+/// Which agencies' cases a user sees: service staff see every agency's, everyone else their own.
+pub fn scope_of(roles: &Roles, agency: &Agency) -> CaseScope {
+    if roles.sees_all_agencies() {
+        CaseScope::All
+    } else {
+        CaseScope::Agency(agency.agency_id())
+    }
+}
+
+/// Loads case `id` for `viewer`; `None` when it does not exist or the viewer may not see it.
+///
+/// Errors: the database query failed.
+pub fn case_for(
+    conn: &mut DbConnection,
+    viewer: &Viewer<'_>,
+    id: CaseId,
+    purpose: Purpose,
+) -> diesel::QueryResult<Option<Visible>> {
+    if let Some(c) = Case::find_in_scope(conn, id, scope_of(&viewer.roles, viewer.agency))? {
+        return Ok(Some(Visible::Live(c)));
+    }
+    let Some(case) = Case::find_any(conn, id)? else {
+        return Ok(None);
+    };
+    if case.hidden_at.is_none() || !may_view_hidden(&viewer.roles, viewer.agency, &case) {
+        return Ok(None);
+    }
+    if purpose == Purpose::ReadFiles && case.purged_at.is_some() {
+        return Ok(None);
+    }
+    if viewer.deleted_case_grant == Some(id) {
+        Ok(Some(Visible::Deleted(case)))
+    } else {
+        Ok(Some(Visible::NeedsReason(case)))
+    }
+}
+
+/// A live case in the viewer's scope, for workflow actions (never a logically deleted one).
+///
+/// Errors: the database query failed.
+pub fn live_case_for(
+    conn: &mut DbConnection,
+    viewer: &Viewer<'_>,
+    id: CaseId,
+) -> diesel::QueryResult<Option<Case>> {
+    Ok(match case_for(conn, viewer, id, Purpose::Read)? {
+        Some(Visible::Live(c)) => Some(c),
+        _ => None,
+    })
+}
+
+/// The viewer of a user who has stated no reason for any logically deleted case.
+pub fn viewer_of<'a>(user: &'a User, agency: &'a Agency) -> Viewer<'a> {
+    Viewer {
+        user,
+        agency,
+        roles: user.roles(),
+        deleted_case_grant: None,
+    }
+}
