@@ -26,5 +26,5 @@ pub use engine::{EngineOptions, FaceEngine};
 pub use detect::letterbox_for_bench;
 pub use image_io::{MAX_PIXELS, decode_image, decode_image_file};
 pub use manifest::{ModelManifest, ModelSpec};
-pub use quality::{Quality, QualityThresholds};
+pub use quality::QualityThresholds;
 pub use types::*;

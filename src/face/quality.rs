@@ -6,34 +6,7 @@
 use image::RgbImage;
 use serde::Serialize;
 
-use crate::face::types::DetectedFace;
-
-/// Quality measures of one face.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Quality {
-    /// Detector confidence, 0..=1.
-    pub detector_score: f32,
-    /// Face box in photo pixels: x, y, width, height.
-    pub bbox: [f32; 4],
-    /// Distance between the eye landmarks, in photo pixels.
-    pub inter_eye_px: f32,
-    /// Variance of the 4-neighbour Laplacian of the grey 112×112 aligned crop
-    /// (higher = sharper; blur and heavy compression lower it).
-    pub sharpness: f32,
-    /// Rough head yaw in degrees estimated from the landmarks (0 = frontal,
-    /// sign = direction of the nose's offset from the eye midpoint); see [`yaw_deg`].
-    pub yaw_deg: f32,
-    /// Number of faces the detector found in the photo.
-    pub face_count: usize,
-    /// Human-readable reasons this face is below the thresholds (empty = acceptable).
-    pub warnings: Vec<String>,
-}
-
-impl Quality {
-    pub fn is_low(&self) -> bool {
-        !self.warnings.is_empty()
-    }
-}
+use crate::face::types::{DetectedFace, Quality};
 
 /// Thresholds below which a probe is flagged as low quality.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -1,6 +1,5 @@
 //! The face engine's values: a detected face and its box, a template, an analysis, and errors.
 
-use crate::face::quality::Quality;
 /// Errors of the face engine.
 #[derive(Debug, thiserror::Error)]
 pub enum FaceError {
@@ -208,4 +207,31 @@ pub fn nearest_centre_face(faces: &[DetectedFace], width: u32, height: u32) -> O
         })
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(i, _)| i)
+}
+
+/// Quality measures of one face.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quality {
+    /// Detector confidence, 0..=1.
+    pub detector_score: f32,
+    /// Face box in photo pixels: x, y, width, height.
+    pub bbox: [f32; 4],
+    /// Distance between the eye landmarks, in photo pixels.
+    pub inter_eye_px: f32,
+    /// Variance of the 4-neighbour Laplacian of the grey 112×112 aligned crop
+    /// (higher = sharper; blur and heavy compression lower it).
+    pub sharpness: f32,
+    /// Rough head yaw in degrees estimated from the landmarks (0 = frontal,
+    /// sign = direction of the nose's offset from the eye midpoint); see [`yaw_deg`].
+    pub yaw_deg: f32,
+    /// Number of faces the detector found in the photo.
+    pub face_count: usize,
+    /// Human-readable reasons this face is below the thresholds (empty = acceptable).
+    pub warnings: Vec<String>,
+}
+
+impl Quality {
+    pub fn is_low(&self) -> bool {
+        !self.warnings.is_empty()
+    }
 }
