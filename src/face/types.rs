@@ -210,7 +210,7 @@ pub fn nearest_centre_face(faces: &[DetectedFace], width: u32, height: u32) -> O
 }
 
 /// Quality measures of one face.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Quality {
     /// Detector confidence, 0..=1.
     pub detector_score: f32,
