@@ -57,28 +57,6 @@ pub fn render(
     Ok((pdf, csv))
 }
 
-/// Writes `bytes` to `dir/name` atomically (temporary file, fsync, rename).
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-    use std::io::Write;
-    if name.contains(['/', '\\']) || name.starts_with('.') {
-        anyhow::bail!("{name:?} is not a file name");
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
-    let path = dir.join(name);
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).context("Failed to create a temporary file")?;
-    tmp.write_all(bytes).context("Failed to write the report")?;
-    tmp.as_file()
-        .sync_all()
-        .context("Failed to sync the report")?;
-    tmp.persist(&path)
-        .context("Failed to move the report into place")?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(path)
-}
-
 /// Where signed-off reports are kept.
 pub fn reports_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("audit_reports")
@@ -125,8 +103,8 @@ impl SignOff<'_> {
         )?;
         let dir = reports_dir(self.data_dir);
         let stem = format!("{}-{}", report.ori, month);
-        let pdf_path = write_atomic(&dir, &format!("{stem}.pdf"), &pdf)?;
-        let csv_path = write_atomic(&dir, &format!("{stem}.csv"), &csv)?;
+        let pdf_path = crate::platform::files::write_atomic(&dir, &format!("{stem}.pdf"), &pdf)?;
+        let csv_path = crate::platform::files::write_atomic(&dir, &format!("{stem}.csv"), &csv)?;
         let pdf_sha256 = hex::encode(Sha256::digest(&pdf));
         let csv_sha256 = hex::encode(Sha256::digest(&csv));
         let rel = |p: &Path| {

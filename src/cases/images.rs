@@ -299,32 +299,29 @@ impl ImageStore {
         if path.exists() {
             return Ok(path);
         }
-        let dir = path.parent().context("Image path has no parent")?;
-        let full = |e: std::io::Error, what: &'static str| -> anyhow::Error {
+        let (dir, name) = crate::platform::files::split(&path)?;
+        crate::platform::files::write_atomic_with(
+            dir,
+            name,
+            crate::platform::files::Access::Default,
+            |f| {
+                let half = img.bytes.len() / 2;
+                f.write_all(&img.bytes[..half])?;
+                // Fault tests: the disk fills up halfway through the file.
+                fail::fail_point!("images.disk_full", |_| Err(
+                    std::io::Error::from_raw_os_error(ENOSPC)
+                ));
+                f.write_all(&img.bytes[half..])
+            },
+        )
+        .map_err(|e| {
             if is_storage_full(&e) {
                 tracing::error!(folder = %dir.display(), "Image store: disk full");
                 anyhow::Error::new(StorageFull)
             } else {
-                anyhow::Error::new(e).context(what)
+                anyhow::Error::new(e).context("Failed to store the image")
             }
-        };
-        std::fs::create_dir_all(dir).map_err(|e| full(e, "Failed to create the image folder"))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)
-            .map_err(|e| full(e, "Failed to create a temporary image file"))?;
-        let write = |tmp: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
-            let half = img.bytes.len() / 2;
-            tmp.write_all(&img.bytes[..half])?;
-            // Fault tests: the disk fills up halfway through the file.
-            fail::fail_point!("images.disk_full", |_| Err(
-                std::io::Error::from_raw_os_error(ENOSPC)
-            ));
-            tmp.write_all(&img.bytes[half..])?;
-            tmp.as_file().sync_all()
-        };
-        // On error `tmp` is dropped here, which deletes the partial temporary file.
-        write(&mut tmp).map_err(|e| full(e, "Failed to write the image"))?;
-        tmp.persist(&path)
-            .map_err(|e| full(e.error, "Failed to move the image into place"))?;
+        })?;
         Ok(path)
     }
 

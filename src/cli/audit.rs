@@ -100,8 +100,8 @@ fn report(
     )?;
     let (pdf, csv) = crate::audit::monthly::render(&report, &settings.service.name, &signer, None)?;
     let stem = format!("audit-{}-{month}", agency.ori);
-    let pdf_path = crate::audit::monthly::write_atomic(out, &format!("{stem}.pdf"), &pdf)?;
-    let csv_path = crate::audit::monthly::write_atomic(out, &format!("{stem}.csv"), &csv)?;
+    let pdf_path = crate::platform::files::write_atomic(out, &format!("{stem}.pdf"), &pdf)?;
+    let csv_path = crate::platform::files::write_atomic(out, &format!("{stem}.csv"), &csv)?;
     audit::record(
         &mut conn,
         &Actor::cli("audit report"),

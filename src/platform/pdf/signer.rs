@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::{BigNum, MsbOption};
@@ -266,21 +266,15 @@ impl Signer {
         if fs::read(path).is_ok_and(|old| old == pem) {
             return Ok(());
         }
-        let dir = path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io(&dir))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(fs::Permissions::from_mode(0o644))
-                .map_err(io(tmp.path()))?;
-        }
-        tmp.write_all(&pem).map_err(io(path))?;
-        tmp.as_file().sync_all().map_err(io(path))?;
-        tmp.persist(path).map_err(|e| io(path)(e.error))?;
+        let (dir, name) =
+            crate::platform::files::split(path).map_err(|e| PacketError::Key(format!("{e:#}")))?;
+        crate::platform::files::write_atomic_with(
+            dir,
+            name,
+            crate::platform::files::Access::Public,
+            |f| f.write_all(&pem),
+        )
+        .map_err(io(path))?;
         Ok(())
     }
 
