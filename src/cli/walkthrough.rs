@@ -30,6 +30,7 @@ use crate::examination::review as examine;
 use crate::platform::db::DbConnection;
 use crate::result::issue as result;
 use crate::search::ProbeSearch;
+use crate::search::ProbeSearchState;
 use crate::search::job::SearchContext;
 
 fn actor(u: &User, role: Role) -> Actor {
@@ -160,7 +161,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         .into_iter()
         .next()
         .context("No probe search was queued")?;
-    if ps.status != crate::search::status::SEARCHED {
+    if ps.status != ProbeSearchState::Searched {
         bail!(
             "The search did not produce a candidate list: {} {}",
             ps.status_label(),

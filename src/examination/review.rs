@@ -13,12 +13,12 @@ use crate::domain::examination::{
     AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, may_examine,
 };
 use crate::examination::standing::{
-    ADJUDICATION, Adjudication, Examination, FIRST, SECOND, Standing, standing,
+    Adjudication, Examination, ExaminationRound, Standing, standing,
 };
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::examinations;
 use crate::platform::time::now;
-use crate::search::{ProbeSearch, status};
+use crate::search::{ProbeSearch, ProbeSearchState};
 
 /// Errors of the examination workflow; `Display` is the user's message.
 #[derive(Debug, thiserror::Error)]
@@ -73,16 +73,16 @@ pub fn submit_review(
     }
     let result = crate::platform::db::write_tx(conn, |conn| -> Result<Standing, ExamineError> {
         let ps = ProbeSearch::find(conn, ps_id)?;
-        if ps.status != status::SEARCHED {
+        if ps.status != ProbeSearchState::Searched {
             return Err(ExamineError::NotSearched);
         }
         let exams = Examination::for_probe(conn, ps_id)?;
         let round = match standing(&exams, false) {
-            Standing::AwaitingFirst => FIRST,
+            Standing::AwaitingFirst => ExaminationRound::First,
             Standing::AwaitingSecond { first_examiner } if first_examiner == ctx.user.id => {
                 return Err(ExaminerRefusal::SameExaminer.into());
             }
-            Standing::AwaitingSecond { .. } => SECOND,
+            Standing::AwaitingSecond { .. } => ExaminationRound::Second,
             _ => return Err(ExamineError::AlreadyReviewed),
         };
         let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
@@ -92,7 +92,7 @@ pub fn submit_review(
                 examinations::case_id.eq(ps.case_id),
                 examinations::probe_search_id.eq(ps.id),
                 examinations::examiner_id.eq(ctx.user.id),
-                examinations::round.eq(round),
+                examinations::round.eq(round.as_str()),
                 examinations::review_json
                     .eq(serde_json::to_string(&review).map_err(anyhow::Error::from)?),
                 examinations::created_at.eq(now()),
@@ -105,7 +105,7 @@ pub fn submit_review(
             "examination",
             format!(
                 "{} examiner review recorded",
-                if round == FIRST {
+                if round == ExaminationRound::First {
                     "First"
                 } else {
                     "Second (blind)"
@@ -188,7 +188,7 @@ pub fn adjudicate(
                 examinations::case_id.eq(ps.case_id),
                 examinations::probe_search_id.eq(ps.id),
                 examinations::examiner_id.eq(ctx.user.id),
-                examinations::round.eq(ADJUDICATION),
+                examinations::round.eq(ExaminationRound::Adjudication.as_str()),
                 examinations::review_json.eq(serde_json::to_string(&Adjudication { lead_rank })
                     .map_err(anyhow::Error::from)?),
                 examinations::comment.eq(&comment),

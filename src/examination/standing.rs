@@ -8,9 +8,22 @@ use crate::domain::examination::{Consensus, Review, consensus};
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::examinations;
 
-pub const FIRST: &str = "first";
-pub const SECOND: &str = "second";
-pub const ADJUDICATION: &str = "adjudication";
+/// Which review of a probe's candidate list an examination is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExaminationRound {
+    /// The first examiner's review.
+    First,
+    /// The blind second examiner's review.
+    Second,
+    /// A supervisor's decision between disagreeing examiners.
+    Adjudication,
+}
+
+crate::text_state!(ExaminationRound, "examination round", {
+    First => "first",
+    Second => "second",
+    Adjudication => "adjudication",
+});
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = examinations)]
@@ -19,7 +32,9 @@ pub struct Examination {
     pub case_id: i64,
     pub probe_search_id: i64,
     pub examiner_id: i64,
-    pub round: String,
+    /// An unknown stored round fails the load.
+    #[diesel(deserialize_as = String)]
+    pub round: ExaminationRound,
     pub review_json: String,
     pub comment: String,
     pub created_at: chrono::NaiveDateTime,
@@ -59,14 +74,14 @@ pub enum Standing {
 
 /// Computes the standing from the stored examinations.
 pub fn standing(exams: &[Examination], single_examiner_allowed: bool) -> Standing {
-    let get = |r: &str| exams.iter().find(|e| e.round == r);
-    let Some(first) = get(FIRST) else {
+    let get = |r: ExaminationRound| exams.iter().find(|e| e.round == r);
+    let Some(first) = get(ExaminationRound::First) else {
         return Standing::AwaitingFirst;
     };
     let Some(first_review) = first.review() else {
         return Standing::AwaitingFirst;
     };
-    let second_review = get(SECOND).and_then(Examination::review);
+    let second_review = get(ExaminationRound::Second).and_then(Examination::review);
     match consensus(
         &first_review,
         second_review.as_ref(),
@@ -75,19 +90,20 @@ pub fn standing(exams: &[Examination], single_examiner_allowed: bool) -> Standin
         Consensus::AwaitingSecondReview => Standing::AwaitingSecond {
             first_examiner: first.examiner_id,
         },
-        Consensus::NeedsAdjudication => match get(ADJUDICATION).and_then(Examination::adjudication)
-        {
-            Some(a) => Standing::Concluded(match a.lead_rank {
-                Some(r) => Consensus::PossibleLead {
-                    ranks: vec![r],
-                    single_examiner: false,
-                },
-                None => Consensus::NoLead {
-                    single_examiner: false,
-                },
-            }),
-            None => Standing::NeedsAdjudication,
-        },
+        Consensus::NeedsAdjudication => {
+            match get(ExaminationRound::Adjudication).and_then(Examination::adjudication) {
+                Some(a) => Standing::Concluded(match a.lead_rank {
+                    Some(r) => Consensus::PossibleLead {
+                        ranks: vec![r],
+                        single_examiner: false,
+                    },
+                    None => Consensus::NoLead {
+                        single_examiner: false,
+                    },
+                }),
+                None => Standing::NeedsAdjudication,
+            }
+        }
         done => Standing::Concluded(done),
     }
 }

@@ -27,14 +27,14 @@ use crate::cases::store::{Case, CaseImage};
 use crate::compliance::store::Decision;
 use crate::domain::examination::{Consensus, Disposition};
 use crate::domain::{AgencyId, CaseAction, CaseId, CaseStatus, UserId};
-use crate::examination::standing::{ADJUDICATION, Examination, FIRST, SECOND, Standing, standing};
+use crate::examination::standing::{Examination, ExaminationRound, Standing, standing};
 use crate::platform::db::schema::packets;
 use crate::platform::db::{DbConnection, DbPool};
 use crate::platform::jobs::{self, Job};
 use crate::platform::pdf::Signer;
 use crate::platform::time::now;
 use crate::result::packet::{CandidateInfo, ExaminerView, LeadPacket, PacketResult, ProbeInfo};
-use crate::search::{ProbeFace, ProbeSearch, status};
+use crate::search::{ProbeFace, ProbeSearch, ProbeSearchState};
 
 /// Job kind of packet issuing.
 pub const JOB_KIND: &str = "packet";
@@ -203,10 +203,10 @@ pub fn case_outcome(
     let mut single = false;
     let mut examined = 0;
     for p in &probes {
-        match p.status.as_str() {
-            status::NO_FACE => continue,
-            status::FAILED => return Ok(CaseOutcome::Blocked),
-            status::SEARCHED => {}
+        match p.status {
+            ProbeSearchState::NoFace => continue,
+            ProbeSearchState::Failed => return Ok(CaseOutcome::Blocked),
+            ProbeSearchState::Searched => {}
             _ => return Ok(CaseOutcome::Pending),
         }
         let exams = Examination::for_probe(conn, p.id)?;
@@ -791,7 +791,7 @@ fn gather(
             quality: quality_summary(faces.get(chosen)),
         });
         searched_at = searched_at.max(p.searched_at);
-        if p.status != status::SEARCHED {
+        if p.status != ProbeSearchState::Searched {
             continue;
         }
         let stored = p.candidates();
@@ -828,8 +828,8 @@ fn gather(
             } else {
                 String::new()
             };
-            let view = match e.round.as_str() {
-                FIRST | SECOND => {
+            let view = match e.round {
+                ExaminationRound::First | ExaminationRound::Second => {
                     let review = e.review().context("Unreadable examiner review")?;
                     let count = |d: Disposition| {
                         review
@@ -878,7 +878,7 @@ fn gather(
                         .join(" ");
                     ExaminerView {
                         name: who.name.clone(),
-                        role: if e.round == FIRST {
+                        role: if e.round == ExaminationRound::First {
                             format!("first examiner{suffix}")
                         } else {
                             format!("second examiner, blind review{suffix}")
@@ -887,7 +887,7 @@ fn gather(
                         notes,
                     }
                 }
-                ADJUDICATION => {
+                ExaminationRound::Adjudication => {
                     let a = e.adjudication().context("Unreadable adjudication")?;
                     ExaminerView {
                         name: who.name.clone(),
@@ -899,7 +899,6 @@ fn gather(
                         notes: e.comment.clone(),
                     }
                 }
-                _ => continue,
             };
             examiners.push(view);
         }

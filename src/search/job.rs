@@ -18,7 +18,9 @@ use crate::platform::db::schema::probe_searches;
 use crate::platform::db::{DbConnection, DbPool};
 use crate::platform::jobs::{self, Job};
 use crate::platform::time::now;
-use crate::search::{JOB_KIND, JobPayload, ProbeFace, ProbeSearch, StoredCandidate, status};
+use crate::search::{
+    JOB_KIND, JobPayload, ProbeFace, ProbeSearch, ProbeSearchState, StoredCandidate,
+};
 
 /// The face engine and the gallery index, loaded once on first use.
 pub struct Engines {
@@ -226,20 +228,20 @@ fn store(
             Outcome::NoFace => {
                 diesel::update(probe_searches::table.find(ps.id))
                     .set((
-                        probe_searches::status.eq(status::NO_FACE),
+                        probe_searches::status.eq(ProbeSearchState::NoFace.as_str()),
                         probe_searches::faces_json.eq(Some("[]")),
                         probe_searches::searched_at.eq(Some(at)),
                     ))
                     .execute(conn)?;
                 (
                     format!("No face found in probe image {}", short(&ps.image_sha256)),
-                    status::NO_FACE,
+                    ProbeSearchState::NoFace,
                 )
             }
             Outcome::NeedsChoice(faces) => {
                 diesel::update(probe_searches::table.find(ps.id))
                     .set((
-                        probe_searches::status.eq(status::NEEDS_FACE_CHOICE),
+                        probe_searches::status.eq(ProbeSearchState::NeedsFaceChoice.as_str()),
                         probe_searches::faces_json.eq(Some(serde_json::to_string(faces)?)),
                     ))
                     .execute(conn)?;
@@ -249,7 +251,7 @@ fn store(
                         faces.len(),
                         short(&ps.image_sha256)
                     ),
-                    status::NEEDS_FACE_CHOICE,
+                    ProbeSearchState::NeedsFaceChoice,
                 )
             }
             Outcome::Searched {
@@ -261,7 +263,7 @@ fn store(
                 let quality = faces.get(*chosen).map(serde_json::to_string).transpose()?;
                 diesel::update(probe_searches::table.find(ps.id))
                     .set((
-                        probe_searches::status.eq(status::SEARCHED),
+                        probe_searches::status.eq(ProbeSearchState::Searched.as_str()),
                         probe_searches::faces_json.eq(Some(serde_json::to_string(faces)?)),
                         probe_searches::chosen_face.eq(Some(i32::try_from(*chosen).unwrap_or(0))),
                         probe_searches::quality_json.eq(quality),
@@ -279,11 +281,11 @@ fn store(
                         short(&ps.image_sha256),
                         candidates.len()
                     ),
-                    status::SEARCHED,
+                    ProbeSearchState::Searched,
                 )
             }
         };
-        if !jobs::complete(conn, job.id, worker_id, st)? {
+        if !jobs::complete(conn, job.id, worker_id, st.as_str())? {
             anyhow::bail!("job {} was completed or re-claimed elsewhere", job.id);
         }
         let case = Case::find(conn, CaseId(ps.case_id))?.context("Case not found")?;
@@ -314,13 +316,13 @@ fn store(
 /// the current version held a face, queues the no-lead result (there is nothing to examine).
 fn maybe_complete_case(conn: &mut DbConnection, case: &Case) -> anyhow::Result<()> {
     let all = ProbeSearch::for_case(conn, case.case_id())?;
-    if all.is_empty() || !all.iter().all(|p| status::is_finished(&p.status)) {
+    if all.is_empty() || !all.iter().all(|p| p.status.is_finished()) {
         return Ok(());
     }
     let any_face = all
         .iter()
         .filter(|p| p.version == case.current_version)
-        .any(|p| p.status != status::NO_FACE);
+        .any(|p| p.status != ProbeSearchState::NoFace);
     if case.status() == CaseStatus::Approved {
         let to = CaseStatus::Approved.apply(CaseAction::CompleteSearch)?;
         if Case::transition(conn, case.case_id(), CaseStatus::Approved, to, now())? {
@@ -354,7 +356,7 @@ fn record_failure(conn: &mut DbConnection, job: &Job, msg: &str) -> anyhow::Resu
     crate::platform::db::write_tx(conn, |conn| -> anyhow::Result<()> {
         diesel::update(probe_searches::table.find(payload.probe_search_id))
             .set((
-                probe_searches::status.eq(status::FAILED),
+                probe_searches::status.eq(ProbeSearchState::Failed.as_str()),
                 probe_searches::error.eq(Some(msg)),
             ))
             .execute(conn)?;

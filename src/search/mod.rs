@@ -17,17 +17,36 @@ use crate::platform::db::DbConnection;
 use crate::platform::db::schema::probe_searches;
 use crate::platform::time::now;
 
-/// Probe-search states.
-pub mod status {
-    pub const QUEUED: &str = "queued";
-    pub const NEEDS_FACE_CHOICE: &str = "needs_face_choice";
-    pub const NO_FACE: &str = "no_face";
-    pub const SEARCHED: &str = "searched";
-    pub const FAILED: &str = "failed";
+/// Where the search of one probe image stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeSearchState {
+    /// Waiting for the search worker.
+    Queued,
+    /// The image holds several faces: an examiner must choose the probe face.
+    NeedsFaceChoice,
+    /// No face was found in the image.
+    NoFace,
+    /// Searched: the candidate list is stored.
+    Searched,
+    /// The search failed for good (see the row's error).
+    Failed,
+}
 
+crate::text_state!(ProbeSearchState, "probe search", {
+    Queued => "queued",
+    NeedsFaceChoice => "needs_face_choice",
+    NoFace => "no_face",
+    Searched => "searched",
+    Failed => "failed",
+});
+
+impl ProbeSearchState {
     /// States in which nothing more happens without a person acting.
-    pub fn is_finished(s: &str) -> bool {
-        matches!(s, NO_FACE | SEARCHED | FAILED)
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            ProbeSearchState::NoFace | ProbeSearchState::Searched | ProbeSearchState::Failed
+        )
     }
 }
 
@@ -41,7 +60,9 @@ pub struct ProbeSearch {
     pub case_id: i64,
     pub version: i32,
     pub image_sha256: String,
-    pub status: String,
+    /// An unknown stored state fails the load.
+    #[diesel(deserialize_as = String)]
+    pub status: ProbeSearchState,
     pub faces_json: Option<String>,
     pub chosen_face: Option<i32>,
     pub chosen_by: Option<i64>,
@@ -119,12 +140,12 @@ impl ProbeSearch {
             .unwrap_or_default()
     }
     pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            status::QUEUED => "Search queued",
-            status::NEEDS_FACE_CHOICE => "Several faces: an examiner must choose one",
-            status::NO_FACE => "No face found in this image",
-            status::SEARCHED => "Searched",
-            _ => "Search failed",
+        match self.status {
+            ProbeSearchState::Queued => "Search queued",
+            ProbeSearchState::NeedsFaceChoice => "Several faces: an examiner must choose one",
+            ProbeSearchState::NoFace => "No face found in this image",
+            ProbeSearchState::Searched => "Searched",
+            ProbeSearchState::Failed => "Search failed",
         }
     }
 }
@@ -148,7 +169,7 @@ pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> Qu
                 probe_searches::case_id.eq(case.0),
                 probe_searches::version.eq(version),
                 probe_searches::image_sha256.eq(&img.sha256),
-                probe_searches::status.eq(status::QUEUED),
+                probe_searches::status.eq(ProbeSearchState::Queued.as_str()),
                 probe_searches::created_at.eq(now()),
             ))
             .execute(conn)?;
@@ -181,10 +202,10 @@ pub fn rerun_failed(conn: &mut DbConnection, probe_search_id: i64) -> QueryResul
     let n = diesel::update(
         probe_searches::table
             .filter(probe_searches::id.eq(probe_search_id))
-            .filter(probe_searches::status.eq(status::FAILED)),
+            .filter(probe_searches::status.eq(ProbeSearchState::Failed.as_str())),
     )
     .set((
-        probe_searches::status.eq(status::QUEUED),
+        probe_searches::status.eq(ProbeSearchState::Queued.as_str()),
         probe_searches::error.eq(None::<String>),
     ))
     .execute(conn)?;
@@ -220,12 +241,12 @@ pub fn choose_face(
     let n = diesel::update(
         probe_searches::table
             .filter(probe_searches::id.eq(probe_search_id))
-            .filter(probe_searches::status.eq(status::NEEDS_FACE_CHOICE)),
+            .filter(probe_searches::status.eq(ProbeSearchState::NeedsFaceChoice.as_str())),
     )
     .set((
         probe_searches::chosen_face.eq(Some(face)),
         probe_searches::chosen_by.eq(Some(examiner_id)),
-        probe_searches::status.eq(status::QUEUED),
+        probe_searches::status.eq(ProbeSearchState::Queued.as_str()),
     ))
     .execute(conn)?;
     if n == 0 {

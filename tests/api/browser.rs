@@ -403,7 +403,7 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
 
     // The search runs in the background.
     let s = wait_until_finished(&app, case_id).await;
-    assert_eq!(s[0].status, "searched", "{:?}", s[0]);
+    assert_eq!(s[0].status.as_str(), "searched", "{:?}", s[0]);
     let ranks: Vec<u32> = s[0].candidates().iter().map(|c| c.rank).collect();
     let mate = s[0]
         .candidates()

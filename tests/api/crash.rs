@@ -160,7 +160,7 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     let s = searches(&app, case_id);
     assert_eq!(s.len(), 1);
     assert!(s[0].candidates().is_empty(), "no candidate list yet");
-    assert_ne!(s[0].status, "searched");
+    assert_ne!(s[0].status.as_str(), "searched");
 
     // Restart: the interrupted job is queued again and runs to completion once.
     let server = start_server(
@@ -177,7 +177,7 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     assert_eq!(job_rows(&app, "search"), vec![("done".to_string(), 2)]);
     let s = searches(&app, case_id);
     assert_eq!(s.len(), 1);
-    assert_eq!(s[0].status, "searched");
+    assert_eq!(s[0].status.as_str(), "searched");
     let ranks: Vec<u32> = s[0].candidates().iter().map(|c| c.rank).collect();
     let mate = s[0]
         .candidates()

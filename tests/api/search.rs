@@ -56,7 +56,7 @@ pub(crate) async fn wait_until_finished(
 ) -> Vec<frdesk::search::ProbeSearch> {
     for _ in 0..600 {
         let s = searches(app, case_id);
-        if !s.is_empty() && s.iter().all(|p| p.status != "queued") {
+        if !s.is_empty() && s.iter().all(|p| p.status.as_str() != "queued") {
             return s;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -94,7 +94,7 @@ async fn approval_runs_the_search_and_stores_the_candidate_list() {
     approve(&app, case_id).await;
     let s = wait_until_finished(&app, case_id).await;
     assert_eq!(s.len(), 1);
-    assert_eq!(s[0].status, "searched", "{:?}", s[0]);
+    assert_eq!(s[0].status.as_str(), "searched", "{:?}", s[0]);
     let list = s[0].candidates();
     assert!(list.len() >= 2, "{list:?}");
     assert_eq!(list[0].rank, 1);
@@ -166,7 +166,7 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     let case_id = case_id_from_location(&r);
     approve(&app, case_id).await;
     let s = wait_until_finished(&app, case_id).await;
-    assert_eq!(s[0].status, "no_face");
+    assert_eq!(s[0].status.as_str(), "no_face");
     let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
     assert!(page.contains("No face found in this image"));
 
@@ -248,7 +248,7 @@ async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
     let case_id = case_id_from_location(&r);
     approve(&app, case_id).await;
     let s = wait_until_finished(&app, case_id).await;
-    assert_eq!(s[0].status, "needs_face_choice");
+    assert_eq!(s[0].status.as_str(), "needs_face_choice");
     assert!(s[0].faces().len() >= 2);
     assert!(
         s[0].candidates_json.is_none(),
@@ -274,7 +274,7 @@ async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
         .await;
     assert_eq!(r.status().as_u16(), 303);
     let s = wait_until_finished(&app, case_id).await;
-    assert_eq!(s[0].status, "searched", "{:?}", s[0]);
+    assert_eq!(s[0].status.as_str(), "searched", "{:?}", s[0]);
     assert_eq!(s[0].chosen_face, Some(1));
     assert!(!s[0].candidates().is_empty());
     // A second choice is refused.
@@ -299,7 +299,7 @@ pub(crate) async fn searched_case(
     let case_id = case_id_from_location(&r);
     approve(app, case_id).await;
     let s = wait_until_finished(app, case_id).await;
-    assert_eq!(s[0].status, "searched");
+    assert_eq!(s[0].status.as_str(), "searched");
     (case_id, s[0].clone())
 }
 
@@ -497,7 +497,7 @@ async fn a_failed_search_can_be_run_again_by_an_examiner_once() {
     std::fs::rename(&stored, &aside).expect("the stored probe file");
     approve(&app, case_id).await;
     let s = wait_until_finished(&app, case_id).await;
-    assert_eq!(s[0].status, "failed", "{:?}", s[0]);
+    assert_eq!(s[0].status.as_str(), "failed", "{:?}", s[0]);
     let examiner = app.login("examiner@test.example").await;
     let (_, page) = examiner.get_text(&format!("/cases/{case_id}")).await;
     assert!(page.contains("Run this search again"), "{page}");
@@ -519,12 +519,12 @@ async fn a_failed_search_can_be_run_again_by_an_examiner_once() {
     let mut done = Vec::new();
     for _ in 0..300 {
         done = searches(&app, case_id);
-        if done[0].status == "searched" {
+        if done[0].status.as_str() == "searched" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(done[0].status, "searched", "{:?}", done[0]);
+    assert_eq!(done[0].status.as_str(), "searched", "{:?}", done[0]);
     assert_eq!(done[0].candidates()[0].subject_key, "Colin_Powell");
     assert!(
         app.audit()

@@ -14,13 +14,25 @@ use crate::platform::db::DbConnection;
 use crate::platform::db::schema::jobs;
 use crate::platform::time::now;
 
-/// Job states.
-pub mod status {
-    pub const QUEUED: &str = "queued";
-    pub const RUNNING: &str = "running";
-    pub const DONE: &str = "done";
-    pub const FAILED: &str = "failed";
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for a worker (new, or retried after a failure).
+    Queued,
+    /// Claimed by a worker.
+    Running,
+    /// Completed.
+    Done,
+    /// Failed [`MAX_ATTEMPTS`] times; given up.
+    Failed,
 }
+
+crate::text_state!(JobState, "job", {
+    Queued => "queued",
+    Running => "running",
+    Done => "done",
+    Failed => "failed",
+});
 
 /// Attempts before a job is marked failed for good.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -33,7 +45,9 @@ pub struct Job {
     pub case_id: Option<i64>,
     pub dedupe_key: String,
     pub payload: String,
-    pub status: String,
+    /// An unknown stored state fails the load.
+    #[diesel(deserialize_as = String)]
+    pub status: JobState,
     pub attempts: i32,
     pub claimed_by: Option<String>,
     pub claimed_at: Option<NaiveDateTime>,
@@ -77,7 +91,7 @@ pub fn enqueue(
             case_id,
             dedupe_key,
             payload,
-            status: status::QUEUED,
+            status: JobState::Queued.as_str(),
             attempts: 0,
             created_at: now(),
         })
@@ -89,7 +103,7 @@ pub fn enqueue(
 pub fn claim(conn: &mut DbConnection, kinds: &[&str], worker: &str) -> QueryResult<Option<Job>> {
     crate::platform::db::write_tx(conn, |conn| {
         let next: Option<i64> = jobs::table
-            .filter(jobs::status.eq(status::QUEUED))
+            .filter(jobs::status.eq(JobState::Queued.as_str()))
             .filter(jobs::kind.eq_any(kinds))
             .order(jobs::id.asc())
             .select(jobs::id)
@@ -99,10 +113,10 @@ pub fn claim(conn: &mut DbConnection, kinds: &[&str], worker: &str) -> QueryResu
         let n = diesel::update(
             jobs::table
                 .filter(jobs::id.eq(id))
-                .filter(jobs::status.eq(status::QUEUED)),
+                .filter(jobs::status.eq(JobState::Queued.as_str())),
         )
         .set((
-            jobs::status.eq(status::RUNNING),
+            jobs::status.eq(JobState::Running.as_str()),
             jobs::claimed_by.eq(Some(worker)),
             jobs::claimed_at.eq(Some(now())),
             jobs::attempts.eq(jobs::attempts + 1),
@@ -131,11 +145,11 @@ pub fn complete(
     let n = diesel::update(
         jobs::table
             .filter(jobs::id.eq(job_id))
-            .filter(jobs::status.eq(status::RUNNING))
+            .filter(jobs::status.eq(JobState::Running.as_str()))
             .filter(jobs::claimed_by.eq(worker)),
     )
     .set((
-        jobs::status.eq(status::DONE),
+        jobs::status.eq(JobState::Done.as_str()),
         jobs::result.eq(Some(result)),
         jobs::finished_at.eq(Some(now())),
     ))
@@ -149,14 +163,14 @@ pub fn fail(conn: &mut DbConnection, job: &Job, worker: &str, error: &str) -> Qu
     let n = diesel::update(
         jobs::table
             .filter(jobs::id.eq(job.id))
-            .filter(jobs::status.eq(status::RUNNING))
+            .filter(jobs::status.eq(JobState::Running.as_str()))
             .filter(jobs::claimed_by.eq(worker)),
     )
     .set((
         jobs::status.eq(if give_up {
-            status::FAILED
+            JobState::Failed.as_str()
         } else {
-            status::QUEUED
+            JobState::Queued.as_str()
         }),
         jobs::last_error.eq(Some(error)),
         jobs::claimed_by.eq(None::<String>),
@@ -169,9 +183,9 @@ pub fn fail(conn: &mut DbConnection, job: &Job, worker: &str, error: &str) -> Qu
 /// Queues again every job left `running` by a process that is gone. Call once at start-up,
 /// before any worker of this process claims jobs. Returns how many were re-queued.
 pub fn requeue_interrupted(conn: &mut DbConnection) -> QueryResult<usize> {
-    diesel::update(jobs::table.filter(jobs::status.eq(status::RUNNING)))
+    diesel::update(jobs::table.filter(jobs::status.eq(JobState::Running.as_str())))
         .set((
-            jobs::status.eq(status::QUEUED),
+            jobs::status.eq(JobState::Queued.as_str()),
             jobs::claimed_by.eq(None::<String>),
             jobs::last_error.eq(Some("interrupted: the process stopped while the job ran")),
         ))

@@ -12,7 +12,7 @@ use crate::audit::{self, Entry, Outcome};
 use crate::cases::store::{Case, CaseImage};
 use crate::domain::examination::may_examine;
 use crate::domain::{CaseId, Role};
-use crate::search::{ProbeFace, ProbeSearch, status};
+use crate::search::{ProbeFace, ProbeSearch, ProbeSearchState};
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
 use crate::web::session::{self as auth, CurrentUser};
@@ -175,7 +175,7 @@ pub async fn choose(
             "There is no such face in this probe.".into(),
         ));
     }
-    if probe.status != status::NEEDS_FACE_CHOICE {
+    if probe.status != ProbeSearchState::NeedsFaceChoice {
         return Err(AppError::Conflict(
             "A face was already chosen for this probe.".into(),
         ));

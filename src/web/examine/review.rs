@@ -144,26 +144,30 @@ async fn build(
             .iter()
             .zip(names)
             .map(|(e, name)| ExamView {
-                round: e.round.clone(),
+                round: e.round.to_string(),
                 examiner: name,
                 lines: match e.review() {
-                    Some(r) if e.round != crate::examination::standing::ADJUDICATION => r
-                        .assessments
-                        .iter()
-                        .map(|a| {
-                            format!(
-                                "rank {}: {} — features: {} — {}",
-                                a.rank,
-                                a.disposition.label(),
-                                a.features
-                                    .iter()
-                                    .map(|f| f.label())
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                                a.notes
-                            )
-                        })
-                        .collect(),
+                    Some(r)
+                        if e.round
+                            != crate::examination::standing::ExaminationRound::Adjudication =>
+                    {
+                        r.assessments
+                            .iter()
+                            .map(|a| {
+                                format!(
+                                    "rank {}: {} — features: {} — {}",
+                                    a.rank,
+                                    a.disposition.label(),
+                                    a.features
+                                        .iter()
+                                        .map(|f| f.label())
+                                        .collect::<Vec<_>>()
+                                        .join(", "),
+                                    a.notes
+                                )
+                            })
+                            .collect()
+                    }
                     _ => match e.adjudication() {
                         Some(a) => vec![match a.lead_rank {
                             Some(r) => format!("possible lead at rank {r}"),
