@@ -105,12 +105,14 @@ pub fn live_case_for(
     })
 }
 
-/// The viewer of a user who has stated no reason for any logically deleted case.
-pub fn viewer_of<'a>(user: &'a User, agency: &'a Agency) -> Viewer<'a> {
-    Viewer {
-        user,
-        agency,
-        roles: user.roles(),
-        deleted_case_grant: None,
+impl<'a> Viewer<'a> {
+    /// `user` of `agency`, with the logically deleted case this session stated a reason for.
+    pub fn new(user: &'a User, agency: &'a Agency, deleted_case_grant: Option<CaseId>) -> Self {
+        Viewer {
+            user,
+            agency,
+            roles: user.roles(),
+            deleted_case_grant,
+        }
     }
 }

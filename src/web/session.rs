@@ -128,11 +128,7 @@ impl CurrentUser {
     }
     /// Which cases the user may see.
     pub fn case_scope(&self) -> crate::cases::store::CaseScope {
-        if self.roles.sees_all_agencies() {
-            crate::cases::store::CaseScope::All
-        } else {
-            crate::cases::store::CaseScope::Agency(self.agency_id())
-        }
+        crate::cases::access::scope_of(&self.roles, &self.agency)
     }
     /// The audit actor, acting under `role`.
     pub fn actor(&self, role: Role) -> Actor {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::cases::store::{Case, CaseImage, RequestVersion};
+use crate::cases::store::{CaseImage, RequestVersion};
 use crate::domain::{CaseId, Role};
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
@@ -18,10 +18,15 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Requester)?;
     let id = CaseId(path.into_inner());
-    let scope = user.case_scope();
+    let (vu, va) = (user.user.clone(), user.agency.clone());
     let (case, version, images) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-            let case = Case::find_in_scope(c, id, scope)?.ok_or(AppError::NotFound)?;
+            let case = crate::cases::access::live_case_for(
+                c,
+                &crate::cases::access::Viewer::new(&vu, &va, None),
+                id,
+            )?
+            .ok_or(AppError::NotFound)?;
             let v = RequestVersion::get(c, id, case.current_version)?;
             let imgs = CaseImage::for_version(c, id, case.current_version)?;
             Ok((case, v, imgs))

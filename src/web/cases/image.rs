@@ -18,13 +18,24 @@ pub async fn serve(
 ) -> Result<HttpResponse, AppError> {
     let (id, sha) = path.into_inner();
     let id = CaseId(id);
-    let scope = user.case_scope();
     let actor = user.actor_as(user.primary_role());
     let granted = crate::web::cases::retained::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let st = state.clone();
     let (img, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let case = crate::web::cases::retained::case_for_read(c, &su, &sa, id, scope, granted)?;
+        let viewer = crate::cases::access::Viewer::new(&su, &sa, granted.then_some(id));
+        let case = match crate::cases::access::case_for(
+            c,
+            &viewer,
+            id,
+            crate::cases::access::Purpose::ReadFiles,
+        )? {
+            Some(
+                crate::cases::access::Visible::Live(case)
+                | crate::cases::access::Visible::Deleted(case),
+            ) => Some(case),
+            _ => None,
+        };
         let img = match &case {
             Some(_) => CaseImage::in_case(c, id, &sha)?,
             None => None,

@@ -34,13 +34,24 @@ pub async fn download(
     let (id, file) = path.into_inner();
     let id = CaseId(id);
     let packet_id = file.strip_suffix(".pdf").unwrap_or(&file).to_string();
-    let scope = user.case_scope();
     let actor = user.actor_as(user.primary_role());
     let granted = crate::web::cases::retained::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let packets_dir = state.settings.packets_dir();
     let (name, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let case = crate::web::cases::retained::case_for_read(c, &su, &sa, id, scope, granted)?;
+        let viewer = crate::cases::access::Viewer::new(&su, &sa, granted.then_some(id));
+        let case = match crate::cases::access::case_for(
+            c,
+            &viewer,
+            id,
+            crate::cases::access::Purpose::ReadFiles,
+        )? {
+            Some(
+                crate::cases::access::Visible::Live(case)
+                | crate::cases::access::Visible::Deleted(case),
+            ) => Some(case),
+            _ => None,
+        };
         let packet = match &case {
             Some(_) => PacketRecord::by_packet_id(c, &packet_id)?.filter(|p| p.case_id == id.0),
             None => None,

@@ -117,26 +117,3 @@ pub async fn submit(
         Err((case, msg)) => reason_page(&user, &state, case, form.reason.clone(), Some(msg)),
     }
 }
-
-/// The case a read (image, packet) may use: one in scope, or a logically deleted, not purged
-/// one this administrator stated a reason for in this session (`granted`).
-pub fn case_for_read(
-    conn: &mut crate::platform::db::DbConnection,
-    user: &crate::accounts::store::User,
-    agency: &crate::accounts::store::Agency,
-    id: CaseId,
-    scope: crate::cases::store::CaseScope,
-    granted: bool,
-) -> Result<Option<Case>, AppError> {
-    if let Some(c) = Case::find_in_scope(conn, id, scope)? {
-        return Ok(Some(c));
-    }
-    if !granted {
-        return Ok(None);
-    }
-    // A purged case has no files left to read.
-    Ok(
-        crate::retention::deleted_access::hidden_case_for(conn, user, agency, id)?
-            .filter(|c| c.purged_at.is_none()),
-    )
-}

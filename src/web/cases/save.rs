@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 
 use crate::cases::images::{self, CheckedImage};
 use crate::cases::requests::{self, Ctx, SaveInput, SaveOutcome};
-use crate::cases::store::{Case, CaseImage};
+use crate::cases::store::CaseImage;
 use crate::domain::{RequestForm, Role};
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
@@ -196,8 +196,14 @@ pub async fn submit(
         let errors_ref: &mut crate::domain::FormErrors = &mut errors;
         errors_ref.add("images", upload_errors.join(" "));
     }
+    let (vu, va) = (user.user.clone(), user.agency.clone());
     let (case, imgs) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let case = Case::find(c, case_id)?.ok_or(AppError::NotFound)?;
+        let case = crate::cases::access::live_case_for(
+            c,
+            &crate::cases::access::Viewer::new(&vu, &va, None),
+            case_id,
+        )?
+        .ok_or(AppError::NotFound)?;
         let imgs = CaseImage::for_version(c, case_id, case.current_version)?;
         Ok((case, imgs))
     })

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::accounts::store::{Agency, User};
 use crate::audit::{self, Entry};
+use crate::cases::access::{Purpose, Viewer, Visible, case_for};
 use crate::cases::store::{Case, CaseImage, RequestVersion, TimelineEvent};
 use crate::compliance::store::Decision;
 use crate::domain::reason::{self, ReasonAssessment};
@@ -85,35 +86,33 @@ pub async fn page(
     flags: web::Query<Flags>,
 ) -> Result<HttpResponse, AppError> {
     let id = CaseId(path.into_inner());
-    let scope = user.case_scope();
     let actor = user.actor_as(user.primary_role());
     let grant = crate::web::cases::retained::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let data = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let (case, retained) = match Case::find_in_scope(c, id, scope)? {
-            Some(case) => (case, false),
+        let viewer = Viewer::new(&su, &sa, grant.then_some(id));
+        let (case, retained) = match case_for(c, &viewer, id, Purpose::Read)? {
+            Some(Visible::Live(case)) => (case, false),
             // A logically deleted case: only an administrator, only after stating a reason.
-            None => match crate::retention::deleted_access::hidden_case_for(c, &su, &sa, id)? {
-                Some(case) if grant => (case, true),
-                Some(case) => {
-                    audit::record(
-                        c,
-                        &actor,
-                        Entry::new("case.view", "case", case.id)
-                            .outcome(audit::Outcome::Denied)
-                            .details("logically deleted: a stated reason is required"),
-                    )?;
-                    return Ok(Err(case));
-                }
-                None => {
-                    audit::record(
-                        c,
-                        &actor,
-                        Entry::new("case.view", "case", id.0).outcome(audit::Outcome::Denied),
-                    )?;
-                    return Err(AppError::NotFound);
-                }
-            },
+            Some(Visible::Deleted(case)) => (case, true),
+            Some(Visible::NeedsReason(case)) => {
+                audit::record(
+                    c,
+                    &actor,
+                    Entry::new("case.view", "case", case.id)
+                        .outcome(audit::Outcome::Denied)
+                        .details("logically deleted: a stated reason is required"),
+                )?;
+                return Ok(Err(case));
+            }
+            None => {
+                audit::record(
+                    c,
+                    &actor,
+                    Entry::new("case.view", "case", id.0).outcome(audit::Outcome::Denied),
+                )?;
+                return Err(AppError::NotFound);
+            }
         };
         let entry = Entry::new("case.view", "case", case.id).reason(&case.search_reason);
         audit::record(

@@ -47,6 +47,7 @@ async fn load(
     let allowed = may_examine(&user.roles, user.user.training_completed, today);
     let actor = user.actor_as(user.primary_role());
     let id = CaseId(case_id);
+    let (vu, va) = (user.user.clone(), user.agency.clone());
     crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         if let Err(refusal) = &allowed {
             audit::record(
@@ -58,7 +59,12 @@ async fn load(
             )?;
             return Err(AppError::Forbidden(refusal.to_string()));
         }
-        let case = Case::find(c, id)?.ok_or(AppError::NotFound)?;
+        let case = crate::cases::access::live_case_for(
+            c,
+            &crate::cases::access::Viewer::new(&vu, &va, None),
+            id,
+        )?
+        .ok_or(AppError::NotFound)?;
         let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
         if ps.case_id != case.id {
             return Err(AppError::NotFound);

@@ -109,9 +109,15 @@ async fn build(
     }
     let single = state.settings.face.single_examiner_allowed;
     let uid = user.user.id;
+    let (vu, va) = (user.user.clone(), user.agency.clone());
     let (case, probe, exams, names) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-            let case = Case::find(c, CaseId(case_id))?.ok_or(AppError::NotFound)?;
+            let case = crate::cases::access::live_case_for(
+                c,
+                &crate::cases::access::Viewer::new(&vu, &va, None),
+                CaseId(case_id),
+            )?
+            .ok_or(AppError::NotFound)?;
             let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
             if ps.case_id != case.id {
                 return Err(AppError::NotFound);
@@ -260,6 +266,7 @@ pub async fn candidate_photo(
         ));
     }
     let actor = user.actor_as(user.primary_role());
+    let (vu, va) = (user.user.clone(), user.agency.clone());
     let bytes = crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
         let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
         if ps.case_id != case_id {
@@ -285,7 +292,12 @@ pub async fn candidate_photo(
                 photo.file_path
             )));
         }
-        let case = Case::find(c, CaseId(case_id))?.ok_or(AppError::NotFound)?;
+        let case = crate::cases::access::live_case_for(
+            c,
+            &crate::cases::access::Viewer::new(&vu, &va, None),
+            CaseId(case_id),
+        )?
+        .ok_or(AppError::NotFound)?;
         audit::record(
             c,
             &actor,

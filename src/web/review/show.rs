@@ -53,9 +53,15 @@ pub async fn load(
     user.require(Role::Reviewer)?;
     let actor = user.actor(Role::Reviewer);
     let today = chrono::Utc::now().date_naive();
+    let (vu, va) = (user.user.clone(), user.agency.clone());
     let (case, agency, requester, version, images, earlier, timeline) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-            let case = Case::find(c, id)?.ok_or(AppError::NotFound)?;
+            let case = crate::cases::access::live_case_for(
+                c,
+                &crate::cases::access::Viewer::new(&vu, &va, None),
+                id,
+            )?
+            .ok_or(AppError::NotFound)?;
             audit::record(
                 c,
                 &actor,
