@@ -132,10 +132,10 @@ fn suppress(raw: &[[u64; 8]]) -> (Vec<Vec<Cell>>, Vec<Cell>) {
             }
         }
         let total: u64 = raw.iter().map(|r| r[k]).sum();
-        let any_hidden = cells.iter().any(|r| r[k] == Cell::Suppressed);
+        let any_deleted = cells.iter().any(|r| r[k] == Cell::Suppressed);
         // A total is shown only when it cannot give away a lone hidden cell: with complementary
         // suppression at least two are hidden, so the total reveals only their sum.
-        totals.push(if any_hidden && suppressed_count(&cells, k) < 2 {
+        totals.push(if any_deleted && suppressed_count(&cells, k) < 2 {
             Cell::Suppressed
         } else {
             Cell::of(total)

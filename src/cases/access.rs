@@ -13,7 +13,7 @@ use crate::accounts::store::{Agency, User};
 use crate::cases::store::{Case, CaseScope};
 use crate::domain::{CaseId, Roles};
 use crate::platform::db::DbConnection;
-use crate::retention::access::may_view_hidden;
+use crate::retention::access::may_view_deleted;
 
 /// The person asking, as far as access to cases goes.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ pub fn case_for(
     let Some(case) = Case::find_any(conn, id)? else {
         return Ok(None);
     };
-    if case.hidden_at.is_none() || !may_view_hidden(&viewer.roles, viewer.agency, &case) {
+    if case.hidden_at.is_none() || !may_view_deleted(&viewer.roles, viewer.agency, &case) {
         return Ok(None);
     }
     if purpose == Purpose::ReadFiles && case.purged_at.is_some() {

@@ -57,7 +57,7 @@ impl DecisionKind {
 
 /// Errors of the review workflow; `Display` is the reviewer's message.
 #[derive(Debug, thiserror::Error)]
-pub enum ReviewError {
+pub enum DecisionError {
     #[error("Only reviewers can decide requests.")]
     NotReviewer,
     #[error("You cannot review a request you submitted yourself.")]
@@ -84,15 +84,15 @@ pub enum ReviewError {
     Internal(#[from] anyhow::Error),
 }
 
-impl ReviewError {
+impl DecisionError {
     /// Whether the error is about the form (shown beside it) rather than access or state.
     pub fn is_form_error(&self) -> bool {
         matches!(
             self,
-            ReviewError::NoDecision
-                | ReviewError::CommentRequired
-                | ReviewError::ChecklistFails(_)
-                | ReviewError::FlagsNotAcknowledged
+            DecisionError::NoDecision
+                | DecisionError::CommentRequired
+                | DecisionError::ChecklistFails(_)
+                | DecisionError::FlagsNotAcknowledged
         )
     }
 }
@@ -117,11 +117,11 @@ pub fn decide(
     ctx: &Ctx<'_>,
     case_id: CaseId,
     input: &DecisionInput,
-) -> Result<DecisionKind, ReviewError> {
+) -> Result<DecisionKind, DecisionError> {
     let result =
         crate::platform::db::write_tx(conn, |conn| decide_in_tx(conn, ctx, case_id, input));
     if let Err(e) = &result
-        && !matches!(e, ReviewError::Db(_) | ReviewError::Internal(_))
+        && !matches!(e, DecisionError::Db(_) | DecisionError::Internal(_))
     {
         // The refusal itself is audited (outside the rolled-back transaction).
         audit::record(
@@ -144,22 +144,22 @@ fn decide_in_tx(
     ctx: &Ctx<'_>,
     case_id: CaseId,
     input: &DecisionInput,
-) -> Result<DecisionKind, ReviewError> {
+) -> Result<DecisionKind, DecisionError> {
     if !ctx.user.roles().has(Role::Reviewer) {
-        return Err(ReviewError::NotReviewer);
+        return Err(DecisionError::NotReviewer);
     }
-    let case = Case::find(conn, case_id)?.ok_or(ReviewError::NotFound)?;
+    let case = Case::find(conn, case_id)?.ok_or(DecisionError::NotFound)?;
     if case.requester_id == ctx.user.id {
-        return Err(ReviewError::OwnRequest);
+        return Err(DecisionError::OwnRequest);
     }
     let from = case.status();
     if from != CaseStatus::Submitted {
-        return Err(ReviewError::NotPending(from.label()));
+        return Err(DecisionError::NotPending(from.label()));
     }
-    let kind = input.decision.ok_or(ReviewError::NoDecision)?;
+    let kind = input.decision.ok_or(DecisionError::NoDecision)?;
     let comment = crate::domain::request::clean(&input.comment);
     if comment.chars().count() < 5 {
-        return Err(ReviewError::CommentRequired);
+        return Err(DecisionError::CommentRequired);
     }
     let version = RequestVersion::get(conn, case_id, case.current_version)?;
     let form = version.form();
@@ -169,18 +169,18 @@ fn decide_in_tx(
     if kind == DecisionKind::Approve {
         let fails: Vec<&str> = checklist.failures().map(|i| i.label).collect();
         if !fails.is_empty() {
-            return Err(ReviewError::ChecklistFails(fails.join("; ")));
+            return Err(DecisionError::ChecklistFails(fails.join("; ")));
         }
         if checklist.has_flags() && !input.acknowledge_flags {
-            return Err(ReviewError::FlagsNotAcknowledged);
+            return Err(DecisionError::FlagsNotAcknowledged);
         }
     }
     let to = from
         .apply(kind.action())
-        .map_err(|_| ReviewError::NotPending(from.label()))?;
+        .map_err(|_| DecisionError::NotPending(from.label()))?;
     let at = now();
     if !Case::transition(conn, case_id, from, to, at)? {
-        return Err(ReviewError::NotPending(from.label()));
+        return Err(DecisionError::NotPending(from.label()));
     }
     Decision::insert(
         conn,

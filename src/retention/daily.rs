@@ -252,7 +252,7 @@ pub fn run(
 
     // 2. Purge of cases logically deleted long enough ago.
     if let Some(before) = policy.purge_before(now) {
-        for case in Case::hidden_before(conn, before)? {
+        for case in Case::deleted_before(conn, before)? {
             let item = case_item(&case, None);
             if LegalHold::is_held(conn, case.case_id())? {
                 report.held.push(item);
@@ -422,7 +422,7 @@ fn hide_case(
 ) -> anyhow::Result<bool> {
     write_tx(conn, |c| -> anyhow::Result<bool> {
         // Checked again inside the transaction: a hold placed a moment ago wins.
-        if LegalHold::is_held(c, case.case_id())? || !Case::mark_hidden(c, case.case_id(), now)? {
+        if LegalHold::is_held(c, case.case_id())? || !Case::mark_deleted(c, case.case_id(), now)? {
             return Ok(false);
         }
         timeline(

@@ -6,12 +6,12 @@ use crate::cases::store::Case;
 use crate::domain::CaseId;
 use crate::domain::retention::StatedReason;
 use crate::platform::db::{DbConnection, write_tx};
-use crate::retention::access::may_view_hidden;
+use crate::retention::access::may_view_deleted;
 
 use crate::retention::error::RetentionError;
 
 /// A logically deleted case an administrator may open, if they state a reason.
-pub fn hidden_case_for(
+pub fn deleted_case_for(
     conn: &mut DbConnection,
     user: &User,
     agency: &Agency,
@@ -20,7 +20,7 @@ pub fn hidden_case_for(
     let Some(case) = Case::find_any(conn, id)? else {
         return Ok(None);
     };
-    if case.hidden_at.is_none() || !may_view_hidden(&user.roles(), agency, &case) {
+    if case.hidden_at.is_none() || !may_view_deleted(&user.roles(), agency, &case) {
         return Ok(None);
     }
     Ok(Some(case))
@@ -30,7 +30,7 @@ pub fn hidden_case_for(
 /// (`case.view_retained`, with the reason as the record's stated purpose).
 ///
 /// Errors: not permitted (audited as denied), reason too short.
-pub fn view_hidden(
+pub fn view_deleted(
     conn: &mut DbConnection,
     user: &User,
     agency: &Agency,
@@ -41,7 +41,7 @@ pub fn view_hidden(
     let reason =
         StatedReason::parse(reason).map_err(|m| RetentionError::Invalid(vec![("reason", m)]))?;
     write_tx(conn, |c| {
-        let Some(case) = hidden_case_for(c, user, agency, id)? else {
+        let Some(case) = deleted_case_for(c, user, agency, id)? else {
             audit::record(
                 c,
                 actor,

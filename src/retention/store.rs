@@ -141,7 +141,7 @@ impl Case {
         Ok(out)
     }
     /// Logically deleted, not yet purged cases hidden before `before`, oldest first.
-    pub fn hidden_before(conn: &mut Conn, before: NaiveDateTime) -> QResult<Vec<Case>> {
+    pub fn deleted_before(conn: &mut Conn, before: NaiveDateTime) -> QResult<Vec<Case>> {
         cases::table
             .filter(cases::hidden_at.lt(before))
             .filter(cases::purged_at.is_null())
@@ -150,7 +150,7 @@ impl Case {
             .load(conn)
     }
     /// Logically deletes a live case; returns whether the row changed.
-    pub fn mark_hidden(conn: &mut Conn, id: CaseId, at: NaiveDateTime) -> QResult<bool> {
+    pub fn mark_deleted(conn: &mut Conn, id: CaseId, at: NaiveDateTime) -> QResult<bool> {
         let n = diesel::update(
             cases::table
                 .filter(cases::id.eq(id.0))
@@ -161,7 +161,7 @@ impl Case {
         Ok(n == 1)
     }
     /// Logically deleted cases in scope (for administrators), newest deletion first.
-    pub fn hidden_in_scope(
+    pub fn deleted_in_scope(
         conn: &mut Conn,
         agency: Option<AgencyId>,
         limit: i64,

@@ -8,7 +8,7 @@ use askama::Template;
 
 use crate::accounts::account::AccountError;
 use crate::cases::requests::RequestError;
-use crate::compliance::decision::ReviewError;
+use crate::compliance::decision::DecisionError;
 use crate::examination::review::ExamineError;
 use crate::retention::error::RetentionError;
 
@@ -143,16 +143,16 @@ impl From<RetentionError> for AppError {
     }
 }
 
-impl From<ReviewError> for AppError {
-    fn from(e: ReviewError) -> Self {
+impl From<DecisionError> for AppError {
+    fn from(e: DecisionError) -> Self {
         match e {
-            ReviewError::NotReviewer | ReviewError::OwnRequest => {
+            DecisionError::NotReviewer | DecisionError::OwnRequest => {
                 AppError::Forbidden(e.to_string())
             }
-            ReviewError::NotPending(_) => AppError::Conflict(e.to_string()),
-            ReviewError::NotFound => AppError::NotFound,
-            ReviewError::Db(d) => AppError::from(d),
-            ReviewError::Internal(i) => AppError::Internal(i),
+            DecisionError::NotPending(_) => AppError::Conflict(e.to_string()),
+            DecisionError::NotFound => AppError::NotFound,
+            DecisionError::Db(d) => AppError::from(d),
+            DecisionError::Internal(i) => AppError::Internal(i),
             other => AppError::BadRequest(other.to_string()),
         }
     }

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod compliance;
 pub mod csrf;
 pub mod error;
 pub mod examine;
@@ -14,7 +15,6 @@ pub mod layout;
 pub mod ratelimit;
 pub mod reason;
 pub mod respond;
-pub mod review;
 pub mod session;
 pub mod state;
 pub mod transparency;
@@ -67,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/edit", web::get().to(cases::edit::page))
         .route(
             "/cases/{id}/retained",
-            web::post().to(cases::retained::submit),
+            web::post().to(cases::deleted::submit),
         )
         .route("/cases/{id}/holds", web::get().to(cases::holds::page))
         .route("/cases/{id}/holds", web::post().to(cases::holds::place))
@@ -79,7 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/access-review",
             web::get().to(admin::access_review::page),
         )
-        .route("/admin/retained", web::get().to(admin::retained::page))
+        .route("/admin/retained", web::get().to(admin::deleted::page))
         .route(
             "/admin/second-factor/reset",
             web::post().to(admin::second_factor::reset),
@@ -136,9 +136,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/cases/{id}/probes/{ps}/candidates/{rank}.jpg",
             web::get().to(examine::review::candidate_photo),
         )
-        .route("/review", web::get().to(review::queue::page))
-        .route("/review/{id}", web::get().to(review::show::page))
-        .route("/review/{id}", web::post().to(review::decide::submit))
+        .route("/review", web::get().to(compliance::queue::page))
+        .route("/review/{id}", web::get().to(compliance::show::page))
+        .route("/review/{id}", web::post().to(compliance::decide::submit))
         .route("/audit", web::get().to(audit::list::page))
         .route("/audits/monthly", web::get().to(audit::monthly::page))
         .route(

@@ -1,5 +1,5 @@
 //! Local administrators' pages.
 
 pub mod access_review;
-pub mod retained;
+pub mod deleted;
 pub mod second_factor;

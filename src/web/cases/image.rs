@@ -19,7 +19,7 @@ pub async fn serve(
     let (id, sha) = path.into_inner();
     let id = CaseId(id);
     let actor = user.actor_as(user.primary_role());
-    let granted = crate::web::cases::retained::has_grant(&session, id.0);
+    let granted = crate::web::cases::deleted::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let st = state.clone();
     let (img, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {

@@ -1,3 +1,4 @@
+pub mod deleted;
 pub mod edit;
 pub mod form;
 pub mod holds;
@@ -5,6 +6,5 @@ pub mod image;
 pub mod list;
 pub mod new;
 pub mod packet;
-pub mod retained;
 pub mod save;
 pub mod show;

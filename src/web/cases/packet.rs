@@ -35,7 +35,7 @@ pub async fn download(
     let id = CaseId(id);
     let packet_id = file.strip_suffix(".pdf").unwrap_or(&file).to_string();
     let actor = user.actor_as(user.primary_role());
-    let granted = crate::web::cases::retained::has_grant(&session, id.0);
+    let granted = crate::web::cases::deleted::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let packets_dir = state.settings.packets_dir();
     let (name, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {

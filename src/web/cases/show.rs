@@ -59,7 +59,7 @@ pub struct CasePage {
     /// Whether the user may place or lift a legal hold.
     pub can_hold: bool,
     /// Set when an administrator opened a logically deleted case after stating a reason.
-    pub retained_notice: Option<String>,
+    pub deleted_notice: Option<String>,
     /// What is left after a purge.
     pub tombstone: Option<crate::retention::store::CaseTombstone>,
 }
@@ -87,11 +87,11 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     let id = CaseId(path.into_inner());
     let actor = user.actor_as(user.primary_role());
-    let grant = crate::web::cases::retained::has_grant(&session, id.0);
+    let grant = crate::web::cases::deleted::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let data = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let viewer = Viewer::new(&su, &sa, grant.then_some(id));
-        let (case, retained) = match case_for(c, &viewer, id, Purpose::Read)? {
+        let (case, deleted) = match case_for(c, &viewer, id, Purpose::Read)? {
             Some(Visible::Live(case)) => (case, false),
             // A logically deleted case: only an administrator, only after stating a reason.
             Some(Visible::Deleted(case)) => (case, true),
@@ -118,7 +118,7 @@ pub async fn page(
         audit::record(
             c,
             &actor,
-            if retained {
+            if deleted {
                 entry.details("logically deleted case; reason stated (case.view_retained)")
             } else {
                 entry
@@ -151,14 +151,14 @@ pub async fn page(
         let packets = crate::result::issue::PacketRecord::for_case(c, id)?;
         Ok(Ok((
             case, agency, requester, versions, decisions, timeline, mail, searches, packets, holds,
-            tombstone, retained,
+            tombstone, deleted,
         )))
     })
     .await?;
     let data = match data {
         Ok(d) => d,
         Err(hidden) => {
-            return crate::web::cases::retained::reason_page(
+            return crate::web::cases::deleted::reason_page(
                 &user,
                 &state,
                 hidden,
@@ -179,7 +179,7 @@ pub async fn page(
         packets,
         holds,
         tombstone,
-        retained,
+        deleted,
     ) = data;
     let current = case.current_version;
     let versions = versions
@@ -214,16 +214,16 @@ pub async fn page(
         holds,
         can_hold,
         tombstone,
-        retained_notice: retained.then(|| {
+        deleted_notice: deleted.then(|| {
             "Logically deleted under the retention policy. You opened it after stating a reason, which is in the audit trail; nothing here can be changed."
                 .to_string()
         }),
         layout: Layout::new(&user, &state.settings.service.name),
-        can_edit: !retained
+        can_edit: !deleted
             && status.is_editable()
             && case.requester_id == user.user.id
             && user.has(Role::Requester),
-        can_review: !retained && status == crate::domain::CaseStatus::Submitted
+        can_review: !deleted && status == crate::domain::CaseStatus::Submitted
             && user.has(Role::Reviewer)
             && case.requester_id != user.user.id,
         notice: if flags.submitted.is_some() {
@@ -251,7 +251,7 @@ pub async fn page(
         timeline,
         mail,
         searches,
-        can_change_result: !retained && status == crate::domain::CaseStatus::Concluded
+        can_change_result: !deleted && status == crate::domain::CaseStatus::Concluded
             && (user.has(Role::Reviewer) || user.has(Role::LocalAdmin))
             && user.roles.sees_all_agencies(),
         packets,

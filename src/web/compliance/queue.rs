@@ -12,7 +12,7 @@ use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 #[derive(Template)]
-#[template(path = "review/queue.html")]
+#[template(path = "compliance/queue.html")]
 pub struct QueuePage {
     pub layout: Layout,
     pub rows: Vec<CaseListRow>,

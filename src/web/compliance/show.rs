@@ -18,7 +18,7 @@ use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 #[derive(Template)]
-#[template(path = "review/show.html")]
+#[template(path = "compliance/show.html")]
 pub struct ReviewPage {
     pub layout: Layout,
     pub case: Case,

@@ -3,7 +3,9 @@
 use actix_web::{HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 
-use crate::compliance::decision::{self as review, Ctx, DecisionInput, DecisionKind, ReviewError};
+use crate::compliance::decision::{
+    self as review, Ctx, DecisionError, DecisionInput, DecisionKind,
+};
 use crate::domain::{CaseId, Role};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
@@ -41,7 +43,7 @@ pub async fn submit(
     let u = user.clone();
     let result = crate::platform::db::run(
         &state.pool,
-        move |c| -> Result<Result<DecisionKind, ReviewError>, AppError> {
+        move |c| -> Result<Result<DecisionKind, DecisionError>, AppError> {
             let ctx = Ctx {
                 user: &u.user,
                 actor: u.actor(Role::Reviewer),
@@ -61,7 +63,7 @@ pub async fn submit(
             Ok(crate::web::respond::redirect(&format!("/cases/{id}")))
         }
         Err(e) if e.is_form_error() => {
-            let mut page = crate::web::review::show::load(&user, &state, id).await?;
+            let mut page = crate::web::compliance::show::load(&user, &state, id).await?;
             page.error = Some(e.to_string());
             page.comment = form.comment;
             page.decision = form.decision;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::cases::store::Case;
 use crate::domain::CaseId;
-use crate::retention::deleted_access::view_hidden;
+use crate::retention::deleted_access::view_deleted;
 use crate::retention::error::RetentionError;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
@@ -91,10 +91,10 @@ pub async fn submit(
     let actor = user.actor_as(user.primary_role());
     let reason = form.reason.clone();
     let result = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        match view_hidden(c, &u, &a, &actor, id, &reason) {
+        match view_deleted(c, &u, &a, &actor, id, &reason) {
             Ok(_) => Ok(Ok(())),
             Err(RetentionError::Invalid(errs)) => {
-                let case = crate::retention::deleted_access::hidden_case_for(c, &u, &a, id)
+                let case = crate::retention::deleted_access::deleted_case_for(c, &u, &a, id)
                     .map_err(AppError::from)?
                     .ok_or(AppError::NotFound)?;
                 let msg = errs

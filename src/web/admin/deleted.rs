@@ -1,7 +1,7 @@
 //! `GET /admin/retained`: logically deleted cases in the administrator's scope (their agency;
 //! every agency for a service administrator) — case number, agency, dates, purge and hold
-//! status only. Opening one asks for a reason (`routes/cases/retained.rs`). Listing is itself
-//! an audit record (`retention.list_hidden`).
+//! status only. Opening one asks for a reason (`src/web/cases/deleted.rs`). Listing is itself
+//! an audit record (`retention.list_deleted`).
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -23,14 +23,14 @@ pub struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "admin/retained.html")]
-pub struct RetainedPage {
+#[template(path = "admin/deleted.html")]
+pub struct DeletedCasesPage {
     pub layout: Layout,
     pub rows: Vec<Row>,
     pub all_agencies: bool,
 }
 
-impl RetainedPage {
+impl DeletedCasesPage {
     pub fn t(&self, at: &Option<chrono::NaiveDateTime>) -> String {
         at.as_ref().map(fmt_time).unwrap_or_else(|| "—".into())
     }
@@ -42,7 +42,7 @@ pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpR
     let agency = (!all_agencies).then(|| user.agency_id());
     let actor = user.actor(Role::LocalAdmin);
     let rows = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let cases = Case::hidden_in_scope(c, agency, 500)?;
+        let cases = Case::deleted_in_scope(c, agency, 500)?;
         let mut rows = Vec::new();
         for case in cases {
             let held = LegalHold::is_held(c, case.case_id())?;
@@ -51,13 +51,13 @@ pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpR
         audit::record(
             c,
             &actor,
-            Entry::new("retention.list_hidden", "case", "list")
+            Entry::new("retention.list_deleted", "case", "list")
                 .details(format!("{} logically deleted case(s) listed", rows.len())),
         )?;
         Ok(rows)
     })
     .await?;
-    crate::web::respond::html(&RetainedPage {
+    crate::web::respond::html(&DeletedCasesPage {
         layout: Layout::new(&user, &state.settings.service.name),
         rows,
         all_agencies,
