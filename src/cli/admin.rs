@@ -134,7 +134,7 @@ fn read_password_stdin() -> anyhow::Result<String> {
         .read_to_string(&mut s)
         .context("Failed to read the password from standard input")?;
     let p = s.trim_end_matches(['\n', '\r']).to_string();
-    password::check_strength(&p).map_err(anyhow::Error::msg)?;
+    crate::domain::password::check_strength(&p).map_err(anyhow::Error::msg)?;
     Ok(p)
 }
 

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::accounts::password;
+use crate::domain::password;
 
 /// `POST /account/password`: fields `csrf_token`, `current_password`, `new_password`,
 /// `confirm_password` (any may be missing; that is a field error, not a 400).

@@ -5,6 +5,7 @@ pub mod account;
 pub mod case;
 pub mod examination;
 pub mod ids;
+pub mod password;
 pub mod reason;
 pub mod request;
 pub mod retention;
