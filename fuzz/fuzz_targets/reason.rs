@@ -1,7 +1,7 @@
 //! Fuzz target `reason`: `frdesk::domain::reason::assess` on arbitrary UTF-8.
 //!
 //! The whole input (invalid UTF-8 is skipped) is the search reason. Besides "no panic", the
-//! invariants checked are the ones the module documentation of `src/domain/reason.rs` promises:
+//! invariants checked are the ones the module documentation of `src/domain/reason/mod.rs` promises:
 //!
 //! * every finding code is one of `codes::ALL`;
 //! * verdict precedence: `NonCompliant` iff some finding is `Blocking`, else `NeedsReview` iff
