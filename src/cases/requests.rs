@@ -77,6 +77,21 @@ pub enum SaveOutcome {
     },
 }
 
+impl SaveOutcome {
+    /// What to wake once the save committed: a submission queued the receipt email; any
+    /// change to a case updates its history.
+    pub fn after_commit(&self) -> crate::platform::jobs::effects::AfterCommit {
+        use crate::platform::jobs::effects::AfterCommit;
+        match self {
+            SaveOutcome::Submitted { case_id, .. } => AfterCommit::mail().and_history(case_id.0),
+            SaveOutcome::Saved { case_id } => AfterCommit::none().and_history(case_id.0),
+            SaveOutcome::AlreadySubmitted { .. } | SaveOutcome::Invalid { .. } => {
+                AfterCommit::none()
+            }
+        }
+    }
+}
+
 /// Formats a case number: `FR-<year>-<id, 6 digits>`.
 pub fn case_number(year: i32, id: i64) -> String {
     format!("FR-{year}-{id:06}")

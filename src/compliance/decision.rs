@@ -9,6 +9,7 @@ use crate::cases::store::{Case, CaseImage, NewRequestVersion, RequestVersion};
 use crate::compliance::store::{Decision, NewDecision};
 use crate::domain::{CaseAction, CaseId, CaseStatus, Role};
 use crate::platform::db::DbConnection;
+use crate::platform::jobs::effects::AfterCommit;
 use crate::platform::mail::templates::RequestDecision;
 use crate::platform::time::now;
 
@@ -112,12 +113,14 @@ pub struct DecisionInput {
 }
 
 /// Records a decision on a submitted case.
+/// Returns the decision and what to wake after the commit: the decision email, the history
+/// index, and — for an approval — the search worker.
 pub fn decide(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
     case_id: CaseId,
     input: &DecisionInput,
-) -> Result<DecisionKind, DecisionError> {
+) -> Result<(DecisionKind, AfterCommit), DecisionError> {
     let result =
         crate::platform::db::write_tx(conn, |conn| decide_in_tx(conn, ctx, case_id, input));
     if let Err(e) = &result
@@ -136,7 +139,15 @@ pub fn decide(
                 .details(e.to_string()),
         )?;
     }
-    result
+    result.map(|kind| {
+        let e = AfterCommit::mail().and_history(case_id.0);
+        let e = if kind == DecisionKind::Approve {
+            e.and_search()
+        } else {
+            e
+        };
+        (kind, e)
+    })
 }
 
 fn decide_in_tx(

@@ -42,7 +42,7 @@ pub fn place_hold(
     id: CaseId,
     reference: &str,
     reason: &str,
-) -> Result<i64, RetentionError> {
+) -> Result<(i64, crate::platform::jobs::effects::AfterCommit), RetentionError> {
     write_tx(conn, |c| {
         let case = match case_for_hold(c, user, agency, id) {
             Ok(case) => case,
@@ -86,7 +86,10 @@ pub fn place_hold(
                 req.reason.as_str()
             )),
         )?;
-        Ok(hold)
+        Ok((
+            hold,
+            crate::platform::jobs::effects::AfterCommit::none().and_history(case.id),
+        ))
     })
 }
 
@@ -101,7 +104,7 @@ pub fn lift_hold(
     id: CaseId,
     hold_id: i64,
     reason: &str,
-) -> Result<(), RetentionError> {
+) -> Result<crate::platform::jobs::effects::AfterCommit, RetentionError> {
     write_tx(conn, |c| {
         let case = match case_for_hold(c, user, agency, id) {
             Ok(case) => case,
@@ -152,6 +155,6 @@ pub fn lift_hold(
                 reason.as_str()
             )),
         )?;
-        Ok(())
+        Ok(crate::platform::jobs::effects::AfterCommit::none().and_history(case.id))
     })
 }

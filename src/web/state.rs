@@ -26,6 +26,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Wakes what a committed transaction left work for (see
+    /// [`crate::platform::jobs::effects::AfterCommit`]).
+    pub fn after_commit(&self, e: &crate::platform::jobs::effects::AfterCommit) {
+        if e.mail {
+            self.mail_queued();
+        }
+        if e.search {
+            self.search_queued();
+        }
+        if e.packet {
+            self.packet_queued();
+        }
+        for &case_id in &e.history {
+            self.history_changed(case_id);
+        }
+    }
+
     /// Wakes the outbox sender (after a transaction that queued mail committed).
     pub fn mail_queued(&self) {
         self.mail_wake.notify_one();

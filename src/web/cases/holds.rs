@@ -60,6 +60,8 @@ pub struct LiftForm {
     pub lift_reason: String,
 }
 
+crate::web::csrf::csrf_forms!(LiftForm);
+
 #[derive(Deserialize)]
 pub struct Flags {
     pub placed: Option<String>,
@@ -154,8 +156,8 @@ pub async fn place(
     })
     .await?;
     match r {
-        Ok(_) => {
-            state.history_changed(id.0);
+        Ok((_, effects)) => {
+            state.after_commit(&effects);
             Ok(crate::web::respond::redirect(&format!(
                 "/cases/{}/holds?placed=1",
                 id.0
@@ -179,13 +181,11 @@ pub async fn place(
 
 /// `POST /cases/{id}/holds/{hold}/lift`.
 pub async fn lift(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
-    form: web::Form<LiftForm>,
+    form: CsrfForm<LiftForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let (id, hold) = path.into_inner();
     let id = CaseId(id);
     let (u, a) = (user.user.clone(), user.agency.clone());
@@ -196,8 +196,8 @@ pub async fn lift(
     })
     .await?;
     match r {
-        Ok(()) => {
-            state.history_changed(id.0);
+        Ok(effects) => {
+            state.after_commit(&effects);
             Ok(crate::web::respond::redirect(&format!(
                 "/cases/{}/holds?lifted=1",
                 id.0

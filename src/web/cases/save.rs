@@ -170,10 +170,9 @@ pub async fn submit(
         })
         .await?;
 
+    state.after_commit(&outcome.after_commit());
     let (case_id, mut errors, saved_note) = match outcome {
         SaveOutcome::Submitted { case_id, .. } => {
-            state.mail_queued();
-            state.history_changed(case_id.0);
             return Ok(crate::web::respond::redirect(&format!(
                 "/cases/{case_id}?submitted=1"
             )));
@@ -181,10 +180,7 @@ pub async fn submit(
         SaveOutcome::AlreadySubmitted { case_id } => {
             return Ok(crate::web::respond::redirect(&format!("/cases/{case_id}")));
         }
-        SaveOutcome::Saved { case_id } => {
-            state.history_changed(case_id.0);
-            (case_id, Default::default(), true)
-        }
+        SaveOutcome::Saved { case_id } => (case_id, Default::default(), true),
         SaveOutcome::Invalid { case_id, errors } => (case_id, errors, false),
     };
     if saved_note && upload_errors.is_empty() {

@@ -7,6 +7,7 @@ use crate::compliance::decision::{
     self as review, Ctx, DecisionError, DecisionInput, DecisionKind,
 };
 use crate::domain::{CaseId, Role};
+use crate::platform::jobs::effects::AfterCommit;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
@@ -43,7 +44,7 @@ pub async fn submit(
     let u = user.clone();
     let result = crate::platform::db::run(
         &state.pool,
-        move |c| -> Result<Result<DecisionKind, DecisionError>, AppError> {
+        move |c| -> Result<Result<(DecisionKind, AfterCommit), DecisionError>, AppError> {
             let ctx = Ctx {
                 user: &u.user,
                 actor: u.actor(Role::Reviewer),
@@ -56,10 +57,8 @@ pub async fn submit(
     )
     .await?;
     match result {
-        Ok(_) => {
-            state.mail_queued();
-            state.search_queued();
-            state.history_changed(id.0);
+        Ok((_, effects)) => {
+            state.after_commit(&effects);
             Ok(crate::web::respond::redirect(&format!("/cases/{id}")))
         }
         Err(e) if e.is_form_error() => {

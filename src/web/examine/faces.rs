@@ -13,6 +13,7 @@ use crate::cases::store::{Case, CaseImage};
 use crate::domain::examination::may_examine;
 use crate::domain::{CaseId, Role};
 use crate::search::{ProbeFace, ProbeSearch, ProbeSearchState};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
 use crate::web::session::{self as auth, CurrentUser};
@@ -159,14 +160,14 @@ pub struct ChoiceForm {
     pub face: Option<i32>,
 }
 
+crate::web::csrf::csrf_forms!(ChoiceForm);
+
 pub async fn choose(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
-    form: web::Form<ChoiceForm>,
+    form: CsrfForm<ChoiceForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let (case_id, ps_id) = path.into_inner();
     let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
     let face = form
@@ -226,16 +227,16 @@ pub struct RerunForm {
     pub csrf_token: String,
 }
 
+crate::web::csrf::csrf_forms!(RerunForm);
+
 /// `POST /cases/{id}/probes/{ps}/rerun`: a trained examiner runs a failed search again (after
 /// reading its error on the case page). A search that is not failed answers 409.
 pub async fn rerun(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
-    form: web::Form<RerunForm>,
+    form: CsrfForm<RerunForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let (case_id, ps_id) = path.into_inner();
     let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
     let actor = user.actor(Role::Examiner);

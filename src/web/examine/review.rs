@@ -16,6 +16,7 @@ use crate::domain::{CaseId, Role, UserId};
 use crate::examination::review::{self as examine, Ctx, ExamineError};
 use crate::examination::standing::{Examination, Standing};
 use crate::search::{ProbeSearch, StoredCandidate};
+use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
 use crate::web::session::{self as auth, CurrentUser};
@@ -414,14 +415,14 @@ pub struct AdjudicationForm {
     pub comment: String,
 }
 
+crate::web::csrf::csrf_forms!(AdjudicationForm);
+
 pub async fn adjudicate(
-    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
-    form: web::Form<AdjudicationForm>,
+    form: CsrfForm<AdjudicationForm>,
 ) -> Result<HttpResponse, AppError> {
-    auth::verify_csrf(&session, &form.csrf_token)?;
     let (case_id, ps_id) = path.into_inner();
     let lead = match form.lead.as_str() {
         "none" => None,
