@@ -127,7 +127,7 @@ pub fn submit_review(
         let now_standing = standing(&exams, ctx.single_examiner_allowed);
         announce(conn, ps.case_id, &now_standing)?;
         if matches!(now_standing, Standing::Concluded(_)) {
-            crate::result::issue::queue_if_concluded(
+            crate::result::job::queue_if_concluded(
                 conn,
                 ps.case_id,
                 ctx.single_examiner_allowed,
@@ -219,7 +219,7 @@ pub fn adjudicate(
         )?;
         announce(conn, ps.case_id, &s)?;
         if matches!(s, Standing::Concluded(_)) {
-            crate::result::issue::queue_if_concluded(
+            crate::result::job::queue_if_concluded(
                 conn,
                 ps.case_id,
                 ctx.single_examiner_allowed,
