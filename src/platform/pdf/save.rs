@@ -53,7 +53,8 @@ pub fn save(doc: &PdfDocument, info: &DocInfo) -> Result<Vec<u8>, PacketError> {
     let now = chrono::Utc::now()
         .format("D:%Y%m%d%H%M%S+00'00'")
         .to_string();
-    let mut entries: Vec<(String, Object)> = vec![("Title".into(), lopdf::text_string(&info.title))];
+    let mut entries: Vec<(String, Object)> =
+        vec![("Title".into(), lopdf::text_string(&info.title))];
     if let Some(subject) = &info.subject {
         entries.push(("Subject".into(), lopdf::text_string(subject)));
     }
