@@ -141,7 +141,10 @@ impl Application {
         let mut result_ctx =
             crate::result::context::ResultContext::from_settings(pool.clone(), &settings, signer);
         result_ctx.mail_wake = Some(wake.clone());
-        tokio::spawn(crate::result::job::run(result_ctx, packet_wake));
+        tokio::spawn(run_worker(
+            crate::result::job::PacketWorker::new(result_ctx),
+            packet_wake,
+        ));
         tokio::spawn(run_worker(
             crate::audit::daily_check::DailyAuditCheck { pool: pool.clone() },
             never.clone(),

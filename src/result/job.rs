@@ -1,14 +1,13 @@
 //! The packet job: issuing is a persisted job (kind [`JOB_KIND`]), queued in the transaction
 //! that concluded the examination ([`queue_if_concluded`]) or by a re-issue, so a crash between
 //! the conclusion and the packet loses nothing: the job runs again on start-up. The worker
-//! ([`run`]) renders and signs the PDF, writes it to `<data_dir>/packets/<packet_id>.pdf`
+//! ([`PacketWorker`]) renders and signs the PDF, writes it to `<data_dir>/packets/<packet_id>.pdf`
 //! (atomic rename; the name is fixed by case and version, so a re-run overwrites its own
 //! unpublished file), then in **one** transaction records the packet, supersedes the previous
 //! one, moves the case to `concluded`, adds the timeline event and audit record, queues the
 //! email with the packet attached and completes the job.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -22,6 +21,7 @@ use crate::cases::store::Case;
 use crate::domain::{CaseAction, CaseId, CaseStatus, UserId};
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::packets;
+use crate::platform::jobs::runner::{Worker, blocking};
 use crate::platform::jobs::{self, Job};
 use crate::platform::time::now;
 use crate::result::assemble::{gather, render_and_sign};
@@ -77,33 +77,40 @@ pub fn queue_if_concluded(
     )?)
 }
 
-/// Runs until the process ends: issues queued packets one at a time.
-pub async fn run(ctx: ResultContext, wake: Arc<tokio::sync::Notify>) {
-    let worker_id = format!("packet-{}", uuid::Uuid::new_v4().simple());
-    loop {
-        let c = ctx.clone();
-        let w = worker_id.clone();
-        let worked = match tokio::task::spawn_blocking(move || run_one(&c, &w)).await {
-            Ok(Ok(worked)) => worked,
-            Ok(Err(e)) => {
-                tracing::error!(error = %format!("{e:#}"), "Packet worker pass failed");
-                false
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "Packet worker task failed");
-                false
-            }
-        };
-        if worked {
-            if let Some(m) = &ctx.mail_wake {
-                m.notify_one();
-            }
-        } else {
-            tokio::select! {
-                _ = wake.notified() => {},
-                _ = tokio::time::sleep(Duration::from_secs(2)) => {},
-            }
+/// The packet worker: issues queued packets one at a time. Run it with
+/// [`crate::platform::jobs::runner::run`] and wake it when a packet job is queued; after each
+/// packet it wakes the mail sender ([`ResultContext::mail_wake`]).
+pub struct PacketWorker {
+    ctx: ResultContext,
+    worker_id: String,
+}
+
+impl PacketWorker {
+    /// A worker with a fresh worker id (`packet-<uuid>`), as recorded on the jobs it claims.
+    pub fn new(ctx: ResultContext) -> PacketWorker {
+        PacketWorker {
+            ctx,
+            worker_id: format!("packet-{}", uuid::Uuid::new_v4().simple()),
         }
+    }
+}
+
+impl Worker for PacketWorker {
+    fn name(&self) -> &'static str {
+        "packet"
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(2)
+    }
+
+    async fn pass(&mut self) -> anyhow::Result<bool> {
+        let (c, w) = (self.ctx.clone(), self.worker_id.clone());
+        let worked = blocking(move || run_one(&c, &w)).await?;
+        if worked && let Some(m) = &self.ctx.mail_wake {
+            m.notify_one();
+        }
+        Ok(worked)
     }
 }
 
