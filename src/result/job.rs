@@ -7,7 +7,6 @@
 //! one, moves the case to `concluded`, adds the timeline event and audit record, queues the
 //! email with the packet attached and completes the job.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -198,7 +197,12 @@ fn issue(
     };
     let signed = render_and_sign(ctx, &content, issued_at)?;
     let file_sha256 = hex::encode(Sha256::digest(&signed));
-    let path = write_packet(&ctx.packets_dir(), &packet_id, &signed)?;
+    // Atomic (temporary file, fsync, rename); the packet id is checked to be a plain file name.
+    let path = crate::platform::files::write_atomic(
+        &ctx.packets_dir(),
+        &format!("{packet_id}.pdf"),
+        &signed,
+    )?;
     tracing::info!(case = %case.display_number(), packet_id, path = %path.display(), "Packet written");
     // Crash tests hold the job here (file written, nothing recorded) and `kill -9` the process.
     fail::fail_point!("packet.after_write");
@@ -297,26 +301,4 @@ fn issue(
         crate::platform::mail::enqueue(conn, &email)?;
         Ok(())
     })
-}
-
-/// Writes the signed file atomically (temporary file, fsync, rename).
-fn write_packet(dir: &Path, packet_id: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
-    use std::io::Write;
-    if packet_id.contains(['/', '\\']) || packet_id.starts_with('.') {
-        anyhow::bail!("packet id {packet_id:?} is not a file name");
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
-    let path = dir.join(format!("{packet_id}.pdf"));
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).context("Failed to create a temporary packet file")?;
-    tmp.write_all(bytes).context("Failed to write the packet")?;
-    tmp.as_file()
-        .sync_all()
-        .context("Failed to sync the packet")?;
-    tmp.persist(&path)
-        .context("Failed to move the packet into place")?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(path)
 }
