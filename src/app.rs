@@ -139,9 +139,12 @@ impl Application {
             search_wake,
         ));
         let mut result_ctx =
-            crate::result::issue::ResultContext::from_settings(pool.clone(), &settings, signer);
+            crate::result::context::ResultContext::from_settings(pool.clone(), &settings, signer);
         result_ctx.mail_wake = Some(wake.clone());
-        tokio::spawn(crate::result::issue::run(result_ctx, packet_wake));
+        tokio::spawn(run_worker(
+            crate::result::job::PacketWorker::new(result_ctx),
+            packet_wake,
+        ));
         tokio::spawn(run_worker(
             crate::audit::daily_check::DailyAuditCheck { pool: pool.clone() },
             never.clone(),

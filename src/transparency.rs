@@ -23,7 +23,7 @@ use crate::audit::monthly_report::Month;
 use crate::domain::AuthorizedPurpose;
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::{cases, decisions, packets, probe_searches, request_versions};
-use crate::result::layout::{Block, PlainDocument};
+use crate::platform::pdf::flow::{Block, PlainDocument};
 
 /// Smallest count shown as itself (below it, and above 0, "<5").
 pub const MIN_CELL: u64 = 5;
@@ -385,7 +385,7 @@ impl TransparencyReport {
     }
 
     /// The report as a printable document (the packets' page layout), for
-    /// [`crate::result::layout::render_document`]. Only published cells: nothing suppressed is printed.
+    /// [`crate::platform::pdf::flow::render_document`]. Only published cells: nothing suppressed is printed.
     pub fn to_document(&self, service: &str) -> PlainDocument {
         let mut b = vec![
             Block::Title(format!(

@@ -41,7 +41,7 @@ pub fn render(
     signoff: Option<(&str, &str)>,
 ) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     let doc = report.to_document(service, signoff);
-    let unsigned = crate::result::layout::render_document(&doc)
+    let unsigned = crate::platform::pdf::flow::render_document(&doc)
         .context("Failed to render the audit report")?;
     let pdf = crate::platform::pdf::sign(
         &unsigned,

@@ -18,7 +18,7 @@ use crate::config::AuditSettings;
 use crate::domain::examination::may_examine;
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::{audit_records, audit_reports, cases, probe_searches, users};
-use crate::result::layout::{Block, PlainDocument};
+use crate::platform::pdf::flow::{Block, PlainDocument};
 
 /// A calendar month, parsed from `YYYY-MM` (years 2000–2999).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -437,7 +437,7 @@ impl MonthlyReport {
         Ok(w.into_inner()?)
     }
 
-    /// The report as a document for [`crate::result::layout::render_document`]. `signoff` is the local
+    /// The report as a document for [`crate::platform::pdf::flow::render_document`]. `signoff` is the local
     /// administrator's name and findings when the report is being signed off.
     pub fn to_document(&self, service: &str, signoff: Option<(&str, &str)>) -> PlainDocument {
         let t = |t: &NaiveDateTime| crate::platform::time::fmt_time(t);

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Actor, Entry, Outcome};
 use crate::config::Settings;
-use crate::result::issue::PacketRecord;
+use crate::result::store::PacketRecord;
 
 #[derive(Subcommand)]
 pub enum PacketCommand {

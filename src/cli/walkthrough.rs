@@ -28,7 +28,9 @@ use crate::domain::examination::AssessmentForm;
 use crate::domain::{AgencyId, CaseId, RequestForm, Role};
 use crate::examination::review as examine;
 use crate::platform::db::DbConnection;
-use crate::result::issue as result;
+use crate::result::context::ResultContext;
+use crate::result::job as result_job;
+use crate::result::store::PacketRecord;
 use crate::search::ProbeSearch;
 use crate::search::ProbeSearchState;
 use crate::search::job::SearchContext;
@@ -227,9 +229,9 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
 
     // The packet worker issues the signed packet.
     let signer = Arc::new(settings.packet_signer()?);
-    let result_ctx = result::ResultContext::from_settings(pool.clone(), settings, signer);
-    while result::run_one(&result_ctx, "walkthrough")? {}
-    let packet = result::PacketRecord::current(&mut conn, case_id)?
+    let result_ctx = ResultContext::from_settings(pool.clone(), settings, signer);
+    while result_job::run_one(&result_ctx, "walkthrough")? {}
+    let packet = PacketRecord::current(&mut conn, case_id)?
         .context("No packet was issued (see the case timeline)")?;
     let packet_path = settings.packets_dir().join(packet.file_name());
     println!(

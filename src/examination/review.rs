@@ -127,11 +127,7 @@ pub fn submit_review(
         let now_standing = standing(&exams, ctx.single_examiner_allowed);
         announce(conn, ps.case_id, &now_standing)?;
         if matches!(now_standing, Standing::Concluded(_)) {
-            crate::result::issue::queue_if_concluded(
-                conn,
-                ps.case_id,
-                ctx.single_examiner_allowed,
-            )?;
+            crate::result::job::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
         }
         Ok(now_standing)
     });
@@ -219,11 +215,7 @@ pub fn adjudicate(
         )?;
         announce(conn, ps.case_id, &s)?;
         if matches!(s, Standing::Concluded(_)) {
-            crate::result::issue::queue_if_concluded(
-                conn,
-                ps.case_id,
-                ctx.single_examiner_allowed,
-            )?;
+            crate::result::job::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
         }
         Ok(s)
     })

@@ -1,5 +1,21 @@
-//! result
+//! The result of a case: when every probe's examination has concluded, a signed PDF lead packet
+//! is issued to the requester by email; a changed result is re-issued (never edited) or
+//! withdrawn, and earlier packets stop being current.
+//!
+//! - [`packet`]: what a lead packet holds ([`packet::LeadPacket`]) and its fixed wording.
+//! - [`layout`]: the packet's pages (rendered with [`crate::platform::pdf::flow`]).
+//! - [`store`]: issued packets as stored ([`store::PacketRecord`]).
+//! - [`outcome`]: the outcome rule — when a case's examinations have concluded.
+//! - [`context`]: what the worker and the supervisor actions need from the settings.
+//! - [`assemble`]: building a packet from the database, rendering and signing it.
+//! - [`job`]: the packet job — queued when an examination concludes, run by a worker.
+//! - [`reissue`]: re-issuing a corrected packet or withdrawing the result.
 
-pub mod issue;
+pub mod assemble;
+pub mod context;
+pub mod job;
 pub mod layout;
+pub mod outcome;
 pub mod packet;
+pub mod reissue;
+pub mod store;

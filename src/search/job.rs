@@ -346,7 +346,7 @@ fn maybe_complete_case(conn: &mut DbConnection, case: &Case) -> anyhow::Result<(
     // review exists, so the single-examiner setting cannot matter; `queue_if_concluded` checks
     // the case is `searched` and queues at most once.
     if !any_face {
-        crate::result::issue::queue_if_concluded(conn, case.id, false)?;
+        crate::result::job::queue_if_concluded(conn, case.id, false)?;
     }
     Ok(())
 }

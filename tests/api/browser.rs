@@ -458,7 +458,7 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     for _ in 0..600 {
         let mut c = app.pool.get().unwrap();
         let p =
-            frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+            frdesk::result::store::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
                 .unwrap();
         if let Some(p) = p.into_iter().next() {
             packet = Some(p);

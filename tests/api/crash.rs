@@ -212,7 +212,7 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     {
         let mut c = app.pool.get().unwrap();
         let recorded =
-            frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+            frdesk::result::store::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
                 .unwrap();
         assert!(recorded.is_empty(), "nothing recorded before the crash");
     }
@@ -226,7 +226,7 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     .await;
     let mut c = app.pool.get().unwrap();
     let recorded =
-        frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+        frdesk::result::store::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
             .unwrap();
     drop(c);
     assert_eq!(recorded.len(), 1, "exactly one packet");

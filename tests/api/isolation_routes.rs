@@ -102,7 +102,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         let mut found = None;
         for _ in 0..600 {
             let mut c = app.pool.get().unwrap();
-            let p = frdesk::result::issue::PacketRecord::for_case(&mut c, CaseId(case_id)).unwrap();
+            let p = frdesk::result::store::PacketRecord::for_case(&mut c, CaseId(case_id)).unwrap();
             if let Some(p) = p.into_iter().next() {
                 found = Some(p);
                 break;

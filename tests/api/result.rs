@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use frdesk::domain::CaseId;
-use frdesk::result::issue::PacketRecord;
+use frdesk::result::store::PacketRecord;
 
 use crate::helpers::*;
 use crate::mail::{free_port, start_smtp};

@@ -176,7 +176,7 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     for _ in 0..300 {
         let mut c = app.pool.get().unwrap();
         issued =
-            frdesk::result::issue::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
+            frdesk::result::store::PacketRecord::for_case(&mut c, frdesk::domain::CaseId(case_id))
                 .unwrap();
         if !issued.is_empty() {
             break;

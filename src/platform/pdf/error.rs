@@ -12,7 +12,7 @@ pub enum PacketError {
     /// The PDF library failed or reported an error while writing the document.
     #[error("PDF could not be written: {0}")]
     Pdf(String),
-    /// `sign` was given something it cannot sign (not a PDF from [`render`], already signed…).
+    /// `sign` was given something it cannot sign (not a PDF from [`crate::result::layout::render`], already signed…).
     #[error("PDF cannot be signed: {0}")]
     NotSignable(String),
     /// Reading or writing key material failed.

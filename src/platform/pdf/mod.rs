@@ -1,8 +1,14 @@
-//! Signed PDF lead packets: what a requester receives when a face search is finished.
+//! Generated PDFs and their signatures: signed lead packets (what a requester receives when a
+//! face search is finished), monthly audit reports and transparency reports.
 //!
-//! Three steps, each a plain function so the workflow can store what it needs in between:
+//! Laying out: [`flow`] is the page-layout engine (built-in fonts from [`text`], drawing
+//! operations from [`draw`], images from [`embed`]) and renders the generic
+//! [`flow::PlainDocument`]; [`save`] writes every generated file and its Info dictionary.
 //!
-//! 1. [`render`] lays a [`LeadPacket`] out as an unsigned PDF (US Letter, built-in Helvetica,
+//! A lead packet takes three steps, each a plain function so the workflow can store what it
+//! needs in between:
+//!
+//! 1. [`crate::result::layout::render`] lays a [`crate::result::packet::LeadPacket`] out as an unsigned PDF (US Letter, built-in Helvetica,
 //!    no font files). Every page carries the banner *INVESTIGATIVE LEAD ONLY — NOT A POSITIVE
 //!    IDENTIFICATION* at the top and bottom, "Page x of y" and the packet id. The document
 //!    Info dictionary holds `/FrdeskPacketId` and `/FrdeskCase` so a returned file can be matched
@@ -19,10 +25,15 @@
 //! The signing key is a [`Signer`]: a self-signed certificate generated on first use and kept
 //! in `<data_dir>/signing/`, or a PKCS#12 file for production. See `docs/PACKET.md`.
 
+pub mod draw;
+pub mod embed;
 pub mod error;
+pub mod flow;
 pub mod pdfobj;
+pub mod save;
 pub mod sign;
 pub mod signer;
+pub mod text;
 pub mod verify;
 
 pub use error::PacketError;

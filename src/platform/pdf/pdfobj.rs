@@ -67,9 +67,10 @@ pub(crate) fn write_name(out: &mut Vec<u8>, n: &[u8]) {
     }
 }
 
-/// A PDF text string for `s` as a hex string: ASCII as is, anything else UTF-16BE with BOM.
-pub(crate) fn hex_text_string(s: &str) -> String {
-    let bytes = if s.is_ascii() {
+/// The bytes of a PDF text string for `s`: ASCII as is (PDFDocEncoding), anything else
+/// UTF-16BE with BOM.
+pub(crate) fn text_string_bytes(s: &str) -> Vec<u8> {
+    if s.is_ascii() {
         s.as_bytes().to_vec()
     } else {
         let mut b = vec![0xFE, 0xFF];
@@ -77,8 +78,12 @@ pub(crate) fn hex_text_string(s: &str) -> String {
             b.extend_from_slice(&u.to_be_bytes());
         }
         b
-    };
-    format!("<{}>", hex::encode_upper(bytes))
+    }
+}
+
+/// A PDF text string for `s` as a hex string: ASCII as is, anything else UTF-16BE with BOM.
+pub(crate) fn hex_text_string(s: &str) -> String {
+    format!("<{}>", hex::encode_upper(text_string_bytes(s)))
 }
 
 // ---------------------------------------------------------------------------------------------

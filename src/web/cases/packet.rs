@@ -6,7 +6,9 @@ use serde::Deserialize;
 
 use crate::audit::{self, Entry, Outcome};
 use crate::domain::{CaseId, Role};
-use crate::result::issue::{self as result, PacketRecord, ResultError, ServiceInfo};
+use crate::result::context::ServiceInfo;
+use crate::result::reissue::{self as change, ResultError};
+use crate::result::store::PacketRecord;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
@@ -126,7 +128,7 @@ pub async fn reissue(
     let reason = form.reason.clone();
     crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
         let actor = u.actor(Role::Reviewer);
-        result::request_reissue(c, &u.user, &actor, id, &reason)?;
+        change::request_reissue(c, &u.user, &actor, id, &reason)?;
         Ok(())
     })
     .await?;
@@ -153,7 +155,7 @@ pub async fn withdraw(
     };
     crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
         let actor = u.actor(Role::Reviewer);
-        result::withdraw(c, &u.user, &actor, &service, id, &reason)?;
+        change::withdraw(c, &u.user, &actor, &service, id, &reason)?;
         Ok(())
     })
     .await?;

@@ -45,7 +45,7 @@ pub struct CasePage {
     pub mail: Vec<OutboxMessage>,
     pub searches: Vec<crate::search::ProbeSearch>,
     /// Issued result packets, oldest first.
-    pub packets: Vec<crate::result::issue::PacketRecord>,
+    pub packets: Vec<crate::result::store::PacketRecord>,
     /// Whether the user may re-issue or withdraw the result (supervisor of a concluded case).
     pub can_change_result: bool,
     /// Service staff see candidate counts; requesters see only the search status.
@@ -148,7 +148,7 @@ pub async fn page(
         let timeline = TimelineEvent::for_case(c, id)?;
         let mail = OutboxMessage::for_case(c, id)?;
         let searches = crate::search::ProbeSearch::for_case(c, id)?;
-        let packets = crate::result::issue::PacketRecord::for_case(c, id)?;
+        let packets = crate::result::store::PacketRecord::for_case(c, id)?;
         Ok(Ok((
             case, agency, requester, versions, decisions, timeline, mail, searches, packets, holds,
             tombstone, deleted,

@@ -184,7 +184,7 @@ pub async fn export(
             let signer = state.signer.clone();
             let bytes = web::block(move || -> anyhow::Result<Vec<u8>> {
                 let unsigned =
-                    crate::result::layout::render_document(&report.to_document(&service))?;
+                    crate::platform::pdf::flow::render_document(&report.to_document(&service))?;
                 Ok(crate::platform::pdf::sign(
                     &unsigned,
                     &signer,
