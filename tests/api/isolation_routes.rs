@@ -3,7 +3,7 @@
 //! agency A's ids — case, draft, image, probe search, face crop, candidate photo, packet, legal
 //! hold, monthly audit report, user — and must answer 403 or 404 and change nothing. Ids are
 //! also mixed (agency B's own case with agency A's probe search). The route list is read from
-//! `src/routes/mod.rs`, so a new route with an id fails this test until it is added here.
+//! `src/web/mod.rs`, so a new route with an id fails this test until it is added here.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -17,7 +17,7 @@ use crate::search::{enroll_gallery, review, searched_case};
 /// Every path pattern with a `{…}` parameter in the route table.
 fn routes_with_ids() -> BTreeSet<String> {
     let src =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/mod.rs")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/mod.rs")).unwrap();
     let re = regex::Regex::new(r#""(/[^"]*\{[^"]*)""#).unwrap();
     re.captures_iter(&src).map(|c| c[1].to_string()).collect()
 }

@@ -2,7 +2,6 @@
 //! (case or DR number and reason), `POST /cases/{id}/holds/{hold}/lift` lifts one with a reason.
 //! For local administrators of the case's agency (or of the service) and service reviewers.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -17,7 +16,7 @@ use crate::retention::store::LegalHold;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
-use crate::web::session::{self as auth, CurrentUser};
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 #[derive(Template)]

@@ -3,7 +3,6 @@
 //! `GET …/faces/{n}.jpg` serves one crop; `POST …/faces` records the choice and queues the search.
 //! `POST …/rerun` queues a failed search again.
 
-use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -16,7 +15,7 @@ use crate::search::{ProbeFace, ProbeSearch, ProbeSearchState};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
-use crate::web::session::{self as auth, CurrentUser};
+use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 #[derive(Template)]
@@ -235,7 +234,7 @@ pub async fn rerun(
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
-    form: CsrfForm<RerunForm>,
+    _form: CsrfForm<RerunForm>,
 ) -> Result<HttpResponse, AppError> {
     let (case_id, ps_id) = path.into_inner();
     let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
