@@ -13,6 +13,7 @@ use crate::accounts::{password, session as server_session};
 use crate::audit::{self, Actor, Entry};
 use crate::domain::account::{FieldErrors, PasswordChange};
 use crate::platform::db::{DbConnection, write_tx};
+use crate::platform::jobs::effects::AfterCommit;
 use crate::platform::time::fmt_time;
 
 /// Why an account change was refused; `Display` is the user's message, details are logged.
@@ -87,7 +88,7 @@ pub fn change_password(
     keep_token: &str,
     change: &PasswordChange,
     at: NaiveDateTime,
-) -> Result<usize, AccountError> {
+) -> Result<(usize, AfterCommit), AccountError> {
     if !password::verify(&change.current, &user.password_hash) {
         let locked = crate::accounts::lockout::note_failed_logon(
             c,
@@ -98,7 +99,7 @@ pub fn change_password(
         return Err(AccountError::WrongPassword { locked });
     }
     let hash = password::hash(&change.new)?;
-    write_tx(c, |c| -> Result<usize, AccountError> {
+    write_tx(c, |c| -> Result<(usize, AfterCommit), AccountError> {
         User::set_password_hash(c, user.user_id(), &hash)?;
         let ended = server_session::end_others(c, user.id, keep_token, "password changed")?;
         audit::record(
@@ -130,7 +131,8 @@ pub fn change_password(
             sessions_ended = ended,
             "Password changed"
         );
-        Ok(ended)
+        // The security notice is in the outbox.
+        Ok((ended, AfterCommit::mail()))
     })
 }
 
@@ -147,8 +149,8 @@ pub fn renew_recovery_codes(
     user: &User,
     code: &str,
     at: NaiveDateTime,
-) -> Result<Vec<String>, AccountError> {
-    let r = write_tx(c, |c| -> Result<Vec<String>, AccountError> {
+) -> Result<(Vec<String>, AfterCommit), AccountError> {
+    let r = write_tx(c, |c| -> Result<(Vec<String>, AfterCommit), AccountError> {
         let codes = match mfa::renew_recovery_codes(c, key, user.id, code, at) {
             Ok(codes) => codes,
             Err(MfaError::WrongCode) => {
@@ -181,7 +183,8 @@ pub fn renew_recovery_codes(
             at,
         )?;
         tracing::info!(user_id = user.id, "Recovery codes renewed");
-        Ok(codes)
+        // The security notice is in the outbox.
+        Ok((codes, AfterCommit::mail()))
     });
     match r {
         // Counted outside the (rolled back) transaction, so the failure is recorded.

@@ -73,35 +73,39 @@ pub fn reset_second_factor(
     user: &User,
     reason: &str,
     now: NaiveDateTime,
-) -> anyhow::Result<bool> {
-    write_tx(conn, |c| -> anyhow::Result<bool> {
-        let had = crate::accounts::second_factor::reset(c, user.id)?;
-        crate::accounts::session::end_all_for_user(c, user.id, "second factor reset")?;
-        audit::record(
-            c,
-            actor,
-            Entry::new("user.mfa_reset", "user", user.id).details(format!(
-                "{}: {reason}{}",
-                user.email,
-                if had {
-                    ""
-                } else {
-                    " (no authenticator was set up)"
-                }
-            )),
-        )?;
-        notify_admins(
-            c,
-            ctx,
-            user,
-            "Second factor reset",
-            reason,
-            "The user sets up a new authenticator app at their next login. If you did not expect this, check the audit trail and tell the service.",
-            now,
-        )?;
-        tracing::info!(user_id = user.id, "Second factor reset");
-        Ok(had)
-    })
+) -> anyhow::Result<(bool, crate::platform::jobs::effects::AfterCommit)> {
+    write_tx(
+        conn,
+        |c| -> anyhow::Result<(bool, crate::platform::jobs::effects::AfterCommit)> {
+            let had = crate::accounts::second_factor::reset(c, user.id)?;
+            crate::accounts::session::end_all_for_user(c, user.id, "second factor reset")?;
+            audit::record(
+                c,
+                actor,
+                Entry::new("user.mfa_reset", "user", user.id).details(format!(
+                    "{}: {reason}{}",
+                    user.email,
+                    if had {
+                        ""
+                    } else {
+                        " (no authenticator was set up)"
+                    }
+                )),
+            )?;
+            notify_admins(
+                c,
+                ctx,
+                user,
+                "Second factor reset",
+                reason,
+                "The user sets up a new authenticator app at their next login. If you did not expect this, check the audit trail and tell the service.",
+                now,
+            )?;
+            tracing::info!(user_id = user.id, "Second factor reset");
+            // The administrators' notice is in the outbox.
+            Ok((had, crate::platform::jobs::effects::AfterCommit::mail()))
+        },
+    )
 }
 
 /// Queues an [`crate::platform::mail::templates::AccountNotice`] to each active local administrator of

@@ -324,7 +324,7 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
             }
             let u = User::by_email(&mut conn, &email)?.context("No such account")?;
             let ctx = crate::retention::daily::RetentionContext::from_settings(settings);
-            let had = crate::accounts::lifecycle::reset_second_factor(
+            let (had, _no_server_to_wake) = crate::accounts::lifecycle::reset_second_factor(
                 &mut conn,
                 &ctx.notice(),
                 &actor,

@@ -206,7 +206,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         .collect();
     for email in ["examiner1@demo.test", "examiner2@demo.test"] {
         let ex = user(&mut conn, email)?;
-        let standing = examine::submit_review(
+        let (standing, _no_server_to_wake) = examine::submit_review(
             &mut conn,
             &examine::Ctx {
                 user: &ex,

@@ -17,6 +17,7 @@ use crate::examination::standing::{
 };
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::examinations;
+use crate::platform::jobs::effects::AfterCommit;
 use crate::platform::time::now;
 use crate::search::{ProbeSearch, ProbeSearchState};
 
@@ -60,7 +61,7 @@ pub fn submit_review(
     ctx: &Ctx<'_>,
     ps_id: i64,
     forms: &[AssessmentForm],
-) -> Result<Standing, ExamineError> {
+) -> Result<(Standing, AfterCommit), ExamineError> {
     if let Err(refusal) = may_examine(&ctx.user.roles(), ctx.user.training_completed, ctx.today) {
         audit::record(
             conn,
@@ -71,66 +72,75 @@ pub fn submit_review(
         )?;
         return Err(refusal.into());
     }
-    let result = crate::platform::db::write_tx(conn, |conn| -> Result<Standing, ExamineError> {
-        let ps = ProbeSearch::find(conn, ps_id)?;
-        if ps.status != ProbeSearchState::Searched {
-            return Err(ExamineError::NotSearched);
-        }
-        let exams = Examination::for_probe(conn, ps_id)?;
-        let round = match standing(&exams, false) {
-            Standing::AwaitingFirst => ExaminationRound::First,
-            Standing::AwaitingSecond { first_examiner } if first_examiner == ctx.user.id => {
-                return Err(ExaminerRefusal::SameExaminer.into());
+    let result = crate::platform::db::write_tx(
+        conn,
+        |conn| -> Result<(Standing, AfterCommit), ExamineError> {
+            let ps = ProbeSearch::find(conn, ps_id)?;
+            if ps.status != ProbeSearchState::Searched {
+                return Err(ExamineError::NotSearched);
             }
-            Standing::AwaitingSecond { .. } => ExaminationRound::Second,
-            _ => return Err(ExamineError::AlreadyReviewed),
-        };
-        let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
-        let review = Review::parse(&ranks, forms).map_err(ExamineError::Invalid)?;
-        diesel::insert_into(examinations::table)
-            .values((
-                examinations::case_id.eq(ps.case_id),
-                examinations::probe_search_id.eq(ps.id),
-                examinations::examiner_id.eq(ctx.user.id),
-                examinations::round.eq(round.as_str()),
-                examinations::review_json
-                    .eq(serde_json::to_string(&review).map_err(anyhow::Error::from)?),
-                examinations::created_at.eq(now()),
-            ))
-            .execute(conn)?;
-        crate::cases::timeline::timeline(
-            conn,
-            ps.case_id,
-            Some((ctx.user, "examiner")),
-            "examination",
-            format!(
-                "{} examiner review recorded",
-                if round == ExaminationRound::First {
-                    "First"
-                } else {
-                    "Second (blind)"
+            let exams = Examination::for_probe(conn, ps_id)?;
+            let round = match standing(&exams, false) {
+                Standing::AwaitingFirst => ExaminationRound::First,
+                Standing::AwaitingSecond { first_examiner } if first_examiner == ctx.user.id => {
+                    return Err(ExaminerRefusal::SameExaminer.into());
                 }
-            ),
-            None,
-        )?;
-        audit::record(
-            conn,
-            &ctx.actor,
-            Entry::new("examine.review", "probe_search", ps.id).details(format!(
-                "case {}; {round} review; {} candidate(s); {} possible lead(s)",
+                Standing::AwaitingSecond { .. } => ExaminationRound::Second,
+                _ => return Err(ExamineError::AlreadyReviewed),
+            };
+            let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+            let review = Review::parse(&ranks, forms).map_err(ExamineError::Invalid)?;
+            diesel::insert_into(examinations::table)
+                .values((
+                    examinations::case_id.eq(ps.case_id),
+                    examinations::probe_search_id.eq(ps.id),
+                    examinations::examiner_id.eq(ctx.user.id),
+                    examinations::round.eq(round.as_str()),
+                    examinations::review_json
+                        .eq(serde_json::to_string(&review).map_err(anyhow::Error::from)?),
+                    examinations::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+            crate::cases::timeline::timeline(
+                conn,
                 ps.case_id,
-                review.assessments.len(),
-                review.possible_leads().len()
-            )),
-        )?;
-        let exams = Examination::for_probe(conn, ps_id)?;
-        let now_standing = standing(&exams, ctx.single_examiner_allowed);
-        announce(conn, ps.case_id, &now_standing)?;
-        if matches!(now_standing, Standing::Concluded(_)) {
-            crate::result::job::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
-        }
-        Ok(now_standing)
-    });
+                Some((ctx.user, "examiner")),
+                "examination",
+                format!(
+                    "{} examiner review recorded",
+                    if round == ExaminationRound::First {
+                        "First"
+                    } else {
+                        "Second (blind)"
+                    }
+                ),
+                None,
+            )?;
+            audit::record(
+                conn,
+                &ctx.actor,
+                Entry::new("examine.review", "probe_search", ps.id).details(format!(
+                    "case {}; {round} review; {} candidate(s); {} possible lead(s)",
+                    ps.case_id,
+                    review.assessments.len(),
+                    review.possible_leads().len()
+                )),
+            )?;
+            let exams = Examination::for_probe(conn, ps_id)?;
+            let now_standing = standing(&exams, ctx.single_examiner_allowed);
+            announce(conn, ps.case_id, &now_standing)?;
+            let mut effects = AfterCommit::none().and_history(ps.case_id);
+            if matches!(now_standing, Standing::Concluded(_)) {
+                crate::result::job::queue_if_concluded(
+                    conn,
+                    ps.case_id,
+                    ctx.single_examiner_allowed,
+                )?;
+                effects = effects.and_packet();
+            }
+            Ok((now_standing, effects))
+        },
+    );
     if let Err(ExamineError::Refused(r)) = &result {
         audit::record(
             conn,
@@ -151,7 +161,7 @@ pub fn adjudicate(
     ps_id: i64,
     lead_rank: Option<u32>,
     comment: &str,
-) -> Result<Standing, ExamineError> {
+) -> Result<(Standing, AfterCommit), ExamineError> {
     // Service supervisors only (a reviewer, or a local administrator who is service staff): a
     // requesting agency's administrator never adjudicates the service's examinations.
     let roles = ctx.user.roles();
@@ -162,63 +172,73 @@ pub fn adjudicate(
     if comment.chars().count() < 5 {
         return Err(ExamineError::BadAdjudication);
     }
-    crate::platform::db::write_tx(conn, |conn| -> Result<Standing, ExamineError> {
-        let ps = ProbeSearch::find(conn, ps_id)?;
-        if ps.case_id != case_id {
-            return Err(ExamineError::Db(diesel::result::Error::NotFound));
-        }
-        let exams = Examination::for_probe(conn, ps_id)?;
-        if exams.iter().any(|e| e.examiner_id == ctx.user.id) {
-            return Err(ExamineError::NotSupervisor);
-        }
-        if standing(&exams, false) != Standing::NeedsAdjudication {
-            return Err(ExamineError::NotDisputed);
-        }
-        if let Some(r) = lead_rank
-            && !ps.candidates().iter().any(|c| c.rank == r)
-        {
-            return Err(ExamineError::BadAdjudication);
-        }
-        diesel::insert_into(examinations::table)
-            .values((
-                examinations::case_id.eq(ps.case_id),
-                examinations::probe_search_id.eq(ps.id),
-                examinations::examiner_id.eq(ctx.user.id),
-                examinations::round.eq(ExaminationRound::Adjudication.as_str()),
-                examinations::review_json.eq(serde_json::to_string(&Adjudication { lead_rank })
-                    .map_err(anyhow::Error::from)?),
-                examinations::comment.eq(&comment),
-                examinations::created_at.eq(now()),
-            ))
-            .execute(conn)?;
-        audit::record(
-            conn,
-            &ctx.actor,
-            Entry::new("examine.adjudicate", "probe_search", ps.id).details(format!(
-                "case {}; {}; {comment}",
+    crate::platform::db::write_tx(
+        conn,
+        |conn| -> Result<(Standing, AfterCommit), ExamineError> {
+            let ps = ProbeSearch::find(conn, ps_id)?;
+            if ps.case_id != case_id {
+                return Err(ExamineError::Db(diesel::result::Error::NotFound));
+            }
+            let exams = Examination::for_probe(conn, ps_id)?;
+            if exams.iter().any(|e| e.examiner_id == ctx.user.id) {
+                return Err(ExamineError::NotSupervisor);
+            }
+            if standing(&exams, false) != Standing::NeedsAdjudication {
+                return Err(ExamineError::NotDisputed);
+            }
+            if let Some(r) = lead_rank
+                && !ps.candidates().iter().any(|c| c.rank == r)
+            {
+                return Err(ExamineError::BadAdjudication);
+            }
+            diesel::insert_into(examinations::table)
+                .values((
+                    examinations::case_id.eq(ps.case_id),
+                    examinations::probe_search_id.eq(ps.id),
+                    examinations::examiner_id.eq(ctx.user.id),
+                    examinations::round.eq(ExaminationRound::Adjudication.as_str()),
+                    examinations::review_json
+                        .eq(serde_json::to_string(&Adjudication { lead_rank })
+                            .map_err(anyhow::Error::from)?),
+                    examinations::comment.eq(&comment),
+                    examinations::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &ctx.actor,
+                Entry::new("examine.adjudicate", "probe_search", ps.id).details(format!(
+                    "case {}; {}; {comment}",
+                    ps.case_id,
+                    match lead_rank {
+                        Some(r) => format!("possible lead at rank {r}"),
+                        None => "no lead".into(),
+                    }
+                )),
+            )?;
+            let exams = Examination::for_probe(conn, ps_id)?;
+            let s = standing(&exams, false);
+            crate::cases::timeline::timeline(
+                conn,
                 ps.case_id,
-                match lead_rank {
-                    Some(r) => format!("possible lead at rank {r}"),
-                    None => "no lead".into(),
-                }
-            )),
-        )?;
-        let exams = Examination::for_probe(conn, ps_id)?;
-        let s = standing(&exams, false);
-        crate::cases::timeline::timeline(
-            conn,
-            ps.case_id,
-            Some((ctx.user, "supervisor")),
-            "adjudication",
-            "Supervisor adjudicated the examiners' disagreement",
-            Some(comment),
-        )?;
-        announce(conn, ps.case_id, &s)?;
-        if matches!(s, Standing::Concluded(_)) {
-            crate::result::job::queue_if_concluded(conn, ps.case_id, ctx.single_examiner_allowed)?;
-        }
-        Ok(s)
-    })
+                Some((ctx.user, "supervisor")),
+                "adjudication",
+                "Supervisor adjudicated the examiners' disagreement",
+                Some(comment),
+            )?;
+            announce(conn, ps.case_id, &s)?;
+            let mut effects = AfterCommit::none().and_history(ps.case_id);
+            if matches!(s, Standing::Concluded(_)) {
+                crate::result::job::queue_if_concluded(
+                    conn,
+                    ps.case_id,
+                    ctx.single_examiner_allowed,
+                )?;
+                effects = effects.and_packet();
+            }
+            Ok((s, effects))
+        },
+    )
 }
 
 fn announce(conn: &mut DbConnection, case_id: i64, s: &Standing) -> diesel::QueryResult<()> {

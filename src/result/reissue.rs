@@ -69,50 +69,59 @@ pub fn request_reissue(
     actor: &Actor,
     case: CaseId,
     reason: &str,
-) -> Result<i32, ResultError> {
+) -> Result<(i32, crate::platform::jobs::effects::AfterCommit), ResultError> {
     may_change_result(user)?;
     let reason = clean_reason(reason)?;
-    crate::platform::db::write_tx(conn, |conn| -> Result<i32, ResultError> {
-        let c = Case::find(conn, case)?.ok_or(ResultError::NoResult)?;
-        if c.status() != CaseStatus::Concluded || PacketRecord::current(conn, case)?.is_none() {
-            return Err(ResultError::NoResult);
-        }
-        let version = PacketRecord::next_version(conn, case)?;
-        let payload = serde_json::to_string(&JobPayload {
-            case_id: c.id,
-            reason: reason.clone(),
-            issued_by: Some(user.id),
-        })
-        .map_err(anyhow::Error::from)?;
-        if !jobs::enqueue(
-            conn,
-            JOB_KIND,
-            Some(c.id),
-            &format!("packet:{}:{version}", c.id),
-            &payload,
-        )? {
-            return Err(ResultError::AlreadyQueued);
-        }
-        crate::cases::timeline::timeline(
-            conn,
-            c.id,
-            Some((user, "supervisor")),
-            "result_reissue",
-            format!("Re-issue of the result packet requested (version {version})"),
-            Some(reason.clone()),
-        )?;
-        audit::record(
-            conn,
-            actor,
-            Entry::new("packet.reissue", "case", c.id)
-                .reason(&c.search_reason)
-                .details(format!(
-                    "case {}; version {version}; {reason}",
-                    c.display_number()
-                )),
-        )?;
-        Ok(version)
-    })
+    crate::platform::db::write_tx(
+        conn,
+        |conn| -> Result<(i32, crate::platform::jobs::effects::AfterCommit), ResultError> {
+            let c = Case::find(conn, case)?.ok_or(ResultError::NoResult)?;
+            if c.status() != CaseStatus::Concluded || PacketRecord::current(conn, case)?.is_none() {
+                return Err(ResultError::NoResult);
+            }
+            let version = PacketRecord::next_version(conn, case)?;
+            let payload = serde_json::to_string(&JobPayload {
+                case_id: c.id,
+                reason: reason.clone(),
+                issued_by: Some(user.id),
+            })
+            .map_err(anyhow::Error::from)?;
+            if !jobs::enqueue(
+                conn,
+                JOB_KIND,
+                Some(c.id),
+                &format!("packet:{}:{version}", c.id),
+                &payload,
+            )? {
+                return Err(ResultError::AlreadyQueued);
+            }
+            crate::cases::timeline::timeline(
+                conn,
+                c.id,
+                Some((user, "supervisor")),
+                "result_reissue",
+                format!("Re-issue of the result packet requested (version {version})"),
+                Some(reason.clone()),
+            )?;
+            audit::record(
+                conn,
+                actor,
+                Entry::new("packet.reissue", "case", c.id)
+                    .reason(&c.search_reason)
+                    .details(format!(
+                        "case {}; version {version}; {reason}",
+                        c.display_number()
+                    )),
+            )?;
+            // The packet job is queued; the history index catches up.
+            Ok((
+                version,
+                crate::platform::jobs::effects::AfterCommit::none()
+                    .and_packet()
+                    .and_history(case.0),
+            ))
+        },
+    )
 }
 
 /// Withdraws a concluded case's result: every packet stops being current, the case becomes
@@ -125,64 +134,68 @@ pub fn withdraw(
     service: &ServiceInfo,
     case: CaseId,
     reason: &str,
-) -> Result<(), ResultError> {
+) -> Result<crate::platform::jobs::effects::AfterCommit, ResultError> {
     may_change_result(user)?;
     let reason = clean_reason(reason)?;
-    crate::platform::db::write_tx(conn, |conn| -> Result<(), ResultError> {
-        let c = Case::find(conn, case)?.ok_or(ResultError::NoResult)?;
-        let to = c
-            .status()
-            .apply(CaseAction::WithdrawResult)
-            .map_err(|_| ResultError::NoResult)?;
-        let at = now();
-        let withdrawn =
-            PacketRecord::supersede_all(conn, case, at, &format!("withdrawn: {reason}"))?;
-        let Some(last) = withdrawn.iter().max_by_key(|p| p.version) else {
-            return Err(ResultError::NoResult);
-        };
-        if !Case::transition(conn, case, c.status(), to, at)? {
-            return Err(ResultError::NoResult);
-        }
-        crate::cases::timeline::timeline(
-            conn,
-            c.id,
-            Some((user, "supervisor")),
-            "result_withdrawn",
-            format!(
-                "Result withdrawn; packet {} is no longer current",
-                last.packet_id
-            ),
-            Some(reason.clone()),
-        )?;
-        audit::record(
-            conn,
-            actor,
-            Entry::new("packet.withdraw", "case", c.id)
-                .reason(&c.search_reason)
-                .details(format!(
-                    "case {}; packet {}; {reason}",
-                    c.display_number(),
+    crate::platform::db::write_tx(
+        conn,
+        |conn| -> Result<crate::platform::jobs::effects::AfterCommit, ResultError> {
+            let c = Case::find(conn, case)?.ok_or(ResultError::NoResult)?;
+            let to = c
+                .status()
+                .apply(CaseAction::WithdrawResult)
+                .map_err(|_| ResultError::NoResult)?;
+            let at = now();
+            let withdrawn =
+                PacketRecord::supersede_all(conn, case, at, &format!("withdrawn: {reason}"))?;
+            let Some(last) = withdrawn.iter().max_by_key(|p| p.version) else {
+                return Err(ResultError::NoResult);
+            };
+            if !Case::transition(conn, case, c.status(), to, at)? {
+                return Err(ResultError::NoResult);
+            }
+            crate::cases::timeline::timeline(
+                conn,
+                c.id,
+                Some((user, "supervisor")),
+                "result_withdrawn",
+                format!(
+                    "Result withdrawn; packet {} is no longer current",
                     last.packet_id
-                )),
-        )?;
-        let requester = User::find(conn, UserId(c.requester_id))?;
-        let email = crate::platform::mail::templates::ResultNotice {
-            service_name: service.name.clone(),
-            base_url: service.base_url.clone(),
-            case_id: c.id,
-            case_number: c.display_number(),
-            requester_name: requester.name.clone(),
-            event: "withdrawn".into(),
-            result_label: last.result_label().into(),
-            packet_id: last.packet_id.clone(),
-            previous_packet_id: last.packet_id.clone(),
-            reason: reason.clone(),
-            issued_at: crate::platform::time::fmt_time(&at),
-            signer_fingerprint: last.signer_fingerprint.clone(),
-        }
-        .render(&requester.email, None)
-        .context("Failed to render the withdrawal email")?;
-        crate::platform::mail::enqueue(conn, &email)?;
-        Ok(())
-    })
+                ),
+                Some(reason.clone()),
+            )?;
+            audit::record(
+                conn,
+                actor,
+                Entry::new("packet.withdraw", "case", c.id)
+                    .reason(&c.search_reason)
+                    .details(format!(
+                        "case {}; packet {}; {reason}",
+                        c.display_number(),
+                        last.packet_id
+                    )),
+            )?;
+            let requester = User::find(conn, UserId(c.requester_id))?;
+            let email = crate::platform::mail::templates::ResultNotice {
+                service_name: service.name.clone(),
+                base_url: service.base_url.clone(),
+                case_id: c.id,
+                case_number: c.display_number(),
+                requester_name: requester.name.clone(),
+                event: "withdrawn".into(),
+                result_label: last.result_label().into(),
+                packet_id: last.packet_id.clone(),
+                previous_packet_id: last.packet_id.clone(),
+                reason: reason.clone(),
+                issued_at: crate::platform::time::fmt_time(&at),
+                signer_fingerprint: last.signer_fingerprint.clone(),
+            }
+            .render(&requester.email, None)
+            .context("Failed to render the withdrawal email")?;
+            crate::platform::mail::enqueue(conn, &email)?;
+            // The requester's notice is in the outbox.
+            Ok(crate::platform::jobs::effects::AfterCommit::mail().and_history(case.0))
+        },
+    )
 }

@@ -50,7 +50,7 @@ pub fn submit_access_review(
     admin: &User,
     actor: &Actor,
     decisions: &[(i64, String)],
-) -> Result<i64, RetentionError> {
+) -> Result<(i64, crate::platform::jobs::effects::AfterCommit), RetentionError> {
     if !admin.roles().has(Role::LocalAdmin) {
         return Err(RetentionError::NotLocalAdmin);
     }
@@ -101,35 +101,39 @@ pub fn submit_access_review(
         return Err(RetentionError::Invalid(errors));
     }
     let quarter = quarter_of(today);
-    write_tx(conn, |c| -> Result<i64, RetentionError> {
-        let id = AccessReview::insert(c, agency, admin.user_id(), &quarter, at, &items)?;
-        for u in &revoke {
-            let reason = format!("revoked by {} in access review {quarter}", admin.name);
-            crate::accounts::lifecycle::deactivate_user(
+    write_tx(
+        conn,
+        |c| -> Result<(i64, crate::platform::jobs::effects::AfterCommit), RetentionError> {
+            let id = AccessReview::insert(c, agency, admin.user_id(), &quarter, at, &items)?;
+            for u in &revoke {
+                let reason = format!("revoked by {} in access review {quarter}", admin.name);
+                crate::accounts::lifecycle::deactivate_user(
+                    c,
+                    &ctx.notice(),
+                    actor,
+                    u,
+                    crate::accounts::lifecycle::AccountEvent {
+                        action: "user.revoke_access",
+                        label: "Access revoked in the quarterly access review",
+                        reason: &reason,
+                        advice: "The account is disabled; it stays on file for the audit trail.",
+                    },
+                    at,
+                )?;
+            }
+            audit::record(
                 c,
-                &ctx.notice(),
                 actor,
-                u,
-                crate::accounts::lifecycle::AccountEvent {
-                    action: "user.revoke_access",
-                    label: "Access revoked in the quarterly access review",
-                    reason: &reason,
-                    advice: "The account is disabled; it stays on file for the audit trail.",
-                },
-                at,
+                Entry::new("access_review.submit", "access_review", id).details(format!(
+                    "{quarter}: {} confirmed, {} revoked",
+                    items.len() - revoke.len(),
+                    revoke.len()
+                )),
             )?;
-        }
-        audit::record(
-            c,
-            actor,
-            Entry::new("access_review.submit", "access_review", id).details(format!(
-                "{quarter}: {} confirmed, {} revoked",
-                items.len() - revoke.len(),
-                revoke.len()
-            )),
-        )?;
-        Ok(id)
-    })
+            // Revoked users' administrators are told by email.
+            Ok((id, crate::platform::jobs::effects::AfterCommit::mail()))
+        },
+    )
 }
 
 /// Who the admin's review covers (their agency's active accounts) — for the page.

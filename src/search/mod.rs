@@ -5,6 +5,7 @@
 //! a probe with no face is recorded as such (`no_face`), never silently dropped. When every probe
 //! of the case is finished the case moves to `searched` (awaiting examiner review).
 
+pub mod actions;
 pub mod job;
 
 use chrono::NaiveDateTime;

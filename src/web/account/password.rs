@@ -46,8 +46,8 @@ pub async fn submit(
     })
     .await?;
     match r {
-        Ok(_) => {
-            state.mail_queued();
+        Ok((_, effects)) => {
+            state.after_commit(&effects);
             Ok(crate::web::respond::redirect("/account?changed=password"))
         }
         Err(AccountError::WrongPassword { locked: true }) => {

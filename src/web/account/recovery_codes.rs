@@ -61,8 +61,8 @@ pub async fn submit(
     })
     .await?;
     match r {
-        Ok(codes) => {
-            state.mail_queued();
+        Ok((codes, effects)) => {
+            state.after_commit(&effects);
             render(
                 &user,
                 &state,

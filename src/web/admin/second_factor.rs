@@ -67,19 +67,27 @@ pub async fn reset(
     let actor = user.actor(Role::LocalAdmin);
     let ctx = RetentionContext::from_settings(&state.settings);
     let r = reason.clone();
-    let done = crate::platform::db::run(&state.pool, move |c| -> Result<bool, AppError> {
-        // Only a user of the administrator's own agency; another agency's id is "not found".
-        let u = User::find(c, UserId(target)).map_err(|_| AppError::NotFound)?;
-        if u.agency() != agency {
-            return Err(AppError::NotFound);
-        }
-        crate::accounts::lifecycle::reset_second_factor(c, &ctx.notice(), &actor, &u, &r, now())?;
-        Ok(true)
-    })
+    let effects = crate::platform::db::run(
+        &state.pool,
+        move |c| -> Result<crate::platform::jobs::effects::AfterCommit, AppError> {
+            // Only a user of the administrator's own agency; another agency's id is "not found".
+            let u = User::find(c, UserId(target)).map_err(|_| AppError::NotFound)?;
+            if u.agency() != agency {
+                return Err(AppError::NotFound);
+            }
+            let (_, effects) = crate::accounts::lifecycle::reset_second_factor(
+                c,
+                &ctx.notice(),
+                &actor,
+                &u,
+                &r,
+                now(),
+            )?;
+            Ok(effects)
+        },
+    )
     .await?;
-    if done {
-        state.mail_queued();
-    }
+    state.after_commit(&effects);
     Ok(crate::web::respond::redirect(
         "/admin/access-review?reset=1",
     ))

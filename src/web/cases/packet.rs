@@ -126,13 +126,13 @@ pub async fn reissue(
     let id = CaseId(path.into_inner());
     let u = user.clone();
     let reason = form.reason.clone();
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+    let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let actor = u.actor(Role::Reviewer);
-        change::request_reissue(c, &u.user, &actor, id, &reason)?;
-        Ok(())
+        let (_, effects) = change::request_reissue(c, &u.user, &actor, id, &reason)?;
+        Ok(effects)
     })
     .await?;
-    state.packet_queued();
+    state.after_commit(&effects);
     Ok(crate::web::respond::redirect(&format!(
         "/cases/{}?reissued=1",
         id.0
@@ -153,13 +153,12 @@ pub async fn withdraw(
         name: state.settings.service.name.clone(),
         base_url: state.settings.service.base_url.clone(),
     };
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+    let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let actor = u.actor(Role::Reviewer);
-        change::withdraw(c, &u.user, &actor, &service, id, &reason)?;
-        Ok(())
+        Ok(change::withdraw(c, &u.user, &actor, &service, id, &reason)?)
     })
     .await?;
-    state.mail_queued();
+    state.after_commit(&effects);
     Ok(crate::web::respond::redirect(&format!(
         "/cases/{}?withdrawn=1",
         id.0

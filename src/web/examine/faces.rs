@@ -188,36 +188,12 @@ pub async fn choose(
     }
     let actor = user.actor(Role::Examiner);
     let u = user.user.clone();
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
-        crate::platform::db::write_tx(c, |c| -> Result<(), AppError> {
-            if !crate::search::choose_face(c, ps_id, face, u.id)? {
-                return Err(AppError::Conflict(
-                    "A face was already chosen for this probe.".into(),
-                ));
-            }
-            crate::cases::timeline::timeline(
-                c,
-                case_id,
-                Some((&u, "examiner")),
-                "face_chosen",
-                format!(
-                    "Face {} chosen in probe image {}; search queued",
-                    face + 1,
-                    probe.image_sha256.get(..12).unwrap_or("")
-                ),
-                None,
-            )?;
-            audit::record(
-                c,
-                &actor,
-                Entry::new("examine.choose_face", "image", &probe.image_sha256)
-                    .details(format!("case {case_id}; face {face}")),
-            )?;
-            Ok(())
-        })
+    let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        crate::search::actions::choose_face(c, &u, &actor, case_id, &probe, face)?
+            .ok_or_else(|| AppError::Conflict("A face was already chosen for this probe.".into()))
     })
     .await?;
-    state.search_queued();
+    state.after_commit(&effects);
     Ok(crate::web::respond::redirect(&format!("/cases/{case_id}")))
 }
 
@@ -240,34 +216,12 @@ pub async fn rerun(
     let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
     let actor = user.actor(Role::Examiner);
     let u = user.user.clone();
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
-        crate::platform::db::write_tx(c, |c| -> Result<(), AppError> {
-            if !crate::search::rerun_failed(c, ps_id)? {
-                return Err(AppError::Conflict(
-                    "This search has not failed, or it was already queued again.".into(),
-                ));
-            }
-            crate::cases::timeline::timeline(
-                c,
-                case_id,
-                Some((&u, "examiner")),
-                "search_rerun",
-                format!(
-                    "Failed search of probe image {} queued again",
-                    probe.image_sha256.get(..12).unwrap_or("")
-                ),
-                probe.error.clone(),
-            )?;
-            audit::record(
-                c,
-                &actor,
-                Entry::new("search.rerun", "image", &probe.image_sha256)
-                    .details(format!("case {case_id}; probe search {ps_id}")),
-            )?;
-            Ok(())
+    let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        crate::search::actions::rerun(c, &u, &actor, case_id, &probe)?.ok_or_else(|| {
+            AppError::Conflict("This search has not failed, or it was already queued again.".into())
         })
     })
     .await?;
-    state.search_queued();
+    state.after_commit(&effects);
     Ok(crate::web::respond::redirect(&format!("/cases/{case_id}")))
 }

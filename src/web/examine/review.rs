@@ -378,7 +378,10 @@ pub async fn submit(
     let single = state.settings.face.single_examiner_allowed;
     let result = crate::platform::db::run(
         &state.pool,
-        move |c| -> Result<Result<Standing, ExamineError>, AppError> {
+        move |c| -> Result<
+            Result<(Standing, crate::platform::jobs::effects::AfterCommit), ExamineError>,
+            AppError,
+        > {
             let ctx = Ctx {
                 user: &u.user,
                 actor: u.actor(Role::Examiner),
@@ -390,8 +393,8 @@ pub async fn submit(
     )
     .await?;
     match result {
-        Ok(_) => {
-            state.packet_queued();
+        Ok((_, effects)) => {
+            state.after_commit(&effects);
             Ok(crate::web::respond::redirect(&format!(
                 "/cases/{case_id}/probes/{ps_id}/review"
             )))
@@ -434,18 +437,18 @@ pub async fn adjudicate(
     let u = user.clone();
     let comment = form.comment.clone();
     let single = state.settings.face.single_examiner_allowed;
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+    let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let ctx = Ctx {
             user: &u.user,
             actor: u.actor(Role::Reviewer),
             today: chrono::Utc::now().date_naive(),
             single_examiner_allowed: single,
         };
-        examine::adjudicate(c, &ctx, case_id, ps_id, lead, &comment)?;
-        Ok(())
+        let (_, effects) = examine::adjudicate(c, &ctx, case_id, ps_id, lead, &comment)?;
+        Ok(effects)
     })
     .await?;
-    state.packet_queued();
+    state.after_commit(&effects);
     Ok(crate::web::respond::redirect(&format!(
         "/cases/{case_id}/probes/{ps_id}/review"
     )))
