@@ -13,6 +13,7 @@ mod config_and_cli;
 // Needs the fail points: `cargo test --features failpoints` (script/test does).
 #[cfg(feature = "failpoints")]
 mod crash;
+mod docs;
 mod history;
 mod isolation;
 mod isolation_routes;
