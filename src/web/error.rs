@@ -10,6 +10,7 @@ use crate::accounts::account::AccountError;
 use crate::cases::requests::RequestError;
 use crate::compliance::decision::DecisionError;
 use crate::examination::review::ExamineError;
+use crate::result::reissue::ResultError;
 use crate::retention::error::RetentionError;
 
 /// What can go wrong while serving a page.
@@ -185,6 +186,18 @@ impl From<AccountError> for AppError {
             | AccountError::NotEnrolled => AppError::BadRequest(e.to_string()),
             AccountError::Db(d) => AppError::from(d),
             AccountError::Internal(i) => AppError::Internal(i),
+        }
+    }
+}
+
+impl From<ResultError> for AppError {
+    fn from(e: ResultError) -> Self {
+        match e {
+            ResultError::NotSupervisor => AppError::Forbidden(e.to_string()),
+            ResultError::Db(d) => AppError::from(d),
+            ResultError::Internal(i) => AppError::Internal(i),
+            ResultError::AlreadyQueued | ResultError::NoResult => AppError::Conflict(e.to_string()),
+            ResultError::NoReason => AppError::BadRequest(e.to_string()),
         }
     }
 }

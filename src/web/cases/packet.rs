@@ -7,24 +7,12 @@ use serde::Deserialize;
 use crate::audit::{self, Entry, Outcome};
 use crate::domain::{CaseId, Role};
 use crate::result::context::ServiceInfo;
-use crate::result::reissue::{self as change, ResultError};
+use crate::result::reissue as change;
 use crate::result::store::PacketRecord;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-
-impl From<ResultError> for AppError {
-    fn from(e: ResultError) -> Self {
-        match e {
-            ResultError::NotSupervisor => AppError::Forbidden(e.to_string()),
-            ResultError::Db(d) => AppError::from(d),
-            ResultError::Internal(i) => AppError::Internal(i),
-            ResultError::AlreadyQueued | ResultError::NoResult => AppError::Conflict(e.to_string()),
-            ResultError::NoReason => AppError::BadRequest(e.to_string()),
-        }
-    }
-}
 
 /// The signed PDF as issued, to users who may see the case.
 pub async fn download(
