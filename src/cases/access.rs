@@ -105,6 +105,21 @@ pub fn live_case_for(
     })
 }
 
+/// A case whose stored files (probe images, packets) the viewer may read: a live case in scope,
+/// or a logically deleted, not purged one the viewer stated a reason for in this session.
+///
+/// Errors: the database query failed.
+pub fn case_with_files_for(
+    conn: &mut DbConnection,
+    viewer: &Viewer<'_>,
+    id: CaseId,
+) -> diesel::QueryResult<Option<Case>> {
+    Ok(match case_for(conn, viewer, id, Purpose::ReadFiles)? {
+        Some(Visible::Live(c) | Visible::Deleted(c)) => Some(c),
+        _ => None,
+    })
+}
+
 impl<'a> Viewer<'a> {
     /// `user` of `agency`, with the logically deleted case this session stated a reason for.
     pub fn new(user: &'a User, agency: &'a Agency, deleted_case_grant: Option<CaseId>) -> Self {

@@ -24,18 +24,7 @@ pub async fn serve(
     let st = state.clone();
     let (img, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let viewer = crate::cases::access::Viewer::new(&su, &sa, granted.then_some(id));
-        let case = match crate::cases::access::case_for(
-            c,
-            &viewer,
-            id,
-            crate::cases::access::Purpose::ReadFiles,
-        )? {
-            Some(
-                crate::cases::access::Visible::Live(case)
-                | crate::cases::access::Visible::Deleted(case),
-            ) => Some(case),
-            _ => None,
-        };
+        let case = crate::cases::access::case_with_files_for(c, &viewer, id)?;
         let img = match &case {
             Some(_) => CaseImage::in_case(c, id, &sha)?,
             None => None,

@@ -30,18 +30,7 @@ pub async fn download(
     let packets_dir = state.settings.packets_dir();
     let (name, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let viewer = crate::cases::access::Viewer::new(&su, &sa, granted.then_some(id));
-        let case = match crate::cases::access::case_for(
-            c,
-            &viewer,
-            id,
-            crate::cases::access::Purpose::ReadFiles,
-        )? {
-            Some(
-                crate::cases::access::Visible::Live(case)
-                | crate::cases::access::Visible::Deleted(case),
-            ) => Some(case),
-            _ => None,
-        };
+        let case = crate::cases::access::case_with_files_for(c, &viewer, id)?;
         let packet = match &case {
             Some(_) => PacketRecord::by_packet_id(c, &packet_id)?.filter(|p| p.case_id == id.0),
             None => None,
