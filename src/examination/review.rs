@@ -128,16 +128,7 @@ pub fn submit_review(
             )?;
             let exams = Examination::for_probe(conn, ps_id)?;
             let now_standing = standing(&exams, ctx.single_examiner_allowed);
-            announce(conn, ps.case_id, &now_standing)?;
-            let mut effects = AfterCommit::none().and_history(ps.case_id);
-            if matches!(now_standing, Standing::Concluded(_)) {
-                crate::result::job::queue_if_concluded(
-                    conn,
-                    ps.case_id,
-                    ctx.single_examiner_allowed,
-                )?;
-                effects = effects.and_packet();
-            }
+            let effects = settle(conn, ctx, ps.case_id, &now_standing)?;
             Ok((now_standing, effects))
         },
     );
@@ -226,19 +217,27 @@ pub fn adjudicate(
                 "Supervisor adjudicated the examiners' disagreement",
                 Some(comment),
             )?;
-            announce(conn, ps.case_id, &s)?;
-            let mut effects = AfterCommit::none().and_history(ps.case_id);
-            if matches!(s, Standing::Concluded(_)) {
-                crate::result::job::queue_if_concluded(
-                    conn,
-                    ps.case_id,
-                    ctx.single_examiner_allowed,
-                )?;
-                effects = effects.and_packet();
-            }
+            let effects = settle(conn, ctx, ps.case_id, &s)?;
             Ok((s, effects))
         },
     )
+}
+
+/// After a review or an adjudication: announces the new standing on the timeline and, once the
+/// probe is concluded, queues the packet job if the whole case is. Returns what to wake.
+fn settle(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    case_id: i64,
+    now: &Standing,
+) -> Result<AfterCommit, ExamineError> {
+    announce(conn, case_id, now)?;
+    let effects = AfterCommit::none().and_history(case_id);
+    if !matches!(now, Standing::Concluded(_)) {
+        return Ok(effects);
+    }
+    crate::result::job::queue_if_concluded(conn, case_id, ctx.single_examiner_allowed)?;
+    Ok(effects.and_packet())
 }
 
 fn announce(conn: &mut DbConnection, case_id: i64, s: &Standing) -> diesel::QueryResult<()> {

@@ -44,22 +44,22 @@ impl AppState {
     }
 
     /// Wakes the outbox sender (after a transaction that queued mail committed).
-    pub fn mail_queued(&self) {
+    fn mail_queued(&self) {
         self.mail_wake.notify_one();
     }
 
     /// Wakes the search worker (after a transaction that queued searches committed).
-    pub fn search_queued(&self) {
+    fn search_queued(&self) {
         self.search_wake.notify_one();
     }
 
     /// Wakes the packet worker (after a review that may have concluded a case committed).
-    pub fn packet_queued(&self) {
+    fn packet_queued(&self) {
         self.packet_wake.notify_one();
     }
 
     /// Wakes the history index task (after a transaction that changed `case_id` committed).
-    pub fn history_changed(&self, case_id: i64) {
+    fn history_changed(&self, case_id: i64) {
         self.history.mark_dirty(case_id);
         self.history_wake.notify_one();
     }
