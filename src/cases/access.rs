@@ -54,9 +54,11 @@ impl Visible {
     }
 }
 
-/// Which agencies' cases a user sees: service staff see every agency's, everyone else their own.
+/// Which agencies' cases a user sees: service staff (a service role held in the service agency)
+/// see every agency's submitted cases, everyone else their own agency's. Both the role and the
+/// agency are checked, so a service role stored on an ordinary agency's account grants nothing.
 pub fn scope_of(roles: &Roles, agency: &Agency) -> CaseScope {
-    if roles.sees_all_agencies() {
+    if agency.is_service && roles.effective(true).sees_all_agencies() {
         CaseScope::All
     } else {
         CaseScope::Agency(agency.agency_id())

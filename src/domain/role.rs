@@ -9,8 +9,15 @@ pub enum Role {
     Requester,
     /// Service staff who review requests for policy compliance (LACRIS "review each request").
     Reviewer,
-    /// Trained facial examiner (NY MPTC §III.B): runs and assesses searches.
+    /// Trained facial examiner (NY MPTC §III.B; LACRIS "Facial Reviewer"): assesses probes,
+    /// starts searches and compares candidates. Service agency only.
     Examiner,
+    /// A trained examiner who adjudicates disagreements between examiners and re-reviews
+    /// samples of concluded examinations (NY MPTC §VI.C). Service agency only.
+    Supervisor,
+    /// The service's system administrator: deleted-case access, published documents, hold
+    /// approvals. Service agency only.
+    SystemAdmin,
     /// An agency's local administrator: accounts and monthly audits (LACRIS "Audits").
     LocalAdmin,
     /// Read-only access to the audit trail of the agency.
@@ -18,10 +25,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 7] = [
         Role::Requester,
         Role::Reviewer,
         Role::Examiner,
+        Role::Supervisor,
+        Role::SystemAdmin,
         Role::LocalAdmin,
         Role::Auditor,
     ];
@@ -31,6 +40,8 @@ impl Role {
             Role::Requester => "requester",
             Role::Reviewer => "reviewer",
             Role::Examiner => "examiner",
+            Role::Supervisor => "supervisor",
+            Role::SystemAdmin => "system_admin",
             Role::LocalAdmin => "local_admin",
             Role::Auditor => "auditor",
         }
@@ -41,15 +52,21 @@ impl Role {
             Role::Requester => "Requester",
             Role::Reviewer => "Reviewer",
             Role::Examiner => "Examiner",
+            Role::Supervisor => "Supervisor",
+            Role::SystemAdmin => "System administrator",
             Role::LocalAdmin => "Local administrator",
             Role::Auditor => "Auditor",
         }
     }
 
-    /// Service staff (reviewers, examiners) work on every agency's cases; everyone else is
-    /// confined to their own agency.
-    pub fn sees_all_agencies(self) -> bool {
-        matches!(self, Role::Reviewer | Role::Examiner)
+    /// Roles that exist only in the service agency (docs/POLICIES.md, "Roles"): reviewer,
+    /// examiner, supervisor, system administrator. Held by an account of any other agency they
+    /// grant nothing ([`Roles::effective`]).
+    pub fn is_service_role(self) -> bool {
+        matches!(
+            self,
+            Role::Reviewer | Role::Examiner | Role::Supervisor | Role::SystemAdmin
+        )
     }
 }
 
@@ -61,7 +78,7 @@ impl std::str::FromStr for Role {
             .find(|r| r.as_str() == s.trim())
             .ok_or_else(|| {
                 format!(
-                    "unknown role '{s}' (expected one of requester, reviewer, examiner, local_admin, auditor)"
+                    "unknown role '{s}' (expected one of requester, reviewer, examiner, supervisor, system_admin, local_admin, auditor)"
                 )
             })
     }
@@ -106,8 +123,43 @@ impl Roles {
         self.0.iter().copied()
     }
 
+    /// Whether these roles reach every agency's submitted cases. Call it on
+    /// [`Roles::effective`] roles: a service role held outside the service agency grants nothing.
     pub fn sees_all_agencies(&self) -> bool {
-        self.0.iter().any(|r| r.sees_all_agencies())
+        self.0.iter().any(|r| r.is_service_role())
+    }
+
+    /// The roles that work for an account of an agency: every role in the service agency; the
+    /// agency roles (requester, local administrator, auditor) elsewhere. Service roles stored
+    /// on an ordinary agency's account (created before the rule, or by a direct database edit)
+    /// stop working; [`Roles::misplaced`] names them for the start-up log.
+    pub fn effective(&self, service_agency: bool) -> Roles {
+        if service_agency {
+            return self.clone();
+        }
+        Roles(self.0.iter().copied().filter(|r| !r.is_service_role()).collect())
+    }
+
+    /// Service roles held by an account of an ordinary agency (empty when the rule holds).
+    pub fn misplaced(&self, service_agency: bool) -> Vec<Role> {
+        if service_agency {
+            return Vec::new();
+        }
+        self.0.iter().copied().filter(|r| r.is_service_role()).collect()
+    }
+
+    /// The check the CLI and admin pages make before storing roles: service roles only in the
+    /// service agency. The error names the refused roles.
+    pub fn check_for_agency(&self, service_agency: bool) -> Result<(), String> {
+        let bad = self.misplaced(service_agency);
+        if bad.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{} {} only in the service agency; this agency is not the service",
+            bad.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+            if bad.len() == 1 { "exists" } else { "exist" }
+        ))
     }
 
     pub fn to_db(&self) -> String {
@@ -137,6 +189,19 @@ mod tests {
         assert_eq!(r.to_db(), "requester,reviewer");
         assert!(r.has(Role::Reviewer));
         assert!(!r.has(Role::Examiner));
+    }
+
+    #[test]
+    fn service_roles_work_only_in_the_service_agency() {
+        let r = Roles::parse("reviewer,requester,examiner").unwrap();
+        assert!(r.effective(true).sees_all_agencies());
+        let ordinary = r.effective(false);
+        assert!(!ordinary.sees_all_agencies());
+        assert!(ordinary.has(Role::Requester));
+        assert!(!ordinary.has(Role::Examiner));
+        assert_eq!(r.misplaced(false), vec![Role::Reviewer, Role::Examiner]);
+        assert!(r.check_for_agency(false).unwrap_err().contains("Reviewer, Examiner"));
+        assert!(r.check_for_agency(true).is_ok());
     }
 
     #[test]

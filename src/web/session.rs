@@ -194,7 +194,8 @@ impl FromRequest for CurrentUser {
                 session.purge();
                 return Err(AppError::NotLoggedIn);
             }
-            let roles = user.roles();
+            // Service roles work only in the service agency (docs/POLICIES.md, "Roles").
+            let roles = user.roles().effective(agency.is_service);
             Ok(CurrentUser {
                 user,
                 agency,
