@@ -47,6 +47,19 @@ impl Application {
                     "Re-queued jobs interrupted by the previous process"
                 );
             }
+            // Service roles work only in the service agency (docs/POLICIES.md, "Roles"):
+            // accounts that break the rule are named; their service roles grant nothing.
+            for (u, roles) in crate::accounts::store::User::with_misplaced_service_roles(&mut conn)
+                .context("Failed to check account roles")?
+            {
+                tracing::warn!(
+                    user = %u.email,
+                    name = %u.name,
+                    agency_id = u.agency_id,
+                    roles = %roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+                    "Account of an ordinary agency holds service roles: they stop working (service roles exist only in the service agency)"
+                );
+            }
         }
         {
             // Files an interrupted upload left behind (before the server takes new uploads).

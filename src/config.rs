@@ -99,6 +99,10 @@ pub struct FaceSettings {
     /// Allow a result from one examiner where a second is not practicable (NY MPTC §IV.E.2);
     /// the packet then says so. Default false: a blind second review is required.
     pub single_examiner_allowed: bool,
+    /// Allow the reviewer who approved a request in compliance review to start its search,
+    /// examine it or adjudicate it (where a service cannot staff the separation). Default false:
+    /// the approver takes no examination duty on the case (docs/POLICIES.md).
+    pub approver_may_examine: bool,
 }
 
 #[derive(Clone, Deserialize)]
@@ -219,6 +223,7 @@ impl Settings {
             .set_default("face.models_dir", "models")?
             .set_default("face.candidates", 20)?
             .set_default("face.single_examiner_allowed", false)?
+            .set_default("face.approver_may_examine", false)?
             .set_default("packet.pkcs12_path", "")?
             .set_default("packet.pkcs12_password", "")?
             .set_default("retention.case_hide_days", 730)?

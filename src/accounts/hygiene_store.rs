@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::accounts::store::User;
+use crate::accounts::store::{Agency, User};
 use crate::domain::{AgencyId, Role, UserId};
 use crate::platform::db::DbConnection;
-use crate::platform::db::schema::users;
+use crate::platform::db::schema::{agencies, users};
 
 type Conn = DbConnection;
 type QResult<T> = diesel::QueryResult<T>;
@@ -40,20 +40,44 @@ impl User {
         .execute(conn)?;
         Ok(n == 1)
     }
-    /// Active accounts holding `role`.
+    /// Active accounts for which `role` works ([`User::roles_in`]: service roles count only in
+    /// the service agency).
     pub fn active_with_role(conn: &mut Conn, role: Role) -> QResult<Vec<User>> {
-        let all: Vec<User> = users::table
+        let all: Vec<(User, Agency)> = users::table
+            .inner_join(agencies::table)
             .filter(users::active.eq(true))
             .order(users::id.asc())
-            .select(User::as_select())
+            .select((User::as_select(), Agency::as_select()))
             .load(conn)?;
-        Ok(all.into_iter().filter(|u| u.roles().has(role)).collect())
+        Ok(all
+            .into_iter()
+            .filter(|(u, a)| u.roles_in(a).has(role))
+            .map(|(u, _)| u)
+            .collect())
+    }
+    /// Accounts of ordinary agencies that store service roles (created before the rule, or by a
+    /// direct database edit), with the roles that do not work for them ([`User::roles_in`]).
+    /// The server logs them by name at start-up.
+    pub fn with_misplaced_service_roles(conn: &mut Conn) -> QResult<Vec<(User, Vec<Role>)>> {
+        let all: Vec<(User, Agency)> = users::table
+            .inner_join(agencies::table)
+            .filter(agencies::is_service.eq(false))
+            .order(users::id.asc())
+            .select((User::as_select(), Agency::as_select()))
+            .load(conn)?;
+        Ok(all
+            .into_iter()
+            .filter_map(|(u, a)| {
+                let bad = u.stored_roles().misplaced(a.is_service);
+                (!bad.is_empty()).then_some((u, bad))
+            })
+            .collect())
     }
     /// Active local administrators of an agency.
     pub fn local_admins_of(conn: &mut Conn, agency: AgencyId) -> QResult<Vec<User>> {
         Ok(User::for_agency(conn, agency)?
             .into_iter()
-            .filter(|u| u.active && u.roles().has(Role::LocalAdmin))
+            .filter(|u| u.active && u.stored_roles().has(Role::LocalAdmin))
             .collect())
     }
     /// Disables an account with the reason; returns whether it was active.

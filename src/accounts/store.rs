@@ -177,9 +177,18 @@ impl User {
     pub fn agency(&self) -> AgencyId {
         AgencyId(self.agency_id)
     }
-    /// Parsed roles; a malformed roles column yields no roles (and so no access).
-    pub fn roles(&self) -> Roles {
+    /// The roles the account row stores, parsed; a malformed roles column yields no roles (and
+    /// so no access). For any decision about what the user may do, use [`User::roles_in`]:
+    /// a stored service role outside the service agency grants nothing.
+    pub fn stored_roles(&self) -> Roles {
         Roles::parse(&self.roles).unwrap_or_default()
+    }
+    /// The roles that work for this account, given its agency (`agency.id` must be
+    /// `self.agency_id`; another agency yields the agency roles only): see
+    /// [`Roles::effective`].
+    pub fn roles_in(&self, agency: &Agency) -> Roles {
+        self.stored_roles()
+            .effective(agency.is_service && agency.id == self.agency_id)
     }
     pub fn training_current(&self, today: NaiveDate) -> bool {
         crate::domain::training::is_current(self.training_completed, today)

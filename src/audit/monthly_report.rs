@@ -228,7 +228,7 @@ impl MonthlyReport {
             .map(|u| {
                 (
                     u.id,
-                    may_examine(&u.roles(), u.training_completed, today).is_ok(),
+                    may_examine(&u.roles_in(&agency), u.training_completed, today).is_ok(),
                 )
             })
             .collect();

@@ -59,7 +59,7 @@ impl Visible {
 /// agency are checked, so a service role stored on an ordinary agency's account grants nothing.
 pub fn scope_of(roles: &Roles, agency: &Agency) -> CaseScope {
     if agency.is_service && roles.effective(true).sees_all_agencies() {
-        CaseScope::All
+        CaseScope::Service
     } else {
         CaseScope::Agency(agency.agency_id())
     }
@@ -128,8 +128,38 @@ impl<'a> Viewer<'a> {
         Viewer {
             user,
             agency,
-            roles: user.roles(),
+            roles: user.roles_in(agency),
             deleted_case_grant,
         }
     }
+}
+
+/// A probe image of `case` (already loaded through [`case_for`]) that the viewer may open:
+/// the case's own agency sees every image, drafts included; service staff of another agency
+/// see only images of request versions that were submitted — an image added while a returned
+/// request is being corrected stays with its agency until it is resubmitted.
+///
+/// Errors: the database query failed.
+pub fn image_for(
+    conn: &mut DbConnection,
+    viewer: &Viewer<'_>,
+    case: &Case,
+    sha256: &str,
+) -> diesel::QueryResult<Option<crate::cases::store::CaseImage>> {
+    use crate::platform::db::schema::{case_images, request_versions};
+    use diesel::prelude::*;
+    let mut q = case_images::table
+        .filter(case_images::case_id.eq(case.id))
+        .filter(case_images::sha256.eq(sha256))
+        .into_boxed();
+    if case.agency_id != viewer.agency.id {
+        let submitted = request_versions::table
+            .filter(request_versions::case_id.eq(case.id))
+            .filter(request_versions::submitted_at.is_not_null())
+            .select(request_versions::version);
+        q = q.filter(case_images::version.eq_any(submitted));
+    }
+    q.select(crate::cases::store::CaseImage::as_select())
+        .first(conn)
+        .optional()
 }

@@ -107,7 +107,11 @@ pub fn save(
     ctx: &Ctx<'_>,
     input: SaveInput,
 ) -> Result<SaveOutcome, RequestError> {
-    if !ctx.user.roles().has(crate::domain::Role::Requester) {
+    if !ctx
+        .user
+        .roles_in(ctx.agency)
+        .has(crate::domain::Role::Requester)
+    {
         return Err(RequestError::NotRequester);
     }
     if !valid_form_key(&input.form_key) {

@@ -55,10 +55,14 @@ pub struct NewCase {
     pub updated_at: NaiveDateTime,
 }
 
-/// Which cases a user may see: their agency's, or every agency's for service staff.
+/// Which cases a user may see (docs/POLICIES.md, "Roles"; decided by
+/// `cases::access::scope_of`).
 #[derive(Debug, Clone, Copy)]
 pub enum CaseScope {
-    All,
+    /// Service staff: every agency's cases once submitted. A draft that was never submitted
+    /// (and its images) stays with its agency.
+    Service,
+    /// Everyone else: their own agency's cases, drafts included.
     Agency(AgencyId),
 }
 
@@ -116,9 +120,10 @@ impl Case {
             .filter(cases::id.eq(id.0))
             .filter(cases::hidden_at.is_null())
             .into_boxed();
-        if let CaseScope::Agency(a) = scope {
-            q = q.filter(cases::agency_id.eq(a.0));
-        }
+        q = match scope {
+            CaseScope::Agency(a) => q.filter(cases::agency_id.eq(a.0)),
+            CaseScope::Service => q.filter(cases::submitted_at.is_not_null()),
+        };
         q.select(Case::as_select()).first(conn).optional()
     }
     pub fn by_form_key(conn: &mut Conn, key: &str) -> QResult<Option<Case>> {
@@ -142,9 +147,10 @@ impl Case {
             .inner_join(users::table.on(users::id.eq(cases::requester_id)))
             .filter(cases::hidden_at.is_null())
             .into_boxed();
-        if let CaseScope::Agency(a) = scope {
-            q = q.filter(cases::agency_id.eq(a.0));
-        }
+        q = match scope {
+            CaseScope::Agency(a) => q.filter(cases::agency_id.eq(a.0)),
+            CaseScope::Service => q.filter(cases::submitted_at.is_not_null()),
+        };
         if let Some(s) = status {
             q = q.filter(cases::status.eq(s.as_str()));
         }

@@ -63,7 +63,8 @@ pub enum UserCommand {
         email: String,
         #[arg(long, default_value = "")]
         phone: String,
-        /// Comma-separated: requester, reviewer, examiner, local_admin, auditor.
+        /// Comma-separated: requester, local_admin, auditor (any agency); reviewer, examiner,
+        /// supervisor, system_admin (the service agency only).
         #[arg(long)]
         roles: String,
         /// FBI, LACRIS or other.
@@ -241,6 +242,10 @@ pub fn create_user(
     conn.transaction(|c| -> anyhow::Result<User> {
         let agency = Agency::by_ori(c, &agency_ori.to_uppercase())?
             .with_context(|| format!("No agency with ORI {agency_ori}"))?;
+        // Service roles exist only in the service agency (docs/POLICIES.md, "Roles").
+        roles
+            .check_for_agency(agency.is_service)
+            .map_err(|e| anyhow::anyhow!("--roles: {e} ({})", agency.ori))?;
         if User::by_email(c, &email)?.is_some() {
             bail!("An account for {email} already exists");
         }

@@ -73,6 +73,20 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         what: "second examiner",
     },
     DemoAccount {
+        email: "supervisor@demo.test",
+        name: "Jo Whitfield",
+        ori: SERVICE_ORI,
+        roles: "supervisor",
+        what: "supervisor (adjudicates disagreements)",
+    },
+    DemoAccount {
+        email: "sysadmin@demo.test",
+        name: "Ari Novak",
+        ori: SERVICE_ORI,
+        roles: "system_admin",
+        what: "system administrator of the service",
+    },
+    DemoAccount {
         email: "admin@demo.test",
         name: "Pat Morgan",
         ori: AGENCY_ORI,

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::face::{EngineOptions, FaceEngine, decode_image_file};
+use crate::face::{EngineOptions, FaceEngine};
+use crate::gallery::Gallery;
 use crate::gallery::enroll::{FaceChoice, enroll_items, items_from_dir};
-use crate::gallery::{DEFAULT_CANDIDATES, Gallery};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum GalleryCommand {
@@ -37,28 +37,15 @@ pub enum GalleryCommand {
     /// Enroll the demo gallery from <models>/demo (every face its own subject;
     /// obama2.jpg is held back as the demo probe).
     Demo,
-    /// Search the gallery with a probe photo (read-only: the probe is never stored).
-    Search {
-        photo: PathBuf,
-        /// The search reason (LACRIS: a reference number with the purpose); audited with the
-        /// probe's SHA-256. Non-compliant reasons are refused.
-        #[arg(long)]
-        reason: String,
-        #[arg(long, default_value_t = DEFAULT_CANDIDATES)]
-        candidates: usize,
-        #[arg(long)]
-        json: bool,
-    },
 }
 
 /// Runs a gallery command against the database at `database_url` (SQLite path
 /// or postgres:// URL) with the models in `models_dir`.
 pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow::Result<()> {
     let pool = crate::platform::db::connect(database_url)?;
-    let options = match cmd {
-        GalleryCommand::Search { .. } => EngineOptions::interactive(),
-        _ => EngineOptions::batch(),
-    };
+    // Enrollment only: a 1:N search runs only for an approved request, started by a trained
+    // examiner (docs/POLICIES.md, "Searching"); there is no search from the command line.
+    let options = EngineOptions::batch();
     let engine = FaceEngine::from_models_dir(models_dir, options)?;
     let gallery = Gallery::open(pool, &engine)?;
     match cmd {
@@ -140,61 +127,6 @@ pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow
                 s.gallery_templates,
                 s.probe.display()
             );
-        }
-        GalleryCommand::Search {
-            photo,
-            reason,
-            candidates,
-            json,
-        } => {
-            let verdict = crate::domain::reason::assess(&reason);
-            if verdict.verdict == crate::domain::reason::Verdict::NonCompliant {
-                anyhow::bail!(
-                    "the search reason is not compliant: {}",
-                    verdict
-                        .findings
-                        .iter()
-                        .map(|f| f.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                );
-            }
-            let bytes = std::fs::read(&photo)?;
-            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-            let img = decode_image_file(&photo)?;
-            let probe = engine.probe(&img)?;
-            let list = gallery.search(&probe.template, candidates)?;
-            let mut conn = gallery.pool().get()?;
-            audit::record(
-                &mut conn,
-                &Actor::cli("gallery search"),
-                Entry::new("search.run", "image", &sha)
-                    .reason(reason.trim())
-                    .details(format!("command-line search; {} candidates", list.len())),
-            )?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "quality": probe.quality, "candidates": list })
-                );
-            } else {
-                if probe.quality.is_low() {
-                    println!("LOW-QUALITY PROBE: {}", probe.quality.warnings.join("; "));
-                }
-                println!("rank  score   FMR               subject             booking       photo");
-                for c in &list {
-                    println!(
-                        "{:>4}  {:.3}  {:<16}  {:<18}  {:<12}  {}",
-                        c.rank,
-                        c.score,
-                        c.fmr.describe(),
-                        c.subject_key,
-                        c.booking_number,
-                        c.photo_path
-                    );
-                }
-                println!("A candidate list is an investigative lead, not an identification.");
-            }
         }
     }
     Ok(())

@@ -138,11 +138,13 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
 
     // The reviewer approves.
     let reviewer = user(&mut conn, "reviewer@demo.test")?;
+    let service_agency = Agency::find(&mut conn, reviewer.agency())?;
     // No server runs here: the CLI has no workers to wake (the outbox is sent by the next server).
     let _ = review::decide(
         &mut conn,
         &review::Ctx {
             user: &reviewer,
+            agency: &service_agency,
             actor: actor(&reviewer, Role::Reviewer),
             service_name: &settings.service.name,
             base_url: &settings.service.base_url,
@@ -158,7 +160,37 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     .map_err(|e| anyhow::anyhow!("Approval failed: {e}"))?;
     println!("3. {} approved it; the search is queued.", reviewer.name);
 
-    // The search worker runs the queued search.
+    // The worker finds the faces in the probe; the first examiner assesses it and starts the
+    // search; the worker runs it.
+    while crate::search::job::run_one(&search_ctx, "walkthrough")? {}
+    let starter = user(&mut conn, "examiner1@demo.test")?;
+    let probes = ProbeSearch::for_case(&mut conn, case_id)?;
+    let choices: Vec<crate::search::assessment::ProbeChoice> = probes
+        .iter()
+        .map(|p| crate::search::assessment::ProbeChoice {
+            probe_search_id: p.id,
+            search: !p.faces().is_empty(),
+            face: (!p.faces().is_empty()).then_some(0),
+        })
+        .collect();
+    let _ = crate::search::assessment::start(
+        &mut conn,
+        &crate::search::assessment::Ctx {
+            user: &starter,
+            agency: &service_agency,
+            actor: actor(&starter, Role::Examiner),
+            today,
+            approver_may_examine: settings.face.approver_may_examine,
+        },
+        case_id,
+        &choices,
+        "Walk-through: the probe face is frontal and sharp enough to search.",
+    )
+    .map_err(|e| anyhow::anyhow!("Starting the search failed: {e}"))?;
+    println!(
+        "4. {} assessed the probe and started the search.",
+        starter.name
+    );
     while crate::search::job::run_one(&search_ctx, "walkthrough")? {}
     let ps: ProbeSearch = ProbeSearch::for_case(&mut conn, case_id)?
         .into_iter()
@@ -173,7 +205,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     }
     let candidates = ps.candidates();
     println!(
-        "4. Searched: {} candidates; rank 1 is {} (similarity {:.3}, {}).",
+        "   Searched: {} candidates; rank 1 is {} (similarity {:.3}, {}).",
         candidates.len(),
         candidates
             .first()
@@ -210,9 +242,11 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             &mut conn,
             &examine::Ctx {
                 user: &ex,
+                agency: &service_agency,
                 actor: actor(&ex, Role::Examiner),
                 today,
                 single_examiner_allowed: settings.face.single_examiner_allowed,
+                approver_may_examine: settings.face.approver_may_examine,
             },
             ps.id,
             &forms,

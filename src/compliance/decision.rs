@@ -100,6 +100,8 @@ impl DecisionError {
 
 pub struct Ctx<'a> {
     pub user: &'a User,
+    /// The user's agency: roles are judged with it ([`User::roles_in`]).
+    pub agency: &'a crate::accounts::store::Agency,
     pub actor: Actor,
     pub service_name: &'a str,
     pub base_url: &'a str,
@@ -156,7 +158,7 @@ fn decide_in_tx(
     case_id: CaseId,
     input: &DecisionInput,
 ) -> Result<DecisionKind, DecisionError> {
-    if !ctx.user.roles().has(Role::Reviewer) {
+    if !ctx.user.roles_in(ctx.agency).has(Role::Reviewer) {
         return Err(DecisionError::NotReviewer);
     }
     let case = Case::find(conn, case_id)?.ok_or(DecisionError::NotFound)?;
@@ -222,7 +224,7 @@ fn decide_in_tx(
         Case::set_version(conn, case_id, next)?;
     }
     let queued = if kind == DecisionKind::Approve {
-        crate::search::queue_for_case(conn, case_id, case.current_version)?
+        crate::search::queue_analysis(conn, case_id, case.current_version)?
     } else {
         0
     };
@@ -240,7 +242,9 @@ fn decide_in_tx(
             case.id,
             None,
             "search_queued",
-            format!("{queued} probe search(es) queued"),
+            format!(
+                "{queued} probe image(s) queued for analysis; a trained examiner assesses them and starts the search"
+            ),
             None,
         )?;
     }

@@ -69,7 +69,7 @@ impl CaseStatus {
             CaseStatus::Draft => "Draft",
             CaseStatus::Submitted => "Awaiting compliance review",
             CaseStatus::Returned => "Returned for correction",
-            CaseStatus::Approved => "Approved for search — search running",
+            CaseStatus::Approved => "Approved — probe assessment and search by an examiner",
             CaseStatus::Searched => "Searched — awaiting examiner review",
             CaseStatus::Concluded => "Result issued (investigative lead only)",
             CaseStatus::Rejected => "Rejected",

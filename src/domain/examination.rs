@@ -282,6 +282,8 @@ pub fn consensus(
 pub enum ExaminerRefusal {
     #[error("Only users with the examiner role may review candidates.")]
     NotExaminer,
+    #[error("Only a supervisor of the service may adjudicate.")]
+    NotSupervisor,
     #[error(
         "Your facial-comparison training is not on record as current (LACRIS accepts training after 2017-01-01)."
     )]
@@ -298,6 +300,22 @@ pub fn may_examine(
 ) -> Result<(), ExaminerRefusal> {
     if !roles.has(crate::domain::Role::Examiner) {
         return Err(ExaminerRefusal::NotExaminer);
+    }
+    if !crate::domain::training::is_current(training_completed, today) {
+        return Err(ExaminerRefusal::TrainingNotCurrent);
+    }
+    Ok(())
+}
+
+/// Whether a user may adjudicate now: the supervisor role (a trained examiner of the service,
+/// docs/POLICIES.md) with current facial-comparison training.
+pub fn may_adjudicate(
+    roles: &Roles,
+    training_completed: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(), ExaminerRefusal> {
+    if !roles.has(crate::domain::Role::Supervisor) {
+        return Err(ExaminerRefusal::NotSupervisor);
     }
     if !crate::domain::training::is_current(training_completed, today) {
         return Err(ExaminerRefusal::TrainingNotCurrent);

@@ -2,7 +2,9 @@
 //! [`request::SearchRequest`] exists only if the form it came from is complete and lawful.
 
 pub mod account;
+pub mod adjudication;
 pub mod case;
+pub mod duties;
 pub mod examination;
 pub mod ids;
 pub mod password;

@@ -8,9 +8,11 @@ use diesel::prelude::*;
 
 use crate::accounts::store::User;
 use crate::audit::{self, Actor, Entry, Outcome};
-use crate::domain::Role;
+use std::collections::BTreeSet;
+
+use crate::domain::adjudication::AdjudicationForm;
 use crate::domain::examination::{
-    AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, may_examine,
+    AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, may_adjudicate, may_examine,
 };
 use crate::examination::standing::{
     Adjudication, Examination, ExaminationRound, Standing, standing,
@@ -33,15 +35,19 @@ pub enum ExamineError {
     #[error("Give a disposition for every candidate (see the marked rows).")]
     Invalid(ReviewErrors),
     #[error(
-        "Only a supervisor (reviewer or local administrator) who did not examine this list can adjudicate."
+        "Only a supervisor of the service with current facial-comparison training can adjudicate."
     )]
     NotSupervisor,
+    /// Separation of duties (docs/POLICIES.md).
+    #[error(transparent)]
+    Duty(#[from] crate::domain::duties::DutyRefusal),
+    /// The case does not exist, is logically deleted, or is not awaiting examination.
+    #[error("This case is not open for examination.")]
+    CaseClosed,
     #[error("This candidate list does not need adjudication.")]
     NotDisputed,
-    #[error(
-        "Adjudication needs a comment and, for a possible lead, a candidate rank from the list."
-    )]
-    BadAdjudication,
+    #[error(transparent)]
+    BadAdjudication(#[from] crate::domain::adjudication::AdjudicationError),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
@@ -50,9 +56,30 @@ pub enum ExamineError {
 
 pub struct Ctx<'a> {
     pub user: &'a User,
+    /// The user's agency: roles are judged with it ([`User::roles_in`]).
+    pub agency: &'a crate::accounts::store::Agency,
     pub actor: Actor,
     pub today: NaiveDate,
     pub single_examiner_allowed: bool,
+    /// `face.approver_may_examine`: whether the reviewer who approved a case may examine it.
+    pub approver_may_examine: bool,
+}
+
+/// The live case of `ps`, open for examination (`searched`), and the separation-of-duties check
+/// for `duty`. A logically deleted or closed case answers [`ExamineError::CaseClosed`].
+fn open_case(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    ps: &ProbeSearch,
+    duty: crate::domain::duties::Duty,
+) -> Result<crate::cases::store::Case, ExamineError> {
+    let case = crate::cases::store::Case::find(conn, crate::domain::CaseId(ps.case_id))?
+        .ok_or(ExamineError::CaseClosed)?;
+    if case.status() != crate::domain::CaseStatus::Searched {
+        return Err(ExamineError::CaseClosed);
+    }
+    crate::examination::duties::check(conn, &case, ctx.user.id, duty, ctx.approver_may_examine)??;
+    Ok(case)
 }
 
 /// Records a trained examiner's review (first, or blind second by another examiner).
@@ -62,7 +89,11 @@ pub fn submit_review(
     ps_id: i64,
     forms: &[AssessmentForm],
 ) -> Result<(Standing, AfterCommit), ExamineError> {
-    if let Err(refusal) = may_examine(&ctx.user.roles(), ctx.user.training_completed, ctx.today) {
+    if let Err(refusal) = may_examine(
+        &ctx.user.roles_in(ctx.agency),
+        ctx.user.training_completed,
+        ctx.today,
+    ) {
         audit::record(
             conn,
             &ctx.actor,
@@ -76,6 +107,7 @@ pub fn submit_review(
         conn,
         |conn| -> Result<(Standing, AfterCommit), ExamineError> {
             let ps = ProbeSearch::find(conn, ps_id)?;
+            open_case(conn, ctx, &ps, crate::domain::duties::Duty::Examine)?;
             if ps.status != ProbeSearchState::Searched {
                 return Err(ExamineError::NotSearched);
             }
@@ -132,37 +164,69 @@ pub fn submit_review(
             Ok((now_standing, effects))
         },
     );
-    if let Err(ExamineError::Refused(r)) = &result {
+    if let Err(e @ (ExamineError::Refused(_) | ExamineError::Duty(_) | ExamineError::CaseClosed)) =
+        &result
+    {
         audit::record(
             conn,
             &ctx.actor,
             Entry::new("examine.review", "probe_search", ps_id)
                 .outcome(Outcome::Denied)
-                .details(r.to_string()),
+                .details(e.to_string()),
         )?;
     }
     result
 }
 
-/// A supervisor settles a disagreement; all three views are kept.
+/// A supervisor settles a disagreement; all three views are kept. The supervisor is a trained
+/// examiner of the service (role `supervisor`, current facial-comparison training) who neither
+/// submitted, approved nor examined the case, and records their own comparison
+/// ([`Adjudication::parse`]). Refusals of the person (role, training, duties) are audit records.
 pub fn adjudicate(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
     case_id: i64,
     ps_id: i64,
-    lead_rank: Option<u32>,
-    comment: &str,
+    form: &AdjudicationForm,
 ) -> Result<(Standing, AfterCommit), ExamineError> {
-    // Service supervisors only (a reviewer, or a local administrator who is service staff): a
-    // requesting agency's administrator never adjudicates the service's examinations.
-    let roles = ctx.user.roles();
-    if !((roles.has(Role::Reviewer) || roles.has(Role::LocalAdmin)) && roles.sees_all_agencies()) {
+    let result = adjudicate_in_tx(conn, ctx, case_id, ps_id, form);
+    if let Err(
+        e @ (ExamineError::NotSupervisor | ExamineError::Duty(_) | ExamineError::CaseClosed),
+    ) = &result
+    {
+        audit::record(
+            conn,
+            &ctx.actor,
+            Entry::new("examine.adjudicate", "probe_search", ps_id)
+                .outcome(Outcome::Denied)
+                .details(e.to_string()),
+        )?;
+    }
+    result
+}
+
+fn adjudicate_in_tx(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    case_id: i64,
+    ps_id: i64,
+    form: &AdjudicationForm,
+) -> Result<(Standing, AfterCommit), ExamineError> {
+    // A requesting agency's administrator never adjudicates the service's examinations: the
+    // supervisor role works only in the service agency ([`User::roles_in`]).
+    if may_adjudicate(
+        &ctx.user.roles_in(ctx.agency),
+        ctx.user.training_completed,
+        ctx.today,
+    )
+    .is_err()
+    {
         return Err(ExamineError::NotSupervisor);
     }
-    let comment = crate::domain::request::clean(comment);
-    if comment.chars().count() < 5 {
-        return Err(ExamineError::BadAdjudication);
-    }
+    let form = AdjudicationForm {
+        notes: crate::domain::request::clean(&form.notes),
+        ..form.clone()
+    };
     crate::platform::db::write_tx(
         conn,
         |conn| -> Result<(Standing, AfterCommit), ExamineError> {
@@ -170,18 +234,22 @@ pub fn adjudicate(
             if ps.case_id != case_id {
                 return Err(ExamineError::Db(diesel::result::Error::NotFound));
             }
+            open_case(conn, ctx, &ps, crate::domain::duties::Duty::Adjudicate)?;
             let exams = Examination::for_probe(conn, ps_id)?;
             if exams.iter().any(|e| e.examiner_id == ctx.user.id) {
-                return Err(ExamineError::NotSupervisor);
+                return Err(crate::domain::duties::DutyRefusal::ExaminedIt.into());
             }
             if standing(&exams, false) != Standing::NeedsAdjudication {
                 return Err(ExamineError::NotDisputed);
             }
-            if let Some(r) = lead_rank
-                && !ps.candidates().iter().any(|c| c.rank == r)
-            {
-                return Err(ExamineError::BadAdjudication);
-            }
+            let examiner_leads: BTreeSet<u32> = exams
+                .iter()
+                .filter_map(Examination::review)
+                .flat_map(|r| r.possible_leads())
+                .collect();
+            let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+            let adjudication = Adjudication::parse(&form, &ranks, &examiner_leads)?;
+            let comment = form.notes.clone();
             diesel::insert_into(examinations::table)
                 .values((
                     examinations::case_id.eq(ps.case_id),
@@ -189,8 +257,7 @@ pub fn adjudicate(
                     examinations::examiner_id.eq(ctx.user.id),
                     examinations::round.eq(ExaminationRound::Adjudication.as_str()),
                     examinations::review_json
-                        .eq(serde_json::to_string(&Adjudication { lead_rank })
-                            .map_err(anyhow::Error::from)?),
+                        .eq(serde_json::to_string(&adjudication).map_err(anyhow::Error::from)?),
                     examinations::comment.eq(&comment),
                     examinations::created_at.eq(now()),
                 ))
@@ -199,12 +266,21 @@ pub fn adjudicate(
                 conn,
                 &ctx.actor,
                 Entry::new("examine.adjudicate", "probe_search", ps.id).details(format!(
-                    "case {}; {}; {comment}",
+                    "case {}; {}; features compared: {}; {comment}",
                     ps.case_id,
-                    match lead_rank {
+                    match adjudication.lead_rank {
+                        Some(r) if adjudication.full_comparison => {
+                            format!("possible lead at rank {r} (supervisor's full comparison)")
+                        }
                         Some(r) => format!("possible lead at rank {r}"),
                         None => "no lead".into(),
-                    }
+                    },
+                    adjudication
+                        .features
+                        .iter()
+                        .map(|f| f.label())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 )),
             )?;
             let exams = Examination::for_probe(conn, ps_id)?;

@@ -2,7 +2,6 @@
 //! second review, adjudication of a disagreement.
 
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::domain::examination::{Consensus, Review, consensus};
 use crate::platform::db::DbConnection;
@@ -40,12 +39,7 @@ pub struct Examination {
     pub created_at: chrono::NaiveDateTime,
 }
 
-/// A supervisor's decision between disagreeing examiners.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Adjudication {
-    /// The candidate rank reported as a possible lead, or `None` for no lead.
-    pub lead_rank: Option<u32>,
-}
+pub use crate::domain::adjudication::Adjudication;
 
 impl Examination {
     pub fn for_probe(conn: &mut DbConnection, ps: i64) -> QueryResult<Vec<Examination>> {

@@ -285,7 +285,7 @@ fn queries(docs: &[CaseDoc], n: usize, seed: u64) -> Vec<(HistoryQuery, CaseScop
         .map(|_| {
             let doc = &docs[rng.gen_range(0..docs.len())];
             let scope = if rng.gen_bool(0.5) {
-                CaseScope::All
+                CaseScope::Service
             } else {
                 CaseScope::Agency(AgencyId(doc.agency_id))
             };
@@ -314,7 +314,7 @@ fn queries(docs: &[CaseDoc], n: usize, seed: u64) -> Vec<(HistoryQuery, CaseScop
                     } else {
                         Sort::CaseNumber
                     };
-                    if matches!(scope, CaseScope::All) {
+                    if matches!(scope, CaseScope::Service) {
                         q.agency = Some(doc.agency_id);
                     }
                 }

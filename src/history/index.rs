@@ -496,12 +496,12 @@ impl HistoryIndex {
     }
 
     /// Searches within `scope`: `CaseScope::Agency` adds a filter on that agency to every query
-    /// and cannot match examiner notes; `CaseScope::All` is for service staff. Returns one page
+    /// and cannot match examiner notes; `CaseScope::Service` is for service staff. Returns one page
     /// of [`PAGE_SIZE`] hits, the total and any ignored parts of the free text.
     ///
     /// Errors: index read errors only (bad user input is ignored and reported in `warnings`).
     pub fn search(&self, q: &HistoryQuery, scope: CaseScope) -> anyhow::Result<HistoryResults> {
-        let staff = matches!(scope, CaseScope::All);
+        let staff = matches!(scope, CaseScope::Service);
         let parser = if staff {
             &self.staff_parser
         } else {

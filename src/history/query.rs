@@ -252,8 +252,20 @@ pub(crate) fn build(f: &Fields, parser: &QueryParser, q: &HistoryQuery, scope: C
         Some(t) => clauses.push((Occur::Must, t.box_clone())),
         None => clauses.push((Occur::Must, Box::new(AllQuery))),
     }
-    if let CaseScope::Agency(a) = scope {
-        clauses.push(filter(term(Term::from_field_i64(f.agency_id, a.0))));
+    match scope {
+        CaseScope::Agency(a) => {
+            clauses.push(filter(term(Term::from_field_i64(f.agency_id, a.0))));
+        }
+        // Service staff find submitted cases only: a never-submitted draft has no `submitted`
+        // date, so this range leaves it out.
+        CaseScope::Service => {
+            let epoch =
+                Term::from_field_date(f.submitted, tantivy::DateTime::from_timestamp_secs(0));
+            clauses.push(filter(Box::new(RangeQuery::new(
+                Bound::Included(epoch),
+                Bound::Unbounded,
+            ))));
+        }
     }
     if let Some(a) = q.agency {
         clauses.push(filter(term(Term::from_field_i64(f.agency_id, a))));
@@ -394,7 +406,7 @@ mod tests {
             text: "robbery nosuchfield:x \"unclosed".into(),
             ..Default::default()
         };
-        let built = build(&f, &p, &q, CaseScope::All);
+        let built = build(&f, &p, &q, CaseScope::Service);
         assert!(built.text.is_some());
         assert!(!built.warnings.is_empty());
     }
@@ -403,7 +415,7 @@ mod tests {
     fn no_text_matches_everything_in_scope() {
         let (index, f) = parts();
         let p = parser(&index, index.schema(), &f, true);
-        let built = build(&f, &p, &HistoryQuery::default(), CaseScope::All);
+        let built = build(&f, &p, &HistoryQuery::default(), CaseScope::Service);
         assert!(built.text.is_none());
         assert!(format!("{:?}", built.query).contains("AllQuery"));
     }

@@ -47,7 +47,7 @@ pub fn case_outcome(
     let mut examined = 0;
     for p in &probes {
         match p.status {
-            ProbeSearchState::NoFace => continue,
+            ProbeSearchState::NoFace | ProbeSearchState::NotSelected => continue,
             ProbeSearchState::Failed => return Ok(CaseOutcome::Blocked),
             ProbeSearchState::Searched => {}
             _ => return Ok(CaseOutcome::Pending),

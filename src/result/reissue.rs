@@ -18,7 +18,7 @@ use crate::result::store::PacketRecord;
 #[derive(Debug, thiserror::Error)]
 pub enum ResultError {
     /// The user is not a service supervisor.
-    #[error("Only a supervisor (reviewer) or local administrator may change an issued result.")]
+    #[error("Only a supervisor of the service may re-issue or withdraw an issued result.")]
     NotSupervisor,
     /// The case has no current packet (or is not concluded).
     #[error("This case has no issued result.")]
@@ -37,14 +37,12 @@ pub enum ResultError {
     Internal(#[from] anyhow::Error),
 }
 
-/// Service supervisors only: a reviewer (or a local administrator who is also service staff).
-/// A requesting agency's local administrator may not change the service's result — not even for
+/// The service's supervisors only (docs/POLICIES.md, "Roles"); `roles` are the effective roles
+/// ([`User::roles_in`]), so a supervisor role stored outside the service agency does not count. A
+/// requesting agency's local administrator may not change the service's result — not even for
 /// the agency's own cases, and never for another agency's.
-fn may_change_result(user: &User) -> Result<(), ResultError> {
-    let roles = user.roles();
-    if (roles.has(crate::domain::Role::Reviewer) || roles.has(crate::domain::Role::LocalAdmin))
-        && roles.sees_all_agencies()
-    {
+fn may_change_result(roles: &crate::domain::Roles) -> Result<(), ResultError> {
+    if roles.has(crate::domain::Role::Supervisor) {
         Ok(())
     } else {
         Err(ResultError::NotSupervisor)
@@ -66,11 +64,12 @@ fn clean_reason(reason: &str) -> Result<String, ResultError> {
 pub fn request_reissue(
     conn: &mut DbConnection,
     user: &User,
+    roles: &crate::domain::Roles,
     actor: &Actor,
     case: CaseId,
     reason: &str,
 ) -> Result<(i32, crate::platform::jobs::effects::AfterCommit), ResultError> {
-    may_change_result(user)?;
+    may_change_result(roles)?;
     let reason = clean_reason(reason)?;
     crate::platform::db::write_tx(
         conn,
@@ -130,12 +129,13 @@ pub fn request_reissue(
 pub fn withdraw(
     conn: &mut DbConnection,
     user: &User,
+    roles: &crate::domain::Roles,
     actor: &Actor,
     service: &ServiceInfo,
     case: CaseId,
     reason: &str,
 ) -> Result<crate::platform::jobs::effects::AfterCommit, ResultError> {
-    may_change_result(user)?;
+    may_change_result(roles)?;
     let reason = clean_reason(reason)?;
     crate::platform::db::write_tx(
         conn,

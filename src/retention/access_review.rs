@@ -51,7 +51,7 @@ pub fn submit_access_review(
     actor: &Actor,
     decisions: &[(i64, String)],
 ) -> Result<(i64, crate::platform::jobs::effects::AfterCommit), RetentionError> {
-    if !admin.roles().has(Role::LocalAdmin) {
+    if !admin.stored_roles().has(Role::LocalAdmin) {
         return Err(RetentionError::NotLocalAdmin);
     }
     let agency = AgencyId(admin.agency_id);
@@ -138,7 +138,7 @@ pub fn submit_access_review(
 
 /// Who the admin's review covers (their agency's active accounts) — for the page.
 pub fn review_subjects(conn: &mut DbConnection, admin: &User) -> Result<Vec<User>, RetentionError> {
-    if !admin.roles().has(Role::LocalAdmin) {
+    if !admin.stored_roles().has(Role::LocalAdmin) {
         return Err(RetentionError::NotLocalAdmin);
     }
     Ok(User::for_agency(conn, AgencyId(admin.agency_id))?

@@ -20,7 +20,7 @@ pub fn deleted_case_for(
     let Some(case) = Case::find_any(conn, id)? else {
         return Ok(None);
     };
-    if case.hidden_at.is_none() || !may_view_deleted(&user.roles(), agency, &case) {
+    if case.hidden_at.is_none() || !may_view_deleted(&user.roles_in(agency), agency, &case) {
         return Ok(None);
     }
     Ok(Some(case))

@@ -23,7 +23,7 @@ fn case_for_hold(
     id: CaseId,
 ) -> Result<Case, RetentionError> {
     let case = Case::find_any(conn, id)?.ok_or(RetentionError::NotFound)?;
-    if !may_hold(&user.roles(), agency, &case) {
+    if !may_hold(&user.roles_in(agency), agency, &case) {
         return Err(RetentionError::NotAllowedToHold);
     }
     Ok(case)

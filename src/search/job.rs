@@ -1,5 +1,7 @@
-//! The background search worker: claims `search` jobs, runs the probe through the face engine and
-//! the gallery, and stores the result and the job's completion in one transaction.
+//! The background search worker: claims `search` jobs and, by the probe search's state, either
+//! analyses the probe (faces and quality, for the examiner's assessment) or searches the gallery
+//! with the face the examiner chose; stores the result and the job's completion in one
+//! transaction.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -11,7 +13,7 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor, Entry};
 use crate::cases::images::ImageStore;
 use crate::cases::store::{Case, CaseImage};
-use crate::domain::{CaseAction, CaseId, CaseStatus};
+use crate::domain::CaseId;
 use crate::face::{EngineOptions, FaceEngine};
 use crate::gallery::Gallery;
 use crate::platform::db::schema::probe_searches;
@@ -132,7 +134,11 @@ pub fn run_one(ctx: &SearchContext, worker_id: &str) -> anyhow::Result<bool> {
 
 enum Outcome {
     NoFace,
-    NeedsChoice(Vec<ProbeFace>),
+    /// Analysed: the faces found, for the examiner's probe assessment.
+    Analysed(Vec<ProbeFace>),
+    /// The job's probe search is no longer waiting for this work (e.g. a job left over from a
+    /// crash after the work was recorded): complete the job, change nothing.
+    Stale,
     Searched {
         faces: Vec<ProbeFace>,
         chosen: usize,
@@ -150,6 +156,12 @@ fn process(
     let payload: JobPayload =
         serde_json::from_str(&job.payload).context("Bad search job payload")?;
     let ps = ProbeSearch::find(conn, payload.probe_search_id).context("Probe search not found")?;
+    if !matches!(
+        ps.status,
+        ProbeSearchState::Analysing | ProbeSearchState::Queued
+    ) {
+        return store(conn, job, worker_id, &ps, Outcome::Stale);
+    }
     let img = CaseImage::in_case(conn, CaseId(ps.case_id), &ps.image_sha256)?
         .context("Probe image row not found")?;
     let bytes = ctx.images.get(&img.sha256, &img.content_type)?;
@@ -175,9 +187,10 @@ fn process(
         .collect();
     let outcome = if analyses.is_empty() {
         Outcome::NoFace
-    } else if analyses.len() > 1 && ps.chosen_face.is_none() {
-        Outcome::NeedsChoice(faces)
+    } else if ps.status == ProbeSearchState::Analysing {
+        Outcome::Analysed(faces)
     } else {
+        // The examiner chose the face at the assessment (the only face when there is one).
         let chosen = usize::try_from(ps.chosen_face.unwrap_or(0)).unwrap_or(0);
         let a = analyses
             .get(chosen)
@@ -238,20 +251,26 @@ fn store(
                     ProbeSearchState::NoFace,
                 )
             }
-            Outcome::NeedsChoice(faces) => {
+            Outcome::Stale => {
+                if !jobs::complete(conn, job.id, worker_id, "stale")? {
+                    anyhow::bail!("job {} was completed or re-claimed elsewhere", job.id);
+                }
+                return Ok(());
+            }
+            Outcome::Analysed(faces) => {
                 diesel::update(probe_searches::table.find(ps.id))
                     .set((
-                        probe_searches::status.eq(ProbeSearchState::NeedsFaceChoice.as_str()),
+                        probe_searches::status.eq(ProbeSearchState::AwaitingAssessment.as_str()),
                         probe_searches::faces_json.eq(Some(serde_json::to_string(faces)?)),
                     ))
                     .execute(conn)?;
                 (
                     format!(
-                        "{} faces in probe image {}: an examiner must choose the face to search",
+                        "{} face(s) found in probe image {}: awaiting an examiner's probe assessment",
                         faces.len(),
                         short(&ps.image_sha256)
                     ),
-                    ProbeSearchState::NeedsFaceChoice,
+                    ProbeSearchState::AwaitingAssessment,
                 )
             }
             Outcome::Searched {
@@ -289,6 +308,14 @@ fn store(
             anyhow::bail!("job {} was completed or re-claimed elsewhere", job.id);
         }
         let case = Case::find(conn, CaseId(ps.case_id))?.context("Case not found")?;
+        let summary = match (st, ps.started_by) {
+            (ProbeSearchState::Searched | ProbeSearchState::NoFace, Some(id)) => {
+                let u = crate::accounts::store::User::find(conn, crate::domain::UserId(id))
+                    .context("Failed to load the examiner who started the search")?;
+                format!("{summary} — search started by examiner {}", u.name)
+            }
+            _ => summary,
+        };
         crate::cases::timeline::timeline(conn, case.id, None, "search", summary.clone(), None)?;
         // LAPD's order on records of access: when, the data used to query (probe hash, case
         // number), on whose behalf, and the stated purpose (the search reason).
@@ -297,58 +324,36 @@ fn store(
             crate::accounts::store::User::find(conn, crate::domain::UserId(case.requester_id))
                 .context("Failed to load the case's requester")?
                 .email;
+        // The run names the examiner who started it at the probe assessment.
+        let started_by = match ps.started_by {
+            Some(id) => {
+                let u = crate::accounts::store::User::find(conn, crate::domain::UserId(id))
+                    .context("Failed to load the examiner who started the search")?;
+                format!("; started by examiner {} <{}>", u.name, u.email)
+            }
+            None => String::new(),
+        };
         audit::record(
             conn,
             &Actor::system("search worker"),
-            Entry::new("search.run", "image", &ps.image_sha256)
-                .reason(&case.search_reason)
-                .details(format!(
-                    "case {}; requested by {requester}; {summary}",
-                    case.display_number()
-                )),
+            Entry::new(
+                if st == ProbeSearchState::AwaitingAssessment {
+                    "probe.analyse"
+                } else {
+                    "search.run"
+                },
+                "image",
+                &ps.image_sha256,
+            )
+            .reason(&case.search_reason)
+            .details(format!(
+                "case {}; requested by {requester}{started_by}; {summary}",
+                case.display_number()
+            )),
         )?;
-        maybe_complete_case(conn, &case)?;
+        crate::search::completion::complete_if_finished(conn, &case)?;
         Ok(())
     })
-}
-
-/// Moves an approved case to `searched` once every probe search is finished; when no probe of
-/// the current version held a face, queues the no-lead result (there is nothing to examine).
-fn maybe_complete_case(conn: &mut DbConnection, case: &Case) -> anyhow::Result<()> {
-    let all = ProbeSearch::for_case(conn, case.case_id())?;
-    if all.is_empty() || !all.iter().all(|p| p.status.is_finished()) {
-        return Ok(());
-    }
-    let any_face = all
-        .iter()
-        .filter(|p| p.version == case.current_version)
-        .any(|p| p.status != ProbeSearchState::NoFace);
-    if case.status() == CaseStatus::Approved {
-        let to = CaseStatus::Approved.apply(CaseAction::CompleteSearch)?;
-        if Case::transition(conn, case.case_id(), CaseStatus::Approved, to, now())? {
-            crate::cases::timeline::timeline(
-                conn,
-                case.id,
-                None,
-                "searched",
-                if any_face {
-                    "Every probe image searched: awaiting examiner review"
-                } else {
-                    "No face found in any probe image: no search possible; a no-lead result \
-                     will be issued"
-                },
-                None,
-            )?;
-        }
-    }
-    // With no face in any probe there is nothing to examine: the result (a no-lead packet
-    // saying why) is queued now — also when a re-run of a failed search found no face. No
-    // review exists, so the single-examiner setting cannot matter; `queue_if_concluded` checks
-    // the case is `searched` and queues at most once.
-    if !any_face {
-        crate::result::job::queue_if_concluded(conn, case.id, false)?;
-    }
-    Ok(())
 }
 
 fn record_failure(conn: &mut DbConnection, job: &Job, msg: &str) -> anyhow::Result<()> {

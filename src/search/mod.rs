@@ -1,11 +1,21 @@
-//! Searching approved requests: one persisted job per probe image, run in the background by
-//! [`worker::run`]; the candidate list is stored exactly as the gallery returned it.
+//! Searching approved requests (docs/POLICIES.md, "Searching"; NY MPTC §IV.A): a trained
+//! examiner starts each search.
 //!
-//! A probe with several faces waits for an examiner to choose the face (`needs_face_choice`);
-//! a probe with no face is recorded as such (`no_face`), never silently dropped. When every probe
-//! of the case is finished the case moves to `searched` (awaiting examiner review).
+//! 1. Approval queues an *analysis* of every probe image of the approved version (`analysing`):
+//!    the background worker ([`job::SearchWorker`]) finds the faces and measures their quality,
+//!    without touching the gallery. A probe with no face is recorded as such (`no_face`), never
+//!    silently dropped; the others wait for the examiner (`awaiting_assessment`).
+//! 2. A trained examiner opens the probe assessment ([`assessment`]): quality measures, the face
+//!    to search where there are several, the probes to search. One action per case starts the
+//!    searches (`queued`) or records why a probe is not searched (`not_selected`); the run, its
+//!    audit record and the timeline name that examiner.
+//! 3. The worker searches the gallery with the chosen face; the candidate list is stored exactly
+//!    as the gallery returned it (`searched`). When every probe is finished the case moves to
+//!    `searched` (awaiting examiner review).
 
 pub mod actions;
+pub mod assessment;
+pub mod completion;
 pub mod job;
 
 use chrono::NaiveDateTime;
@@ -21,12 +31,16 @@ use crate::platform::time::now;
 /// Where the search of one probe image stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProbeSearchState {
-    /// Waiting for the search worker.
+    /// Approved: waiting for the worker to find the faces and measure their quality.
+    Analysing,
+    /// Analysed: waiting for a trained examiner's probe assessment (face, selection, start).
+    AwaitingAssessment,
+    /// Started by an examiner: waiting for the search worker.
     Queued,
-    /// The image holds several faces: an examiner must choose the probe face.
-    NeedsFaceChoice,
     /// No face was found in the image.
     NoFace,
+    /// The examiner's assessment left this probe out (unsuitable, duplicate…): not searched.
+    NotSelected,
     /// Searched: the candidate list is stored.
     Searched,
     /// The search failed for good (see the row's error).
@@ -34,9 +48,11 @@ pub enum ProbeSearchState {
 }
 
 crate::text_state!(ProbeSearchState, "probe search", {
+    Analysing => "analysing",
+    AwaitingAssessment => "awaiting_assessment",
     Queued => "queued",
-    NeedsFaceChoice => "needs_face_choice",
     NoFace => "no_face",
+    NotSelected => "not_selected",
     Searched => "searched",
     Failed => "failed",
 });
@@ -46,7 +62,10 @@ impl ProbeSearchState {
     pub fn is_finished(self) -> bool {
         matches!(
             self,
-            ProbeSearchState::NoFace | ProbeSearchState::Searched | ProbeSearchState::Failed
+            ProbeSearchState::NoFace
+                | ProbeSearchState::NotSelected
+                | ProbeSearchState::Searched
+                | ProbeSearchState::Failed
         )
     }
 }
@@ -74,6 +93,9 @@ pub struct ProbeSearch {
     pub error: Option<String>,
     pub created_at: NaiveDateTime,
     pub searched_at: Option<NaiveDateTime>,
+    /// The examiner who started the search at the probe assessment (`None` before).
+    pub started_by: Option<i64>,
+    pub started_at: Option<NaiveDateTime>,
 }
 
 /// A face found in a probe, as stored for the examiner's choice.
@@ -142,18 +164,22 @@ impl ProbeSearch {
     }
     pub fn status_label(&self) -> &'static str {
         match self.status {
+            ProbeSearchState::Analysing => "Finding faces and measuring quality",
+            ProbeSearchState::AwaitingAssessment => "Awaiting an examiner's probe assessment",
             ProbeSearchState::Queued => "Search queued",
-            ProbeSearchState::NeedsFaceChoice => "Several faces: an examiner must choose one",
             ProbeSearchState::NoFace => "No face found in this image",
+            ProbeSearchState::NotSelected => "Not searched (examiner's assessment)",
             ProbeSearchState::Searched => "Searched",
             ProbeSearchState::Failed => "Search failed",
         }
     }
 }
 
-/// Queues a search for every image of the approved version: a `probe_searches` row and a job
-/// each. Call inside the approval transaction. Returns how many were queued.
-pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> QueryResult<usize> {
+/// Queues the analysis (faces and quality, no gallery search) of every image of the approved
+/// version: a `probe_searches` row (`analysing`) and a job each. Call inside the approval
+/// transaction. Returns how many were queued. The search itself waits for an examiner's
+/// [`assessment::start`].
+pub fn queue_analysis(conn: &mut DbConnection, case: CaseId, version: i32) -> QueryResult<usize> {
     let mut n = 0;
     for img in CaseImage::for_version(conn, case, version)? {
         let exists = probe_searches::table
@@ -170,7 +196,7 @@ pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> Qu
                 probe_searches::case_id.eq(case.0),
                 probe_searches::version.eq(version),
                 probe_searches::image_sha256.eq(&img.sha256),
-                probe_searches::status.eq(ProbeSearchState::Queued.as_str()),
+                probe_searches::status.eq(ProbeSearchState::Analysing.as_str()),
                 probe_searches::created_at.eq(now()),
             ))
             .execute(conn)?;
@@ -188,7 +214,7 @@ pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> Qu
             conn,
             JOB_KIND,
             Some(case.0),
-            &format!("search:{id}:auto"),
+            &format!("search:{id}:analyse"),
             &payload,
         )?;
         n += 1;
@@ -200,13 +226,18 @@ pub fn queue_for_case(conn: &mut DbConnection, case: CaseId, version: i32) -> Qu
 /// error). Returns `false` when the search is not (or no longer) `failed` — a double submit
 /// queues it once. The new job's dedupe key counts the re-runs of this probe.
 pub fn rerun_failed(conn: &mut DbConnection, probe_search_id: i64) -> QueryResult<bool> {
+    // A search an examiner started runs again as a search; a failed analysis is analysed again.
+    let again = match ProbeSearch::find(conn, probe_search_id)?.started_by {
+        Some(_) => ProbeSearchState::Queued,
+        None => ProbeSearchState::Analysing,
+    };
     let n = diesel::update(
         probe_searches::table
             .filter(probe_searches::id.eq(probe_search_id))
             .filter(probe_searches::status.eq(ProbeSearchState::Failed.as_str())),
     )
     .set((
-        probe_searches::status.eq(ProbeSearchState::Queued.as_str()),
+        probe_searches::status.eq(again.as_str()),
         probe_searches::error.eq(None::<String>),
     ))
     .execute(conn)?;
@@ -228,39 +259,6 @@ pub fn rerun_failed(conn: &mut DbConnection, probe_search_id: i64) -> QueryResul
         JOB_KIND,
         Some(ps.case_id),
         &format!("search:{probe_search_id}:rerun{}", reruns + 1),
-        &payload,
-    )
-}
-
-/// Records an examiner's choice of face in a multi-face probe and queues the search with it.
-pub fn choose_face(
-    conn: &mut DbConnection,
-    probe_search_id: i64,
-    face: i32,
-    examiner_id: i64,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        probe_searches::table
-            .filter(probe_searches::id.eq(probe_search_id))
-            .filter(probe_searches::status.eq(ProbeSearchState::NeedsFaceChoice.as_str())),
-    )
-    .set((
-        probe_searches::chosen_face.eq(Some(face)),
-        probe_searches::chosen_by.eq(Some(examiner_id)),
-        probe_searches::status.eq(ProbeSearchState::Queued.as_str()),
-    ))
-    .execute(conn)?;
-    if n == 0 {
-        return Ok(false);
-    }
-    let ps = ProbeSearch::find(conn, probe_search_id)?;
-    let payload = serde_json::to_string(&JobPayload { probe_search_id })
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    crate::platform::jobs::enqueue(
-        conn,
-        JOB_KIND,
-        Some(ps.case_id),
-        &format!("search:{probe_search_id}:face{face}"),
         &payload,
     )
 }

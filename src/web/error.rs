@@ -162,9 +162,11 @@ impl From<DecisionError> for AppError {
 impl From<ExamineError> for AppError {
     fn from(e: ExamineError) -> Self {
         match e {
-            ExamineError::Refused(_) | ExamineError::NotSupervisor => {
+            ExamineError::Refused(_) | ExamineError::NotSupervisor | ExamineError::Duty(_) => {
                 AppError::Forbidden(e.to_string())
             }
+            // A logically deleted case answers as one that does not exist.
+            ExamineError::CaseClosed => AppError::NotFound,
             // A probe search or case that does not exist (or not under that case): 404.
             ExamineError::Db(diesel::result::Error::NotFound) => AppError::NotFound,
             ExamineError::Db(d) => AppError::from(d),

@@ -105,12 +105,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(cases::packet::withdraw),
         )
         .route(
-            "/cases/{id}/probes/{ps}/faces",
-            web::get().to(examine::faces::page),
+            "/cases/{id}/assessment",
+            web::get().to(examine::assessment::page),
         )
         .route(
-            "/cases/{id}/probes/{ps}/faces",
-            web::post().to(examine::faces::choose),
+            "/cases/{id}/assessment",
+            web::post().to(examine::assessment::start),
         )
         .route(
             "/cases/{id}/probes/{ps}/rerun",

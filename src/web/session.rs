@@ -195,7 +195,7 @@ impl FromRequest for CurrentUser {
                 return Err(AppError::NotLoggedIn);
             }
             // Service roles work only in the service agency (docs/POLICIES.md, "Roles").
-            let roles = user.roles().effective(agency.is_service);
+            let roles = user.roles_in(&agency);
             Ok(CurrentUser {
                 user,
                 agency,

@@ -10,7 +10,7 @@ use frdesk::audit::monthly_report::Month;
 
 use crate::helpers::*;
 use crate::review::decide;
-use crate::search::{enroll_gallery, wait_until_finished};
+use crate::search::{enroll_gallery, start_search, wait_until_finished};
 
 fn pdfsig(path: &std::path::Path) -> String {
     let out = Command::new("pdfsig").arg(path).output().unwrap();
@@ -78,6 +78,7 @@ async fn a_months_audit_lists_exactly_the_agencys_activity_and_is_signed_off_onc
     )
     .await;
     assert_eq!(r.status().as_u16(), 303);
+    start_search(&app, case_id).await;
     wait_until_finished(&app, case_id).await;
     // Another agency's activity must not appear.
     let other = app.login("requester.b@test.example").await;

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 use crate::mail::free_port;
-use crate::search::{enroll_gallery, searches, wait_until_finished};
+use crate::search::{enroll_gallery, searches, wait_until_analysed, wait_until_finished};
 
 /// chromedriver on a loopback port; killed when dropped.
 struct Driver {
@@ -399,6 +399,30 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         .await
         .unwrap();
     b.wait().for_element(Locator::Css("h1")).await.unwrap();
+    b.close().await.unwrap();
+
+    // 2b. A trained examiner assesses the probe (analysed in the background) and starts the
+    // search from the case page.
+    wait_until_analysed(&app, case_id).await;
+    let b = browser(&driver, &profiles.path().join("examiner-start")).await;
+    log_in(&b, &base, &app, "examiner@test.example").await;
+    b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
+    b.find(Locator::LinkText("Assess the probes and start the search"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("form[action$='/assessment']"))
+        .await
+        .unwrap();
+    let page = text_of_page(&b).await;
+    assert!(page.contains("between the eyes"), "quality shown: {page}");
+    shot(&b, "05b-examiner-probe-assessment").await;
+    let assess = format!("/cases/{case_id}/assessment");
+    submit(&b, &assess).await;
+    wait_until_left(&b, &assess).await;
     b.close().await.unwrap();
 
     // The search runs in the background.

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 use crate::mail::free_port;
-use crate::search::{approve, enroll_gallery, review, searches};
+use crate::search::{approve, enroll_gallery, review, searches, start_search};
 
 /// A `frdesk serve` process; SIGKILLed when dropped.
 struct Server {
@@ -130,7 +130,7 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     );
     let port = free_port();
 
-    // 1. Killed while holding the search job.
+    // 1. Killed while holding the search job (the probe's analysis, queued by the approval).
     let server = start_server(
         &mut app,
         port,
@@ -162,7 +162,8 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     assert!(s[0].candidates().is_empty(), "no candidate list yet");
     assert_ne!(s[0].status.as_str(), "searched");
 
-    // Restart: the interrupted job is queued again and runs to completion once.
+    // Restart: the interrupted job is queued again and runs to completion once; the examiner
+    // then starts the search, which runs once.
     let server = start_server(
         &mut app,
         port,
@@ -170,11 +171,17 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
         "run2.log",
     )
     .await;
-    wait_for("the search to finish", || {
+    wait_for("the analysis to finish", || {
         job_rows(&app, "search").iter().all(|(st, _)| st == "done")
     })
     .await;
     assert_eq!(job_rows(&app, "search"), vec![("done".to_string(), 2)]);
+    start_search(&app, case_id).await;
+    wait_for("the search to finish", || {
+        job_rows(&app, "search").len() == 2
+            && job_rows(&app, "search").iter().all(|(st, _)| st == "done")
+    })
+    .await;
     let s = searches(&app, case_id);
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].status.as_str(), "searched");
@@ -186,9 +193,11 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
         .map(|c| c.rank)
         .expect("the mate is in the candidate list");
     let kinds = timeline_kinds(&app, case_id);
-    for kind in ["search", "searched"] {
-        let n = kinds.iter().filter(|k| k.as_str() == kind).count();
-        assert_eq!(n, 1, "one `{kind}` event on the timeline: {kinds:?}");
+    // One event each for the analysis, the examiner's start, the search run and the case
+    // moving on: the interrupted attempt left nothing behind.
+    for (kind, n) in [("search", 2), ("search_started", 1), ("searched", 1)] {
+        let got = kinds.iter().filter(|k| k.as_str() == kind).count();
+        assert_eq!(got, n, "`{kind}` events on the timeline: {kinds:?}");
     }
     assert_eq!(audit_count(&app, "search.run", "success"), 1);
 

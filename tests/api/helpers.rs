@@ -382,6 +382,12 @@ impl TestApp {
             (SERVICE, "Sam Ortega", "reviewer@test.example", "reviewer"),
             (SERVICE, "Lee Park", "examiner@test.example", "examiner"),
             (SERVICE, "Kim Alvarez", "examiner2@test.example", "examiner"),
+            (
+                SERVICE,
+                "Pat Quinn",
+                "supervisor@test.example",
+                "supervisor",
+            ),
         ] {
             frdesk::cli::admin::create_user(
                 &mut c,

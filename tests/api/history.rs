@@ -309,7 +309,10 @@ async fn a_lost_or_corrupt_index_is_rebuilt_from_the_database() {
 
     // Missing: built from the database.
     let index = HistoryIndex::open_or_rebuild(&dir, &app.pool).unwrap();
-    assert_eq!(find(&index, "gallowmere", CaseScope::All), vec![case_id]);
+    assert_eq!(
+        find(&index, "gallowmere", CaseScope::Service),
+        vec![case_id]
+    );
     assert_eq!(
         find(&index, "gallowmere", CaseScope::Agency(agency_a)),
         vec![case_id]
@@ -322,7 +325,10 @@ async fn a_lost_or_corrupt_index_is_rebuilt_from_the_database() {
     // Deleted: rebuilt.
     std::fs::remove_dir_all(&dir).unwrap();
     let index = HistoryIndex::open_or_rebuild(&dir, &app.pool).unwrap();
-    assert_eq!(find(&index, "gallowmere", CaseScope::All), vec![case_id]);
+    assert_eq!(
+        find(&index, "gallowmere", CaseScope::Service),
+        vec![case_id]
+    );
     drop(index);
 
     // Corrupt files: rebuilt, not fatal.
@@ -333,14 +339,20 @@ async fn a_lost_or_corrupt_index_is_rebuilt_from_the_database() {
         }
     }
     let index = HistoryIndex::open_or_rebuild(&dir, &app.pool).unwrap();
-    assert_eq!(find(&index, "gallowmere", CaseScope::All), vec![case_id]);
+    assert_eq!(
+        find(&index, "gallowmere", CaseScope::Service),
+        vec![case_id]
+    );
     drop(index);
 
     // Another schema version: rebuilt.
     std::fs::write(dir.join("frdesk-schema-version"), "0").unwrap();
     assert!(HistoryIndex::open(&dir).is_err());
     let index = HistoryIndex::open_or_rebuild(&dir, &app.pool).unwrap();
-    assert_eq!(find(&index, "gallowmere", CaseScope::All), vec![case_id]);
+    assert_eq!(
+        find(&index, "gallowmere", CaseScope::Service),
+        vec![case_id]
+    );
 
     // A case changed behind the index's back is refreshed on request.
     {
@@ -352,8 +364,11 @@ async fn a_lost_or_corrupt_index_is_rebuilt_from_the_database() {
             .unwrap();
         index.refresh_case(&mut c, case_id).unwrap();
     }
-    assert!(find(&index, "gallowmere", CaseScope::All).is_empty());
-    assert_eq!(find(&index, "harrowgate", CaseScope::All), vec![case_id]);
+    assert!(find(&index, "gallowmere", CaseScope::Service).is_empty());
+    assert_eq!(
+        find(&index, "harrowgate", CaseScope::Service),
+        vec![case_id]
+    );
 }
 
 #[actix_web::test]

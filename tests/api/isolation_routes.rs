@@ -179,6 +179,31 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
     // Agency B: its own case (for mixed ids) and one user of each agency-scoped role.
     new_user(&app, AGENCY_B, "admin.b@test.example", "local_admin");
     new_user(&app, AGENCY_B, "auditor.b@test.example", "auditor");
+    // An ordinary agency's account holding service roles (made before the rule, or by a direct
+    // database edit: the CLI refuses it, see tests/api/duties.rs): they grant nothing.
+    new_user(
+        &app,
+        SERVICE,
+        "staff.b@test.example",
+        "requester,reviewer,examiner,supervisor,system_admin",
+    );
+    {
+        use frdesk::platform::db::schema::{agencies, users};
+        let mut c = app.pool.get().unwrap();
+        let b: i64 = agencies::table
+            .filter(agencies::ori.eq(AGENCY_B))
+            .select(agencies::id)
+            .first(&mut c)
+            .unwrap();
+        diesel::update(users::table.filter(users::email.eq("staff.b@test.example")))
+            .set(users::agency_id.eq(b))
+            .execute(&mut c)
+            .unwrap();
+        let misplaced =
+            frdesk::accounts::store::User::with_misplaced_service_roles(&mut c).unwrap();
+        assert_eq!(misplaced.len(), 1, "named at start-up");
+        assert_eq!(misplaced[0].0.email, "staff.b@test.example");
+    }
     let requester_b = app.login("requester.b@test.example").await;
     let own_case = requester_b.submit_valid_request().await;
 
@@ -206,8 +231,8 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             format!("/cases/{own_case}/packets/{}", packet.file_name()),
         ),
         (
-            "/cases/{id}/probes/{ps}/faces",
-            format!("/cases/{case_id}/probes/{p}/faces"),
+            "/cases/{id}/assessment",
+            format!("/cases/{case_id}/assessment"),
         ),
         (
             "/cases/{id}/probes/{ps}/faces/{n}.jpg",
@@ -274,9 +299,9 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             vec![("reason", "Withdraw the result now".into())],
         ),
         (
-            "/cases/{id}/probes/{ps}/faces",
-            format!("/cases/{case_id}/probes/{p}/faces"),
-            vec![("face", "0".into())],
+            "/cases/{id}/assessment",
+            format!("/cases/{case_id}/assessment"),
+            vec![("note", "Started from another agency".into())],
         ),
         (
             "/cases/{id}/probes/{ps}/rerun",
@@ -343,8 +368,15 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         "requester.b@test.example",
         "admin.b@test.example",
         "auditor.b@test.example",
+        "staff.b@test.example",
     ] {
         let c = app.login(email).await;
+        // The whole audit trail is the service's: never another agency's records.
+        let (s, body) = c.get_text("/audit").await;
+        assert!(
+            s == 403 || !body.contains("requester.a@test.example"),
+            "{email} GET /audit shows agency A's records ({s})"
+        );
         for (_, path) in &gets {
             let r = c.get(path).await;
             let s = r.status().as_u16();

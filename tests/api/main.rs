@@ -14,6 +14,7 @@ mod config_and_cli;
 #[cfg(feature = "failpoints")]
 mod crash;
 mod docs;
+mod duties;
 mod history;
 mod isolation;
 mod isolation_routes;

@@ -206,9 +206,27 @@ async fn a_concluded_examination_issues_a_signed_packet_by_email() {
     assert_eq!(v["issued_by_this_server"], false);
     assert!(!pdfsig(&tampered).contains("Signature is Valid"));
 
-    // A supervisor re-issues the result: a new packet, the first one no longer current.
-    let supervisor = app.login("reviewer@test.example").await;
+    // A supervisor re-issues the result: a new packet, the first one no longer current. A
+    // reviewer may not.
+    let reviewer = app.login("reviewer@test.example").await;
+    let (_, rpage) = reviewer.get_text(&format!("/cases/{case_id}")).await;
+    assert!(
+        !rpage.contains("/result/reissue"),
+        "no re-issue form for a reviewer"
+    );
+    let r = reviewer
+        .post_form(
+            &format!("/cases/{case_id}/result/reissue"),
+            &[
+                ("csrf_token", &csrf_of(&rpage)),
+                ("reason", "Reviewers may not change a result"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "only a supervisor re-issues");
+    let supervisor = app.login("supervisor@test.example").await;
     let (_, page) = supervisor.get_text(&format!("/cases/{case_id}")).await;
+    assert!(page.contains("/result/reissue"), "{page}");
     let csrf = csrf_of(&page);
     let r = supervisor
         .post_form(
@@ -303,7 +321,7 @@ async fn an_adjudicated_no_lead_gets_a_no_lead_packet_with_all_three_views() {
     assert_eq!(review(&e2, &url, &ranks, &[], "none").await.status(), 303);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(packets(&app, case_id).is_empty(), "disputed: no result yet");
-    let supervisor = app.login("reviewer@test.example").await;
+    let supervisor = app.login("supervisor@test.example").await;
     let (_, page) = supervisor.get_text(&url).await;
     let r = supervisor
         .post_form(
@@ -311,6 +329,7 @@ async fn an_adjudicated_no_lead_gets_a_no_lead_packet_with_all_three_views() {
             &[
                 ("csrf_token", &csrf_of(&page)),
                 ("lead", "none"),
+                ("f", "eyes"),
                 ("comment", "Probe too poor to support a lead."),
             ],
         )

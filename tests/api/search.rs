@@ -45,6 +45,65 @@ pub(crate) async fn approve(app: &TestApp, case_id: i64) {
     assert_eq!(r.status().as_u16(), 303);
 }
 
+/// Waits until every probe of the case is analysed (faces found), then starts the search as
+/// the trained examiner `examiner@test.example` from the probe assessment: every probe with a
+/// face, the first face of each.
+pub(crate) async fn start_search(app: &TestApp, case_id: i64) {
+    let examiner = app.login("examiner@test.example").await;
+    start_search_as(&examiner, app, case_id).await;
+}
+
+pub(crate) async fn start_search_as(examiner: &Client, app: &TestApp, case_id: i64) {
+    let probes = wait_until_analysed(app, case_id).await;
+    let url = format!("/cases/{case_id}/assessment");
+    let (status, page) = examiner.get_text(&url).await;
+    assert_eq!(status, 200, "{page}");
+    let mut fields: Vec<(String, String)> = vec![("csrf_token".into(), csrf_of(&page))];
+    for p in &probes {
+        if !p.faces().is_empty() {
+            fields.push((format!("search_{}", p.id), "on".into()));
+            fields.push((format!("face_{}", p.id), "0".into()));
+        }
+    }
+    let r = examiner
+        .http
+        .post(format!("{}{}", examiner.base, url))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+/// Approves the request and starts its search as a trained examiner.
+pub(crate) async fn approve_and_start(app: &TestApp, case_id: i64) {
+    approve(app, case_id).await;
+    start_search(app, case_id).await;
+}
+
+/// Waits until no probe of the case is still being analysed.
+pub(crate) async fn wait_until_analysed(
+    app: &TestApp,
+    case_id: i64,
+) -> Vec<frdesk::search::ProbeSearch> {
+    for _ in 0..600 {
+        let s = searches(app, case_id);
+        if !s.is_empty() && s.iter().all(|p| p.status.as_str() != "analysing") {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "probe analysis did not finish: {:?}",
+        searches(app, case_id)
+    );
+}
+
 pub(crate) fn searches(app: &TestApp, case_id: i64) -> Vec<frdesk::search::ProbeSearch> {
     let mut c = app.pool.get().unwrap();
     frdesk::search::ProbeSearch::for_case(&mut c, frdesk::domain::CaseId(case_id)).unwrap()
@@ -56,7 +115,10 @@ pub(crate) async fn wait_until_finished(
 ) -> Vec<frdesk::search::ProbeSearch> {
     for _ in 0..600 {
         let s = searches(app, case_id);
-        if !s.is_empty() && s.iter().all(|p| p.status.as_str() != "queued") {
+        if !s.is_empty()
+            && s.iter()
+                .all(|p| !matches!(p.status.as_str(), "queued" | "analysing"))
+        {
             return s;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -65,7 +127,7 @@ pub(crate) async fn wait_until_finished(
 }
 
 #[actix_web::test]
-async fn approval_runs_the_search_and_stores_the_candidate_list() {
+async fn a_trained_examiner_starts_the_search_from_the_probe_assessment() {
     let app = spawn_app().await;
     let _photos = enroll_gallery(
         &app,
@@ -92,9 +154,80 @@ async fn approval_runs_the_search_and_stores_the_candidate_list() {
     assert_eq!(r.status().as_u16(), 303);
     let case_id = case_id_from_location(&r);
     approve(&app, case_id).await;
+
+    // Approval analyses the probe (faces, quality) and puts the case in the examiners' queue;
+    // nothing is searched yet.
+    let s = wait_until_analysed(&app, case_id).await;
+    assert_eq!(s[0].status.as_str(), "awaiting_assessment", "{:?}", s[0]);
+    assert_eq!(s[0].faces().len(), 1);
+    assert!(s[0].candidates_json.is_none() && s[0].started_by.is_none());
+    assert!(!app.audit().iter().any(|r| r.action == "search.run"));
+    let url = format!("/cases/{case_id}/assessment");
+    // A reviewer (no examiner training) may not start it; the refusal is audited.
+    let reviewer = app.login("reviewer@test.example").await;
+    assert_eq!(reviewer.get(&url).await.status().as_u16(), 403);
+    assert!(app.audit().iter().any(|r| r.action == "search.assess"
+        && r.outcome == "denied"
+        && r.user_email == "reviewer@test.example"));
+    let examiner = app.login("examiner@test.example").await;
+    let (_, case_page) = examiner.get_text(&format!("/cases/{case_id}")).await;
+    assert!(
+        case_page.contains("Assess the probes and start the search"),
+        "{case_page}"
+    );
+    let (status, page) = examiner.get_text(&url).await;
+    assert_eq!(status, 200);
+    for shown in [
+        "between the eyes",
+        "sharpness",
+        "Search probe image 1",
+        "Start the search",
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    // Nothing selected and no note: refused beside the form, nothing started.
+    let csrf = csrf_of(&page);
+    let r = examiner
+        .post_form(&url, &[("csrf_token", &csrf), ("note", "")])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Select at least one probe")
+    );
+    assert_eq!(
+        searches(&app, case_id)[0].status.as_str(),
+        "awaiting_assessment"
+    );
+    start_search_as(&examiner, &app, case_id).await;
+    // One action per case.
+    let again = examiner
+        .post_form(
+            &url,
+            &[
+                ("csrf_token", &csrf),
+                (&format!("search_{}", s[0].id), "on"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status().as_u16(), 409);
     let s = wait_until_finished(&app, case_id).await;
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].status.as_str(), "searched", "{:?}", s[0]);
+    // The run, its audit record and the timeline name the examiner who started it.
+    let lee = app
+        .audit()
+        .into_iter()
+        .find(|r| r.action == "search.start" && r.outcome == "success")
+        .expect("search.start audited");
+    assert_eq!(lee.user_email, "examiner@test.example");
+    assert_eq!(Some(s[0].started_by.unwrap()), lee.user_id);
+    assert!(
+        app.audit().iter().any(|r| r.action == "search.run"
+            && r.details_text().contains("started by examiner Lee Park"))
+    );
     let list = s[0].candidates();
     assert!(list.len() >= 2, "{list:?}");
     assert_eq!(list[0].rank, 1);
@@ -115,6 +248,10 @@ async fn approval_runs_the_search_and_stores_the_candidate_list() {
         "status in view"
     );
     assert!(page.contains("candidate(s)"), "timeline shows the search");
+    assert!(
+        page.contains("search started by examiner Lee Park"),
+        "{page}"
+    );
     for c in &list[1..] {
         assert!(
             !page.contains(&c.subject_key),
@@ -247,39 +384,63 @@ async fn a_multi_face_probe_waits_for_a_trained_examiner_to_choose_the_face() {
     );
     let case_id = case_id_from_location(&r);
     approve(&app, case_id).await;
-    let s = wait_until_finished(&app, case_id).await;
-    assert_eq!(s[0].status.as_str(), "needs_face_choice");
+    let s = wait_until_analysed(&app, case_id).await;
+    assert_eq!(s[0].status.as_str(), "awaiting_assessment");
     assert!(s[0].faces().len() >= 2);
     assert!(
         s[0].candidates_json.is_none(),
         "nothing searched before the choice"
     );
+    let url = format!("/cases/{case_id}/assessment");
     let faces_url = format!("/cases/{case_id}/probes/{}/faces", s[0].id);
-    // Only a trained examiner may choose; the refusal is audited.
-    assert_eq!(requester.get(&faces_url).await.status().as_u16(), 403);
+    // Only a trained examiner may assess; the refusal is audited.
+    assert_eq!(requester.get(&url).await.status().as_u16(), 403);
     assert!(
         app.audit()
             .iter()
-            .any(|r| r.action == "examine.faces" && r.outcome == "denied")
+            .any(|r| r.action == "search.assess" && r.outcome == "denied")
     );
     let examiner = app.login("examiner@test.example").await;
-    let (status, page) = examiner.get_text(&faces_url).await;
+    let (status, page) = examiner.get_text(&url).await;
     assert_eq!(status, 200);
+    assert!(page.contains("choose the one to search"), "{page}");
     let crop = examiner.get(&format!("{faces_url}/1.jpg")).await;
     assert_eq!(crop.status().as_u16(), 200);
     assert_eq!(crop.headers().get("content-type").unwrap(), "image/jpeg");
     let csrf = csrf_of(&page);
+    let search = format!("search_{}", s[0].id);
+    let face = format!("face_{}", s[0].id);
+    // Selected without a face chosen: refused, the selection kept.
     let r = examiner
-        .post_form(&faces_url, &[("csrf_token", &csrf), ("face", "1")])
+        .post_form(&url, &[("csrf_token", &csrf), (&search, "on")])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("Choose the face to search in probe image 1"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("name=\"{search}\" value=\"on\" checked")),
+        "{body}"
+    );
+    let r = examiner
+        .post_form(
+            &url,
+            &[("csrf_token", &csrf), (&search, "on"), (&face, "1")],
+        )
         .await;
     assert_eq!(r.status().as_u16(), 303);
     let s = wait_until_finished(&app, case_id).await;
     assert_eq!(s[0].status.as_str(), "searched", "{:?}", s[0]);
     assert_eq!(s[0].chosen_face, Some(1));
     assert!(!s[0].candidates().is_empty());
-    // A second choice is refused.
+    // A second start is refused.
     let r = examiner
-        .post_form(&faces_url, &[("csrf_token", &csrf), ("face", "0")])
+        .post_form(
+            &url,
+            &[("csrf_token", &csrf), (&search, "on"), (&face, "0")],
+        )
         .await;
     assert_eq!(r.status().as_u16(), 409);
 }
@@ -297,7 +458,7 @@ pub(crate) async fn searched_case(
         .await;
     assert_eq!(r.status().as_u16(), 303);
     let case_id = case_id_from_location(&r);
-    approve(app, case_id).await;
+    approve_and_start(app, case_id).await;
     let s = wait_until_finished(app, case_id).await;
     assert_eq!(s[0].status.as_str(), "searched");
     (case_id, s[0].clone())
@@ -434,21 +595,77 @@ async fn disagreement_goes_to_a_supervisor() {
             .as_u16(),
         303
     );
-    let supervisor = app.login("reviewer@test.example").await;
+    let adj = format!("/cases/{case_id}/probes/{}/adjudicate", ps.id);
+    // A reviewer is not a supervisor: no candidate list, no adjudication; both audited.
+    let reviewer = app.login("reviewer@test.example").await;
+    assert_eq!(reviewer.get(&url).await.status().as_u16(), 403);
+    let (_, rpage) = reviewer.get_text(&format!("/cases/{case_id}")).await;
+    let r = reviewer
+        .post_form(
+            &adj,
+            &[
+                ("csrf_token", &csrf_of(&rpage)),
+                ("lead", "none"),
+                ("comment", "Probe too poor to support a lead."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(app.audit().iter().any(|r| r.action == "examine.adjudicate"
+        && r.outcome == "denied"
+        && r.user_email == "reviewer@test.example"));
+    let supervisor = app.login("supervisor@test.example").await;
     let (_, page) = supervisor.get_text(&url).await;
     assert!(page.contains("awaiting a supervisor"));
-    let adj = format!("/cases/{case_id}/probes/{}/adjudicate", ps.id);
+    let csrf = csrf_of(&page);
+    // The supervisor's own comparison is recorded: features for a lead; a candidate no
+    // examiner marked needs a full comparison.
+    let other = ranks.iter().find(|r| **r != 1).unwrap().to_string();
+    let r = supervisor
+        .post_form(
+            &adj,
+            &[
+                ("csrf_token", &csrf),
+                ("lead", "1"),
+                ("comment", "Compared the faces side by side."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("Tick the facial features"));
+    let r = supervisor
+        .post_form(
+            &adj,
+            &[
+                ("csrf_token", &csrf),
+                ("lead", &other),
+                ("f", "eyes"),
+                ("comment", "Compared the faces side by side."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("No examiner marked candidate")
+    );
     let r = supervisor
         .post_form(
             &adj,
             &[
                 ("csrf_token", &csrf_of(&page)),
                 ("lead", "none"),
+                ("f", "eyes"),
                 ("comment", "Probe too poor to support a lead."),
             ],
         )
         .await;
     assert_eq!(r.status().as_u16(), 303);
+    assert!(app.audit().iter().any(|r| r.action == "examine.adjudicate"
+        && r.outcome == "success"
+        && r.details_text().contains("features compared: eyes")));
     let (_, page) = supervisor.get_text(&url).await;
     assert!(page.contains("Concluded: no lead"));
     assert!(page.contains("adjudication"), "all three views kept");
@@ -498,6 +715,10 @@ async fn a_failed_search_can_be_run_again_by_an_examiner_once() {
     approve(&app, case_id).await;
     let s = wait_until_finished(&app, case_id).await;
     assert_eq!(s[0].status.as_str(), "failed", "{:?}", s[0]);
+    assert!(
+        s[0].started_by.is_none(),
+        "the analysis failed, before any assessment"
+    );
     let examiner = app.login("examiner@test.example").await;
     let (_, page) = examiner.get_text(&format!("/cases/{case_id}")).await;
     assert!(page.contains("Run this search again"), "{page}");
@@ -516,14 +737,9 @@ async fn a_failed_search_can_be_run_again_by_an_examiner_once() {
     assert_eq!(r.status().as_u16(), 303);
     let r = examiner.post_form(&rerun, &[("csrf_token", &csrf)]).await;
     assert_eq!(r.status().as_u16(), 409, "a double submit queues it once");
-    let mut done = Vec::new();
-    for _ in 0..300 {
-        done = searches(&app, case_id);
-        if done[0].status.as_str() == "searched" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    // The analysis runs again; the examiner assesses the probe and starts the search.
+    start_search_as(&examiner, &app, case_id).await;
+    let done = wait_until_finished(&app, case_id).await;
     assert_eq!(done[0].status.as_str(), "searched", "{:?}", done[0]);
     assert_eq!(done[0].candidates()[0].subject_key, "Colin_Powell");
     assert!(

@@ -190,6 +190,8 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamp,
         searched_at -> Nullable<Timestamp>,
+        started_by -> Nullable<BigInt>,
+        started_at -> Nullable<Timestamp>,
     }
 }
 

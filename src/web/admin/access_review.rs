@@ -127,7 +127,7 @@ pub async fn render_with(
                 .as_ref()
                 .map(fmt_time)
                 .unwrap_or_else(|| "never".into()),
-            roles: u.roles().labels(),
+            roles: u.stored_roles().labels(),
             choice: choices
                 .iter()
                 .find(|(id, _)| *id == u.id)

@@ -143,7 +143,7 @@ pub async fn verify_submit(
                 };
                 audit::record(
                     c,
-                    &actor_for(&u, &m, u.roles().to_db()),
+                    &actor_for(&u, &m, u.stored_roles().to_db()),
                     Entry::new("auth.login", "user", u.id).details(details),
                 )?;
                 Ok(Verified::LoggedIn { token, factor })
@@ -293,7 +293,7 @@ pub async fn enrol_submit(
                 Ok(codes) => {
                     User::touch_login(c, u.user_id(), at)?;
                     let token = crate::accounts::session::start(c, u.id, &m.ip)?;
-                    let actor = actor_for(&u, &m, u.roles().to_db());
+                    let actor = actor_for(&u, &m, u.stored_roles().to_db());
                     audit::record(
                         c,
                         &actor,

@@ -86,7 +86,7 @@ async fn render(
     let (u, a) = (user.user.clone(), user.agency.clone());
     let (case, holds) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let case = Case::find_any(c, id)?.ok_or(AppError::NotFound)?;
-        if !crate::retention::access::may_hold(&u.roles(), &a, &case) {
+        if !crate::retention::access::may_hold(&u.roles_in(&a), &a, &case) {
             return Err(AppError::NotFound);
         }
         Ok((case, LegalHold::for_case(c, id)?))

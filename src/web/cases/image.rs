@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, web};
 
 use crate::audit::{self, Entry, Outcome};
-use crate::cases::store::CaseImage;
 use crate::domain::CaseId;
 use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
@@ -26,7 +25,7 @@ pub async fn serve(
         let viewer = crate::cases::access::Viewer::new(&su, &sa, granted.then_some(id));
         let case = crate::cases::access::case_with_files_for(c, &viewer, id)?;
         let img = match &case {
-            Some(_) => CaseImage::in_case(c, id, &sha)?,
+            Some(case) => crate::cases::access::image_for(c, &viewer, case, &sha)?,
             None => None,
         };
         let Some(img) = img else {

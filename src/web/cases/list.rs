@@ -96,6 +96,6 @@ pub async fn page(
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         selected: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        all_agencies: matches!(scope, crate::cases::store::CaseScope::All),
+        all_agencies: matches!(scope, crate::cases::store::CaseScope::Service),
     })
 }

@@ -104,8 +104,8 @@ pub async fn reissue(
     let u = user.clone();
     let reason = form.reason.clone();
     let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let actor = u.actor(Role::Reviewer);
-        let (_, effects) = change::request_reissue(c, &u.user, &actor, id, &reason)?;
+        let actor = u.actor(Role::Supervisor);
+        let (_, effects) = change::request_reissue(c, &u.user, &u.roles, &actor, id, &reason)?;
         Ok(effects)
     })
     .await?;
@@ -131,8 +131,10 @@ pub async fn withdraw(
         base_url: state.settings.service.base_url.clone(),
     };
     let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let actor = u.actor(Role::Reviewer);
-        Ok(change::withdraw(c, &u.user, &actor, &service, id, &reason)?)
+        let actor = u.actor(Role::Supervisor);
+        Ok(change::withdraw(
+            c, &u.user, &u.roles, &actor, &service, id, &reason,
+        )?)
     })
     .await?;
     state.after_commit(&effects);

@@ -51,6 +51,11 @@ pub struct CasePage {
     /// Service staff see candidate counts; requesters see only the search status.
     pub is_staff: bool,
     pub is_examiner: bool,
+    /// Examiners and supervisors get the link to candidate lists (the list page checks training
+    /// and separation of duties); reviewers see the outcome only.
+    pub sees_candidates: bool,
+    /// An examiner sees the way to the probe assessment while the case awaits it.
+    pub can_assess: bool,
     pub can_edit: bool,
     pub can_review: bool,
     pub notice: Option<String>,
@@ -182,6 +187,12 @@ pub async fn page(
         deleted,
     ) = data;
     let current = case.current_version;
+    let can_assess = !deleted
+        && case.status() == crate::domain::CaseStatus::Approved
+        && searches.iter().any(|s| {
+            s.version == current && s.status == crate::search::ProbeSearchState::AwaitingAssessment
+        })
+        && !searches.iter().any(|s| s.started_by.is_some());
     let versions = versions
         .into_iter()
         .rev()
@@ -251,12 +262,14 @@ pub async fn page(
         timeline,
         mail,
         searches,
-        can_change_result: !deleted && status == crate::domain::CaseStatus::Concluded
-            && (user.has(Role::Reviewer) || user.has(Role::LocalAdmin))
-            && user.roles.sees_all_agencies(),
+        can_change_result: !deleted
+            && status == crate::domain::CaseStatus::Concluded
+            && user.has(Role::Supervisor),
         packets,
         is_staff: user.roles.sees_all_agencies(),
         is_examiner: user.has(Role::Examiner),
+        sees_candidates: user.has(Role::Examiner) || user.has(Role::Supervisor),
+        can_assess: can_assess && user.has(Role::Examiner),
     };
     crate::web::respond::html(&page)
 }

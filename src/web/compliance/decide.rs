@@ -47,6 +47,7 @@ pub async fn submit(
         move |c| -> Result<Result<(DecisionKind, AfterCommit), DecisionError>, AppError> {
             let ctx = Ctx {
                 user: &u.user,
+                agency: &u.agency,
                 actor: u.actor(Role::Reviewer),
                 service_name: &st.settings.service.name,
                 base_url: &st.settings.service.base_url,

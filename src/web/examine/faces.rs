@@ -1,40 +1,19 @@
-//! A probe with several faces: a trained examiner chooses the face to search (the search waits
-//! until then). `GET /cases/{id}/probes/{ps}/faces` lists the faces with crops and quality;
-//! `GET …/faces/{n}.jpg` serves one crop; `POST …/faces` records the choice and queues the search.
-//! `POST …/rerun` queues a failed search again.
+//! Probe faces for the trained examiner: `GET /cases/{id}/probes/{ps}/faces/{n}.jpg` serves one
+//! face found in a probe image, cropped with a margin (shown on the probe assessment);
+//! `POST …/rerun` queues a failed analysis or search again.
 
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use serde::Deserialize;
 
 use crate::audit::{self, Entry, Outcome};
 use crate::cases::store::{Case, CaseImage};
 use crate::domain::examination::may_examine;
 use crate::domain::{CaseId, Role};
-use crate::search::{ProbeFace, ProbeSearch, ProbeSearchState};
+use crate::search::ProbeSearch;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
-use crate::web::layout::Layout;
 use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-
-#[derive(Template)]
-#[template(path = "examine/faces.html")]
-pub struct FacesPage {
-    pub layout: Layout,
-    pub case: Case,
-    pub probe: ProbeSearch,
-    pub faces: Vec<ProbeFace>,
-}
-
-impl FacesPage {
-    pub fn fmt1(&self, v: &f32) -> String {
-        format!("{v:.1}")
-    }
-    pub fn fmt2(&self, v: &f32) -> String {
-        format!("{v:.2}")
-    }
-}
 
 /// Checks the examiner's role and training (refusals are audited) and loads the probe search.
 async fn load(
@@ -72,36 +51,6 @@ async fn load(
         Ok((case, ps))
     })
     .await
-}
-
-pub async fn page(
-    user: CurrentUser,
-    state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
-) -> Result<HttpResponse, AppError> {
-    let (case_id, ps_id) = path.into_inner();
-    let (case, probe) = load(&user, &state, case_id, ps_id).await?;
-    let actor = user.actor(Role::Examiner);
-    let reason = case.search_reason.clone();
-    let sha = probe.image_sha256.clone();
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
-        audit::record(
-            c,
-            &actor,
-            Entry::new("image.view", "image", &sha)
-                .reason(&reason)
-                .details(format!("face choice, case {case_id}")),
-        )?;
-        Ok(())
-    })
-    .await?;
-    let faces = probe.faces();
-    crate::web::respond::html(&FacesPage {
-        layout: Layout::new(&user, &state.settings.service.name),
-        case,
-        probe,
-        faces,
-    })
 }
 
 /// One face, cropped with a margin, as JPEG.
@@ -151,50 +100,6 @@ pub async fn crop(
         .content_type("image/jpeg")
         .insert_header(("Cache-Control", "no-store"))
         .body(bytes))
-}
-
-#[derive(Deserialize)]
-pub struct ChoiceForm {
-    pub csrf_token: String,
-    pub face: Option<i32>,
-}
-
-crate::web::csrf::csrf_forms!(ChoiceForm);
-
-pub async fn choose(
-    user: CurrentUser,
-    state: web::Data<AppState>,
-    path: web::Path<(i64, i64)>,
-    form: CsrfForm<ChoiceForm>,
-) -> Result<HttpResponse, AppError> {
-    let (case_id, ps_id) = path.into_inner();
-    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
-    let face = form
-        .face
-        .ok_or_else(|| AppError::BadRequest("Choose a face.".into()))?;
-    if !probe
-        .faces()
-        .iter()
-        .any(|f| i32::try_from(f.index).ok() == Some(face))
-    {
-        return Err(AppError::BadRequest(
-            "There is no such face in this probe.".into(),
-        ));
-    }
-    if probe.status != ProbeSearchState::NeedsFaceChoice {
-        return Err(AppError::Conflict(
-            "A face was already chosen for this probe.".into(),
-        ));
-    }
-    let actor = user.actor(Role::Examiner);
-    let u = user.user.clone();
-    let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        crate::search::actions::choose_face(c, &u, &actor, case_id, &probe, face)?
-            .ok_or_else(|| AppError::Conflict("A face was already chosen for this probe.".into()))
-    })
-    .await?;
-    state.after_commit(&effects);
-    Ok(crate::web::respond::redirect(&format!("/cases/{case_id}")))
 }
 
 #[derive(Deserialize)]

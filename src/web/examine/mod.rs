@@ -1,2 +1,3 @@
+pub mod assessment;
 pub mod faces;
 pub mod review;

@@ -7,16 +7,15 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 
 use crate::accounts::store::User;
-use crate::audit::{self, Entry, Outcome};
+use crate::audit::{self, Entry};
 use crate::cases::store::Case;
-use crate::domain::examination::{
-    AssessmentForm, Consensus, Disposition, Feature, ReviewErrors, may_examine,
-};
+use crate::domain::adjudication::AdjudicationForm;
+use crate::domain::examination::{AssessmentForm, Consensus, Disposition, Feature, ReviewErrors};
 use crate::domain::{CaseId, Role, UserId};
+use crate::examination::access::{CandidateAccess, candidate_access, refusal_entry};
 use crate::examination::review::{self as examine, Ctx, ExamineError};
 use crate::examination::standing::{Examination, Standing};
 use crate::search::{ProbeSearch, StoredCandidate};
-use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
 use crate::web::session::{self as auth, CurrentUser};
@@ -101,17 +100,12 @@ async fn build(
     case_id: i64,
     ps_id: i64,
 ) -> Result<ReviewPage, AppError> {
-    let is_examiner = user.has(Role::Examiner);
-    let is_supervisor = user.has(Role::Reviewer) || user.has(Role::LocalAdmin);
-    if !(is_examiner || (is_supervisor && user.roles.sees_all_agencies())) {
-        return Err(AppError::Forbidden(
-            "Candidate lists are for examiners and supervisors.".into(),
-        ));
-    }
     let single = state.settings.face.single_examiner_allowed;
+    let approver_may_examine = state.settings.face.approver_may_examine;
     let uid = user.user.id;
-    let (vu, va) = (user.user.clone(), user.agency.clone());
-    let (case, probe, exams, names) =
+    let (vu, va, roles) = (user.user.clone(), user.agency.clone(), user.roles.clone());
+    let actor = user.actor_as(user.primary_role());
+    let (case, probe, exams, names, access) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let case = crate::cases::access::live_case_for(
                 c,
@@ -123,6 +117,24 @@ async fn build(
             if ps.case_id != case.id {
                 return Err(AppError::NotFound);
             }
+            let access = match candidate_access(
+                c,
+                &vu,
+                &roles,
+                &case,
+                chrono::Utc::now().date_naive(),
+                approver_may_examine,
+            )? {
+                Ok(a) => a,
+                Err(why) => {
+                    audit::record(
+                        c,
+                        &actor,
+                        refusal_entry("examine.view_candidates", "probe_search", ps_id, &why),
+                    )?;
+                    return Err(AppError::Forbidden(why));
+                }
+            };
             let exams = Examination::for_probe(c, ps_id)?;
             let mut names = Vec::new();
             for e in &exams {
@@ -132,13 +144,17 @@ async fn build(
                         .unwrap_or_default(),
                 );
             }
-            Ok((case, ps, exams, names))
+            Ok((case, ps, exams, names, access))
         })
         .await?;
+    let is_examiner = access == CandidateAccess::Examiner;
+    let is_supervisor = access == CandidateAccess::Supervisor;
     let st = crate::examination::standing::standing(&exams, single);
     let concluded = matches!(st, Standing::Concluded(_));
     let took_part = exams.iter().any(|e| e.examiner_id == uid);
-    let can_adjudicate = st == Standing::NeedsAdjudication && is_supervisor && !took_part;
+    let can_adjudicate = st == Standing::NeedsAdjudication
+        && (is_supervisor || user.has(Role::Supervisor))
+        && !took_part;
     let can_review = is_examiner
         && match &st {
             Standing::AwaitingFirst => true,
@@ -217,26 +233,6 @@ pub async fn page(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (case_id, ps_id) = path.into_inner();
-    let today = chrono::Utc::now().date_naive();
-    if user.has(Role::Examiner)
-        && let Err(refusal) = may_examine(&user.roles, user.user.training_completed, today)
-    {
-        let actor = user.actor_as(user.primary_role());
-        crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
-            audit::record(
-                c,
-                &actor,
-                Entry::new("examine.review", "probe_search", ps_id)
-                    .outcome(Outcome::Denied)
-                    .details(refusal.to_string()),
-            )?;
-            Ok(())
-        })
-        .await?;
-        return Err(AppError::Forbidden(
-            "Your facial-comparison training is not on record as current.".into(),
-        ));
-    }
     let page = build(&user, &state, case_id, ps_id).await?;
     let actor = user.actor_as(user.primary_role());
     let reason = page.case.search_reason.clone();
@@ -261,17 +257,34 @@ pub async fn candidate_photo(
     path: web::Path<(i64, i64, u32)>,
 ) -> Result<HttpResponse, AppError> {
     let (case_id, ps_id, rank) = path.into_inner();
-    if !(user.has(Role::Examiner) || (user.has(Role::Reviewer) && user.roles.sees_all_agencies())) {
-        return Err(AppError::Forbidden(
-            "Candidate photos are for examiners and supervisors.".into(),
-        ));
-    }
     let actor = user.actor_as(user.primary_role());
-    let (vu, va) = (user.user.clone(), user.agency.clone());
+    let (vu, va, roles) = (user.user.clone(), user.agency.clone(), user.roles.clone());
+    let approver_may_examine = state.settings.face.approver_may_examine;
     let bytes = crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
         let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
         if ps.case_id != case_id {
             return Err(AppError::NotFound);
+        }
+        let case = crate::cases::access::live_case_for(
+            c,
+            &crate::cases::access::Viewer::new(&vu, &va, None),
+            CaseId(case_id),
+        )?
+        .ok_or(AppError::NotFound)?;
+        if let Err(why) = candidate_access(
+            c,
+            &vu,
+            &roles,
+            &case,
+            chrono::Utc::now().date_naive(),
+            approver_may_examine,
+        )? {
+            audit::record(
+                c,
+                &actor,
+                refusal_entry("subject.view", "probe_search", ps_id, &why),
+            )?;
+            return Err(AppError::Forbidden(why));
         }
         let cand = ps
             .candidates()
@@ -287,18 +300,18 @@ pub async fn candidate_photo(
             ))
         })?;
         let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-        if sha != cand.photo_sha256 {
+        // A group photo's second and later faces are enrolled as `<sha256>:<n>`: the file's
+        // hash is the part before the colon.
+        let file_sha = cand
+            .photo_sha256
+            .split_once(':')
+            .map_or(cand.photo_sha256.as_str(), |(h, _)| h);
+        if sha != file_sha {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "Booking photo {} no longer matches its hash",
                 photo.file_path
             )));
         }
-        let case = crate::cases::access::live_case_for(
-            c,
-            &crate::cases::access::Viewer::new(&vu, &va, None),
-            CaseId(case_id),
-        )?
-        .ok_or(AppError::NotFound)?;
         audit::record(
             c,
             &actor,
@@ -375,6 +388,7 @@ pub async fn submit(
     let (csrf, forms) = parse_forms(&form, &ranks);
     auth::verify_csrf(&session, &csrf)?;
     let u = user.clone();
+    let st = state.clone();
     let single = state.settings.face.single_examiner_allowed;
     let result = crate::platform::db::run(
         &state.pool,
@@ -384,9 +398,11 @@ pub async fn submit(
         > {
             let ctx = Ctx {
                 user: &u.user,
+                agency: &u.agency,
                 actor: u.actor(Role::Examiner),
                 today: chrono::Utc::now().date_naive(),
                 single_examiner_allowed: single,
+                approver_may_examine: st.settings.face.approver_may_examine,
             };
             Ok(examine::submit_review(c, &ctx, ps_id, &forms))
         },
@@ -410,46 +426,67 @@ pub async fn submit(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct AdjudicationForm {
-    pub csrf_token: String,
-    /// "none" or a rank.
-    pub lead: String,
-    pub comment: String,
-}
-
-crate::web::csrf::csrf_forms!(AdjudicationForm);
-
+/// The adjudication form: `lead` ("none" or a rank), `f` (features compared, repeated),
+/// `comment` (the supervisor's notes), `full_comparison` ("on" when the supervisor compared the
+/// reported candidate in full).
 pub async fn adjudicate(
+    session: Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
-    form: CsrfForm<AdjudicationForm>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (case_id, ps_id) = path.into_inner();
-    let lead = match form.lead.as_str() {
+    let field = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    auth::verify_csrf(&session, &field("csrf_token"))?;
+    let lead = match field("lead").as_str() {
         "none" => None,
         r => Some(
             r.parse::<u32>()
                 .map_err(|_| AppError::BadRequest("Choose a candidate or no lead.".into()))?,
         ),
     };
+    let adjudication = AdjudicationForm {
+        lead_rank: lead,
+        features: form
+            .iter()
+            .filter(|(k, _)| k == "f")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        notes: field("comment"),
+        full_comparison: field("full_comparison") == "on",
+    };
     let u = user.clone();
-    let comment = form.comment.clone();
-    let single = state.settings.face.single_examiner_allowed;
-    let effects = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+    let st = state.clone();
+    let result = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let ctx = Ctx {
             user: &u.user,
-            actor: u.actor(Role::Reviewer),
+            agency: &u.agency,
+            actor: u.actor(Role::Supervisor),
             today: chrono::Utc::now().date_naive(),
-            single_examiner_allowed: single,
+            single_examiner_allowed: st.settings.face.single_examiner_allowed,
+            approver_may_examine: st.settings.face.approver_may_examine,
         };
-        let (_, effects) = examine::adjudicate(c, &ctx, case_id, ps_id, lead, &comment)?;
-        Ok(effects)
+        Ok(examine::adjudicate(c, &ctx, case_id, ps_id, &adjudication))
     })
     .await?;
-    state.after_commit(&effects);
-    Ok(crate::web::respond::redirect(&format!(
-        "/cases/{case_id}/probes/{ps_id}/review"
-    )))
+    match result {
+        Ok((_, effects)) => {
+            state.after_commit(&effects);
+            Ok(crate::web::respond::redirect(&format!(
+                "/cases/{case_id}/probes/{ps_id}/review"
+            )))
+        }
+        Err(ExamineError::BadAdjudication(e)) => {
+            let mut page = build(&user, &state, case_id, ps_id).await?;
+            page.error = Some(e.to_string());
+            crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

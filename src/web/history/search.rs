@@ -72,7 +72,7 @@ impl SearchPage {
 /// What the audit record says about a search (never the results themselves).
 fn audit_details(q: &HistoryQuery, scope: CaseScope, total: usize) -> String {
     let scope = match scope {
-        CaseScope::All => "all agencies".to_string(),
+        CaseScope::Service => "all agencies".to_string(),
         CaseScope::Agency(a) => format!("agency {}", a.0),
     };
     let opt = |v: Option<String>| v.unwrap_or_else(|| "any".into());
@@ -95,7 +95,7 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let scope = user.case_scope();
-    let all_agencies = matches!(scope, CaseScope::All);
+    let all_agencies = matches!(scope, CaseScope::Service);
     let (mut query, mut problems) = form.parse();
     if !all_agencies {
         // The scope already confines the search; an agency filter means nothing here.

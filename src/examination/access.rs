@@ -1,0 +1,90 @@
+//! Who may see a case's candidate lists and booking photos (docs/POLICIES.md, "Candidate
+//! lists"; NY MPTC §IV.A, §IV.E): examiners of the service with current facial-comparison
+//! training, and supervisors (trained examiners) for adjudication — each only on a case whose
+//! separation-of-duties rules let them take that duty. A reviewer without examiner training sees
+//! the outcome on the case page, never the candidates. Every refusal is an audit record (the
+//! caller writes it with [`refusal_entry`]).
+
+use chrono::NaiveDate;
+
+use crate::accounts::store::User;
+use crate::audit::{Entry, Outcome};
+use crate::cases::store::Case;
+use crate::domain::duties::Duty;
+use crate::domain::examination::{may_adjudicate, may_examine};
+use crate::domain::{Role, Roles};
+use crate::platform::db::DbConnection;
+
+/// In which capacity the user sees the candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateAccess {
+    /// A trained examiner who may examine this case.
+    Examiner,
+    /// A trained supervisor who may adjudicate this case.
+    Supervisor,
+}
+
+/// Whether `user` (with effective `roles`) may see the candidates of `case`; `Err` holds the
+/// refusal shown to the user and written to the audit record.
+///
+/// Errors: the outer `Result` is a failed database query.
+pub fn candidate_access(
+    conn: &mut DbConnection,
+    user: &User,
+    roles: &Roles,
+    case: &Case,
+    today: NaiveDate,
+    approver_may_examine: bool,
+) -> diesel::QueryResult<Result<CandidateAccess, String>> {
+    let as_examiner = may_examine(roles, user.training_completed, today);
+    let as_supervisor = may_adjudicate(roles, user.training_completed, today);
+    let mut refusal = match (&as_examiner, &as_supervisor) {
+        (Err(e), Err(_)) if roles.has(Role::Examiner) || roles.has(Role::Supervisor) => {
+            e.to_string()
+        }
+        (Err(_), Err(_)) => {
+            return Ok(Err(
+                "Candidate lists and booking photos are for trained examiners and supervisors of the service; the case page shows the outcome.".into(),
+            ));
+        }
+        _ => String::new(),
+    };
+    if as_examiner.is_ok() {
+        match crate::examination::duties::check(
+            conn,
+            case,
+            user.id,
+            Duty::Examine,
+            approver_may_examine,
+        )? {
+            Ok(()) => return Ok(Ok(CandidateAccess::Examiner)),
+            Err(e) => refusal = e.to_string(),
+        }
+    }
+    if as_supervisor.is_ok() {
+        match crate::examination::duties::check(
+            conn,
+            case,
+            user.id,
+            Duty::Adjudicate,
+            approver_may_examine,
+        )? {
+            Ok(()) => return Ok(Ok(CandidateAccess::Supervisor)),
+            Err(e) => refusal = e.to_string(),
+        }
+    }
+    Ok(Err(refusal))
+}
+
+/// The audit record of a refused look at candidates (`action` e.g. `examine.view_candidates`
+/// or `subject.view`).
+pub fn refusal_entry<'a>(
+    action: &'a str,
+    object_type: &'a str,
+    object_id: i64,
+    why: &str,
+) -> Entry<'a> {
+    Entry::new(action, object_type, object_id)
+        .outcome(Outcome::Denied)
+        .details(why.to_string())
+}
