@@ -4,5 +4,6 @@
 
 pub mod access;
 pub mod duties;
+pub mod queue;
 pub mod review;
 pub mod standing;

@@ -152,9 +152,6 @@ fn start_in_tx(
     note: &str,
 ) -> Result<AfterCommit, AssessmentError> {
     let case = Case::find(conn, case_id)?.ok_or(AssessmentError::CaseClosed)?;
-    if case.status() != CaseStatus::Approved {
-        return Err(AssessmentError::CaseClosed);
-    }
     may_assess(conn, ctx, &case)??;
     let probes = probes_of(conn, &case)?;
     if let Some(by) = probes.iter().find_map(|p| p.started_by) {
@@ -162,6 +159,9 @@ fn start_in_tx(
             .map(|u| u.name)
             .unwrap_or_default();
         return Err(AssessmentError::AlreadyStarted(name));
+    }
+    if case.status() != CaseStatus::Approved {
+        return Err(AssessmentError::CaseClosed);
     }
     if probes
         .iter()

@@ -12,6 +12,8 @@ pub struct Layout {
     pub csrf_token: String,
     pub is_requester: bool,
     pub is_reviewer: bool,
+    /// Examiners and supervisors: the examiners' queue.
+    pub is_examiner: bool,
     pub can_audit: bool,
     /// Local administrators see the access review.
     pub is_local_admin: bool,
@@ -27,6 +29,7 @@ impl Layout {
             csrf_token: u.csrf_token.clone(),
             is_requester: u.has(Role::Requester),
             is_reviewer: u.has(Role::Reviewer),
+            is_examiner: u.has(Role::Examiner) || u.has(Role::Supervisor),
             can_audit: u.has(Role::Auditor) || u.has(Role::LocalAdmin) || u.has(Role::Reviewer),
             is_local_admin: u.has(Role::LocalAdmin),
         }

@@ -137,6 +137,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(examine::review::candidate_photo),
         )
         .route("/review", web::get().to(compliance::queue::page))
+        .route("/examine", web::get().to(examine::queue::page))
         .route("/review/{id}", web::get().to(compliance::show::page))
         .route("/review/{id}", web::post().to(compliance::decide::submit))
         .route("/audit", web::get().to(audit::list::page))

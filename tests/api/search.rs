@@ -169,7 +169,12 @@ async fn a_trained_examiner_starts_the_search_from_the_probe_assessment() {
     assert!(app.audit().iter().any(|r| r.action == "search.assess"
         && r.outcome == "denied"
         && r.user_email == "reviewer@test.example"));
+    assert_eq!(reviewer.get("/examine").await.status().as_u16(), 403);
     let examiner = app.login("examiner@test.example").await;
+    // The approved case waits in the examiners' queue.
+    let (_, queue) = examiner.get_text("/examine").await;
+    assert!(queue.contains(&format!("href=\"{url}\"")), "{queue}");
+    assert!(queue.contains("Assess the probes and start the search"));
     let (_, case_page) = examiner.get_text(&format!("/cases/{case_id}")).await;
     assert!(
         case_page.contains("Assess the probes and start the search"),
@@ -216,6 +221,12 @@ async fn a_trained_examiner_starts_the_search_from_the_probe_assessment() {
     let s = wait_until_finished(&app, case_id).await;
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].status.as_str(), "searched", "{:?}", s[0]);
+    // Next in the queue: the first review of the candidate list.
+    let (_, queue) = examiner.get_text("/examine").await;
+    assert!(
+        queue.contains("First review of the candidate list"),
+        "{queue}"
+    );
     // The run, its audit record and the timeline name the examiner who started it.
     let lee = app
         .audit()
@@ -545,6 +556,21 @@ async fn two_examiners_review_blind_and_agree_on_a_possible_lead() {
     assert_eq!(r.status().as_u16(), 303);
     let (_, page) = e1.get_text(&url).await;
     assert!(page.contains("Awaiting the blind second review"));
+    // The queue offers the second review to another examiner only.
+    let (_, q1) = e1.get_text("/examine").await;
+    assert!(
+        !q1.contains(&url),
+        "never a list they already reviewed: {q1}"
+    );
+    let (_, q2) = app
+        .login("examiner2@test.example")
+        .await
+        .get_text("/examine")
+        .await;
+    assert!(
+        q2.contains(&url) && q2.contains("Blind second review"),
+        "{q2}"
+    );
     // The same examiner cannot do the second review.
     let r = review(&e1, &url, &ranks, &[1], "again").await;
     assert_eq!(r.status().as_u16(), 403);

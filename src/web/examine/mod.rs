@@ -1,3 +1,4 @@
 pub mod assessment;
 pub mod faces;
+pub mod queue;
 pub mod review;
