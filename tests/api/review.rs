@@ -50,7 +50,7 @@ async fn reviewer_approves_from_the_queue_with_checklist_email_timeline_and_audi
     .await;
     assert_eq!(r.status().as_u16(), 303);
     let (_, case_page) = requester.get_text(&format!("/cases/{case_id}")).await;
-    assert!(case_page.contains("Approved for search") || case_page.contains("Searched"));
+    assert!(case_page.contains("Approved — probe assessment and search by an examiner"));
     assert!(case_page.contains("Reason and case number verified."));
     assert!(case_page.contains("Sam Ortega (reviewer)"));
     let mails = app.wait_for_outbox(2).await;
