@@ -62,7 +62,8 @@ pub fn submit_review(
     ps_id: i64,
     forms: &[AssessmentForm],
 ) -> Result<(Standing, AfterCommit), ExamineError> {
-    if let Err(refusal) = may_examine(&ctx.user.roles(), ctx.user.training_completed, ctx.today) {
+    let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
+    if let Err(refusal) = may_examine(&ctx.user.roles(), &training, ctx.today) {
         audit::record(
             conn,
             &ctx.actor,

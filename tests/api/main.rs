@@ -25,4 +25,5 @@ mod result;
 mod retention;
 mod review;
 mod search;
+mod training;
 mod transparency;

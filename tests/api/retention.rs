@@ -165,10 +165,21 @@ async fn lapsed_examiner_training_is_audited_and_notified_once() {
     let app = spawn_app().await;
     {
         let mut c = app.pool.get().unwrap();
-        diesel::update(users::table.filter(users::email.eq("examiner2@test.example")))
-            .set(users::training_completed.eq(None::<chrono::NaiveDate>))
-            .execute(&mut c)
+        // Training records are never changed; to make a lapse, remove the facial-comparison
+        // record the seed gave.
+        use frdesk::platform::db::schema::training_records;
+        let id: i64 = users::table
+            .filter(users::email.eq("examiner2@test.example"))
+            .select(users::id)
+            .first(&mut c)
             .unwrap();
+        diesel::delete(
+            training_records::table
+                .filter(training_records::user_id.eq(id))
+                .filter(training_records::kind.eq("facial_comparison")),
+        )
+        .execute(&mut c)
+        .unwrap();
     }
     let report = retention_run(&app, &[]);
     let lapsed: Vec<&str> = report["training_lapsed"]

@@ -256,7 +256,13 @@ pub async fn page(
             && user.roles.sees_all_agencies(),
         packets,
         is_staff: user.roles.sees_all_agencies(),
-        is_examiner: user.has(Role::Examiner),
+        // Only examiners whose training is current see examiner work (the examiner queue).
+        is_examiner: crate::domain::examination::may_examine(
+            &user.roles,
+            &user.training,
+            chrono::Utc::now().date_naive(),
+        )
+        .is_ok(),
     };
     crate::web::respond::html(&page)
 }

@@ -219,23 +219,23 @@ pub async fn page(
     let (case_id, ps_id) = path.into_inner();
     let today = chrono::Utc::now().date_naive();
     if user.has(Role::Examiner)
-        && let Err(refusal) = may_examine(&user.roles, user.user.training_completed, today)
+        && let Err(refusal) = may_examine(&user.roles, &user.training, today)
     {
         let actor = user.actor_as(user.primary_role());
+        let message = refusal.to_string();
+        let details = message.clone();
         crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
             audit::record(
                 c,
                 &actor,
                 Entry::new("examine.review", "probe_search", ps_id)
                     .outcome(Outcome::Denied)
-                    .details(refusal.to_string()),
+                    .details(details),
             )?;
             Ok(())
         })
         .await?;
-        return Err(AppError::Forbidden(
-            "Your facial-comparison training is not on record as current.".into(),
-        ));
+        return Err(AppError::Forbidden(message));
     }
     let page = build(&user, &state, case_id, ps_id).await?;
     let actor = user.actor_as(user.primary_role());
