@@ -268,11 +268,8 @@ fn decide_in_tx(
         reviewer_name: ctx.user.name.clone(),
         decided_at: crate::platform::time::fmt_time(&at),
     }
-    .render(if form.requester_email.trim().is_empty() {
-        &requester.email
-    } else {
-        form.requester_email.trim()
-    })
+    // Every email about a case goes to the requester account's address.
+    .render(&requester.email)
     .map_err(|e| anyhow::anyhow!("Failed to render the decision email: {e}"))?;
     crate::platform::mail::enqueue(conn, &email)?;
     Ok(kind)

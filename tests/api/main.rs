@@ -21,6 +21,7 @@ mod load;
 mod mail;
 mod mfa;
 mod request_form;
+mod requester_identity;
 mod result;
 mod retention;
 mod review;
