@@ -88,8 +88,6 @@ pub struct User {
     pub phone: String,
     pub password_hash: String,
     pub roles: String,
-    pub training_provider: Option<String>,
-    pub training_completed: Option<NaiveDate>,
     pub active: bool,
     pub last_login: Option<NaiveDateTime>,
     pub locked_at: Option<NaiveDateTime>,
@@ -101,6 +99,9 @@ pub struct User {
     pub reactivated_at: Option<NaiveDateTime>,
     /// When the local administrators were told this examiner's training lapsed.
     pub training_lapse_notified_at: Option<NaiveDateTime>,
+    /// Date of the user's last background check (LACRIS "Prohibited Uses"); `None` if none on
+    /// record. Set with `accounts::people::set_background_check`.
+    pub background_check_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -112,8 +113,6 @@ pub struct NewUser {
     pub phone: String,
     pub password_hash: String,
     pub roles: String,
-    pub training_provider: Option<String>,
-    pub training_completed: Option<NaiveDate>,
     pub active: bool,
     pub created_at: NaiveDateTime,
 }
@@ -189,8 +188,5 @@ impl User {
     pub fn roles_in(&self, agency: &Agency) -> Roles {
         self.stored_roles()
             .effective(agency.is_service && agency.id == self.agency_id)
-    }
-    pub fn training_current(&self, today: NaiveDate) -> bool {
-        crate::domain::training::is_current(self.training_completed, today)
     }
 }

@@ -206,6 +206,9 @@ impl MonthlyReport {
             .select(User::as_select())
             .load(conn)?;
         let today = crate::platform::time::now().date();
+        let ids: Vec<i64> = agency_users.iter().map(|u| u.id).collect();
+        let training = crate::accounts::training::records_by_user(conn, &ids)?;
+        let records_of = |id: i64| training.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let mut by_user: BTreeMap<String, UserSummary> = BTreeMap::new();
         for u in &agency_users {
             by_user.insert(
@@ -215,10 +218,7 @@ impl MonthlyReport {
                     email: u.email.clone(),
                     name: u.name.clone(),
                     roles: u.roles.clone(),
-                    training: match u.training_completed {
-                        Some(d) => format!("completed {d}"),
-                        None => "none on record".into(),
-                    },
+                    training: crate::domain::training::summary(records_of(u.id)),
                     ..UserSummary::default()
                 },
             );
@@ -228,7 +228,7 @@ impl MonthlyReport {
             .map(|u| {
                 (
                     u.id,
-                    may_examine(&u.roles_in(&agency), u.training_completed, today).is_ok(),
+                    may_examine(&u.roles_in(&agency), records_of(u.id), today).is_ok(),
                 )
             })
             .collect();

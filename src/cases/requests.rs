@@ -101,12 +101,25 @@ fn valid_form_key(k: &str) -> bool {
     (16..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// Saves the form (creating the draft on first save) and, if asked, submits it.
+/// The requester's identity as the form shows and stores it: the account's name, email and
+/// phone.
+pub fn requester_identity(user: &User) -> crate::domain::request::RequesterIdentity {
+    crate::domain::request::RequesterIdentity {
+        name: user.name.clone(),
+        email: user.email.clone(),
+        phone: user.phone.clone(),
+    }
+}
+
+/// Saves the form (creating the draft on first save) and, if asked, submits it. The requester
+/// fields are the acting account's ([`requester_identity`]), whatever was sent; the signature
+/// must match the account holder's name (checked on submit by `SearchRequest::parse`).
 pub fn save(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
-    input: SaveInput,
+    mut input: SaveInput,
 ) -> Result<SaveOutcome, RequestError> {
+    input.form = std::mem::take(&mut input.form).with_requester(&requester_identity(ctx.user));
     if !ctx
         .user
         .roles_in(ctx.agency)
@@ -381,7 +394,8 @@ fn save_in_tx(
         submitted_at: crate::platform::time::fmt_time(&at),
         version,
     }
-    .render(&request.requester_email)
+    // Every email about a case goes to the requester account's address.
+    .render(&ctx.user.email)
     .map_err(|e| anyhow::anyhow!("Failed to render the acknowledgement: {e}"))?;
     crate::platform::mail::enqueue(conn, &email)?;
     Ok(SaveOutcome::Submitted {

@@ -67,10 +67,11 @@ pub enum UserCommand {
         /// supervisor, system_admin (the service agency only).
         #[arg(long)]
         roles: String,
-        /// FBI, LACRIS or other.
+        /// FBI, LACRIS or other: recorded as FR-system training, and for examiners and
+        /// supervisors also as facial-comparison training (use `user training` for more).
         #[arg(long)]
         training_provider: Option<String>,
-        /// Training completion date (YYYY-MM-DD); LACRIS accepts training after 2017-01-01.
+        /// Training completion date (YYYY-MM-DD); FBI-equivalent training counts after 2017-01-01.
         #[arg(long)]
         training_date: Option<NaiveDate>,
         #[arg(long)]
@@ -110,6 +111,39 @@ pub enum UserCommand {
         email: String,
         #[arg(long)]
         reason: String,
+    },
+    /// Record a completed (or renewed) training; a renewal is a new record. Audited.
+    /// FR-system training grants access (LACRIS, or FBI-equivalent after 2017-01-01);
+    /// facial-comparison training by the FBI or LACRIS makes an examiner ("other" does not).
+    Training {
+        #[arg(long)]
+        email: String,
+        /// fr-system or facial-comparison.
+        #[arg(long)]
+        kind: String,
+        /// FBI, LACRIS or other.
+        #[arg(long)]
+        provider: String,
+        /// Completion date (YYYY-MM-DD), not in the future.
+        #[arg(long)]
+        completed: NaiveDate,
+    },
+    /// Record the date of a user's background check (shown in access reviews). Audited.
+    BackgroundCheck {
+        #[arg(long)]
+        email: String,
+        /// YYYY-MM-DD, not in the future.
+        #[arg(long)]
+        date: NaiveDate,
+    },
+    /// Replace a user's roles. Service roles (reviewer, examiner, supervisor, system_admin)
+    /// only in the service agency. Audited.
+    Roles {
+        #[arg(long)]
+        email: String,
+        /// Comma-separated, e.g. examiner,reviewer.
+        #[arg(long)]
+        roles: String,
     },
     /// List accounts.
     List {
@@ -258,17 +292,25 @@ pub fn create_user(
                 phone: phone.trim().to_string(),
                 password_hash: hash,
                 roles: roles.to_db(),
-                training_provider: training.map(|t| t.0.as_str().to_string()),
-                training_completed: training.map(|t| t.1),
                 active: true,
                 created_at: now(),
             },
         )?;
+        if let Some((provider, completed_on)) = training {
+            for t in crate::accounts::training::initial_records(&roles, provider, completed_on) {
+                crate::accounts::training::insert(c, u.user_id(), &t, &actor.email, now())?;
+            }
+        }
         audit::record(
             c,
             actor,
-            Entry::new("user.create", "user", u.id)
-                .details(format!("{email}; roles {}", roles.to_db())),
+            Entry::new("user.create", "user", u.id).details(format!(
+                "{email}; roles {}; training {}",
+                roles.to_db(),
+                training
+                    .map(|(p, d)| format!("{} {d}", p.as_str()))
+                    .unwrap_or_else(|| "none".into())
+            )),
         )?;
         Ok(u)
     })
@@ -393,6 +435,53 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
             })?;
             println!("Account enabled.");
         }
+        UserCommand::Training {
+            email,
+            kind,
+            provider,
+            completed,
+        } => {
+            let t = crate::domain::training::Training {
+                kind: kind.parse().map_err(anyhow::Error::msg)?,
+                provider: provider.parse().map_err(anyhow::Error::msg)?,
+                completed_on: completed,
+            };
+            let u = User::by_email(&mut conn, &email)?.context("No such account")?;
+            let at = now();
+            crate::accounts::people::record_training(&mut conn, &actor, &u, &t, at.date(), at)?;
+            let verdict = crate::accounts::training::trained_examiner(&mut conn, &u, at.date())?;
+            println!(
+                "Recorded {} by {} completed {} for {}.{}",
+                t.kind.label(),
+                t.provider.as_str(),
+                t.completed_on,
+                u.email,
+                match verdict {
+                    Ok(()) => " The account may examine.".to_string(),
+                    Err(e) if u.stored_roles().has(crate::domain::Role::Examiner) =>
+                        format!(" {e}"),
+                    Err(_) => String::new(),
+                }
+            );
+        }
+        UserCommand::BackgroundCheck { email, date } => {
+            let u = User::by_email(&mut conn, &email)?.context("No such account")?;
+            crate::accounts::people::set_background_check(
+                &mut conn,
+                &actor,
+                &u,
+                date,
+                now().date(),
+            )?;
+            println!("Background check of {date} recorded for {}.", u.email);
+        }
+        UserCommand::Roles { email, roles } => {
+            let u = User::by_email(&mut conn, &email)?.context("No such account")?;
+            let agency = Agency::find(&mut conn, u.agency())?;
+            let stored =
+                crate::accounts::people::change_roles(&mut conn, &actor, &u, &agency, &roles)?;
+            println!("Roles of {} are now {}.", u.email, stored.to_db());
+        }
         UserCommand::List { agency } => {
             let agencies = Agency::all(&mut conn)?;
             let today = chrono::Utc::now().date_naive();
@@ -402,6 +491,7 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                     .is_none_or(|o| o.eq_ignore_ascii_case(&a.ori))
             }) {
                 for u in User::for_agency(&mut conn, a.agency_id())? {
+                    let records = crate::accounts::training::records_of(&mut conn, u.user_id())?;
                     println!(
                         "{:<6} {:<30} {:<36} {:<10} {:<28} training {:<8} last login {}{}",
                         u.id,
@@ -409,7 +499,7 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                         u.email,
                         a.ori,
                         u.roles,
-                        if u.training_current(today) {
+                        if crate::domain::training::grants_fr_access(&records, today).is_ok() {
                             "current"
                         } else {
                             "none"

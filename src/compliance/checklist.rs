@@ -50,11 +50,13 @@ pub struct Checklist {
 }
 
 impl Checklist {
-    /// Builds the checklist for a request version.
+    /// Builds the checklist for a request version. `requester_training` is the requester's
+    /// training records (`accounts::training::records_of`).
     pub fn build(
         form: &RequestForm,
         agency: &Agency,
         requester: &User,
+        requester_training: &[crate::domain::training::Training],
         today: NaiveDate,
     ) -> Checklist {
         let mut items = Vec::new();
@@ -107,15 +109,23 @@ impl Checklist {
         });
         items.push(CheckItem {
             code: "requester_training",
-            label: "Requester training current (after 2017-01-01)",
-            state: if requester.training_current(today) {
+            label: "Requester training current (LACRIS, or FBI-equivalent after 2017-01-01)",
+            state: if crate::domain::training::grants_fr_access(requester_training, today).is_ok() {
                 Check::Pass
             } else {
                 Check::Flag
             },
-            detail: match (&requester.training_provider, requester.training_completed) {
-                (Some(p), Some(d)) => format!("{p} training completed {d}."),
-                _ => "No training on record.".into(),
+            detail: match crate::domain::training::grants_fr_access(requester_training, today) {
+                Ok(()) => format!(
+                    "{}: {}.",
+                    requester.name,
+                    crate::domain::training::summary(requester_training)
+                ),
+                Err(refusal) => format!(
+                    "{}: {}. {refusal}",
+                    requester.name,
+                    crate::domain::training::summary(requester_training)
+                ),
             },
         });
         let source = ImageSource::parse(&form.image_source);

@@ -178,7 +178,8 @@ fn decide_in_tx(
     let form = version.form();
     let agency = Agency::find(conn, crate::domain::AgencyId(case.agency_id))?;
     let requester = User::find(conn, crate::domain::UserId(case.requester_id))?;
-    let checklist = Checklist::build(&form, &agency, &requester, ctx.today);
+    let training = crate::accounts::training::records_of(conn, requester.user_id())?;
+    let checklist = Checklist::build(&form, &agency, &requester, &training, ctx.today);
     if kind == DecisionKind::Approve {
         let fails: Vec<&str> = checklist.failures().map(|i| i.label).collect();
         if !fails.is_empty() {
@@ -271,11 +272,8 @@ fn decide_in_tx(
         reviewer_name: ctx.user.name.clone(),
         decided_at: crate::platform::time::fmt_time(&at),
     }
-    .render(if form.requester_email.trim().is_empty() {
-        &requester.email
-    } else {
-        form.requester_email.trim()
-    })
+    // Every email about a case goes to the requester account's address.
+    .render(&requester.email)
     .map_err(|e| anyhow::anyhow!("Failed to render the decision email: {e}"))?;
     crate::platform::mail::enqueue(conn, &email)?;
     Ok(kind)

@@ -284,43 +284,39 @@ pub enum ExaminerRefusal {
     NotExaminer,
     #[error("Only a supervisor of the service may adjudicate.")]
     NotSupervisor,
-    #[error(
-        "Your facial-comparison training is not on record as current (LACRIS accepts training after 2017-01-01)."
-    )]
-    TrainingNotCurrent,
+    /// The training on file does not make an examiner; the message quotes the policy.
+    #[error("{0}")]
+    Training(crate::domain::training::TrainingRefusal),
     #[error("The second review must be done by a different examiner.")]
     SameExaminer,
 }
 
-/// Whether a user may review candidates now (NY MPTC §IV.A, §VII; LACRIS "Training").
+/// Whether a user may review candidates now (NY MPTC §IV.A, §VII; LACRIS "Training" and
+/// "Facial Reviewer"): the examiner role and training on file that makes an examiner
+/// ([`crate::domain::training::makes_examiner`]). `training` is all of the user's records
+/// (load them with `accounts::training::records_of`, or use `accounts::training::trained_examiner`).
 pub fn may_examine(
     roles: &Roles,
-    training_completed: Option<NaiveDate>,
+    training: &[crate::domain::training::Training],
     today: NaiveDate,
 ) -> Result<(), ExaminerRefusal> {
     if !roles.has(crate::domain::Role::Examiner) {
         return Err(ExaminerRefusal::NotExaminer);
     }
-    if !crate::domain::training::is_current(training_completed, today) {
-        return Err(ExaminerRefusal::TrainingNotCurrent);
-    }
-    Ok(())
+    crate::domain::training::makes_examiner(training, today).map_err(ExaminerRefusal::Training)
 }
 
 /// Whether a user may adjudicate now: the supervisor role (a trained examiner of the service,
 /// docs/POLICIES.md) with current facial-comparison training.
 pub fn may_adjudicate(
     roles: &Roles,
-    training_completed: Option<NaiveDate>,
+    training: &[crate::domain::training::Training],
     today: NaiveDate,
 ) -> Result<(), ExaminerRefusal> {
     if !roles.has(crate::domain::Role::Supervisor) {
         return Err(ExaminerRefusal::NotSupervisor);
     }
-    if !crate::domain::training::is_current(training_completed, today) {
-        return Err(ExaminerRefusal::TrainingNotCurrent);
-    }
-    Ok(())
+    crate::domain::training::makes_examiner(training, today).map_err(ExaminerRefusal::Training)
 }
 
 #[cfg(test)]
@@ -413,15 +409,26 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         let ex = Roles::parse("examiner").unwrap();
         let rq = Roles::parse("requester").unwrap();
-        let trained = NaiveDate::from_ymd_opt(2024, 1, 1);
-        assert_eq!(may_examine(&ex, trained, today), Ok(()));
+        use crate::domain::training::{Training, TrainingKind, TrainingProvider, TrainingRefusal};
+        let rec = |kind, provider, y| Training {
+            kind,
+            provider,
+            completed_on: NaiveDate::from_ymd_opt(y, 1, 10).unwrap(),
+        };
+        let trained = [
+            rec(TrainingKind::FrSystem, TrainingProvider::Lacris, 2024),
+            rec(TrainingKind::FacialComparison, TrainingProvider::Fbi, 2024),
+        ];
+        assert_eq!(may_examine(&ex, &trained, today), Ok(()));
         assert_eq!(
-            may_examine(&rq, trained, today),
+            may_examine(&rq, &trained, today),
             Err(ExaminerRefusal::NotExaminer)
         );
         assert_eq!(
-            may_examine(&ex, NaiveDate::from_ymd_opt(2016, 5, 1), today),
-            Err(ExaminerRefusal::TrainingNotCurrent)
+            may_examine(&ex, &trained[..1], today),
+            Err(ExaminerRefusal::Training(
+                TrainingRefusal::NotFacialReviewer
+            ))
         );
     }
 }

@@ -177,6 +177,32 @@ pub struct RequestForm {
     pub attest_lawful: String,
 }
 
+/// Who is asking, from the requester's account (LACRIS FR Policy, "Face Search Requests":
+/// requester name, phone number and email). The form shows it; nobody types it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequesterIdentity {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+impl RequestForm {
+    /// The form with the requester's name, phone and email replaced by the account's; whatever
+    /// was sent in those fields is ignored.
+    pub fn with_requester(mut self, who: &RequesterIdentity) -> RequestForm {
+        self.requester_name = who.name.clone();
+        self.requester_email = who.email.clone();
+        self.requester_phone = who.phone.clone();
+        self
+    }
+}
+
+/// A name as signatures are compared: control characters and runs of whitespace collapsed
+/// ([`clean`]), lower-cased.
+pub fn normalise_name(s: &str) -> String {
+    clean(s).to_lowercase()
+}
+
 /// Field names in the order the form shows them (for the error summary).
 pub const FIELD_ORDER: &[&str] = &[
     "agency",
@@ -317,16 +343,18 @@ impl SearchRequest {
             v
         };
 
+        // The requester fields hold the account's details (`RequestForm::with_requester`):
+        // a problem there is fixed on the account, not on the form.
         let requester_name = short(
             &mut e,
             "requester_name",
-            "Requester name",
+            "Your account's name (ask your local administrator)",
             &form.requester_name,
         );
         let requester_phone = short(
             &mut e,
             "requester_phone",
-            "Requester phone number",
+            "Your account's phone number (ask your local administrator to add it)",
             &form.requester_phone,
         );
         if !requester_phone.is_empty() {
@@ -337,20 +365,20 @@ impl SearchRequest {
             if !(7..=20).contains(&digits) || !allowed {
                 e.add(
                     "requester_phone",
-                    "Enter a phone number with area code, e.g. (213) 555-0142.",
+                    "Your account's phone number needs an area code, e.g. (213) 555-0142; ask your local administrator to correct it.",
                 );
             }
         }
         let requester_email = short(
             &mut e,
             "requester_email",
-            "Requester email",
+            "Your account's email",
             &form.requester_email,
         );
         if !requester_email.is_empty() && !is_valid_email(&requester_email) {
             e.add(
                 "requester_email",
-                "Enter an email address such as name@agency.gov.",
+                "Your account's email address is not valid; ask your local administrator to correct it.",
             );
         }
 
@@ -537,11 +565,13 @@ impl SearchRequest {
                 format!("The signature must be at most {MAX_SHORT} characters."),
             );
         } else if !requester_name.is_empty()
-            && signature_name.to_lowercase() != requester_name.to_lowercase()
+            && normalise_name(&signature_name) != normalise_name(&requester_name)
         {
             e.add(
                 "signature_name",
-                "The signature must be the requester's full name exactly as entered above.",
+                format!(
+                    "The signature must be the account holder's full name, {requester_name} (capital letters and spacing do not matter)."
+                ),
             );
         }
         if form.attest_lead_only.trim() != "on" {

@@ -36,8 +36,9 @@ pub fn candidate_access(
     today: NaiveDate,
     approver_may_examine: bool,
 ) -> diesel::QueryResult<Result<CandidateAccess, String>> {
-    let as_examiner = may_examine(roles, user.training_completed, today);
-    let as_supervisor = may_adjudicate(roles, user.training_completed, today);
+    let training = crate::accounts::training::records_of(conn, user.user_id())?;
+    let as_examiner = may_examine(roles, &training, today);
+    let as_supervisor = may_adjudicate(roles, &training, today);
     let mut refusal = match (&as_examiner, &as_supervisor) {
         (Err(e), Err(_)) if roles.has(Role::Examiner) || roles.has(Role::Supervisor) => {
             e.to_string()

@@ -67,8 +67,9 @@ pub fn for_user(
     single_examiner_allowed: bool,
     approver_may_examine: bool,
 ) -> diesel::QueryResult<ExaminerQueue> {
-    let examiner = may_examine(roles, user.training_completed, today);
-    let supervisor = may_adjudicate(roles, user.training_completed, today);
+    let training = crate::accounts::training::records_of(conn, user.user_id())?;
+    let examiner = may_examine(roles, &training, today);
+    let supervisor = may_adjudicate(roles, &training, today);
     let mut queue = ExaminerQueue::default();
     if let (Err(e), Err(_)) = (&examiner, &supervisor) {
         queue.blocked = Some(e.to_string());

@@ -89,11 +89,8 @@ pub fn submit_review(
     ps_id: i64,
     forms: &[AssessmentForm],
 ) -> Result<(Standing, AfterCommit), ExamineError> {
-    if let Err(refusal) = may_examine(
-        &ctx.user.roles_in(ctx.agency),
-        ctx.user.training_completed,
-        ctx.today,
-    ) {
+    let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
+    if let Err(refusal) = may_examine(&ctx.user.roles_in(ctx.agency), &training, ctx.today) {
         audit::record(
             conn,
             &ctx.actor,
@@ -214,13 +211,8 @@ fn adjudicate_in_tx(
 ) -> Result<(Standing, AfterCommit), ExamineError> {
     // A requesting agency's administrator never adjudicates the service's examinations: the
     // supervisor role works only in the service agency ([`User::roles_in`]).
-    if may_adjudicate(
-        &ctx.user.roles_in(ctx.agency),
-        ctx.user.training_completed,
-        ctx.today,
-    )
-    .is_err()
-    {
+    let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
+    if may_adjudicate(&ctx.user.roles_in(ctx.agency), &training, ctx.today).is_err() {
         return Err(ExamineError::NotSupervisor);
     }
     let form = AdjudicationForm {

@@ -61,6 +61,8 @@ pub fn submit_access_review(
         .into_iter()
         .filter(|u| u.active)
         .collect();
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let records = crate::accounts::training::records_by_user(conn, &ids)?;
     let mut items = Vec::new();
     let mut errors = Vec::new();
     let mut revoke = Vec::new();
@@ -86,13 +88,13 @@ pub fn submit_access_review(
                     review_id: 0,
                     user_id: u.id,
                     roles: u.roles.clone(),
-                    training: if u.training_current(today) {
-                        "current".into()
-                    } else {
-                        "none".into()
-                    },
+                    training: training_line(
+                        records.get(&u.id).map(Vec::as_slice).unwrap_or(&[]),
+                        today,
+                    ),
                     last_login: u.last_login,
                     decision: d.as_str().into(),
+                    background_check_on: u.background_check_on,
                 })
             }
         }
@@ -133,6 +135,23 @@ pub fn submit_access_review(
             // Revoked users' administrators are told by email.
             Ok((id, crate::platform::jobs::effects::AfterCommit::mail()))
         },
+    )
+}
+
+/// What the review shows and stores about a user's training: `current` or `none` (whether it
+/// grants FR-system access on `today`), then each kind's newest record in brackets.
+pub fn training_line(
+    records: &[crate::domain::training::Training],
+    today: chrono::NaiveDate,
+) -> String {
+    format!(
+        "{} ({})",
+        if crate::domain::training::grants_fr_access(records, today).is_ok() {
+            "current"
+        } else {
+            "none"
+        },
+        crate::domain::training::summary(records)
     )
 }
 

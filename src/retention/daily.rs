@@ -367,32 +367,38 @@ pub fn run(
         }
     }
 
-    // 5. Examiners whose training is not current: examiner rights are refused by
-    //    `may_examine` until renewed; the administrators are told once per lapse.
+    // 5. Examiners whose training no longer makes them examiners (see
+    //    `domain::training`: FR-system access and FBI/LACRIS facial comparison): examiner
+    //    rights are refused by `may_examine` and they are out of the examiner queue until
+    //    training is recorded; the administrators are told once per lapse.
     let today = now.date();
-    for u in User::active_with_role(conn, Role::Examiner)? {
-        let current = u.training_current(today);
-        if current {
-            if u.training_lapse_notified_at.is_some() && !dry_run {
-                User::set_training_lapse_notified(conn, u.user_id(), None)?;
+    let examiners = User::active_with_role(conn, Role::Examiner)?;
+    let ids: Vec<i64> = examiners.iter().map(|u| u.id).collect();
+    let records = crate::accounts::training::records_by_user(conn, &ids)?;
+    for u in examiners {
+        let mine = records.get(&u.id).map(Vec::as_slice).unwrap_or(&[]);
+        let refusal = match crate::domain::training::makes_examiner(mine, today) {
+            Ok(()) => {
+                if u.training_lapse_notified_at.is_some() && !dry_run {
+                    User::set_training_lapse_notified(conn, u.user_id(), None)?;
+                }
+                continue;
             }
-            continue;
-        }
+            Err(r) => r,
+        };
         if u.training_lapse_notified_at.is_some() {
             continue;
         }
         report.training_lapsed.push(account_item(&u));
         if !dry_run {
+            let on_file = crate::domain::training::summary(mine);
             write_tx(conn, |c| -> anyhow::Result<()> {
                 User::set_training_lapse_notified(c, u.user_id(), Some(now))?;
                 audit::record(
                     c,
                     actor,
                     Entry::new("user.training_lapsed", "user", u.id).details(format!(
-                        "examiner rights suspended until training is renewed (completed: {})",
-                        u.training_completed
-                            .map(|d| d.to_string())
-                            .unwrap_or_else(|| "none on file".into())
+                        "examiner rights suspended until training is recorded ({on_file})"
                     )),
                 )?;
                 crate::accounts::lifecycle::notify_admins(
@@ -400,8 +406,8 @@ pub fn run(
                     &ctx.notice(),
                     &u,
                     "Examiner training out of date",
-                    "Training on file is not current (LACRIS \"Training\": FBI-equivalent training after 2017-01-01).",
-                    "The account keeps its other roles; examiner actions are refused until a current training date is recorded (frdesk user set-training).",
+                    &format!("Training on file: {on_file}. {refusal}"),
+                    "The account keeps its other roles; examiner actions are refused until the training is recorded (frdesk user training, or the user's page under Access review).",
                     now,
                 )?;
                 Ok(())

@@ -374,11 +374,14 @@ pub struct AccessReviewItem {
     pub review_id: i64,
     pub user_id: i64,
     pub roles: String,
-    /// `current` or `none`.
+    /// `current` or `none` (FR-system access), then the newest record of each kind since
+    /// migration 2026-12-01-000002, e.g. `current (FR system: LACRIS 2024-01-10; …)`.
     pub training: String,
     pub last_login: Option<NaiveDateTime>,
     /// `confirm` or `revoke`.
     pub decision: String,
+    /// The user's background-check date at the time of the review.
+    pub background_check_on: Option<chrono::NaiveDate>,
 }
 
 /// A decided line to store.
@@ -391,6 +394,7 @@ pub struct NewAccessReviewItem {
     pub training: String,
     pub last_login: Option<NaiveDateTime>,
     pub decision: String,
+    pub background_check_on: Option<chrono::NaiveDate>,
 }
 
 impl AccessReview {

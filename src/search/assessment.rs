@@ -90,11 +90,8 @@ pub fn may_assess(
     ctx: &Ctx<'_>,
     case: &Case,
 ) -> QueryResult<Result<(), AssessmentError>> {
-    if let Err(r) = may_examine(
-        &ctx.user.roles_in(ctx.agency),
-        ctx.user.training_completed,
-        ctx.today,
-    ) {
+    let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
+    if let Err(r) = may_examine(&ctx.user.roles_in(ctx.agency), &training, ctx.today) {
         return Ok(Err(r.into()));
     }
     Ok(crate::examination::duties::check(

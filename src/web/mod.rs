@@ -88,6 +88,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/access-review",
             web::post().to(admin::access_review::submit),
         )
+        .route("/admin/users/{id}", web::get().to(admin::users::page))
+        .route(
+            "/admin/users/{id}/training",
+            web::post().to(admin::users::training),
+        )
+        .route(
+            "/admin/users/{id}/background-check",
+            web::post().to(admin::users::background_check),
+        )
+        .route(
+            "/admin/users/{id}/roles",
+            web::post().to(admin::users::roles),
+        )
         .route(
             "/cases/{id}/images/{sha}",
             web::get().to(cases::image::serve),

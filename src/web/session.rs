@@ -101,6 +101,9 @@ pub struct CurrentUser {
     pub user: User,
     pub agency: Agency,
     pub roles: Roles,
+    /// The user's training records (`accounts::training::records_of`), loaded with the user;
+    /// pass to `domain::examination::may_examine`.
+    pub training: Vec<crate::domain::training::Training>,
     pub meta: RequestMeta,
     pub csrf_token: String,
 }
@@ -177,10 +180,13 @@ impl FromRequest for CurrentUser {
                 if token.is_empty() {
                     return Err(AppError::NotLoggedIn);
                 }
-                crate::accounts::session::live_user(c, &token, uid)?.ok_or(AppError::NotLoggedIn)
+                let (user, agency) = crate::accounts::session::live_user(c, &token, uid)?
+                    .ok_or(AppError::NotLoggedIn)?;
+                let training = crate::accounts::training::records_of(c, user.user_id())?;
+                Ok((user, agency, training))
             })
             .await;
-            let (user, agency) = match loaded {
+            let (user, agency, training) = match loaded {
                 Ok(v) => v,
                 Err(AppError::NotLoggedIn) => {
                     session.purge();
@@ -200,6 +206,7 @@ impl FromRequest for CurrentUser {
                 user,
                 agency,
                 roles,
+                training,
                 meta,
                 csrf_token,
             })

@@ -294,9 +294,6 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         .for_element(Locator::Id("requester_name"))
         .await
         .unwrap();
-    fill(&b, "requester_name", "Dana Reyes").await;
-    fill(&b, "requester_phone", "(213) 555-0142").await;
-    fill(&b, "requester_email", "requester.a@test.example").await;
     let today = chrono::Utc::now()
         .date_naive()
         .format("%Y-%m-%d")

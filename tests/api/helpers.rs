@@ -574,16 +574,14 @@ pub fn form_key_of(html: &str) -> String {
         .expect("form key")
 }
 
-/// The request form's fields, filled in correctly for one image.
+/// The request form's fields, filled in correctly for one image by Dana Reyes (the requester's
+/// name, phone and email are the account's and are not sent).
 pub fn valid_fields() -> Vec<(&'static str, String)> {
     let today = chrono::Utc::now()
         .date_naive()
         .format("%Y-%m-%d")
         .to_string();
     vec![
-        ("requester_name", "Dana Reyes".into()),
-        ("requester_phone", "(213) 555-0142".into()),
-        ("requester_email", "requester.a@test.example".into()),
         ("request_date", today),
         (
             "search_reason",
@@ -745,17 +743,23 @@ impl Client {
             .expect("POST /cases/save")
     }
 
-    /// Submits a complete request with one real photo; returns the case id.
+    /// Submits a complete request with one real photo, signed with the account holder's name
+    /// as the form shows it; returns the case id.
     pub async fn submit_valid_request(&self) -> i64 {
-        let (csrf, key) = self.new_form().await;
+        let (status, page) = self.get_text("/cases/new").await;
+        assert_eq!(status, 200, "{page}");
+        let (csrf, key) = (csrf_of(&page), form_key_of(&page));
+        let name = regex::Regex::new(r#"<dd id="requester_name">([^<]*)</dd>"#)
+            .expect("regex")
+            .captures(&page)
+            .map(|c| c[1].replace("&#39;", "'").replace("&#x27;", "'"))
+            .expect("the account holder's name on the form");
+        let mut fields = valid_fields();
+        for f in fields.iter_mut().filter(|f| f.0 == "signature_name") {
+            f.1 = name.clone();
+        }
         let r = self
-            .post_request(
-                &csrf,
-                &key,
-                "submit",
-                &valid_fields(),
-                &[photo("Aaron_Eckhart", 1)],
-            )
+            .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
             .await;
         assert_eq!(
             r.status().as_u16(),

@@ -263,6 +263,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             "/audits/monthly/{id}.{kind}",
             format!("/audits/monthly/{report_id}.csv"),
         ),
+        ("/admin/users/{id}", format!("/admin/users/{admin_a_id}")),
     ];
     let posts: Vec<Post> = vec![
         (
@@ -333,6 +334,25 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             "/audits/monthly/{id}/reviewed",
             format!("/audits/monthly/{report_id}/reviewed"),
             vec![("note", "Reviewed by another agency".into())],
+        ),
+        (
+            "/admin/users/{id}/training",
+            format!("/admin/users/{admin_a_id}/training"),
+            vec![
+                ("kind", "facial_comparison".into()),
+                ("provider", "FBI".into()),
+                ("completed", "2025-03-01".into()),
+            ],
+        ),
+        (
+            "/admin/users/{id}/background-check",
+            format!("/admin/users/{admin_a_id}/background-check"),
+            vec![("date", "2025-03-01".into())],
+        ),
+        (
+            "/admin/users/{id}/roles",
+            format!("/admin/users/{admin_a_id}/roles"),
+            vec![("auditor", "on".into())],
         ),
         (
             "/admin/second-factor/reset",

@@ -53,9 +53,6 @@ async fn every_required_field_missing_in_turn_is_named_and_input_is_kept() {
     let app = spawn_app().await;
     let c = app.login("requester.a@test.example").await;
     let required = [
-        "requester_name",
-        "requester_phone",
-        "requester_email",
         "request_date",
         "search_reason",
         "case_file_number",
@@ -277,11 +274,7 @@ async fn an_agency_without_an_fr_policy_cannot_submit() {
     let app = spawn_app().await;
     let c = app.login("requester.c@test.example").await;
     let (csrf, key) = c.new_form().await;
-    let fields = fields_with(&[
-        ("requester_email", "requester.c@test.example"),
-        ("requester_name", "Cy Nopolicy"),
-        ("signature_name", "Cy Nopolicy"),
-    ]);
+    let fields = fields_with(&[("signature_name", "Cy Nopolicy")]);
     let r = c
         .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
         .await;

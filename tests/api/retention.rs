@@ -165,10 +165,21 @@ async fn lapsed_examiner_training_is_audited_and_notified_once() {
     let app = spawn_app().await;
     {
         let mut c = app.pool.get().unwrap();
-        diesel::update(users::table.filter(users::email.eq("examiner2@test.example")))
-            .set(users::training_completed.eq(None::<chrono::NaiveDate>))
-            .execute(&mut c)
+        // Training records are never changed; to make a lapse, remove the facial-comparison
+        // record the seed gave.
+        use frdesk::platform::db::schema::training_records;
+        let id: i64 = users::table
+            .filter(users::email.eq("examiner2@test.example"))
+            .select(users::id)
+            .first(&mut c)
             .unwrap();
+        diesel::delete(
+            training_records::table
+                .filter(training_records::user_id.eq(id))
+                .filter(training_records::kind.eq("facial_comparison")),
+        )
+        .execute(&mut c)
+        .unwrap();
     }
     let report = retention_run(&app, &[]);
     let lapsed: Vec<&str> = report["training_lapsed"]
@@ -715,11 +726,7 @@ async fn an_agency_without_an_fr_policy_cannot_submit_and_sees_why() {
     );
     // …and refused at submission, with the message beside the form.
     let (csrf, key) = c.new_form().await;
-    let fields = fields_with(&[
-        ("requester_email", "requester.c@test.example"),
-        ("requester_name", "Cy Nopolicy"),
-        ("signature_name", "Cy Nopolicy"),
-    ]);
+    let fields = fields_with(&[("signature_name", "Cy Nopolicy")]);
     let r = c
         .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
         .await;

@@ -25,8 +25,6 @@ diesel::table! {
         phone -> Text,
         password_hash -> Text,
         roles -> Text,
-        training_provider -> Nullable<Text>,
-        training_completed -> Nullable<Date>,
         active -> Bool,
         last_login -> Nullable<Timestamp>,
         locked_at -> Nullable<Timestamp>,
@@ -34,6 +32,19 @@ diesel::table! {
         deactivated_reason -> Nullable<Text>,
         reactivated_at -> Nullable<Timestamp>,
         training_lapse_notified_at -> Nullable<Timestamp>,
+        background_check_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    training_records (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        provider -> Text,
+        completed_on -> Date,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -293,6 +304,7 @@ diesel::table! {
         training -> Text,
         last_login -> Nullable<Timestamp>,
         decision -> Text,
+        background_check_on -> Nullable<Date>,
     }
 }
 
@@ -349,6 +361,7 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
 diesel::joinable!(request_versions -> cases (case_id));
 diesel::joinable!(case_images -> cases (case_id));
@@ -375,6 +388,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_purge_permits,
     access_reviews,
     access_review_items,
+    training_records,
     audit_reports,
     user_sessions,
     user_mfa,

@@ -57,26 +57,30 @@ pub async fn render(
     new_codes: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
     let uid = user.user.id;
-    let (since, left) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let since = mfa::enrolled_at(c, uid).map_err(|e| AppError::Internal(e.into()))?;
-        let left = mfa::recovery_codes_left(c, uid).map_err(|e| AppError::Internal(e.into()))?;
-        Ok((since, left))
-    })
-    .await?;
+    let (since, left, records) =
+        crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+            let since = mfa::enrolled_at(c, uid).map_err(|e| AppError::Internal(e.into()))?;
+            let left =
+                mfa::recovery_codes_left(c, uid).map_err(|e| AppError::Internal(e.into()))?;
+            let records = crate::accounts::training::records_of(c, crate::domain::UserId(uid))?;
+            Ok((since, left, records))
+        })
+        .await?;
     let u = &user.user;
     let today = chrono::Utc::now().date_naive();
-    let training = match (u.training_completed, &u.training_provider) {
-        (Some(d), p) => format!(
-            "{} on {d}{}",
-            p.as_deref().unwrap_or("training"),
-            if u.training_current(today) {
-                " (current)"
-            } else {
-                " (not current: examiner rights are suspended until renewed)"
-            }
-        ),
-        (None, _) => "none on record".into(),
-    };
+    let access = crate::domain::training::grants_fr_access(&records, today);
+    let training = format!(
+        "{}{}",
+        crate::domain::training::summary(&records),
+        match (access, u.stored_roles().has(crate::domain::Role::Examiner)) {
+            (Err(r), _) => format!(" — not current: {r}"),
+            (Ok(()), true) => match crate::domain::training::makes_examiner(&records, today) {
+                Ok(()) => " (current; you may examine)".to_string(),
+                Err(r) => format!(" — examiner rights suspended: {r}"),
+            },
+            (Ok(()), false) => " (current)".to_string(),
+        }
+    );
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

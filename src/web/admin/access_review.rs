@@ -26,7 +26,10 @@ pub struct Row {
     pub name: String,
     pub email: String,
     pub roles: String,
-    pub training: &'static str,
+    /// `current (FR system: …; facial comparison: …)` or `none (…)`.
+    pub training: String,
+    /// Date of the last background check, or "none on record".
+    pub background_check: String,
     pub last_login: String,
     /// The choice in a re-shown form.
     pub choice: String,
@@ -91,37 +94,43 @@ pub async fn render_with(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::LocalAdmin)?;
     let admin = user.user.clone();
-    let (subjects, past) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let subjects = wf::review_subjects(c, &admin)?
-            .into_iter()
-            .map(|u| crate::accounts::second_factor::is_enrolled(c, u.id).map(|m| (u, m)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AppError::Internal(e.into()))?;
-        let mut past = Vec::new();
-        for r in AccessReview::for_agency(c, admin.agency())?
-            .into_iter()
-            .take(8)
-        {
-            let who = User::find(c, crate::domain::UserId(r.reviewer_id))
-                .map(|u| u.name)
-                .unwrap_or_default();
-            let items = AccessReview::items(c, r.id)?;
-            past.push((r, who, items));
-        }
-        Ok((subjects, past))
-    })
-    .await?;
+    let (subjects, records, past) =
+        crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+            let subjects = wf::review_subjects(c, &admin)?
+                .into_iter()
+                .map(|u| crate::accounts::second_factor::is_enrolled(c, u.id).map(|m| (u, m)))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AppError::Internal(e.into()))?;
+            let ids: Vec<i64> = subjects.iter().map(|(u, _)| u.id).collect();
+            let records = crate::accounts::training::records_by_user(c, &ids)?;
+            let mut past = Vec::new();
+            for r in AccessReview::for_agency(c, admin.agency())?
+                .into_iter()
+                .take(8)
+            {
+                let who = User::find(c, crate::domain::UserId(r.reviewer_id))
+                    .map(|u| u.name)
+                    .unwrap_or_default();
+                let items = AccessReview::items(c, r.id)?;
+                past.push((r, who, items));
+            }
+            Ok((subjects, records, past))
+        })
+        .await?;
     let today = chrono::Utc::now().date_naive();
     let rows = subjects
         .into_iter()
         .map(|(u, second_factor)| Row {
             id: u.id,
             second_factor,
-            training: if u.training_current(today) {
-                "current"
-            } else {
-                "not current"
-            },
+            training: wf::training_line(
+                records.get(&u.id).map(Vec::as_slice).unwrap_or(&[]),
+                today,
+            ),
+            background_check: u
+                .background_check_on
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "none on record".into()),
             last_login: u
                 .last_login
                 .as_ref()

@@ -3,3 +3,4 @@
 pub mod access_review;
 pub mod deleted;
 pub mod second_factor;
+pub mod users;

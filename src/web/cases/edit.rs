@@ -48,7 +48,9 @@ pub async fn page(
         Layout::new(&user, &state.settings.service.name),
         Some(case),
         form_key,
-        version.form(),
+        version
+            .form()
+            .with_requester(&crate::cases::requests::requester_identity(&user.user)),
     );
     page.images = images;
     crate::web::respond::html(&page)

@@ -1,4 +1,4 @@
-//! `GET /cases/new`: a blank request, prefilled from the requester's account.
+//! `GET /cases/new`: a blank request; the requester's name, phone and email are the account's.
 
 use actix_web::{HttpResponse, web};
 
@@ -13,15 +13,13 @@ use crate::web::cases::form::RequestFormPage;
 pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Role::Requester)?;
     let form = RequestForm {
-        requester_name: user.user.name.clone(),
-        requester_phone: user.user.phone.clone(),
-        requester_email: user.user.email.clone(),
         request_date: chrono::Utc::now()
             .date_naive()
             .format("%Y-%m-%d")
             .to_string(),
         ..RequestForm::default()
-    };
+    }
+    .with_requester(&crate::cases::requests::requester_identity(&user.user));
     let mut page = RequestFormPage::new(
         Layout::new(&user, &state.settings.service.name),
         None,

@@ -37,9 +37,6 @@ pub struct RequestUpload {
     pub csrf_token: Option<Text<String>>,
     pub form_key: Option<Text<String>>,
     pub action: Option<Text<String>>,
-    pub requester_name: Option<Text<String>>,
-    pub requester_phone: Option<Text<String>>,
-    pub requester_email: Option<Text<String>>,
     pub request_date: Option<Text<String>>,
     pub search_reason: Option<Text<String>>,
     pub case_file_number: Option<Text<String>>,
@@ -63,11 +60,10 @@ fn t(v: &Option<Text<String>>) -> String {
 }
 
 impl RequestUpload {
+    /// The typed fields; the requester's name, phone and email are not sent (they are the
+    /// account's, filled in by `cases::requests`).
     fn form(&self) -> RequestForm {
         RequestForm {
-            requester_name: t(&self.requester_name),
-            requester_phone: t(&self.requester_phone),
-            requester_email: t(&self.requester_email),
             request_date: t(&self.request_date),
             search_reason: t(&self.search_reason),
             case_file_number: t(&self.case_file_number),
@@ -81,6 +77,7 @@ impl RequestUpload {
             signature_name: t(&self.signature_name),
             attest_lead_only: t(&self.attest_lead_only),
             attest_lawful: t(&self.attest_lawful),
+            ..RequestForm::default()
         }
     }
 }
@@ -130,7 +127,9 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     auth::verify_csrf(&session, &t(&upload.csrf_token))?;
     user.require(Role::Requester)?;
-    let form = upload.form();
+    let form = upload
+        .form()
+        .with_requester(&requests::requester_identity(&user.user));
     let form_key = t(&upload.form_key);
     let submit = t(&upload.action) == "submit";
     let remove_images: Vec<String> = upload.remove_images.iter().map(|t| t.0.clone()).collect();

@@ -187,6 +187,12 @@ pub async fn page(
         deleted,
     ) = data;
     let current = case.current_version;
+    let is_examiner = crate::domain::examination::may_examine(
+        &user.roles,
+        &user.training,
+        chrono::Utc::now().date_naive(),
+    )
+    .is_ok();
     let can_assess = !deleted
         && case.status() == crate::domain::CaseStatus::Approved
         && searches.iter().any(|s| {
@@ -267,9 +273,10 @@ pub async fn page(
             && user.has(Role::Supervisor),
         packets,
         is_staff: user.roles.sees_all_agencies(),
-        is_examiner: user.has(Role::Examiner),
-        sees_candidates: user.has(Role::Examiner) || user.has(Role::Supervisor),
-        can_assess: can_assess && user.has(Role::Examiner),
+        // Only examiners whose training is current see examiner work (the examiner queue).
+        is_examiner,
+        sees_candidates: is_examiner || user.has(Role::Supervisor),
+        can_assess: can_assess && is_examiner,
     };
     crate::web::respond::html(&page)
 }

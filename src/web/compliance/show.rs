@@ -54,7 +54,7 @@ pub async fn load(
     let actor = user.actor(Role::Reviewer);
     let today = chrono::Utc::now().date_naive();
     let (vu, va) = (user.user.clone(), user.agency.clone());
-    let (case, agency, requester, version, images, earlier, timeline) =
+    let (case, agency, (requester, training), version, images, earlier, timeline) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let case = crate::cases::access::live_case_for(
                 c,
@@ -71,6 +71,7 @@ pub async fn load(
             )?;
             let agency = Agency::find(c, AgencyId(case.agency_id))?;
             let requester = User::find(c, UserId(case.requester_id))?;
+            let training = crate::accounts::training::records_of(c, requester.user_id())?;
             let version = RequestVersion::get(c, id, case.current_version)?;
             let images = CaseImage::for_version(c, id, case.current_version)?;
             let mut earlier = Vec::new();
@@ -81,11 +82,19 @@ pub async fn load(
                 earlier.push((d, name));
             }
             let timeline = TimelineEvent::for_case(c, id)?;
-            Ok((case, agency, requester, version, images, earlier, timeline))
+            Ok((
+                case,
+                agency,
+                (requester, training),
+                version,
+                images,
+                earlier,
+                timeline,
+            ))
         })
         .await?;
     let form = version.form();
-    let checklist = Checklist::build(&form, &agency, &requester, today);
+    let checklist = Checklist::build(&form, &agency, &requester, &training, today);
     Ok(ReviewPage {
         layout: Layout::new(user, &state.settings.service.name),
         pending: case.status() == crate::domain::CaseStatus::Submitted,

@@ -23,7 +23,7 @@ async fn load(
     ps_id: i64,
 ) -> Result<(Case, ProbeSearch), AppError> {
     let today = chrono::Utc::now().date_naive();
-    let allowed = may_examine(&user.roles, user.user.training_completed, today);
+    let allowed = may_examine(&user.roles, &user.training, today);
     let actor = user.actor_as(user.primary_role());
     let id = CaseId(case_id);
     let (vu, va) = (user.user.clone(), user.agency.clone());
