@@ -23,6 +23,8 @@ pub struct ReviewPage {
     pub layout: Layout,
     pub case: Case,
     pub agency: Agency,
+    /// The agency's current policy document, if one was uploaded (linked for download).
+    pub policy_document: Option<crate::agencies::policy::PolicyDocument>,
     pub requester: User,
     pub form: RequestForm,
     pub purpose_label: String,
@@ -54,7 +56,7 @@ pub async fn load(
     let actor = user.actor(Role::Reviewer);
     let today = chrono::Utc::now().date_naive();
     let (vu, va) = (user.user.clone(), user.agency.clone());
-    let (case, agency, requester, version, images, earlier, timeline) =
+    let (case, agency, policy, requester, version, images, earlier, timeline) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let case = crate::cases::access::live_case_for(
                 c,
@@ -70,6 +72,7 @@ pub async fn load(
                     .details("review page"),
             )?;
             let agency = Agency::find(c, AgencyId(case.agency_id))?;
+            let policy = crate::agencies::policy::current(c, &agency)?;
             let requester = User::find(c, UserId(case.requester_id))?;
             let version = RequestVersion::get(c, id, case.current_version)?;
             let images = CaseImage::for_version(c, id, case.current_version)?;
@@ -81,11 +84,13 @@ pub async fn load(
                 earlier.push((d, name));
             }
             let timeline = TimelineEvent::for_case(c, id)?;
-            Ok((case, agency, requester, version, images, earlier, timeline))
+            Ok((
+                case, agency, policy, requester, version, images, earlier, timeline,
+            ))
         })
         .await?;
     let form = version.form();
-    let checklist = Checklist::build(&form, &agency, &requester, today);
+    let checklist = Checklist::build(&form, &agency, &policy, &requester, today);
     Ok(ReviewPage {
         layout: Layout::new(user, &state.settings.service.name),
         pending: case.status() == crate::domain::CaseStatus::Submitted,
@@ -97,6 +102,7 @@ pub async fn load(
             .unwrap_or_default(),
         reason: reason::assess(&form.search_reason),
         case,
+        policy_document: policy.document().cloned(),
         agency,
         requester,
         form,
