@@ -188,7 +188,8 @@ fn seed(
             created_at: now(),
         },
     )?;
-    let _ = agency;
+    // The agency accepted the terms of use (submissions are refused without).
+    frdesk::agencies::terms::accept(&mut c, &frdesk::audit::Actor::cli("bench"), &agency, now())?;
     let user = frdesk::cli::admin::create_user(
         &mut c,
         &frdesk::audit::Actor::cli("bench"),

@@ -385,6 +385,11 @@ impl Settings {
         self.data_dir.join("images")
     }
 
+    /// Where agencies' FR policy PDFs are kept (`<data_dir>/policies`, content-addressed).
+    pub fn policies_dir(&self) -> PathBuf {
+        self.data_dir.join("policies")
+    }
+
     /// Whether the configured database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         crate::platform::db::Backend::of_url(&self.database.url)

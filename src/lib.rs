@@ -5,6 +5,7 @@
 //! investigative-lead packet. Every action is audited. See `docs/ARCHITECTURE.md`.
 
 pub mod accounts;
+pub mod agencies;
 pub mod app;
 pub mod audit;
 pub mod cases;

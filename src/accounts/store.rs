@@ -25,6 +25,13 @@ pub struct Agency {
     pub is_service: bool,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// When the service suspended the agency (no submissions until reinstated); `None` if not
+    /// suspended. Set by [`crate::agencies::suspension`].
+    pub suspended_at: Option<NaiveDateTime>,
+    /// Who suspended it (an email, or `cli:<user>`).
+    pub suspended_by: Option<String>,
+    /// Why, as the service gave it.
+    pub suspension_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -70,9 +77,32 @@ impl Agency {
     pub fn agency_id(&self) -> AgencyId {
         AgencyId(self.id)
     }
-    /// LACRIS suspended FR access, from 2023-07-01, for agencies without their own FR policy.
-    pub fn has_policy_on_file(&self) -> bool {
-        self.fr_policy_date.is_some()
+    /// Whether the agency's own FR policy is in effect on `today`: one is on file and its
+    /// effective date (`fr_policy_date`, kept equal to the current policy document by
+    /// [`crate::agencies::policy`]) is not in the future. LACRIS suspended FR access, from
+    /// 2023-07-01, for agencies without their own FR policy.
+    pub fn policy_in_effect(&self, today: NaiveDate) -> bool {
+        self.fr_policy_date.is_some_and(|d| d <= today)
+    }
+    pub fn is_suspended(&self) -> bool {
+        self.suspended_at.is_some()
+    }
+    /// The message shown to the agency's users while it is suspended (on every page and when a
+    /// submission is refused): who (the service, `service_name`), since when (UTC) and why.
+    /// `None` when the agency is not suspended.
+    pub fn suspension_notice(&self, service_name: &str) -> Option<String> {
+        let at = self.suspended_at?;
+        let reason = self
+            .suspension_reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| format!(" Reason given: {}.", r.trim().trim_end_matches('.')))
+            .unwrap_or_default();
+        Some(format!(
+            "{} is suspended by {service_name} since {}.{reason} Requests cannot be submitted or resubmitted until the service reinstates the agency; you can still read your cases and save drafts.",
+            self.name,
+            crate::platform::time::fmt_time(&at)
+        ))
     }
 }
 

@@ -92,6 +92,42 @@ impl SaveOutcome {
     }
 }
 
+/// Why the requester's agency may not submit now, as messages for the form's `agency` field
+/// (empty when it may): suspended by the service (with when and why), no FR policy in effect
+/// (none on file, or its effective date is in the future), or the current terms of use not
+/// accepted.
+///
+/// Errors: database errors.
+pub fn agency_refusals(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<String>, RequestError> {
+    let mut out = Vec::new();
+    if let Some(notice) = ctx.agency.suspension_notice(ctx.service_name) {
+        out.push(notice);
+    }
+    if !ctx.agency.policy_in_effect(ctx.today) || !ctx.agency.active {
+        out.push(match ctx.agency.fr_policy_date {
+            Some(d) if d > ctx.today => format!(
+                "{}'s facial recognition policy takes effect on {d}; requests can be submitted from that date.",
+                ctx.agency.name
+            ),
+            _ => format!(
+                "{} has no facial recognition policy on file. Since 2023-07-01 LACRIS suspends FR access for agencies without their own policy; ask your local administrator to file it.",
+                ctx.agency.name
+            ),
+        });
+    }
+    if crate::agencies::terms::accepted_current(conn, ctx.agency.agency_id())?.is_none() {
+        out.push(format!(
+            "{} has not accepted the current terms of use (version {}). Your agency's local administrator must accept them (Agency page) before requests can be submitted.",
+            ctx.agency.name,
+            crate::agencies::terms::current_version()
+        ));
+    }
+    Ok(out)
+}
+
 /// Formats a case number: `FR-<year>-<id, 6 digits>`.
 pub fn case_number(year: i32, id: i64) -> String {
     format!("FR-{year}-{id:06}")
@@ -302,14 +338,8 @@ fn save_in_tx(
     if !input.upload_errors.is_empty() {
         errors.add("images", input.upload_errors.join(" "));
     }
-    if !ctx.agency.has_policy_on_file() || !ctx.agency.active {
-        errors.add(
-            "agency",
-            format!(
-                "{} has no facial recognition policy on file. Since 2023-07-01 LACRIS suspends FR access for agencies without their own policy; ask your local administrator to file it.",
-                ctx.agency.name
-            ),
-        );
+    for refusal in agency_refusals(conn, ctx)? {
+        errors.add("agency", refusal);
     }
     let request = match parsed {
         Ok(r) if errors.is_empty() => r,

@@ -45,6 +45,43 @@ pub enum AgencyCommand {
         #[arg(long)]
         date: NaiveDate,
     },
+    /// File (or replace) an agency's FR policy document: a PDF of at most 20 MB and the date
+    /// it took effect. A future date does not count until that date.
+    Policy {
+        /// ORI of the agency.
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        effective: NaiveDate,
+    },
+    /// Clear an agency's FR policy (it then has none on file and cannot submit).
+    ClearPolicy {
+        #[arg(long)]
+        agency: String,
+    },
+    /// Suspend an agency: its users can read their cases but nobody can submit.
+    Suspend {
+        #[arg(long)]
+        agency: String,
+        /// Why (at least 10 characters; shown to the agency's users).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift an agency's suspension.
+    Reinstate {
+        #[arg(long)]
+        agency: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Record that the agency accepted the current terms of use (docs/TERMS_OF_USE.md).
+    AcceptTerms {
+        #[arg(long)]
+        agency: String,
+    },
     /// List agencies.
     List,
 }
@@ -236,6 +273,25 @@ pub fn run_agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<Exi
             })?;
             println!("Policy date recorded.");
         }
+        AgencyCommand::Policy {
+            agency,
+            file,
+            effective,
+        } => {
+            crate::cli::agency::file_policy(settings, &mut conn, &actor, &agency, &file, effective)?
+        }
+        AgencyCommand::ClearPolicy { agency } => {
+            crate::cli::agency::clear_policy(&mut conn, &actor, &agency)?
+        }
+        AgencyCommand::Suspend { agency, reason } => {
+            crate::cli::agency::suspend(&mut conn, &actor, &agency, &reason)?
+        }
+        AgencyCommand::Reinstate { agency, reason } => {
+            crate::cli::agency::reinstate(&mut conn, &actor, &agency, &reason)?
+        }
+        AgencyCommand::AcceptTerms { agency } => {
+            crate::cli::agency::accept_terms(&mut conn, &actor, &agency)?
+        }
         AgencyCommand::List => {
             for a in Agency::all(&mut conn)? {
                 println!(
@@ -245,7 +301,13 @@ pub fn run_agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<Exi
                     a.fr_policy_date
                         .map(|d| d.to_string())
                         .unwrap_or_else(|| "none".into()),
-                    if a.active { "active" } else { "inactive" },
+                    if a.is_suspended() {
+                        "suspended"
+                    } else if a.active {
+                        "active"
+                    } else {
+                        "inactive"
+                    },
                     if a.is_service { " (service)" } else { "" }
                 );
             }

@@ -129,6 +129,10 @@ pub fn run(settings: &Settings, cmd: DemoCommand) -> anyhow::Result<ExitCode> {
                 Entry::new("agency.create", "agency", a.id).details("demo seed"),
             )?;
         }
+        // The demo agencies accept the current terms of use (requesters cannot submit without).
+        if let Some(a) = Agency::by_ori(&mut conn, ori)? {
+            crate::agencies::terms::accept(&mut conn, &actor, &a, now())?;
+        }
     }
     println!("Demo accounts (passwords are new on every run):");
     for acc in ACCOUNTS {

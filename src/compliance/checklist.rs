@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::accounts::store::{Agency, User};
+use crate::agencies::policy::PolicyOnFile;
 use crate::domain::reason::{self, Severity, Verdict};
 use crate::domain::{ImageSource, RequestForm};
 
@@ -49,12 +50,52 @@ pub struct Checklist {
     pub items: Vec<CheckItem>,
 }
 
+/// The agency-policy item: passes when a policy is on file, its effective date is not after
+/// `today` and the agency is active and not suspended. A date-only record (kept from before
+/// documents were uploaded) passes with a note that no document is on file.
+fn policy_item(agency: &Agency, policy: &PolicyOnFile, today: NaiveDate) -> CheckItem {
+    let in_effect = policy.in_effect(today);
+    let mut detail = match policy {
+        PolicyOnFile::None => format!("{} has no FR policy on file.", agency.name),
+        PolicyOnFile::DateOnly(d) => format!(
+            "{} policy dated {d} (date-only record from before documents were kept; no document on file).",
+            agency.name
+        ),
+        PolicyOnFile::Document(p) => format!(
+            "{} policy {} effective {}, uploaded {} by {}.",
+            agency.name,
+            p.file_name,
+            p.effective_date,
+            crate::platform::time::fmt_time(&p.uploaded_at),
+            p.uploaded_by
+        ),
+    };
+    if let Some(d) = policy.effective_date().filter(|d| *d > today) {
+        detail.push_str(&format!(" Not yet in effect: takes effect on {d}."));
+    }
+    if agency.is_suspended() {
+        detail.push_str(" The agency is suspended.");
+    }
+    CheckItem {
+        code: "agency_policy",
+        label: "Agency FR policy on file and in effect (required from 2023-07-01)",
+        state: if in_effect && agency.active && !agency.is_suspended() {
+            Check::Pass
+        } else {
+            Check::Fail
+        },
+        detail,
+    }
+}
+
 impl Checklist {
-    /// Builds the checklist for a request version. `requester_training` is the requester's
-    /// training records (`accounts::training::records_of`).
+    /// Builds the checklist for a request version; `policy` is the agency's policy on file
+    /// ([`crate::agencies::policy::current`]); `requester_training` is the requester's training
+    /// records (`accounts::training::records_of`).
     pub fn build(
         form: &RequestForm,
         agency: &Agency,
+        policy: &PolicyOnFile,
         requester: &User,
         requester_training: &[crate::domain::training::Training],
         today: NaiveDate,
@@ -94,19 +135,7 @@ impl Checklist {
                 flagged.join(" ")
             },
         });
-        items.push(CheckItem {
-            code: "agency_policy",
-            label: "Agency FR policy on file (required from 2023-07-01)",
-            state: if agency.has_policy_on_file() && agency.active {
-                Check::Pass
-            } else {
-                Check::Fail
-            },
-            detail: match agency.fr_policy_date {
-                Some(d) => format!("{} policy dated {}.", agency.name, d),
-                None => format!("{} has no FR policy on file.", agency.name),
-            },
-        });
+        items.push(policy_item(agency, policy, today));
         items.push(CheckItem {
             code: "requester_training",
             label: "Requester training current (LACRIS, or FBI-equivalent after 2017-01-01)",

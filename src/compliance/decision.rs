@@ -179,7 +179,8 @@ fn decide_in_tx(
     let agency = Agency::find(conn, crate::domain::AgencyId(case.agency_id))?;
     let requester = User::find(conn, crate::domain::UserId(case.requester_id))?;
     let training = crate::accounts::training::records_of(conn, requester.user_id())?;
-    let checklist = Checklist::build(&form, &agency, &requester, &training, ctx.today);
+    let policy = crate::agencies::policy::current(conn, &agency)?;
+    let checklist = Checklist::build(&form, &agency, &policy, &requester, &training, ctx.today);
     if kind == DecisionKind::Approve {
         let fails: Vec<&str> = checklist.failures().map(|i| i.label).collect();
         if !fails.is_empty() {

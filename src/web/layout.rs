@@ -17,6 +17,10 @@ pub struct Layout {
     pub can_audit: bool,
     /// Local administrators see the access review.
     pub is_local_admin: bool,
+    /// The service's system administrators see the agency list (suspend, reinstate).
+    pub is_system_admin: bool,
+    /// Shown on every page while the user's agency is suspended (who, since when, why).
+    pub agency_notice: Option<String>,
 }
 
 impl Layout {
@@ -32,6 +36,8 @@ impl Layout {
             is_examiner: u.has(Role::Examiner) || u.has(Role::Supervisor),
             can_audit: u.has(Role::Auditor) || u.has(Role::LocalAdmin) || u.has(Role::Reviewer),
             is_local_admin: u.has(Role::LocalAdmin),
+            is_system_admin: u.has(Role::SystemAdmin),
+            agency_notice: u.agency.suspension_notice(service_name),
         }
     }
 }

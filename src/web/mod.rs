@@ -80,6 +80,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(admin::access_review::page),
         )
         .route("/admin/retained", web::get().to(admin::deleted::page))
+        .route("/admin/agency", web::get().to(admin::agency::own))
+        .route("/admin/agencies", web::get().to(admin::agencies::list))
+        .route("/admin/agencies/{id}", web::get().to(admin::agency::page))
+        .route(
+            "/admin/agencies/{id}/policy",
+            web::post().to(admin::agency_policy::upload),
+        )
+        .route(
+            "/admin/agencies/{id}/policy/clear",
+            web::post().to(admin::agency::clear),
+        )
+        .route(
+            "/admin/agencies/{id}/terms",
+            web::post().to(admin::agency::accept_terms),
+        )
+        .route(
+            "/admin/agencies/{id}/suspend",
+            web::post().to(admin::agencies::suspend),
+        )
+        .route(
+            "/admin/agencies/{id}/reinstate",
+            web::post().to(admin::agencies::reinstate),
+        )
+        .route(
+            "/agencies/{id}/policies/{policy}",
+            web::get().to(admin::agency_policy::download),
+        )
+        .route("/terms", web::get().to(admin::agency::terms_page))
         .route(
             "/admin/second-factor/reset",
             web::post().to(admin::second_factor::reset),

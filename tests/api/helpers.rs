@@ -342,7 +342,7 @@ impl TestApp {
             ),
             (NO_POLICY, "Charlie Police Department", None, false),
         ] {
-            Agency::insert(
+            let agency = Agency::insert(
                 &mut c,
                 &NewAgency {
                     name: name.into(),
@@ -357,6 +357,9 @@ impl TestApp {
                 },
             )
             .expect("agency");
+            // Every test agency accepted the current terms of use, so requests can be submitted;
+            // tests of the terms rule withdraw it (`agencies::withdraw_terms`).
+            frdesk::agencies::terms::accept(&mut c, &actor, &agency, now()).expect("terms");
         }
         let training = Some((TrainingProvider::Lacris, d(2024, 1, 10)));
         for (ori, name, email, roles) in [

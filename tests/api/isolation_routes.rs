@@ -11,6 +11,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 use frdesk::domain::CaseId;
 
+use crate::agencies::{policy_form, policy_pdf, post_multipart};
 use crate::helpers::*;
 use crate::search::{enroll_gallery, review, searched_case};
 
@@ -176,6 +177,26 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         (hold, report, agency, admin)
     };
 
+    // Agency A's FR policy document.
+    let policy_id = {
+        let r = admin_a
+            .get_text(&format!("/admin/agencies/{agency_a}"))
+            .await;
+        let up = post_multipart(
+            &admin_a,
+            &format!("/admin/agencies/{agency_a}/policy"),
+            policy_form(&csrf_of(&r.1), "2024-01-01", "alpha.pdf", &policy_pdf("a")),
+        )
+        .await;
+        assert_eq!(up.status().as_u16(), 303);
+        use frdesk::platform::db::schema::agency_policies;
+        let mut c = app.pool.get().unwrap();
+        agency_policies::table
+            .select(agency_policies::id)
+            .first::<i64>(&mut c)
+            .unwrap()
+    };
+
     // Agency B: its own case (for mixed ids) and one user of each agency-scoped role.
     new_user(&app, AGENCY_B, "admin.b@test.example", "local_admin");
     new_user(&app, AGENCY_B, "auditor.b@test.example", "auditor");
@@ -255,6 +276,14 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             format!("/cases/{own_case}/probes/{p}/candidates/{n}.jpg"),
         ),
         ("/review/{id}", format!("/review/{case_id}")),
+        (
+            "/admin/agencies/{id}",
+            format!("/admin/agencies/{agency_a}"),
+        ),
+        (
+            "/agencies/{id}/policies/{policy}",
+            format!("/agencies/{agency_a}/policies/{policy_id}"),
+        ),
         (
             "/audits/monthly/{id}.{kind}",
             format!("/audits/monthly/{report_id}.pdf"),
@@ -355,6 +384,26 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             vec![("auditor", "on".into())],
         ),
         (
+            "/admin/agencies/{id}/policy/clear",
+            format!("/admin/agencies/{agency_a}/policy/clear"),
+            vec![],
+        ),
+        (
+            "/admin/agencies/{id}/terms",
+            format!("/admin/agencies/{agency_a}/terms"),
+            vec![],
+        ),
+        (
+            "/admin/agencies/{id}/suspend",
+            format!("/admin/agencies/{agency_a}/suspend"),
+            vec![("reason", "Suspended by another agency".into())],
+        ),
+        (
+            "/admin/agencies/{id}/reinstate",
+            format!("/admin/agencies/{agency_a}/reinstate"),
+            vec![],
+        ),
+        (
             "/admin/second-factor/reset",
             "/admin/second-factor/reset".into(),
             vec![
@@ -374,6 +423,8 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             "/transparency.{kind}".to_string(),
             // The agency comes from the session, not the URL; checked below.
             "/audits/monthly/export.{kind}".to_string(),
+            // Multipart; tried below.
+            "/admin/agencies/{id}/policy".to_string(),
         ])
         .collect();
     let missing: Vec<_> = routes_with_ids().difference(&covered).cloned().collect();
@@ -410,6 +461,16 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             let s = c.post_form(path, &form).await.status().as_u16();
             assert!(s == 403 || s == 404, "{email} POST {path} gave {s}");
         }
+        // Filing a policy for agency A (multipart).
+        let s = post_multipart(
+            &c,
+            &format!("/admin/agencies/{agency_a}/policy"),
+            policy_form(&csrf, "2024-01-01", "evil.pdf", &policy_pdf("b")),
+        )
+        .await
+        .status()
+        .as_u16();
+        assert!(s == 403 || s == 404, "{email} filing A's policy gave {s}");
         // Saving into agency A's draft by its form key.
         let (csrf_b, _) = if email == "requester.b@test.example" {
             c.new_form().await
@@ -456,4 +517,20 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         "a refused request changed agency A's case"
     );
     assert_eq!(state_of(&app, draft_id), draft_before);
+    // Agency A's policy, suspension and terms are as they were.
+    {
+        use frdesk::platform::db::schema::{agencies, agency_policies};
+        let mut c = app.pool.get().unwrap();
+        let rows: Vec<Option<chrono::NaiveDateTime>> = agency_policies::table
+            .select(agency_policies::cleared_at)
+            .load(&mut c)
+            .unwrap();
+        assert_eq!(rows, vec![None], "a refused request changed A's policy");
+        let suspended: Option<chrono::NaiveDateTime> = agencies::table
+            .find(agency_a)
+            .select(agencies::suspended_at)
+            .first(&mut c)
+            .unwrap();
+        assert!(suspended.is_none());
+    }
 }

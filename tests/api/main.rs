@@ -5,6 +5,7 @@
 mod helpers;
 
 mod account;
+mod agencies;
 mod audit_chain;
 mod audit_report;
 mod auth;

@@ -13,6 +13,34 @@ diesel::table! {
         is_service -> Bool,
         active -> Bool,
         created_at -> Timestamp,
+        suspended_at -> Nullable<Timestamp>,
+        suspended_by -> Nullable<Text>,
+        suspension_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    agency_policies (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        sha256 -> Text,
+        file_name -> Text,
+        byte_size -> BigInt,
+        effective_date -> Date,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+        cleared_at -> Nullable<Timestamp>,
+        cleared_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    terms_acceptances (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        version -> Text,
+        accepted_by -> Text,
+        accepted_at -> Timestamp,
     }
 }
 
@@ -370,6 +398,8 @@ diesel::joinable!(timeline_events -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
+    agency_policies,
+    terms_acceptances,
     users,
     cases,
     request_versions,

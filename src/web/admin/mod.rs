@@ -1,6 +1,9 @@
-//! Local administrators' pages.
+//! Local administrators' pages, and the service's agency administration.
 
 pub mod access_review;
+pub mod agencies;
+pub mod agency;
+pub mod agency_policy;
 pub mod deleted;
 pub mod second_factor;
 pub mod users;

@@ -26,7 +26,10 @@ pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpR
         uuid::Uuid::new_v4().to_string(),
         form,
     );
-    if !user.agency.has_policy_on_file() {
+    if !user
+        .agency
+        .policy_in_effect(chrono::Utc::now().date_naive())
+    {
         page.notice = Some(format!(
             "{} has no facial recognition policy on file, so requests cannot be submitted (LACRIS, from 2023-07-01). You can save a draft.",
             user.agency.name

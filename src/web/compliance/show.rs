@@ -23,6 +23,8 @@ pub struct ReviewPage {
     pub layout: Layout,
     pub case: Case,
     pub agency: Agency,
+    /// The agency's current policy document, if one was uploaded (linked for download).
+    pub policy_document: Option<crate::agencies::policy::PolicyDocument>,
     pub requester: User,
     pub form: RequestForm,
     pub purpose_label: String,
@@ -54,7 +56,7 @@ pub async fn load(
     let actor = user.actor(Role::Reviewer);
     let today = chrono::Utc::now().date_naive();
     let (vu, va) = (user.user.clone(), user.agency.clone());
-    let (case, agency, (requester, training), version, images, earlier, timeline) =
+    let (case, agency, policy, (requester, training), version, images, earlier, timeline) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let case = crate::cases::access::live_case_for(
                 c,
@@ -70,6 +72,7 @@ pub async fn load(
                     .details("review page"),
             )?;
             let agency = Agency::find(c, AgencyId(case.agency_id))?;
+            let policy = crate::agencies::policy::current(c, &agency)?;
             let requester = User::find(c, UserId(case.requester_id))?;
             let training = crate::accounts::training::records_of(c, requester.user_id())?;
             let version = RequestVersion::get(c, id, case.current_version)?;
@@ -85,6 +88,7 @@ pub async fn load(
             Ok((
                 case,
                 agency,
+                policy,
                 (requester, training),
                 version,
                 images,
@@ -94,7 +98,7 @@ pub async fn load(
         })
         .await?;
     let form = version.form();
-    let checklist = Checklist::build(&form, &agency, &requester, &training, today);
+    let checklist = Checklist::build(&form, &agency, &policy, &requester, &training, today);
     Ok(ReviewPage {
         layout: Layout::new(user, &state.settings.service.name),
         pending: case.status() == crate::domain::CaseStatus::Submitted,
@@ -106,6 +110,7 @@ pub async fn load(
             .unwrap_or_default(),
         reason: reason::assess(&form.search_reason),
         case,
+        policy_document: policy.document().cloned(),
         agency,
         requester,
         form,
