@@ -29,7 +29,7 @@ pub enum GalleryCommand {
         #[arg(long)]
         subject: String,
         /// Why (e.g. "record sealed by court order 2026-CR-123"); kept in the audit record.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::args::text)]
         reason: String,
     },
     /// Gallery counts.
@@ -42,7 +42,7 @@ pub enum GalleryCommand {
         photo: PathBuf,
         /// The search reason (LACRIS: a reference number with the purpose); audited with the
         /// probe's SHA-256. Non-compliant reasons are refused.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::args::text)]
         reason: String,
         #[arg(long, default_value_t = DEFAULT_CANDIDATES)]
         candidates: usize,

@@ -2,6 +2,7 @@
 //! `reindex`, `retention`.
 
 pub mod admin;
+pub mod args;
 pub mod audit;
 pub mod bench;
 pub mod demo;

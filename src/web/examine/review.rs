@@ -372,6 +372,8 @@ pub async fn submit(
         })
         .await?
     };
+    // Notes (`n_<rank>`) are multi-line; features and dispositions single-line.
+    let form = crate::web::csrf::clean_pairs(form.into_inner(), |k| k.starts_with("n_"));
     let (csrf, forms) = parse_forms(&form, &ranks);
     auth::verify_csrf(&session, &csrf)?;
     let u = user.clone();
@@ -418,7 +420,7 @@ pub struct AdjudicationForm {
     pub comment: String,
 }
 
-crate::web::csrf::csrf_forms!(AdjudicationForm);
+crate::web::csrf::csrf_forms!(AdjudicationForm; multi_line: ["comment"]);
 
 pub async fn adjudicate(
     user: CurrentUser,
