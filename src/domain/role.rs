@@ -137,7 +137,13 @@ impl Roles {
         if service_agency {
             return self.clone();
         }
-        Roles(self.0.iter().copied().filter(|r| !r.is_service_role()).collect())
+        Roles(
+            self.0
+                .iter()
+                .copied()
+                .filter(|r| !r.is_service_role())
+                .collect(),
+        )
     }
 
     /// Service roles held by an account of an ordinary agency (empty when the rule holds).
@@ -145,7 +151,11 @@ impl Roles {
         if service_agency {
             return Vec::new();
         }
-        self.0.iter().copied().filter(|r| r.is_service_role()).collect()
+        self.0
+            .iter()
+            .copied()
+            .filter(|r| r.is_service_role())
+            .collect()
     }
 
     /// The check the CLI and admin pages make before storing roles: service roles only in the
@@ -200,7 +210,11 @@ mod tests {
         assert!(ordinary.has(Role::Requester));
         assert!(!ordinary.has(Role::Examiner));
         assert_eq!(r.misplaced(false), vec![Role::Reviewer, Role::Examiner]);
-        assert!(r.check_for_agency(false).unwrap_err().contains("Reviewer, Examiner"));
+        assert!(
+            r.check_for_agency(false)
+                .unwrap_err()
+                .contains("Reviewer, Examiner")
+        );
         assert!(r.check_for_agency(true).is_ok());
     }
 
