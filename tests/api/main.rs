@@ -15,6 +15,7 @@ mod config_and_cli;
 mod crash;
 mod docs;
 mod history;
+mod hostile_input;
 mod isolation;
 mod isolation_routes;
 mod load;
