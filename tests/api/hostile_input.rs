@@ -320,10 +320,11 @@ async fn hostile_jpeg_cut_short_with_an_end_marker_is_refused() {
 async fn hostile_refused_upload_leaves_no_draft_behind() {
     let app = spawn_app().await;
     let c = app.login("requester.a@test.example").await;
-    let before = app.count_cases();
+    let mut before = app.count_cases();
     // Save and submit, with a refused image beside a good one: nothing is created, the typed
     // answers come back.
-    for action in ["save", "submit"] {
+    for (action, person) in [("save", "Aaron_Eckhart"), ("submit", "Colin_Powell")] {
+        let files = app.stored_image_files();
         let (csrf, key) = c.new_form().await;
         let r = c
             .post_request(
@@ -332,7 +333,7 @@ async fn hostile_refused_upload_leaves_no_draft_behind() {
                 action,
                 &hostile_fields(),
                 &[
-                    photo("Aaron_Eckhart", 1),
+                    photo(person, 1),
                     ("notes.jpg".into(), b"not an image".to_vec()),
                 ],
             )
@@ -349,8 +350,7 @@ async fn hostile_refused_upload_leaves_no_draft_behind() {
         assert!(page.contains("Robbery suspect, Case# 123-89765-0123-41X, 211 PC"));
         assert_clean("the re-shown form", &page);
         assert_eq!(app.count_cases(), before, "{action} left a case behind");
-        assert_eq!(app.stored_image_files(), 0);
-
+        assert_eq!(app.stored_image_files(), files, "{action} stored an image");
         // The same form sent again with good images goes through.
         let r = c
             .post_request(
@@ -362,8 +362,9 @@ async fn hostile_refused_upload_leaves_no_draft_behind() {
             )
             .await;
         assert_eq!(r.status().as_u16(), 303, "{action}");
+        assert_eq!(app.count_cases(), before + 1);
+        before += 1;
     }
-    assert_eq!(app.count_cases(), before + 2);
 
     // A refused upload to an existing draft leaves the draft as it was.
     let (csrf, key) = c.new_form().await;
@@ -383,7 +384,45 @@ async fn hostile_refused_upload_leaves_no_draft_behind() {
         .await;
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.text().await.unwrap().contains("Someone Else"));
-    assert_eq!(app.count_cases(), before + 3);
+    assert_eq!(app.count_cases(), before + 1);
     let (_, page) = c.get_text(&format!("/cases/{draft}")).await;
     assert!(page.contains("Dana Reyes") && !page.contains("Someone Else"));
+}
+
+#[actix_web::test]
+async fn hostile_controls_never_reach_a_legal_hold_or_its_audit_record() {
+    let app = spawn_app().await;
+    let requester = app.login("requester.a@test.example").await;
+    let case_id = requester.submit_valid_request().await;
+    let admin = app.login("admin.a@test.example").await;
+    let (status, page) = admin.get_text(&format!("/cases/{case_id}/holds")).await;
+    assert_eq!(status, 200, "{page}");
+    let r = admin
+        .post_form(
+            &format!("/cases/{case_id}/holds"),
+            &[
+                ("csrf_token", &csrf_of(&page)),
+                ("reference", "DR\u{0} 24-0117\u{202E}"),
+                (
+                    "reason",
+                    "Pending prosecution,\u{7} DA request\r\nof 2026-11-01\u{2066}",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    let (_, page) = admin.get_text(&format!("/cases/{case_id}/holds")).await;
+    assert_clean("the holds page", &page);
+    assert!(page.contains("DR 24-0117"), "{page}");
+    assert!(page.contains("Pending prosecution, DA request"), "{page}");
+    let (_, page) = admin.get_text(&format!("/cases/{case_id}")).await;
+    assert_clean("the case page", &page);
+    let records = app
+        .audit()
+        .into_iter()
+        .filter(|a| a.action.starts_with("retention."))
+        .map(|a| format!("{:?} {:?}", a.details, a.search_reason))
+        .collect::<String>();
+    assert!(records.contains("DR 24-0117"), "{records}");
+    assert_clean("the hold's audit record", &records);
 }
