@@ -185,9 +185,17 @@ pub fn jpeg_scan_is_complete(bytes: &[u8], decoded: &[u8]) -> bool {
     probe.extend_from_slice(&bytes[..end]);
     probe.extend_from_slice(&SCAN_FILLER);
     probe.extend_from_slice(&bytes[end..]);
-    match without_panic("image decode (scan check)", || {
-        decode(&probe, ImageFormat::Jpeg)
-    }) {
+    // The first decode already kept within its caller's limits (intake's or the face
+    // engine's); this one only bounds the allocation.
+    let mut l = limits();
+    l.max_image_width = None;
+    l.max_image_height = None;
+    let again = without_panic("image decode (scan check)", || {
+        let mut reader = ImageReader::with_format(std::io::Cursor::new(&probe), ImageFormat::Jpeg);
+        reader.limits(l);
+        reader.decode()
+    });
+    match again {
         Some(Ok(again)) => again.as_bytes() == decoded,
         _ => false,
     }
@@ -465,6 +473,64 @@ mod tests {
         img.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
             .unwrap();
         out
+    }
+
+    /// A 128×96 JPEG of pseudo-random colours (several KB of scan data).
+    fn jpeg(progressive: bool, restart: u16, color: jpeg_encoder::ColorType) -> Vec<u8> {
+        let channels = if color == jpeg_encoder::ColorType::Luma {
+            1
+        } else {
+            3
+        };
+        let mut x: u32 = 12345;
+        let data: Vec<u8> = (0..128 * 96 * channels)
+            .map(|i| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                ((x >> 16) as u8 / 2).wrapping_add((i % 97) as u8)
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 90);
+        enc.set_progressive(progressive);
+        enc.set_restart_interval(restart);
+        enc.encode(&data, 128, 96, color).unwrap();
+        out
+    }
+
+    /// `b` cut at `num/den` of its length, with the end-of-image marker appended.
+    fn cut_with_eoi(b: &[u8], num: usize, den: usize) -> Vec<u8> {
+        let mut c = b[..b.len() * num / den].to_vec();
+        while c.last() == Some(&0xFF) {
+            c.pop();
+        }
+        c.extend_from_slice(&[0xFF, 0xD9]);
+        c
+    }
+
+    #[test]
+    fn a_scan_cut_short_and_closed_with_an_end_marker_is_refused() {
+        use jpeg_encoder::ColorType::{Luma, Rgb};
+        for (progressive, restart, color) in [
+            (false, 0, Rgb),
+            (false, 4, Rgb),
+            (false, 0, Luma),
+            (true, 0, Rgb),
+            (true, 3, Rgb),
+        ] {
+            let what = format!("progressive {progressive}, restart {restart}, {color:?}");
+            let whole = jpeg(progressive, restart, color);
+            assert!(check("w.jpg", whole.clone()).is_ok(), "{what}: whole");
+            assert!(crate::face::decode_image(&whole).is_ok(), "{what}: whole");
+            for (num, den) in [(1, 2), (6, 10), (9, 10), (99, 100)] {
+                let cut = cut_with_eoi(&whole, num, den);
+                assert!(jpeg_is_complete(&cut), "{what}: the walk alone passes it");
+                assert!(
+                    matches!(check("c.jpg", cut.clone()), Err(ImageError::Corrupt(_))),
+                    "{what}: cut at {num}/{den} accepted"
+                );
+                assert!(crate::face::decode_image(&cut).is_err(), "{what}: engine");
+            }
+        }
     }
 
     #[test]

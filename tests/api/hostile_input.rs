@@ -278,6 +278,51 @@ fn cut_jpeg() -> Vec<u8> {
     cut
 }
 
+/// The scan check refuses no real photo: the first 300 LFW photos (by folder name) pass
+/// intake, and each cut in its scan with `FF D9` appended is refused.
+#[test]
+fn hostile_jpeg_scan_check_accepts_real_photos_and_refuses_each_cut() {
+    let mut people: Vec<_> = std::fs::read_dir(lfw_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    people.sort();
+    let mut n = 0;
+    for dir in people {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        let Some(file) = files.into_iter().next() else {
+            continue;
+        };
+        let bytes = std::fs::read(&file).unwrap();
+        let name = file.display().to_string();
+        assert!(
+            frdesk::cases::images::check(&name, bytes.clone()).is_ok(),
+            "{name} refused"
+        );
+        let mut cut = bytes[..bytes.len() * 7 / 10].to_vec();
+        while cut.last() == Some(&0xFF) {
+            cut.pop();
+        }
+        cut.extend_from_slice(&[0xFF, 0xD9]);
+        assert!(
+            frdesk::cases::images::check(&name, cut).is_err(),
+            "{name} cut short accepted"
+        );
+        n += 1;
+        if n == 300 {
+            break;
+        }
+    }
+    assert_eq!(n, 300);
+}
+
 #[actix_web::test]
 async fn hostile_jpeg_cut_short_with_an_end_marker_is_refused() {
     let cut = cut_jpeg();
