@@ -105,3 +105,23 @@ pub fn clean_pairs(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::clean_pairs;
+
+    #[test]
+    fn values_are_cleaned_by_kind_and_passwords_left_alone() {
+        let pairs = vec![
+            ("reason".to_string(), "a\u{0}b\r\nc\u{202E}".to_string()),
+            ("comment".to_string(), "a\u{7}b\r\nc\u{2066}".to_string()),
+            ("password".to_string(), "p\u{7}w\td\u{202E}".to_string()),
+            ("new_password".to_string(), " x\u{200D}y ".to_string()),
+        ];
+        let out = clean_pairs(pairs, |k| k == "comment");
+        assert_eq!(out[0].1, "ab c");
+        assert_eq!(out[1].1, "ab\nc");
+        assert_eq!(out[2].1, "p\u{7}w\td\u{202E}");
+        assert_eq!(out[3].1, " x\u{200D}y ");
+    }
+}
