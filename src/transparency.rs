@@ -327,13 +327,14 @@ impl TransparencyReport {
         })
     }
 
-    /// CSV: one row per month and agency (and the month's total), cells as published.
+    /// CSV: one row per month and agency (and the month's total), cells as published;
+    /// formulas neutralised ([`crate::platform::csv`]).
     pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::platform::csv::CsvOut::new();
         let mut header = vec!["month".to_string(), "agency".to_string()];
         header.extend(MEASURES.iter().map(|s| s.to_string()));
         header.push("Median days from request to result".into());
-        w.write_record(&header)?;
+        w.row(&header)?;
         for b in &self.months {
             for r in b.rows.iter().chain(std::iter::once(&b.total)) {
                 let mut rec = vec![b.month.clone(), r.label.clone()];
@@ -343,10 +344,10 @@ impl TransparencyReport {
                         .map(|d| format!("{d:.1}"))
                         .unwrap_or_else(|| "-".into()),
                 );
-                w.write_record(&rec)?;
+                w.row(&rec)?;
             }
         }
-        Ok(w.into_inner()?)
+        w.finish()
     }
 
     /// The report's charts, oldest month first: requests received, decisions, and results.

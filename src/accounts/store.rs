@@ -49,7 +49,19 @@ pub struct NewAgency {
 }
 
 impl Agency {
+    /// Inserts the agency; its names and contact details are cleaned first
+    /// ([`crate::domain::text::single_line`], trimmed), whoever typed them (CLI, demo).
     pub fn insert(conn: &mut Conn, new: &NewAgency) -> QResult<Agency> {
+        let line = |s: &str| crate::domain::text::single_line(s).trim().to_string();
+        let new = NewAgency {
+            name: line(&new.name),
+            ori: line(&new.ori),
+            contact_name: line(&new.contact_name),
+            contact_email: line(&new.contact_email),
+            contact_phone: line(&new.contact_phone),
+            ..new.clone()
+        };
+        let new = &new;
         diesel::insert_into(agencies::table)
             .values(new)
             .execute(conn)?;
@@ -148,7 +160,17 @@ pub struct NewUser {
 }
 
 impl User {
+    /// Inserts the user; name, email and phone are cleaned first
+    /// ([`crate::domain::text::single_line`], trimmed), whoever typed them (CLI, demo).
     pub fn insert(conn: &mut Conn, new: &NewUser) -> QResult<User> {
+        let line = |s: &str| crate::domain::text::single_line(s).trim().to_string();
+        let new = NewUser {
+            name: line(&new.name),
+            email: line(&new.email),
+            phone: line(&new.phone),
+            ..new.clone()
+        };
+        let new = &new;
         diesel::insert_into(users::table)
             .values(new)
             .execute(conn)?;

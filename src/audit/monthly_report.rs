@@ -396,10 +396,11 @@ impl MonthlyReport {
         })
     }
 
-    /// One CSV row per audit record (oldest first) with its highlight reasons; UTF-8, header row.
+    /// One CSV row per audit record (oldest first) with its highlight reasons; UTF-8, header row;
+    /// formulas neutralised ([`crate::platform::csv`]).
     pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
+        let mut w = crate::platform::csv::CsvOut::new();
+        w.row([
             "record_id",
             "at_utc",
             "user",
@@ -419,7 +420,7 @@ impl MonthlyReport {
                 .get(&r.id)
                 .map(|f| f.join("; "))
                 .unwrap_or_default();
-            w.write_record([
+            w.row([
                 r.id.to_string(),
                 r.at.format("%Y-%m-%d %H:%M:%S").to_string(),
                 r.user_email.clone(),
@@ -434,7 +435,7 @@ impl MonthlyReport {
                 flags,
             ])?;
         }
-        Ok(w.into_inner()?)
+        w.finish()
     }
 
     /// The report as a document for [`crate::platform::pdf::flow::render_document`]. `signoff` is the local

@@ -129,13 +129,11 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
             height,
         });
     }
-    let mut reader = ImageReader::with_format(std::io::Cursor::new(&bytes), format);
-    reader.limits(limits());
-    let Some(decoded) = without_panic("image decode", || reader.decode().map(|_| ())) else {
+    let Some(decoded) = without_panic("image decode", || decode(&bytes, format)) else {
         return Err(ImageError::Corrupt(name));
     };
-    match decoded {
-        Ok(()) => {}
+    let pixels = match decoded {
+        Ok(img) => img,
         Err(image::ImageError::Limits(_)) => {
             return Err(ImageError::TooManyPixels {
                 name,
@@ -144,11 +142,12 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
             });
         }
         Err(_) => return Err(ImageError::Corrupt(name)),
-    }
-    if format == ImageFormat::Jpeg && !jpeg_is_complete(&bytes) {
+    };
+    if format == ImageFormat::Jpeg && !jpeg_scan_is_complete(&bytes, pixels.as_bytes()) {
         // Decoders fill a cut-off scan with grey rather than failing; we refuse it.
         return Err(ImageError::Corrupt(name));
     }
+    drop(pixels);
     let sha256 = hex::encode(Sha256::digest(&bytes));
     Ok(CheckedImage {
         sha256,
@@ -157,6 +156,49 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedImage, ImageError> {
         height,
         bytes,
     })
+}
+
+/// Decodes the whole image within [`limits`].
+fn decode(bytes: &[u8], format: ImageFormat) -> image::ImageResult<image::DynamicImage> {
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    reader.limits(limits());
+    reader.decode()
+}
+
+/// Bytes placed before the end-of-image marker by [`jpeg_scan_is_complete`]: Huffman data
+/// that decodes to something other than the zeros a decoder pads a short scan with.
+const SCAN_FILLER: [u8; 64] = [0x5A; 64];
+
+/// Whether the decoder consumed whole scans: the JPEG must end with its end-of-image marker
+/// ([`jpeg_is_complete`]) *and* its decoded pixels (`decoded`, as [`decode`] gave them) must not
+/// depend on what lies between the last scan and that marker. A file cut short in a scan and
+/// given an `FF D9` passes the marker walk, and the decoder pads the missing entropy-coded data
+/// with zeros (the bottom rows come out grey) without an error. So the file is decoded a second
+/// time with [`SCAN_FILLER`] inserted before the end-of-image marker: a complete file never
+/// reads those bytes and decodes to the same pixels; a cut-off scan decodes them instead of
+/// the zeros, and its pixels differ. A decoder panic or error on the second decode is `false`.
+pub fn jpeg_scan_is_complete(bytes: &[u8], decoded: &[u8]) -> bool {
+    let Some(end) = jpeg_end(bytes) else {
+        return false;
+    };
+    let mut probe = Vec::with_capacity(bytes.len() + SCAN_FILLER.len());
+    probe.extend_from_slice(&bytes[..end]);
+    probe.extend_from_slice(&SCAN_FILLER);
+    probe.extend_from_slice(&bytes[end..]);
+    // The first decode already kept within its caller's limits (intake's or the face
+    // engine's); this one only bounds the allocation.
+    let mut l = limits();
+    l.max_image_width = None;
+    l.max_image_height = None;
+    let again = without_panic("image decode (scan check)", || {
+        let mut reader = ImageReader::with_format(std::io::Cursor::new(&probe), ImageFormat::Jpeg);
+        reader.limits(l);
+        reader.decode()
+    });
+    match again {
+        Some(Ok(again)) => again.as_bytes() == decoded,
+        _ => false,
+    }
 }
 
 /// Whether a WebP file is animated: an extended (`VP8X`) header with the animation flag, or any
@@ -195,8 +237,14 @@ pub fn webp_is_animated(bytes: &[u8]) -> bool {
 /// One function for both (fuzzing found the two earlier checks disagreeing: a stray byte
 /// passed intake and then failed every search).
 pub fn jpeg_is_complete(b: &[u8]) -> bool {
+    jpeg_end(b).is_some()
+}
+
+/// Where the end-of-image marker that [`jpeg_is_complete`] reaches begins (the index of its
+/// `FF`), or `None` when the walk does not reach one.
+pub fn jpeg_end(b: &[u8]) -> Option<usize> {
     if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-        return false;
+        return None;
     }
     let mut i = 2;
     while i + 1 < b.len() {
@@ -206,16 +254,16 @@ pub fn jpeg_is_complete(b: &[u8]) -> bool {
         }
         let m = b[i + 1];
         match m {
-            0xD9 => return true,
+            0xD9 => return Some(i),
             0xFF => i += 1, // fill byte
             0x00 | 0x01 | 0xD0..=0xD7 => i += 2,
             _ => {
                 if i + 3 >= b.len() {
-                    return false;
+                    return None;
                 }
                 let len = usize::from(b[i + 2]) << 8 | usize::from(b[i + 3]);
                 if len < 2 {
-                    return false;
+                    return None;
                 }
                 i += 2 + len;
                 if m == 0xDA {
@@ -230,7 +278,7 @@ pub fn jpeg_is_complete(b: &[u8]) -> bool {
             }
         }
     }
-    false
+    None
 }
 
 /// Runs a decoder step, turning a panic inside the decoder into `None`. Fuzzing found
@@ -425,6 +473,64 @@ mod tests {
         img.write_to(&mut std::io::Cursor::new(&mut out), ImageFormat::Png)
             .unwrap();
         out
+    }
+
+    /// A 128×96 JPEG of pseudo-random colours (several KB of scan data).
+    fn jpeg(progressive: bool, restart: u16, color: jpeg_encoder::ColorType) -> Vec<u8> {
+        let channels = if color == jpeg_encoder::ColorType::Luma {
+            1
+        } else {
+            3
+        };
+        let mut x: u32 = 12345;
+        let data: Vec<u8> = (0..128 * 96 * channels)
+            .map(|i| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                ((x >> 16) as u8 / 2).wrapping_add((i % 97) as u8)
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 90);
+        enc.set_progressive(progressive);
+        enc.set_restart_interval(restart);
+        enc.encode(&data, 128, 96, color).unwrap();
+        out
+    }
+
+    /// `b` cut at `num/den` of its length, with the end-of-image marker appended.
+    fn cut_with_eoi(b: &[u8], num: usize, den: usize) -> Vec<u8> {
+        let mut c = b[..b.len() * num / den].to_vec();
+        while c.last() == Some(&0xFF) {
+            c.pop();
+        }
+        c.extend_from_slice(&[0xFF, 0xD9]);
+        c
+    }
+
+    #[test]
+    fn a_scan_cut_short_and_closed_with_an_end_marker_is_refused() {
+        use jpeg_encoder::ColorType::{Luma, Rgb};
+        for (progressive, restart, color) in [
+            (false, 0, Rgb),
+            (false, 4, Rgb),
+            (false, 0, Luma),
+            (true, 0, Rgb),
+            (true, 3, Rgb),
+        ] {
+            let what = format!("progressive {progressive}, restart {restart}, {color:?}");
+            let whole = jpeg(progressive, restart, color);
+            assert!(check("w.jpg", whole.clone()).is_ok(), "{what}: whole");
+            assert!(crate::face::decode_image(&whole).is_ok(), "{what}: whole");
+            for (num, den) in [(1, 2), (6, 10), (9, 10), (99, 100)] {
+                let cut = cut_with_eoi(&whole, num, den);
+                assert!(jpeg_is_complete(&cut), "{what}: the walk alone passes it");
+                assert!(
+                    matches!(check("c.jpg", cut.clone()), Err(ImageError::Corrupt(_))),
+                    "{what}: cut at {num}/{den} accepted"
+                );
+                assert!(crate::face::decode_image(&cut).is_err(), "{what}: engine");
+            }
+        }
     }
 
     #[test]

@@ -75,6 +75,12 @@ pub enum SaveOutcome {
         case_id: CaseId,
         errors: FormErrors,
     },
+    /// An upload was refused ([`SaveInput::upload_errors`]): nothing was written — no draft
+    /// was created, an existing draft (`case_id`) is unchanged — so the requester corrects the
+    /// images and sends the form again.
+    ImagesRefused {
+        case_id: Option<CaseId>,
+    },
 }
 
 impl SaveOutcome {
@@ -85,9 +91,9 @@ impl SaveOutcome {
         match self {
             SaveOutcome::Submitted { case_id, .. } => AfterCommit::mail().and_history(case_id.0),
             SaveOutcome::Saved { case_id } => AfterCommit::none().and_history(case_id.0),
-            SaveOutcome::AlreadySubmitted { .. } | SaveOutcome::Invalid { .. } => {
-                AfterCommit::none()
-            }
+            SaveOutcome::AlreadySubmitted { .. }
+            | SaveOutcome::Invalid { .. }
+            | SaveOutcome::ImagesRefused { .. } => AfterCommit::none(),
         }
     }
 }
@@ -147,15 +153,19 @@ pub fn requester_identity(user: &User) -> crate::domain::request::RequesterIdent
     }
 }
 
-/// Saves the form (creating the draft on first save) and, if asked, submits it. The requester
-/// fields are the acting account's ([`requester_identity`]), whatever was sent; the signature
-/// must match the account holder's name (checked on submit by `SearchRequest::parse`).
+/// Saves the form (creating the draft on first save) and, if asked, submits it. The form is
+/// cleaned first ([`RequestForm::cleaned`]); the requester fields are the acting account's
+/// ([`requester_identity`]), whatever was sent; the signature must match the account holder's
+/// name (checked on submit by `SearchRequest::parse`). When any upload was refused nothing is
+/// written ([`SaveOutcome::ImagesRefused`]): a refused save never leaves a draft behind.
 pub fn save(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
     mut input: SaveInput,
 ) -> Result<SaveOutcome, RequestError> {
-    input.form = std::mem::take(&mut input.form).with_requester(&requester_identity(ctx.user));
+    input.form = std::mem::take(&mut input.form)
+        .cleaned()
+        .with_requester(&requester_identity(ctx.user));
     if !ctx
         .user
         .roles_in(ctx.agency)
@@ -167,6 +177,13 @@ pub fn save(
         return Err(RequestError::Internal(anyhow::anyhow!(
             "Malformed form key"
         )));
+    }
+    if !input.upload_errors.is_empty() {
+        let existing = Case::by_form_key(conn, &input.form_key)?
+            .filter(|c| c.agency_id == ctx.agency.id && c.requester_id == ctx.user.id);
+        return Ok(SaveOutcome::ImagesRefused {
+            case_id: existing.map(|c| c.case_id()),
+        });
     }
     let result = crate::platform::db::write_tx(conn, |conn| save_in_tx(conn, ctx, &input));
     match result {
@@ -335,9 +352,6 @@ fn save_in_tx(
         Ok(_) => FormErrors::default(),
         Err(e) => e.clone(),
     };
-    if !input.upload_errors.is_empty() {
-        errors.add("images", input.upload_errors.join(" "));
-    }
     for refusal in agency_refusals(conn, ctx)? {
         errors.add("agency", refusal);
     }

@@ -125,7 +125,7 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
         /// Why (recorded in the audit record and the email).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::args::text)]
         reason: String,
     },
     /// Release an account locked after repeated failed logons.
@@ -139,14 +139,14 @@ pub enum UserCommand {
         #[arg(long)]
         email: String,
         /// Why (recorded in the audit record and the email).
-        #[arg(long, default_value = "left the agency")]
+        #[arg(long, default_value = "left the agency", value_parser = crate::cli::args::text)]
         reason: String,
     },
     /// Enable a disabled account again (e.g. one disabled after 90 idle days), with a reason.
     Activate {
         #[arg(long)]
         email: String,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::args::text)]
         reason: String,
     },
     /// Record a completed (or renewed) training; a renewal is a new record. Audited.

@@ -29,7 +29,7 @@ pub enum GalleryCommand {
         #[arg(long)]
         subject: String,
         /// Why (e.g. "record sealed by court order 2026-CR-123"); kept in the audit record.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::args::text)]
         reason: String,
     },
     /// Gallery counts.

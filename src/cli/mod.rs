@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod agency;
+pub mod args;
 pub mod audit;
 pub mod bench;
 pub mod demo;

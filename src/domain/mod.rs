@@ -13,6 +13,7 @@ pub mod request;
 pub mod retention;
 pub mod role;
 pub mod state;
+pub mod text;
 pub mod training;
 
 pub use case::{CaseAction, CaseStatus, TransitionError};

@@ -203,6 +203,33 @@ pub fn normalise_name(s: &str) -> String {
     clean(s).to_lowercase()
 }
 
+impl RequestForm {
+    /// The form with every field cleaned by [`crate::domain::text`] (the search reason is the
+    /// one multi-line field); applied where the form enters the desk, before it is stored.
+    pub fn cleaned(self) -> RequestForm {
+        use crate::domain::text::{multi_line, single_line};
+        let s = |v: String| single_line(&v);
+        RequestForm {
+            requester_name: s(self.requester_name),
+            requester_phone: s(self.requester_phone),
+            requester_email: s(self.requester_email),
+            request_date: s(self.request_date),
+            search_reason: multi_line(&self.search_reason),
+            case_file_number: s(self.case_file_number),
+            offense_code: s(self.offense_code),
+            authorized_purpose: s(self.authorized_purpose),
+            image_source: s(self.image_source),
+            image_source_other: s(self.image_source_other),
+            from_video: s(self.from_video),
+            video_recording: s(self.video_recording),
+            images_declared: s(self.images_declared),
+            signature_name: s(self.signature_name),
+            attest_lead_only: s(self.attest_lead_only),
+            attest_lawful: s(self.attest_lawful),
+        }
+    }
+}
+
 /// Field names in the order the form shows them (for the error summary).
 pub const FIELD_ORDER: &[&str] = &[
     "agency",
@@ -297,11 +324,10 @@ pub struct SearchRequest {
     pub signature: Signature,
 }
 
-/// Collapses runs of whitespace and removes control characters.
+/// A single-line value as parsed: [`crate::domain::text::single_line`], then runs of
+/// whitespace collapsed to one space and trimmed.
 pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
+    crate::domain::text::single_line(s)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -216,7 +216,7 @@ fn adjudicate_in_tx(
         return Err(ExamineError::NotSupervisor);
     }
     let form = AdjudicationForm {
-        notes: crate::domain::request::clean(&form.notes),
+        notes: crate::domain::text::multi_line(&form.notes),
         ..form.clone()
     };
     crate::platform::db::write_tx(

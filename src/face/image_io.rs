@@ -12,7 +12,8 @@ pub const MAX_PIXELS: u64 = 50_000_000;
 
 /// Decodes a JPEG, PNG or WebP photo from memory and applies its EXIF orientation.
 ///
-/// Errors: [`FaceError::Unreadable`] for bytes that are not a decodable photo,
+/// Errors: [`FaceError::Unreadable`] for bytes that are not a decodable photo (a JPEG must be
+/// complete: `cases::images::jpeg_is_complete` and `jpeg_scan_is_complete`, as at intake),
 /// [`FaceError::TooLarge`] above [`MAX_PIXELS`] (checked from the header, before
 /// any pixel is decoded).
 pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
@@ -20,7 +21,8 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| unreadable(&e))?;
-    if reader.format().is_none() {
+    let reader_format = reader.format();
+    if reader_format.is_none() {
         return Err(FaceError::Unreadable("not a JPEG, PNG or WebP file".into()));
     }
     if reader.format() == Some(image::ImageFormat::Jpeg)
@@ -56,6 +58,14 @@ pub fn decode_image(bytes: &[u8]) -> Result<DynamicImage, FaceError> {
         crate::cases::images::without_panic("photo decode", || DynamicImage::from_decoder(decoder))
             .ok_or_else(panicked)?
             .map_err(|e| unreadable(&e))?;
+    if reader_format == Some(image::ImageFormat::Jpeg)
+        && !crate::cases::images::jpeg_scan_is_complete(bytes, img.as_bytes())
+    {
+        // A scan cut short and closed with `FF D9`: padded with grey, not an error.
+        return Err(FaceError::Unreadable(
+            "truncated JPEG (a scan is cut short)".into(),
+        ));
+    }
     if let Some(o) = orientation {
         img.apply_orientation(o);
     }

@@ -1,5 +1,6 @@
 //! platform
 
+pub mod csv;
 pub mod db;
 pub mod files;
 pub mod jobs;

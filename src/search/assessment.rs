@@ -124,7 +124,7 @@ pub fn start(
     choices: &[ProbeChoice],
     note: &str,
 ) -> Result<AfterCommit, AssessmentError> {
-    let note = crate::domain::request::clean(note);
+    let note = crate::domain::text::multi_line(note);
     let result =
         crate::platform::db::write_tx(conn, |conn| start_in_tx(conn, ctx, case_id, choices, &note));
     if let Err(e) = &result

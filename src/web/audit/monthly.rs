@@ -210,7 +210,7 @@ pub struct SignOffForm {
     pub findings: String,
 }
 
-crate::web::csrf::csrf_forms!(SignOffForm);
+crate::web::csrf::csrf_forms!(SignOffForm; multi_line: ["findings"]);
 
 pub async fn signoff(
     user: CurrentUser,

@@ -38,7 +38,7 @@ pub struct ReasonForm {
     pub reason: String,
 }
 
-crate::web::csrf::csrf_forms!(ReasonForm);
+crate::web::csrf::csrf_forms!(ReasonForm; multi_line: ["reason"]);
 
 /// Whether this session stated a reason for `case_id` in the last 15 minutes.
 pub fn has_grant(session: &Session, case_id: i64) -> bool {

@@ -51,7 +51,7 @@ pub struct PlaceForm {
     pub reason: String,
 }
 
-crate::web::csrf::csrf_forms!(PlaceForm);
+crate::web::csrf::csrf_forms!(PlaceForm; multi_line: ["reason"]);
 
 #[derive(Deserialize)]
 pub struct LiftForm {
@@ -59,7 +59,7 @@ pub struct LiftForm {
     pub lift_reason: String,
 }
 
-crate::web::csrf::csrf_forms!(LiftForm);
+crate::web::csrf::csrf_forms!(LiftForm; multi_line: ["lift_reason"]);
 
 #[derive(Deserialize)]
 pub struct Flags {

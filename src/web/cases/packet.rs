@@ -91,7 +91,7 @@ pub struct ChangeForm {
     pub reason: String,
 }
 
-crate::web::csrf::csrf_forms!(ChangeForm);
+crate::web::csrf::csrf_forms!(ChangeForm; multi_line: ["reason"]);
 
 /// A supervisor asks for a corrected packet; the earlier one is superseded when it is issued.
 pub async fn reissue(

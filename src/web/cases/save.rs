@@ -1,7 +1,8 @@
 //! `POST /cases/save`: save a draft or submit the request (multipart: fields plus images).
 //!
 //! Bad uploads (empty, not an image, corrupt, too large) are named beside the image field and
-//! nothing of them is stored; everything else the requester typed is kept and re-rendered.
+//! nothing of the press is saved (no draft is created); everything the requester typed is
+//! re-rendered, cleaned (`domain::text`), so only the images need attaching again.
 
 use actix_multipart::form::{MultipartForm, MultipartFormConfig, tempfile::TempFile, text::Text};
 use actix_session::Session;
@@ -129,6 +130,7 @@ pub async fn submit(
     user.require(Role::Requester)?;
     let form = upload
         .form()
+        .cleaned()
         .with_requester(&requests::requester_identity(&user.user));
     let form_key = t(&upload.form_key);
     let submit = t(&upload.action) == "submit";
@@ -170,7 +172,10 @@ pub async fn submit(
         .await?;
 
     state.after_commit(&outcome.after_commit());
-    let (case_id, mut errors, saved_note) = match outcome {
+    let (case_id, errors, saved_note) = match outcome {
+        SaveOutcome::ImagesRefused { case_id } => {
+            return refused_page(&state, &user, case_id, form_key, form, upload_errors).await;
+        }
         SaveOutcome::Submitted { case_id, .. } => {
             return Ok(crate::web::respond::redirect(&format!(
                 "/cases/{case_id}?submitted=1"
@@ -182,14 +187,10 @@ pub async fn submit(
         SaveOutcome::Saved { case_id } => (case_id, Default::default(), true),
         SaveOutcome::Invalid { case_id, errors } => (case_id, errors, false),
     };
-    if saved_note && upload_errors.is_empty() {
+    if saved_note {
         return Ok(crate::web::respond::redirect(&format!(
             "/cases/{case_id}?saved=1"
         )));
-    }
-    if !upload_errors.is_empty() {
-        let errors_ref: &mut crate::domain::FormErrors = &mut errors;
-        errors_ref.add("images", upload_errors.join(" "));
     }
     let (vu, va) = (user.user.clone(), user.agency.clone());
     let (case, imgs) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
@@ -211,11 +212,53 @@ pub async fn submit(
     );
     page.images = imgs;
     page.errors = errors;
-    page.notice = Some(if saved_note {
-        "Draft saved, but some images were refused (see below).".into()
-    } else {
+    page.notice = Some(
         "The request was saved as a draft but not submitted: correct the fields marked below."
-            .into()
-    });
+            .into(),
+    );
+    crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// The form again after a refused upload: nothing was saved; the typed fields, the images of
+/// an existing draft and the refusals beside the image field.
+async fn refused_page(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    case_id: Option<crate::domain::CaseId>,
+    form_key: String,
+    form: RequestForm,
+    upload_errors: Vec<String>,
+) -> Result<HttpResponse, AppError> {
+    let (vu, va) = (user.user.clone(), user.agency.clone());
+    let existing = match case_id {
+        None => None,
+        Some(case_id) => {
+            crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+                let viewer = crate::cases::access::Viewer::new(&vu, &va, None);
+                let Some(case) = crate::cases::access::live_case_for(c, &viewer, case_id)? else {
+                    return Ok(None);
+                };
+                let imgs = CaseImage::for_version(c, case_id, case.current_version)?;
+                Ok(Some((case, imgs)))
+            })
+            .await?
+        }
+    };
+    let (case, imgs) = match existing {
+        Some((case, imgs)) => (Some(case), imgs),
+        None => (None, Vec::new()),
+    };
+    let mut page = RequestFormPage::new(
+        Layout::new(user, &state.settings.service.name),
+        case,
+        form_key,
+        form,
+    );
+    page.images = imgs;
+    page.errors.add("images", upload_errors.join(" "));
+    page.notice = Some(
+        "Nothing was saved: an image was refused (see below). Your typed answers are kept here; attach the images again and send the form."
+            .into(),
+    );
     crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }

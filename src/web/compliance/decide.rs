@@ -24,7 +24,7 @@ pub struct DecisionForm {
     pub acknowledge_flags: Option<String>,
 }
 
-crate::web::csrf::csrf_forms!(DecisionForm);
+crate::web::csrf::csrf_forms!(DecisionForm; multi_line: ["comment"]);
 
 pub async fn submit(
     user: CurrentUser,

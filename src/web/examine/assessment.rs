@@ -195,6 +195,7 @@ pub async fn start(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = path.into_inner();
+    let form = crate::web::csrf::clean_pairs(form.into_inner(), |k| k == "note");
     let csrf = form
         .iter()
         .find(|(k, _)| k == "csrf_token")

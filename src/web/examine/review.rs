@@ -385,6 +385,8 @@ pub async fn submit(
         })
         .await?
     };
+    // Notes (`n_<rank>`) are multi-line; features and dispositions single-line.
+    let form = crate::web::csrf::clean_pairs(form.into_inner(), |k| k.starts_with("n_"));
     let (csrf, forms) = parse_forms(&form, &ranks);
     auth::verify_csrf(&session, &csrf)?;
     let u = user.clone();
@@ -437,6 +439,7 @@ pub async fn adjudicate(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (case_id, ps_id) = path.into_inner();
+    let form = crate::web::csrf::clean_pairs(form.into_inner(), |k| k == "comment");
     let field = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
