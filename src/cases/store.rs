@@ -59,8 +59,8 @@ pub struct NewCase {
 /// `cases::access::scope_of`).
 #[derive(Debug, Clone, Copy)]
 pub enum CaseScope {
-    /// Service staff: every agency's cases once submitted. A draft that was never submitted
-    /// (and its images) stays with its agency.
+    /// Service staff: every agency's cases once submitted, and the service agency's own. A draft
+    /// another agency never submitted (and its images) stays with that agency.
     Service,
     /// Everyone else: their own agency's cases, drafts included.
     Agency(AgencyId),
@@ -122,7 +122,15 @@ impl Case {
             .into_boxed();
         q = match scope {
             CaseScope::Agency(a) => q.filter(cases::agency_id.eq(a.0)),
-            CaseScope::Service => q.filter(cases::submitted_at.is_not_null()),
+            CaseScope::Service => q.filter(
+                cases::submitted_at
+                    .is_not_null()
+                    .or(cases::agency_id.eq_any(
+                        agencies::table
+                            .filter(agencies::is_service.eq(true))
+                            .select(agencies::id),
+                    )),
+            ),
         };
         q.select(Case::as_select()).first(conn).optional()
     }
@@ -149,7 +157,11 @@ impl Case {
             .into_boxed();
         q = match scope {
             CaseScope::Agency(a) => q.filter(cases::agency_id.eq(a.0)),
-            CaseScope::Service => q.filter(cases::submitted_at.is_not_null()),
+            CaseScope::Service => q.filter(
+                cases::submitted_at
+                    .is_not_null()
+                    .or(agencies::is_service.eq(true)),
+            ),
         };
         if let Some(s) = status {
             q = q.filter(cases::status.eq(s.as_str()));

@@ -44,9 +44,7 @@ pub fn candidate_access(
             e.to_string()
         }
         (Err(_), Err(_)) => {
-            return Ok(Err(
-                "Candidate lists and booking photos are for trained examiners and supervisors of the service; the case page shows the outcome.".into(),
-            ));
+            return Ok(Err(NOT_FOR_YOU.into()));
         }
         _ => String::new(),
     };
@@ -89,3 +87,28 @@ pub fn refusal_entry<'a>(
         .outcome(Outcome::Denied)
         .details(why.to_string())
 }
+
+/// The first half of [`candidate_access`], before any case is loaded: whether the person may
+/// see candidate lists at all (a trained examiner, or a trained supervisor). `Err` holds the
+/// refusal, as [`candidate_access`] words it.
+///
+/// Errors: the outer `Result` is a failed database query.
+pub fn trained_for_candidates(
+    conn: &mut DbConnection,
+    user: &User,
+    roles: &Roles,
+    today: NaiveDate,
+) -> diesel::QueryResult<Result<(), String>> {
+    let training = crate::accounts::training::records_of(conn, user.user_id())?;
+    let as_examiner = may_examine(roles, &training, today);
+    let as_supervisor = may_adjudicate(roles, &training, today);
+    Ok(match (as_examiner, as_supervisor) {
+        (Ok(()), _) | (_, Ok(())) => Ok(()),
+        (Err(e), Err(_)) if roles.has(Role::Examiner) || roles.has(Role::Supervisor) => {
+            Err(e.to_string())
+        }
+        _ => Err(NOT_FOR_YOU.to_string()),
+    })
+}
+
+const NOT_FOR_YOU: &str = "Candidate lists and booking photos are for trained examiners and supervisors of the service; the case page shows the outcome.";

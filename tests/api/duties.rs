@@ -211,7 +211,7 @@ async fn nobody_examines_or_adjudicates_a_request_they_submitted() {
             &csrf,
             &key,
             "submit",
-            &valid_fields(),
+            &fields_with(&[("signature_name", "Sol Both")]),
             &[photo("Colin_Powell", 3)],
         )
         .await;

@@ -107,6 +107,20 @@ async fn build(
     let actor = user.actor_as(user.primary_role());
     let (case, probe, exams, names, access) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+            // Who the person is decides first (an untrained user learns nothing about ids).
+            if let Err(why) = crate::examination::access::trained_for_candidates(
+                c,
+                &vu,
+                &roles,
+                chrono::Utc::now().date_naive(),
+            )? {
+                audit::record(
+                    c,
+                    &actor,
+                    refusal_entry("examine.view_candidates", "probe_search", ps_id, &why),
+                )?;
+                return Err(AppError::Forbidden(why));
+            }
             let case = crate::cases::access::live_case_for(
                 c,
                 &crate::cases::access::Viewer::new(&vu, &va, None),
