@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::helpers::*;
 use crate::review::decide;
-use crate::search::{approve, enroll_gallery, review, wait_until_finished};
+use crate::search::{approve_and_start, enroll_gallery, review, wait_until_finished};
 
 const NUL: char = '\u{0}';
 const BEL: char = '\u{7}';
@@ -156,7 +156,7 @@ async fn hostile_bidi_overrides_never_reach_the_packet() {
     let _gallery = enroll_gallery(&app, &["Colin_Powell", "George_W_Bush", "Tony_Blair"]);
     let requester = app.login("requester.a@test.example").await;
     let case_id = submit(&requester, &hostile_fields()).await;
-    approve(&app, case_id).await;
+    approve_and_start(&app, case_id).await;
     let ps = wait_until_finished(&app, case_id).await[0].clone();
     assert_eq!(ps.status.as_str(), "searched");
     let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();

@@ -84,11 +84,13 @@ async fn only_fbi_or_lacris_facial_comparison_training_makes_an_examiner() {
     assert_eq!(status, 403, "{body}");
     assert!(body.contains(FACIAL_REVIEWER), "{body}");
     assert!(
-        app.audit().iter().any(|r| r.action == "examine.review"
-            && r.details
-                .as_deref()
-                .unwrap_or("")
-                .contains("Facial Reviewer")),
+        app.audit()
+            .iter()
+            .any(|r| r.action == "examine.view_candidates"
+                && r.details
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("Facial Reviewer")),
         "the refusal is audited with the rule"
     );
     // FBI facial-comparison training does.
