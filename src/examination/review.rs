@@ -91,14 +91,7 @@ pub fn submit_review(
 ) -> Result<(Standing, AfterCommit), ExamineError> {
     let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
     if let Err(refusal) = may_examine(&ctx.user.roles_in(ctx.agency), &training, ctx.today) {
-        audit::record(
-            conn,
-            &ctx.actor,
-            Entry::new("examine.review", "probe_search", ps_id)
-                .outcome(Outcome::Denied)
-                .details(refusal.to_string()),
-        )?;
-        return Err(refusal.into());
+        return audit_refusal(conn, ctx, "examine.review", ps_id, Err(refusal.into()));
     }
     let result = crate::platform::db::write_tx(
         conn,
@@ -161,13 +154,29 @@ pub fn submit_review(
             Ok((now_standing, effects))
         },
     );
-    if let Err(e @ (ExamineError::Refused(_) | ExamineError::Duty(_) | ExamineError::CaseClosed)) =
-        &result
+    audit_refusal(conn, ctx, "examine.review", ps_id, result)
+}
+
+/// Writes the audit record of a refusal of the person (role, training, duties, a closed case)
+/// and hands the result back.
+fn audit_refusal<T>(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    action: &str,
+    ps_id: i64,
+    result: Result<T, ExamineError>,
+) -> Result<T, ExamineError> {
+    if let Err(
+        e @ (ExamineError::Refused(_)
+        | ExamineError::NotSupervisor
+        | ExamineError::Duty(_)
+        | ExamineError::CaseClosed),
+    ) = &result
     {
         audit::record(
             conn,
             &ctx.actor,
-            Entry::new("examine.review", "probe_search", ps_id)
+            Entry::new(action, "probe_search", ps_id)
                 .outcome(Outcome::Denied)
                 .details(e.to_string()),
         )?;
@@ -187,19 +196,7 @@ pub fn adjudicate(
     form: &AdjudicationForm,
 ) -> Result<(Standing, AfterCommit), ExamineError> {
     let result = adjudicate_in_tx(conn, ctx, case_id, ps_id, form);
-    if let Err(
-        e @ (ExamineError::NotSupervisor | ExamineError::Duty(_) | ExamineError::CaseClosed),
-    ) = &result
-    {
-        audit::record(
-            conn,
-            &ctx.actor,
-            Entry::new("examine.adjudicate", "probe_search", ps_id)
-                .outcome(Outcome::Denied)
-                .details(e.to_string()),
-        )?;
-    }
-    result
+    audit_refusal(conn, ctx, "examine.adjudicate", ps_id, result)
 }
 
 fn adjudicate_in_tx(
