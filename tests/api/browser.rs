@@ -91,6 +91,19 @@ async fn shot(b: &Browser, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
+/// The page does not scroll sideways at the current window width (wide tables scroll inside
+/// their own box).
+async fn assert_fits_width(b: &Browser, what: &str) {
+    let fits = b
+        .execute(
+            "return document.scrollingElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, serde_json::json!(true), "{what} scrolls sideways");
+}
+
 async fn text_of_page(b: &Browser) -> String {
     b.find(Locator::Css("body"))
         .await
@@ -403,6 +416,27 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     wait_until_analysed(&app, case_id).await;
     let b = browser(&driver, &profiles.path().join("examiner-start")).await;
     log_in(&b, &base, &app, "examiner@test.example").await;
+    // The approved case waits in the examiners' queue; the queue and the assessment fit 390 px.
+    b.goto(&format!("{base}/examine")).await.unwrap();
+    assert!(
+        text_of_page(&b)
+            .await
+            .contains("Assess the probes and start the search")
+    );
+    shot(&b, "05a-examiner-queue").await;
+    b.set_window_size(390, 900).await.unwrap();
+    shot(&b, "05a-examiner-queue-390").await;
+    assert_fits_width(&b, "the examiners' queue").await;
+    b.goto(&format!("{base}/cases/{case_id}/assessment"))
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("form[action$='/assessment']"))
+        .await
+        .unwrap();
+    shot(&b, "05b-examiner-probe-assessment-390").await;
+    assert_fits_width(&b, "the probe assessment").await;
+    b.set_window_size(1280, 1400).await.unwrap();
     b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
     b.find(Locator::LinkText("Assess the probes and start the search"))
         .await
