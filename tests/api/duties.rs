@@ -378,3 +378,22 @@ async fn an_examiners_post_on_a_logically_deleted_case_is_refused() {
     assert_eq!(n, 0, "no examination written on a hidden case");
     assert!(denied(&app, "examine.review", "examiner@test.example"));
 }
+
+#[actix_web::test]
+async fn there_is_no_face_search_outside_an_approved_case() {
+    let app = spawn_app().await;
+    let out = app
+        .frdesk()
+        .args([
+            "gallery",
+            "search",
+            "probe.jpg",
+            "--reason",
+            "Case# 123-4, 211 PC",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unrecognized subcommand"), "{err}");
+}

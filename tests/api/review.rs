@@ -60,6 +60,14 @@ async fn reviewer_approves_from_the_queue_with_checklist_email_timeline_and_audi
             .iter()
             .any(|m| m.contains("approved") && m.contains("Reason and case number verified."))
     );
+    // The approval email says who searches: a trained examiner starts it (lines may be
+    // folded, so look for the words).
+    let approval = mails.iter().find(|m| m.contains("approved")).unwrap();
+    let flat = approval.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("examiners' queue") && flat.contains("trained facial examiner"),
+        "{approval}"
+    );
     assert!(
         app.audit().iter().any(|r| r.action == "request.decide"
             && r.role == "reviewer"
