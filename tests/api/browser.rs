@@ -104,13 +104,31 @@ async fn assert_fits_width(b: &Browser, what: &str) {
     assert_eq!(fits, serde_json::json!(true), "{what} scrolls sideways");
 }
 
+/// The page's text, once a document is there to read: a navigation that replaces the document
+/// between finding `body` and reading it (a stale element) is waited out, never raced.
 async fn text_of_page(b: &Browser) -> String {
-    b.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..100 {
+        if let Ok(body) = b.find(Locator::Css("body")).await
+            && let Ok(text) = body.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no readable document at {}", path_of(b).await);
+}
+
+/// Waits until the page shows `what` (e.g. the state a form post leads to); returns the text.
+async fn wait_for_text(b: &Browser, what: &str) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = text_now(b).await;
+        if text.contains(what) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {what:?}: {text}");
 }
 
 /// The page's text, or "" while a navigation is still replacing the document (for polling).
@@ -498,8 +516,16 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
             .click()
             .await
             .unwrap();
-        b.wait().for_element(Locator::Css("h1")).await.unwrap();
-        let page = text_of_page(&b).await;
+        // The post redirects to the same page, now in its next state.
+        let page = wait_for_text(
+            &b,
+            if n == 1 {
+                "Awaiting the blind second review"
+            } else {
+                "Concluded"
+            },
+        )
+        .await;
         assert!(
             !page.contains("must be given a disposition"),
             "the review was refused: {page}"
