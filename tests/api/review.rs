@@ -63,6 +63,10 @@ async fn reviewer_approves_from_the_queue_with_checklist_email_timeline_and_audi
     // The approval email says who searches: a trained examiner starts it (lines may be
     // folded, so look for the words).
     let approval = mails.iter().find(|m| m.contains("approved")).unwrap();
+    assert!(
+        !approval.contains("UTC UTC"),
+        "the time zone once: {approval}"
+    );
     let flat = approval.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains("examiners' queue") && flat.contains("trained facial examiner"),

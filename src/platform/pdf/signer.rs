@@ -210,18 +210,15 @@ impl Signer {
     fn generate(service_name: &str) -> Result<Signer, PacketError> {
         let key = PKey::from_rsa(Rsa::generate(3072)?)?;
         let mut name = X509NameBuilder::new()?;
-        // X.520 limits CN and O to 64 characters.
-        let clip = |s: &str| s.chars().take(64).collect::<String>();
-        let cn = format!(
-            "{} packet signing",
-            clip(service_name)
-                .chars()
-                .take(48)
-                .collect::<String>()
-                .trim_end()
-        );
-        name.append_entry_by_nid(Nid::COMMONNAME, &clip(&cn))?;
-        name.append_entry_by_nid(Nid::ORGANIZATIONNAME, &clip(service_name))?;
+        let (cn, ou) = subject_names(service_name);
+        name.append_entry_by_nid(Nid::COMMONNAME, &cn)?;
+        if let Some(ou) = ou {
+            name.append_entry_by_nid(Nid::ORGANIZATIONALUNITNAME, ou)?;
+        }
+        name.append_entry_by_nid(
+            Nid::ORGANIZATIONNAME,
+            &clip_words(service_name.trim(), X520_MAX),
+        )?;
         let name = name.build();
 
         let mut serial = BigNum::new()?;
@@ -318,6 +315,51 @@ pub(crate) fn fingerprint(cert: &openssl::x509::X509Ref) -> String {
         .unwrap_or_default()
 }
 
+/// X.520's upper bound for a common name or an organisation name (characters).
+const X520_MAX: usize = 64;
+
+/// The generated certificate's common name and organisational unit: `"<service> packet
+/// signing"` when that fits [`X520_MAX`]; otherwise the service's own name as the common name
+/// (cut at a word boundary, never mid-word) with the purpose as the organisational unit — what
+/// every PDF reader's signature panel shows.
+fn subject_names(service_name: &str) -> (String, Option<&'static str>) {
+    let service = service_name.trim();
+    let full = format!("{service} packet signing");
+    if full.chars().count() <= X520_MAX {
+        (full, None)
+    } else {
+        (
+            clip_words(service, X520_MAX),
+            Some("Investigative lead packet signing"),
+        )
+    }
+}
+
+/// `s` cut to at most `max` characters at a word boundary (a single word longer than `max` is
+/// cut at `max`).
+fn clip_words(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for word in s.split_whitespace() {
+        let len = out.chars().count() + usize::from(!out.is_empty()) + word.chars().count();
+        if len > max {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = s.chars().take(max).collect();
+    }
+    out.trim_end_matches([' ', '—', '-', ','])
+        .trim_end()
+        .to_string()
+}
+
 /// "CN=…, O=…" for a certificate's subject.
 pub(crate) fn subject_line(cert: &openssl::x509::X509Ref) -> String {
     cert.subject_name()
@@ -344,5 +386,27 @@ fn create_private_dir(dir: &Path) -> Result<(), PacketError> {
     #[cfg(not(unix))]
     {
         fs::create_dir_all(dir).map_err(io(dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_service_name_is_never_cut_mid_word() {
+        let (cn, ou) = subject_names("Regional Identification System — Face Search Desk");
+        assert_eq!(cn, "Regional Identification System — Face Search Desk");
+        assert_eq!(ou, Some("Investigative lead packet signing"));
+        let (cn, ou) = subject_names("LACRIS");
+        assert_eq!((cn.as_str(), ou), ("LACRIS packet signing", None));
+        let long = "Los Angeles County Regional Identification System Facial Recognition Desk";
+        let cn = subject_names(long).0;
+        assert!(cn.chars().count() <= X520_MAX, "{cn}");
+        assert!(
+            long.starts_with(&cn) && long[cn.len()..].starts_with(' '),
+            "{cn}"
+        );
+        assert_eq!(clip_words(&"x".repeat(80), 64).len(), 64);
     }
 }
