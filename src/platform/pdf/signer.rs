@@ -395,8 +395,16 @@ mod tests {
 
     #[test]
     fn a_long_service_name_is_never_cut_mid_word() {
+        // The default service name fits whole with the purpose (64 characters exactly; the
+        // em dash is one character): it used to be cut at 48 ("…Face Search Des packet signing").
         let (cn, ou) = subject_names("Regional Identification System — Face Search Desk");
-        assert_eq!(cn, "Regional Identification System — Face Search Desk");
+        assert_eq!(
+            cn,
+            "Regional Identification System — Face Search Desk packet signing"
+        );
+        assert_eq!(ou, None);
+        let (cn, ou) = subject_names("Regional Identification System — Face Search Desk East");
+        assert_eq!(cn, "Regional Identification System — Face Search Desk East");
         assert_eq!(ou, Some("Investigative lead packet signing"));
         let (cn, ou) = subject_names("LACRIS");
         assert_eq!((cn.as_str(), ou), ("LACRIS packet signing", None));
