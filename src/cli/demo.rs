@@ -77,14 +77,14 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         name: "Jo Whitfield",
         ori: SERVICE_ORI,
         roles: "supervisor",
-        what: "supervisor (adjudicates disagreements)",
+        what: "supervisor",
     },
     DemoAccount {
         email: "sysadmin@demo.test",
         name: "Ari Novak",
         ori: SERVICE_ORI,
         roles: "system_admin",
-        what: "system administrator of the service",
+        what: "service system admin",
     },
     DemoAccount {
         email: "admin@demo.test",
