@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 
 use crate::audit::{self, Entry};
-use crate::cases::store::Case;
+use crate::cases::store::{Case, CaseImage};
 use crate::domain::{CaseId, CaseStatus, Role};
 use crate::search::assessment::{self, AssessmentError, Ctx, ProbeChoice};
 use crate::search::{ProbeFace, ProbeSearch, ProbeSearchState};
@@ -27,6 +27,41 @@ pub struct ProbeRow {
     pub search: bool,
     /// The face radio that is checked.
     pub face: Option<usize>,
+    /// The probe photo's size in pixels (the face map's coordinate space).
+    pub width: i32,
+    pub height: i32,
+    /// The numbered boxes drawn on the face map, one per face.
+    pub boxes: Vec<FaceBox>,
+}
+
+/// One face's numbered box on the probe photo, in photo pixels (SVG attributes: the page's
+/// Content-Security-Policy allows no inline styles).
+pub struct FaceBox {
+    /// 1-based face number, as on the face list.
+    pub n: usize,
+    pub x: i32,
+    pub y: i32,
+    pub w: i32,
+    pub h: i32,
+    /// Where the number is written (above the box, or inside it at the photo's top edge).
+    pub label_y: i32,
+    pub font: i32,
+}
+
+impl FaceBox {
+    fn of(f: &ProbeFace, photo_height: i32) -> FaceBox {
+        let [x, y, w, h] = f.bbox.map(|v| v.round() as i32);
+        let font = (photo_height / 28).max(12);
+        FaceBox {
+            n: f.index + 1,
+            x,
+            y,
+            w,
+            h,
+            label_y: if y > font { y - font / 4 } else { y + font },
+            font,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -75,7 +110,7 @@ async fn load(
     user: &CurrentUser,
     state: &AppState,
     case_id: i64,
-) -> Result<(Case, Vec<ProbeSearch>), AppError> {
+) -> Result<(Case, Vec<ProbeSearch>, Vec<CaseImage>), AppError> {
     let (u, ame) = (user.clone(), state.settings.face.approver_may_examine);
     crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let case = crate::cases::access::live_case_for(
@@ -99,7 +134,8 @@ async fn load(
             return Err(AppError::Forbidden(e.to_string()));
         }
         let probes = assessment::probes_of(c, &case)?;
-        Ok((case, probes))
+        let images = CaseImage::for_version(c, case.case_id(), case.current_version)?;
+        Ok((case, probes, images))
     })
     .await
 }
@@ -109,6 +145,7 @@ fn page_of(
     state: &AppState,
     case: Case,
     probes: Vec<ProbeSearch>,
+    images: &[CaseImage],
     choices: Option<&[ProbeChoice]>,
 ) -> AssessmentPage {
     let analysing = probes
@@ -121,7 +158,14 @@ fn page_of(
         .map(|(i, p)| {
             let faces = p.faces();
             let chosen = choices.and_then(|cs| cs.iter().find(|c| c.probe_search_id == p.id));
+            let (width, height) = images
+                .iter()
+                .find(|i| i.sha256 == p.image_sha256)
+                .map_or((0, 0), |i| (i.width, i.height));
             ProbeRow {
+                width,
+                height,
+                boxes: faces.iter().map(|f| FaceBox::of(f, height)).collect(),
                 n: i + 1,
                 search: chosen.map_or(!faces.is_empty(), |c| c.search),
                 face: chosen
@@ -152,7 +196,7 @@ pub async fn page(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let case_id = path.into_inner();
-    let (case, probes) = load(&user, &state, case_id).await?;
+    let (case, probes, images) = load(&user, &state, case_id).await?;
     if case.status() != CaseStatus::Approved && !probes.iter().any(|p| p.started_by.is_some()) {
         return Err(AppError::NotFound);
     }
@@ -169,7 +213,7 @@ pub async fn page(
         Ok(())
     })
     .await?;
-    crate::web::respond::html(&page_of(&user, &state, case, probes, None))
+    crate::web::respond::html(&page_of(&user, &state, case, probes, &images, None))
 }
 
 /// Reads `search_<ps>` (checkbox) and `face_<ps>` (radio) for every probe, plus `note`.
@@ -202,7 +246,7 @@ pub async fn start(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     auth::verify_csrf(&session, &csrf)?;
-    let (case, probes) = load(&user, &state, case_id).await?;
+    let (case, probes, images) = load(&user, &state, case_id).await?;
     let (choices, note) = parse(&form, &probes);
     let (u, cs, nt) = (user.clone(), choices.clone(), note.clone());
     let ame = state.settings.face.approver_may_examine;
@@ -229,7 +273,7 @@ pub async fn start(
             | AssessmentError::NoSuchFace(_)
             | AssessmentError::NotReady),
         ) => {
-            let mut page = page_of(&user, &state, case, probes, Some(&choices));
+            let mut page = page_of(&user, &state, case, probes, &images, Some(&choices));
             page.note = note;
             page.error = Some(e.to_string());
             crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)

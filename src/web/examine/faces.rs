@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::audit::{self, Entry, Outcome};
 use crate::cases::store::{Case, CaseImage};
-use crate::domain::examination::may_examine;
+use crate::domain::examination::{may_adjudicate, may_examine};
 use crate::domain::{CaseId, Role};
 use crate::search::ProbeSearch;
 use crate::web::csrf::CsrfForm;
@@ -15,7 +15,8 @@ use crate::web::error::AppError;
 use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
-/// Checks the examiner's role and training (refusals are audited) and loads the probe search.
+/// Checks the role and training — a trained examiner, or a trained supervisor who compares the
+/// searched face at adjudication (refusals are audited) — and loads the probe search.
 async fn load(
     user: &CurrentUser,
     state: &AppState,
@@ -23,7 +24,8 @@ async fn load(
     ps_id: i64,
 ) -> Result<(Case, ProbeSearch), AppError> {
     let today = chrono::Utc::now().date_naive();
-    let allowed = may_examine(&user.roles, &user.training, today);
+    let allowed = may_examine(&user.roles, &user.training, today)
+        .or_else(|_| may_adjudicate(&user.roles, &user.training, today));
     let actor = user.actor_as(user.primary_role());
     let id = CaseId(case_id);
     let (vu, va) = (user.user.clone(), user.agency.clone());
