@@ -4,6 +4,7 @@
 //! code path updates or deletes them.
 
 pub mod anchor;
+pub mod breach;
 pub mod chain;
 pub mod daily_check;
 pub mod entry;

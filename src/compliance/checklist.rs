@@ -160,14 +160,20 @@ impl Checklist {
         let source = ImageSource::parse(&form.image_source);
         items.push(CheckItem {
             code: "image_source",
-            label: "Image source lawful (no DMV / Cal-Photo)",
+            label: "Image source lawful (no DMV / Cal-Photo; body-worn camera flagged)",
             state: match source {
-                Some(s) if s.is_lawful() => Check::Pass,
-                _ => Check::Fail,
+                Some(s) if !s.is_lawful() => Check::Fail,
+                Some(s) if s.attention().is_some() => Check::Flag,
+                Some(_) => Check::Pass,
+                None => Check::Fail,
             },
-            detail: source
-                .map(|s| s.label().to_string())
-                .unwrap_or_else(|| "Not stated.".into()),
+            detail: match source {
+                Some(s) => match s.attention() {
+                    Some(why) => format!("{}. {why}", s.label()),
+                    None => s.label().to_string(),
+                },
+                None => "Not stated.".into(),
+            },
         });
         items.push(CheckItem {
             code: "no_live_video",

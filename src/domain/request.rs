@@ -30,17 +30,22 @@ pub enum ImageSource {
     SocialMedia,
     WitnessVictimPhone,
     BookingPhoto,
+    /// An officer's body-worn camera: accepted, flagged for the reviewer (California AB 1215).
+    BodyWornCamera,
+    /// Other law-enforcement cameras (in-car, fixed). Before issue 14 this also covered
+    /// body-worn cameras; requests stored then keep this value.
     LawEnforcementCamera,
     DmvCalPhoto,
     Other,
 }
 
 impl ImageSource {
-    pub const ALL: [ImageSource; 7] = [
+    pub const ALL: [ImageSource; 8] = [
         ImageSource::SurveillanceStill,
         ImageSource::SocialMedia,
         ImageSource::WitnessVictimPhone,
         ImageSource::BookingPhoto,
+        ImageSource::BodyWornCamera,
         ImageSource::LawEnforcementCamera,
         ImageSource::DmvCalPhoto,
         ImageSource::Other,
@@ -52,6 +57,7 @@ impl ImageSource {
             ImageSource::SocialMedia => "social_media",
             ImageSource::WitnessVictimPhone => "witness_victim_phone",
             ImageSource::BookingPhoto => "booking_photo",
+            ImageSource::BodyWornCamera => "body_worn_camera",
             ImageSource::LawEnforcementCamera => "law_enforcement_camera",
             ImageSource::DmvCalPhoto => "dmv_cal_photo",
             ImageSource::Other => "other",
@@ -64,7 +70,8 @@ impl ImageSource {
             ImageSource::SocialMedia => "Social media",
             ImageSource::WitnessVictimPhone => "Witness or victim phone",
             ImageSource::BookingPhoto => "Booking photo",
-            ImageSource::LawEnforcementCamera => "Law-enforcement camera (body-worn, in-car)",
+            ImageSource::BodyWornCamera => "Officer's body-worn camera",
+            ImageSource::LawEnforcementCamera => "Other law-enforcement camera (in-car, fixed)",
             ImageSource::DmvCalPhoto => "DMV / Cal-Photo (not permitted)",
             ImageSource::Other => "Other (describe)",
         }
@@ -77,6 +84,22 @@ impl ImageSource {
     /// DMV images may not be used for facial recognition (Cal-Photo CP 7.21).
     pub fn is_lawful(self) -> bool {
         self != ImageSource::DmvCalPhoto
+    }
+
+    /// Why the reviewer should look closely at an image from this source, if they should: a
+    /// body-worn camera image is accepted but flagged — California AB 1215 (Penal Code
+    /// § 832.19, in force 1 January 2020 to 1 January 2023; cited in the LACRIS commission
+    /// slides) barred biometric surveillance with officers' cameras. A flag, not a ban.
+    pub fn attention(self) -> Option<&'static str> {
+        match self {
+            ImageSource::BodyWornCamera => Some(
+                "Image from an officer's body-worn camera. California AB 1215 (Penal Code \
+                 § 832.19, in force 2020–2023) barred biometric surveillance with officers' \
+                 cameras: confirm this is a still of a specific incident under investigation, \
+                 not the monitoring of people.",
+            ),
+            _ => None,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod agencies;
 mod audit_chain;
 mod audit_report;
 mod auth;
+mod breach;
 mod browser;
 mod config_and_cli;
 // Needs the fail points: `cargo test --features failpoints` (script/test does).

@@ -216,3 +216,55 @@ async fn flagged_reasons_need_the_reviewer_to_acknowledge_them() {
     .await;
     assert_eq!(r.status().as_u16(), 303);
 }
+
+/// Issue 14: an image from an officer's body-worn camera is accepted and flagged for the
+/// reviewer (California AB 1215, cited in the LACRIS commission slides) — a flag, not a ban.
+#[actix_web::test]
+async fn a_body_worn_camera_image_is_flagged_for_the_reviewer_not_refused() {
+    let app = spawn_app().await;
+    let requester = app.login("requester.a@test.example").await;
+    let (_, form) = requester.get_text("/cases/new").await;
+    assert!(
+        form.contains("value=\"body_worn_camera\"") && form.contains("AB 1215"),
+        "the form offers the source and says it is flagged"
+    );
+    let (csrf, key) = requester.new_form().await;
+    let fields = fields_with(&[("image_source", "body_worn_camera")]);
+    let r = requester
+        .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
+        .await;
+    assert_eq!(r.status().as_u16(), 303, "accepted, not refused");
+    let case_id = case_id_from_location(&r);
+    let reviewer = app.login("reviewer@test.example").await;
+    let (_, page) = reviewer.get_text(&format!("/review/{case_id}")).await;
+    assert!(page.contains("AB 1215"), "{page}");
+    assert!(page.contains("body-worn camera"), "{page}");
+    let r = decide(
+        &reviewer,
+        case_id,
+        "approve",
+        "Incident still, checked.",
+        false,
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 422, "the flag must be acknowledged");
+    let r = decide(
+        &reviewer,
+        case_id,
+        "approve",
+        "Incident still, checked.",
+        true,
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // An in-car camera still is not flagged for its source.
+    let (csrf, key) = requester.new_form().await;
+    let fields = fields_with(&[("image_source", "law_enforcement_camera")]);
+    let r = requester
+        .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
+        .await;
+    let other = case_id_from_location(&r);
+    let (_, page) = reviewer.get_text(&format!("/review/{other}")).await;
+    assert!(!page.contains("AB 1215"), "{page}");
+}
