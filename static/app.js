@@ -5,6 +5,39 @@
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 
+  // A field marked with an error: once the user changes it, the old message no longer applies
+  // there (the server checks again on the next submit).
+  Array.prototype.forEach.call(document.querySelectorAll(".field.has-error"), function (field) {
+    function clear() {
+      field.classList.remove("has-error");
+      Array.prototype.forEach.call(field.querySelectorAll("[aria-invalid]"), function (el) {
+        el.removeAttribute("aria-invalid");
+      });
+      Array.prototype.forEach.call(field.querySelectorAll(".error"), function (el) {
+        el.hidden = true;
+      });
+    }
+    field.addEventListener("input", clear);
+    field.addEventListener("change", clear);
+  });
+
+  // The number of images submitted, counted as the requester attaches and removes them.
+  var count = document.getElementById("images_count");
+  var files = document.getElementById("images");
+  if (count && files) {
+    var recount = function () {
+      var n = parseInt(count.getAttribute("data-attached") || "0", 10);
+      n -= document.querySelectorAll("input[name=remove_images]:checked").length;
+      n += files.files ? files.files.length : 0;
+      count.textContent = String(n);
+    };
+    files.addEventListener("change", recount);
+    Array.prototype.forEach.call(document.querySelectorAll("input[name=remove_images]"), function (el) {
+      el.addEventListener("change", recount);
+    });
+    recount();
+  }
+
   // Live search-reason verdict (the same rules the server applies on submit).
   var reason = document.querySelector("[data-reason-check]");
   var out = document.getElementById("reason-verdict");

@@ -91,7 +91,7 @@ proptest! {
                     notes: format!("compared eyes and nose of candidate {r}"),
                 })
                 .collect();
-            Review::parse(&ranks, &forms).unwrap()
+            Review::parse(&seen(&ranks), &forms).unwrap()
         };
         let a = review(&first);
         let b = review(&second);
@@ -143,7 +143,7 @@ proptest! {
             .filter(|(p, _)| !matches!(p, Some(0..=2)))
             .map(|(_, &r)| r)
             .collect();
-        match Review::parse(&ranks, &forms) {
+        match Review::parse(&seen(&ranks), &forms) {
             Ok(r) => {
                 prop_assert!(missing.is_empty());
                 prop_assert_eq!(r.assessments.len(), ranks.len());
@@ -156,4 +156,12 @@ proptest! {
             }
         }
     }
+}
+
+/// Every rank of a list as seen by the examiner.
+fn seen(ranks: &[u32]) -> Vec<(u32, frdesk::domain::examination::CandidateSight)> {
+    ranks
+        .iter()
+        .map(|&r| (r, frdesk::domain::examination::CandidateSight::Seen))
+        .collect()
 }

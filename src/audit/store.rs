@@ -110,6 +110,25 @@ impl AuditRecord {
             details: self.details.clone(),
         }
     }
+    /// The details of `user_id`'s successful `subject.view` records whose details match the SQL
+    /// LIKE pattern `details_like` (the examiner's workbench: which candidates were shown).
+    pub fn subject_views(
+        conn: &mut Conn,
+        user_id: i64,
+        details_like: &str,
+    ) -> QResult<Vec<String>> {
+        Ok(audit_records::table
+            .filter(audit_records::user_id.eq(user_id))
+            .filter(audit_records::action.eq("subject.view"))
+            .filter(audit_records::outcome.eq("success"))
+            .filter(audit_records::details.like(details_like))
+            .select(audit_records::details)
+            .load::<Option<String>>(conn)?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     /// Records matching the filter, newest first.
     pub fn list(conn: &mut Conn, f: &AuditFilter) -> QResult<Vec<AuditRecord>> {
         let mut q = audit_records::table.into_boxed();

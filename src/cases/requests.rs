@@ -75,6 +75,11 @@ pub enum SaveOutcome {
         case_id: CaseId,
         errors: FormErrors,
     },
+    /// "Submit" on a new request with nothing typed and no image: nothing was created (no
+    /// empty draft); `errors` name what the request needs.
+    Empty {
+        errors: FormErrors,
+    },
     /// An upload was refused ([`SaveInput::upload_errors`]): nothing was written — no draft
     /// was created, an existing draft (`case_id`) is unchanged — so the requester corrects the
     /// images and sends the form again.
@@ -93,6 +98,7 @@ impl SaveOutcome {
             SaveOutcome::Saved { case_id } => AfterCommit::none().and_history(case_id.0),
             SaveOutcome::AlreadySubmitted { .. }
             | SaveOutcome::Invalid { .. }
+            | SaveOutcome::Empty { .. }
             | SaveOutcome::ImagesRefused { .. } => AfterCommit::none(),
         }
     }
@@ -227,6 +233,12 @@ fn save_in_tx(
             RequestVersion::update_form(conn, c.case_id(), c.current_version, &form_json, at)?;
             c
         }
+        None if input.submit && input.new_images.is_empty() && !input.form.has_typed_content() => {
+            let errors = SearchRequest::parse(&input.form, 0, ctx.today)
+                .err()
+                .unwrap_or_default();
+            return Ok(SaveOutcome::Empty { errors });
+        }
         None => {
             let c = Case::insert(
                 conn,
@@ -321,15 +333,25 @@ fn save_in_tx(
         }
     }
 
+    // LACRIS's "Number of Images Submitted" is counted, never typed: whatever was posted is
+    // replaced by the number of images attached to this version.
+    let attached = CaseImage::for_version(conn, case_id, version)?;
+    let mut form = input.form.clone();
+    form.images_declared = attached.len().to_string();
+    if form.images_declared != input.form.images_declared {
+        let json = serde_json::to_string(&form).map_err(anyhow::Error::from)?;
+        RequestVersion::update_form(conn, case_id, version, &json, at)?;
+    }
+
     // Crash tests hold an upload here (files stored, transaction open) and `kill -9`.
     fail::fail_point!("upload.before_commit");
-    let assessment = crate::domain::reason::assess(&input.form.search_reason);
+    let assessment = crate::domain::reason::assess(&form.search_reason);
     Case::set_summary(
         conn,
         case_id,
-        &crate::domain::request::clean(&input.form.search_reason),
-        &crate::domain::request::clean(&input.form.case_file_number),
-        if input.form.search_reason.trim().is_empty() {
+        &crate::domain::request::clean(&form.search_reason),
+        &crate::domain::request::clean(&form.case_file_number),
+        if form.search_reason.trim().is_empty() {
             ""
         } else {
             assessment.verdict.as_str()
@@ -346,8 +368,7 @@ fn save_in_tx(
         return Ok(SaveOutcome::Saved { case_id });
     }
 
-    let attached = CaseImage::for_version(conn, case_id, version)?;
-    let parsed = SearchRequest::parse(&input.form, attached.len(), ctx.today);
+    let parsed = SearchRequest::parse(&form, attached.len(), ctx.today);
     let mut errors = match &parsed {
         Ok(_) => FormErrors::default(),
         Err(e) => e.clone(),
@@ -363,7 +384,7 @@ fn save_in_tx(
                 &ctx.actor,
                 Entry::new("request.submit", "case", case.id)
                     .outcome(Outcome::Failed)
-                    .reason(input.form.search_reason.trim())
+                    .reason(form.search_reason.trim())
                     .details(format!(
                         "form incomplete: {}",
                         errors

@@ -238,6 +238,25 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         .collect();
     for email in ["examiner1@demo.test", "examiner2@demo.test"] {
         let ex = user(&mut conn, email)?;
+        // A disposition is accepted only for a candidate shown to the examiner: the script
+        // "opens" each booking photo, recorded as the web page records it.
+        for c in &candidates {
+            crate::audit::record(
+                &mut conn,
+                &actor(&ex, Role::Examiner),
+                crate::audit::Entry::new("subject.view", "subject", &c.subject_key).details(
+                    format!(
+                        "{}; walk-through (scripted)",
+                        crate::examination::access::subject_view_details(
+                            &case_number,
+                            ps.id,
+                            c.rank,
+                            &c.booking_number,
+                        )
+                    ),
+                ),
+            )?;
+        }
         let (standing, _no_server_to_wake) = examine::submit_review(
             &mut conn,
             &examine::Ctx {

@@ -23,9 +23,14 @@ pub enum Disposition {
     PossibleLead,
     /// Cannot tell from the images.
     Inconclusive,
+    /// Recorded by the system, never chosen: the candidate was removed from the gallery (e.g. a
+    /// sealed record) after the search, so nobody may view or compare it.
+    NotAvailable,
 }
 
 impl Disposition {
+    /// The dispositions an examiner chooses from ([`Disposition::NotAvailable`] is the
+    /// system's).
     pub const ALL: [Disposition; 3] = [
         Disposition::Excluded,
         Disposition::PossibleLead,
@@ -36,6 +41,7 @@ impl Disposition {
             Disposition::Excluded => "excluded",
             Disposition::PossibleLead => "possible_lead",
             Disposition::Inconclusive => "inconclusive",
+            Disposition::NotAvailable => "not_available",
         }
     }
     pub fn label(self) -> &'static str {
@@ -43,6 +49,7 @@ impl Disposition {
             Disposition::Excluded => "Excluded",
             Disposition::PossibleLead => "Possible lead",
             Disposition::Inconclusive => "Inconclusive",
+            Disposition::NotAvailable => "Not available — removed from the gallery",
         }
     }
     pub fn parse(s: &str) -> Option<Disposition> {
@@ -118,13 +125,27 @@ pub struct Assessment {
 }
 
 /// What an examiner typed for one candidate.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AssessmentForm {
     pub rank: u32,
     pub disposition: String,
     pub features: Vec<String>,
     pub notes: String,
 }
+
+/// What the desk knows about one candidate when a review is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateSight {
+    /// Its booking photo was served to this examiner (a `subject.view` audit record).
+    Seen,
+    /// Never opened by this examiner: no disposition is accepted for it.
+    NotSeen,
+    /// Removed from the gallery since the search: recorded as not available.
+    Removed,
+}
+
+/// Notes the system writes for a candidate removed from the gallery since the search.
+pub const REMOVED_NOTE: &str = "Removed from the gallery after the search (e.g. a sealed or expunged record); not viewed or compared.";
 
 /// A complete review: exactly one assessment per candidate. Only [`Review::parse`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,10 +173,38 @@ impl Review {
     /// Parses a review of the candidate list `ranks`. Every candidate needs a disposition; a
     /// possible lead or an exclusion needs at least one compared feature and a note saying what
     /// was compared; an inconclusive needs a note saying why.
-    pub fn parse(ranks: &[u32], forms: &[AssessmentForm]) -> Result<Review, ReviewErrors> {
+    ///
+    /// `candidates` gives each rank of the list with what the examiner could see of it: a
+    /// candidate removed from the gallery is recorded [`Disposition::NotAvailable`] whatever was
+    /// sent (a case never waits on a face nobody may see); a candidate whose booking photo was
+    /// never served to this examiner gets no disposition ("open the photo first").
+    pub fn parse(
+        candidates: &[(u32, CandidateSight)],
+        forms: &[AssessmentForm],
+    ) -> Result<Review, ReviewErrors> {
         let mut errors = Vec::new();
         let mut assessments = Vec::new();
-        for &rank in ranks {
+        for &(rank, sight) in candidates {
+            match sight {
+                CandidateSight::Removed => {
+                    assessments.push(Assessment {
+                        rank,
+                        disposition: Disposition::NotAvailable,
+                        features: BTreeSet::new(),
+                        notes: REMOVED_NOTE.to_string(),
+                    });
+                    continue;
+                }
+                CandidateSight::NotSeen => {
+                    errors.push((
+                        rank,
+                        "Its booking photo was never shown to you: open the photo and compare it before giving a disposition."
+                            .to_string(),
+                    ));
+                    continue;
+                }
+                CandidateSight::Seen => {}
+            }
             let Some(f) = forms.iter().find(|f| f.rank == rank) else {
                 errors.push((rank, "Give a disposition for this candidate.".to_string()));
                 continue;
@@ -323,6 +372,33 @@ pub fn may_adjudicate(
 mod tests {
     use super::*;
 
+    fn seen(ranks: &[u32]) -> Vec<(u32, CandidateSight)> {
+        ranks.iter().map(|&r| (r, CandidateSight::Seen)).collect()
+    }
+
+    #[test]
+    fn removed_candidates_are_recorded_not_available_and_unseen_ones_refused() {
+        let cands = [
+            (1, CandidateSight::Seen),
+            (2, CandidateSight::Removed),
+            (3, CandidateSight::NotSeen),
+        ];
+        // A disposition for the unseen candidate is refused; the removed one needs none.
+        let errs = Review::parse(&cands, &[form(1, "excluded"), form(3, "excluded")]).unwrap_err();
+        assert!(errs.for_rank(3).unwrap().contains("never shown"));
+        assert!(errs.for_rank(2).is_none());
+        let cands = [(1, CandidateSight::Seen), (2, CandidateSight::Removed)];
+        // Whatever was sent for a removed candidate, the system records it as not available.
+        let r = Review::parse(&cands, &[form(1, "excluded"), form(2, "possible_lead")]).unwrap();
+        assert_eq!(r.assessments[1].disposition, Disposition::NotAvailable);
+        assert_eq!(r.assessments[1].notes, REMOVED_NOTE);
+        assert!(r.possible_leads().is_empty());
+        assert!(
+            Disposition::parse("not_available").is_none(),
+            "never chosen"
+        );
+    }
+
     fn form(rank: u32, d: &str) -> AssessmentForm {
         AssessmentForm {
             rank,
@@ -339,12 +415,13 @@ mod tests {
             .enumerate()
             .map(|(i, d)| form(i as u32 + 1, d))
             .collect();
-        Review::parse(&ranks, &forms).unwrap()
+        Review::parse(&seen(&ranks), &forms).unwrap()
     }
 
     #[test]
     fn every_candidate_needs_a_disposition() {
-        let errs = Review::parse(&[1, 2, 3], &[form(1, "excluded"), form(3, "")]).unwrap_err();
+        let errs =
+            Review::parse(&seen(&[1, 2, 3]), &[form(1, "excluded"), form(3, "")]).unwrap_err();
         assert!(errs.for_rank(2).is_some());
         assert!(errs.for_rank(3).is_some());
         assert!(errs.for_rank(1).is_none());
@@ -354,14 +431,14 @@ mod tests {
     fn leads_need_features_and_notes() {
         let mut f = form(1, "possible_lead");
         f.features.clear();
-        assert!(Review::parse(&[1], &[f]).is_err());
+        assert!(Review::parse(&seen(&[1]), &[f]).is_err());
         let mut f = form(1, "possible_lead");
         f.notes = "same".into();
-        assert!(Review::parse(&[1], &[f]).is_err());
+        assert!(Review::parse(&seen(&[1]), &[f]).is_err());
         let mut f = form(1, "inconclusive");
         f.features.clear();
         f.notes = "Probe too blurred to compare.".into();
-        assert!(Review::parse(&[1], &[f]).is_ok());
+        assert!(Review::parse(&seen(&[1]), &[f]).is_ok());
     }
 
     #[test]

@@ -218,6 +218,27 @@ impl RequestForm {
         self.requester_phone = who.phone.clone();
         self
     }
+
+    /// Whether the requester typed or chose anything: every field but the account's identity,
+    /// the pre-filled date and the counted number of images. "Submit" on a form without typed
+    /// content creates nothing.
+    pub fn has_typed_content(&self) -> bool {
+        [
+            &self.search_reason,
+            &self.case_file_number,
+            &self.offense_code,
+            &self.authorized_purpose,
+            &self.image_source,
+            &self.image_source_other,
+            &self.from_video,
+            &self.video_recording,
+            &self.signature_name,
+            &self.attest_lead_only,
+            &self.attest_lawful,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+    }
 }
 
 /// A name as signatures are compared: control characters and runs of whitespace collapsed
@@ -566,6 +587,8 @@ impl SearchRequest {
         };
 
         let images_declared = match form.images_declared.trim().parse::<usize>() {
+            // "Attach at least one image" (below) says it beside the image field.
+            Ok(0) if images_attached == 0 => None,
             Ok(0) => {
                 e.add("images_declared", "At least one image is required.");
                 None

@@ -112,3 +112,45 @@ pub fn trained_for_candidates(
 }
 
 const NOT_FOR_YOU: &str = "Candidate lists and booking photos are for trained examiners and supervisors of the service; the case page shows the outcome.";
+
+/// The `subject.view` details of one served candidate photo: case, probe search and rank, so
+/// a later review can tell which candidates this examiner was shown.
+pub fn subject_view_details(case_number: &str, ps_id: i64, rank: u32, booking: &str) -> String {
+    format!("case {case_number}; probe search {ps_id}; rank {rank}; booking {booking}")
+}
+
+/// What `examiner_id` could see of each candidate of `ps`, in rank order: removed from the
+/// gallery since the search, shown to them (a `subject.view` audit record), or never shown.
+///
+/// Errors: database errors only.
+pub fn candidate_sights(
+    conn: &mut DbConnection,
+    examiner_id: i64,
+    ps: &crate::search::ProbeSearch,
+) -> diesel::QueryResult<Vec<(u32, crate::domain::examination::CandidateSight)>> {
+    use crate::domain::examination::CandidateSight;
+    let cands = ps.candidates();
+    let ids: Vec<i64> = cands.iter().map(|c| c.subject_id).collect();
+    let removed = crate::gallery::Subject::removed_among(conn, &ids)?;
+    let seen: std::collections::BTreeSet<u32> = crate::audit::store::AuditRecord::subject_views(
+        conn,
+        examiner_id,
+        &format!("case %; probe search {}; rank %", ps.id),
+    )?
+    .iter()
+    .filter_map(|d| d.split("; rank ").nth(1)?.split(';').next()?.parse().ok())
+    .collect();
+    Ok(cands
+        .iter()
+        .map(|c| {
+            let sight = if removed.contains(&c.subject_id) {
+                CandidateSight::Removed
+            } else if seen.contains(&c.rank) {
+                CandidateSight::Seen
+            } else {
+                CandidateSight::NotSeen
+            };
+            (c.rank, sight)
+        })
+        .collect())
+}

@@ -82,6 +82,61 @@ fn open_case(
     Ok(case)
 }
 
+/// The probe search `ps_id` if `ctx.user` may record a review of it now, with the round it
+/// would be.
+fn reviewable(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    ps_id: i64,
+) -> Result<(ProbeSearch, ExaminationRound), ExamineError> {
+    let ps = ProbeSearch::find(conn, ps_id)?;
+    open_case(conn, ctx, &ps, crate::domain::duties::Duty::Examine)?;
+    if ps.status != ProbeSearchState::Searched {
+        return Err(ExamineError::NotSearched);
+    }
+    let exams = Examination::for_probe(conn, ps_id)?;
+    let round = match standing(&exams, false) {
+        Standing::AwaitingFirst => ExaminationRound::First,
+        Standing::AwaitingSecond { first_examiner } if first_examiner == ctx.user.id => {
+            return Err(ExaminerRefusal::SameExaminer.into());
+        }
+        Standing::AwaitingSecond { .. } => ExaminationRound::Second,
+        _ => return Err(ExamineError::AlreadyReviewed),
+    };
+    Ok((ps, round))
+}
+
+/// Saves an examiner's unfinished review of `ps_id` (what they entered so far, unchecked) as
+/// their private draft, replacing the previous one; audited (`examine.save_draft`). Refused
+/// like a review (training, duties, a closed case or a list already reviewed).
+pub fn save_draft(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    ps_id: i64,
+    forms: &[AssessmentForm],
+) -> Result<(), ExamineError> {
+    let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
+    if let Err(refusal) = may_examine(&ctx.user.roles_in(ctx.agency), &training, ctx.today) {
+        return audit_refusal(conn, ctx, "examine.save_draft", ps_id, Err(refusal.into()));
+    }
+    let result = crate::platform::db::write_tx(conn, |conn| -> Result<(), ExamineError> {
+        let (ps, _) = reviewable(conn, ctx, ps_id)?;
+        crate::examination::drafts::put(conn, ps.id, ctx.user.id, forms)?;
+        audit::record(
+            conn,
+            &ctx.actor,
+            Entry::new("examine.save_draft", "probe_search", ps.id).details(format!(
+                "case {}; {} of {} candidate(s) with a disposition",
+                ps.case_id,
+                forms.iter().filter(|f| !f.disposition.is_empty()).count(),
+                ps.candidates().len()
+            )),
+        )?;
+        Ok(())
+    });
+    audit_refusal(conn, ctx, "examine.save_draft", ps_id, result)
+}
+
 /// Records a trained examiner's review (first, or blind second by another examiner).
 pub fn submit_review(
     conn: &mut DbConnection,
@@ -96,22 +151,9 @@ pub fn submit_review(
     let result = crate::platform::db::write_tx(
         conn,
         |conn| -> Result<(Standing, AfterCommit), ExamineError> {
-            let ps = ProbeSearch::find(conn, ps_id)?;
-            open_case(conn, ctx, &ps, crate::domain::duties::Duty::Examine)?;
-            if ps.status != ProbeSearchState::Searched {
-                return Err(ExamineError::NotSearched);
-            }
-            let exams = Examination::for_probe(conn, ps_id)?;
-            let round = match standing(&exams, false) {
-                Standing::AwaitingFirst => ExaminationRound::First,
-                Standing::AwaitingSecond { first_examiner } if first_examiner == ctx.user.id => {
-                    return Err(ExaminerRefusal::SameExaminer.into());
-                }
-                Standing::AwaitingSecond { .. } => ExaminationRound::Second,
-                _ => return Err(ExamineError::AlreadyReviewed),
-            };
-            let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
-            let review = Review::parse(&ranks, forms).map_err(ExamineError::Invalid)?;
+            let (ps, round) = reviewable(conn, ctx, ps_id)?;
+            let sights = crate::examination::access::candidate_sights(conn, ctx.user.id, &ps)?;
+            let review = Review::parse(&sights, forms).map_err(ExamineError::Invalid)?;
             diesel::insert_into(examinations::table)
                 .values((
                     examinations::case_id.eq(ps.case_id),
@@ -123,6 +165,7 @@ pub fn submit_review(
                     examinations::created_at.eq(now()),
                 ))
                 .execute(conn)?;
+            crate::examination::drafts::discard(conn, ps.id, ctx.user.id)?;
             crate::cases::timeline::timeline(
                 conn,
                 ps.case_id,

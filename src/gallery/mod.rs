@@ -102,6 +102,20 @@ impl Subject {
             .first(conn)
     }
 
+    /// Which of `ids` were removed from the gallery (logically deleted: sealed, expunged).
+    pub fn removed_among(
+        conn: &mut DbConnection,
+        ids: &[i64],
+    ) -> QueryResult<std::collections::BTreeSet<i64>> {
+        Ok(gallery_subjects::table
+            .filter(gallery_subjects::id.eq_any(ids))
+            .filter(gallery_subjects::active.eq(false))
+            .select(gallery_subjects::id)
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect())
+    }
+
     /// Logical deletion: the subject and its photos and templates stay in the
     /// database for audit but are no longer searchable. Returns the subject, or
     /// `None` when no active subject has this key.

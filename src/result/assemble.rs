@@ -164,8 +164,14 @@ pub fn gather(
                             .count()
                     };
                     let leads = review.possible_leads();
+                    let removed = match count(Disposition::NotAvailable) {
+                        0 => String::new(),
+                        n => format!(
+                            "; {n} not available (removed from the gallery after the search)"
+                        ),
+                    };
                     let disposition = format!(
-                        "{}; {} candidate(s) reviewed: {} excluded, {} inconclusive, {} possible lead",
+                        "{}; {} candidate(s) reviewed: {} excluded, {} inconclusive, {} possible lead{removed}",
                         if leads.is_empty() {
                             "No lead".to_string()
                         } else {

@@ -243,6 +243,7 @@ impl Case {
                     request_versions::signed_ip.eq(None::<String>),
                 ))
                 .execute(conn)?;
+        crate::examination::drafts::discard_case(conn, id.0)?;
         p.probe_searches =
             diesel::update(probe_searches::table.filter(probe_searches::case_id.eq(id.0)))
                 .set((

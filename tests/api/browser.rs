@@ -373,7 +373,22 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         .send_keys(&probe_path.to_string_lossy())
         .await
         .unwrap();
-    fill(&b, "images_declared", "1").await;
+    // The number of images is counted as the file is chosen, not typed.
+    let mut counted = String::new();
+    for _ in 0..100 {
+        counted = b
+            .find(Locator::Id("images_count"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap_or_default();
+        if counted.trim() == "1" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted.trim(), "1", "the page counts the chosen file");
     for id in ["attest_lead_only", "attest_lawful"] {
         b.find(Locator::Id(id))
             .await

@@ -32,3 +32,4 @@ mod review;
 mod search;
 mod training;
 mod transparency;
+mod workbench;

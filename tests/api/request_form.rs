@@ -61,7 +61,6 @@ async fn every_required_field_missing_in_turn_is_named_and_input_is_kept() {
         "image_source",
         "from_video",
         "video_recording",
-        "images_declared",
         "signature_name",
         "attest_lead_only",
         "attest_lawful",
@@ -205,20 +204,29 @@ async fn a_double_submit_makes_one_case() {
     );
 }
 
+/// LACRIS's "Number of Images Submitted" is counted from the attached images, never typed
+/// (issue 15: the form made the requester count files the browser already knows).
 #[actix_web::test]
-async fn declared_image_count_must_match_the_uploads() {
+async fn the_number_of_images_is_counted_not_typed() {
     let app = spawn_app().await;
     let c = app.login("requester.a@test.example").await;
+    let (_, page) = c.get_text("/cases/new").await;
+    assert!(
+        !page.contains("name=\"images_declared\""),
+        "no field to type the number into"
+    );
+    assert!(page.contains("id=\"images_count\""));
     let (csrf, key) = c.new_form().await;
-    let fields = fields_with(&[("images_declared", "2")]);
+    // Whatever a script still posts is ignored.
+    let fields = fields_with(&[("images_declared", "7")]);
     let r = c
-        .post_request(&csrf, &key, "submit", &fields, &[photo("Aaron_Eckhart", 1)])
-        .await;
-    assert_eq!(r.status().as_u16(), 422);
-    assert!(r.text().await.unwrap().contains("must match"));
-    // The valid image was kept with the draft; fixing the count submits without re-uploading.
-    let r = c
-        .post_request(&csrf, &key, "submit", &valid_fields(), &[])
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &fields,
+            &[photo("Aaron_Eckhart", 1), photo("Colin_Powell", 1)],
+        )
         .await;
     assert_eq!(
         r.status().as_u16(),
@@ -226,6 +234,43 @@ async fn declared_image_count_must_match_the_uploads() {
         "{}",
         r.text().await.unwrap_or_default()
     );
+    let case_id = case_id_from_location(&r);
+    let (_, page) = c.get_text(&format!("/cases/{case_id}")).await;
+    assert!(page.contains("2 declared, 2 attached"), "{page}");
+}
+
+/// "Submit" on an empty new form creates nothing — no empty draft — and names what is needed
+/// (issue 15).
+#[actix_web::test]
+async fn submitting_an_empty_form_creates_no_draft() {
+    let app = spawn_app().await;
+    let c = app.login("requester.a@test.example").await;
+    let (csrf, key) = c.new_form().await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = c
+        .post_request(&csrf, &key, "submit", &[("request_date", today)], &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Nothing was saved"), "{page}");
+    assert!(page.contains("Attach at least one image"), "{page}");
+    assert!(page.contains("id=\"search_reason-error\""), "{page}");
+    assert_eq!(app.count_cases(), 0, "no draft was created");
+    // With something typed, an incomplete submit keeps the work as a draft, as before.
+    let r = c
+        .post_request(
+            &csrf,
+            &key,
+            "submit",
+            &[(
+                "search_reason",
+                "Robbery suspect, Case# 123-89765-0123-41X".into(),
+            )],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("saved as a draft"));
     assert_eq!(app.count_cases(), 1);
 }
 

@@ -475,8 +475,25 @@ pub(crate) async fn searched_case(
     (case_id, s[0].clone())
 }
 
-/// Posts a review: `lead` ranks are possible leads, the rest excluded.
+/// Posts a review after opening every candidate's booking photo, as an examiner does: `lead`
+/// ranks are possible leads, the rest excluded.
 pub(crate) async fn review(
+    c: &Client,
+    url: &str,
+    ranks: &[u32],
+    lead: &[u32],
+    note: &str,
+) -> reqwest::Response {
+    let base = url.trim_end_matches("/review");
+    for r in ranks {
+        // A refused viewer gets 403 here and again on the post, which the caller checks.
+        let _ = c.get(&format!("{base}/candidates/{r}.jpg")).await;
+    }
+    post_review(c, url, ranks, lead, note).await
+}
+
+/// Posts a review without opening any photo first.
+pub(crate) async fn post_review(
     c: &Client,
     url: &str,
     ranks: &[u32],
@@ -589,6 +606,10 @@ async fn two_examiners_review_blind_and_agree_on_a_possible_lead() {
     assert!(
         page.contains("Concluded: possible investigative lead (rank 1)"),
         "{page}"
+    );
+    assert!(
+        !page.contains("awaiting examiner review"),
+        "no stale status beside the conclusion: {page}"
     );
     assert!(
         page.contains("first examiner secret note"),

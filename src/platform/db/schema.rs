@@ -235,6 +235,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    examination_drafts (id) {
+        id -> BigInt,
+        probe_search_id -> BigInt,
+        examiner_id -> BigInt,
+        form_json -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     examinations (id) {
         id -> BigInt,
         case_id -> BigInt,

@@ -47,6 +47,7 @@ pub struct RequestUpload {
     pub image_source_other: Option<Text<String>>,
     pub from_video: Option<Text<String>>,
     pub video_recording: Option<Text<String>>,
+    /// Ignored: the number of images is counted (old pages and scripts may still send it).
     pub images_declared: Option<Text<String>>,
     pub signature_name: Option<Text<String>>,
     pub attest_lead_only: Option<Text<String>>,
@@ -74,7 +75,8 @@ impl RequestUpload {
             image_source_other: t(&self.image_source_other),
             from_video: t(&self.from_video),
             video_recording: t(&self.video_recording),
-            images_declared: t(&self.images_declared),
+            // Counted from the attached images by `cases::requests::save`, never typed.
+            images_declared: String::new(),
             signature_name: t(&self.signature_name),
             attest_lead_only: t(&self.attest_lead_only),
             attest_lawful: t(&self.attest_lawful),
@@ -183,6 +185,20 @@ pub async fn submit(
         }
         SaveOutcome::AlreadySubmitted { case_id } => {
             return Ok(crate::web::respond::redirect(&format!("/cases/{case_id}")));
+        }
+        SaveOutcome::Empty { errors } => {
+            let mut page = RequestFormPage::new(
+                Layout::new(&user, &state.settings.service.name),
+                None,
+                form_key,
+                form,
+            );
+            page.errors = errors;
+            page.notice = Some(
+                "Nothing was saved: the form is empty. Fill in the fields marked below and attach the images, then submit."
+                    .into(),
+            );
+            return crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         SaveOutcome::Saved { case_id } => (case_id, Default::default(), true),
         SaveOutcome::Invalid { case_id, errors } => (case_id, errors, false),

@@ -39,16 +39,45 @@ pub struct ReviewPage {
     pub dispositions: Vec<(&'static str, &'static str)>,
     pub features: Vec<(&'static str, &'static str)>,
     pub standing_label: String,
+    /// The case's status as seen from this candidate list (never "awaiting examiner review"
+    /// once this probe's examination concluded).
+    pub status_label: String,
     pub can_review: bool,
     pub can_adjudicate: bool,
     pub views: Vec<ExamView>,
     pub errors: ReviewErrors,
     pub error: Option<String>,
+    /// Ranks whose subject was removed from the gallery since the search (sealed, expunged):
+    /// no photo, no disposition; recorded as not available.
+    pub removed: Vec<u32>,
+    /// What the examiner entered (a refused post, or their saved draft), shown again.
+    pub entered: Vec<AssessmentForm>,
+    /// When the examiner's draft shown in the form was saved.
+    pub draft_saved_at: Option<String>,
 }
 
 impl ReviewPage {
     pub fn err(&self, rank: &u32) -> Option<&str> {
         self.errors.for_rank(*rank)
+    }
+    pub fn is_removed(&self, rank: &u32) -> bool {
+        self.removed.contains(rank)
+    }
+    fn entered_for(&self, rank: u32) -> Option<&AssessmentForm> {
+        self.entered.iter().find(|f| f.rank == rank)
+    }
+    /// Whether disposition `d` was chosen for `rank`.
+    pub fn chose(&self, rank: &u32, d: &str) -> bool {
+        self.entered_for(*rank).is_some_and(|f| f.disposition == d)
+    }
+    /// Whether feature `f` was ticked for `rank`.
+    pub fn ticked(&self, rank: &u32, f: &str) -> bool {
+        self.entered_for(*rank)
+            .is_some_and(|e| e.features.iter().any(|x| x == f))
+    }
+    /// The notes entered for `rank`.
+    pub fn notes(&self, rank: &u32) -> &str {
+        self.entered_for(*rank).map_or("", |f| f.notes.as_str())
     }
     pub fn score(&self, c: &StoredCandidate) -> String {
         format!("{:.3}", c.score)
@@ -105,7 +134,7 @@ async fn build(
     let uid = user.user.id;
     let (vu, va, roles) = (user.user.clone(), user.agency.clone(), user.roles.clone());
     let actor = user.actor_as(user.primary_role());
-    let (case, probe, exams, names, access) =
+    let (case, probe, exams, names, access, removed, draft) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             // Who the person is decides first (an untrained user learns nothing about ids).
             if let Err(why) = crate::examination::access::trained_for_candidates(
@@ -149,6 +178,14 @@ async fn build(
                     return Err(AppError::Forbidden(why));
                 }
             };
+            let ids: Vec<i64> = ps.candidates().iter().map(|x| x.subject_id).collect();
+            let gone = crate::gallery::Subject::removed_among(c, &ids)?;
+            let removed: Vec<u32> = ps
+                .candidates()
+                .iter()
+                .filter(|x| gone.contains(&x.subject_id))
+                .map(|x| x.rank)
+                .collect();
             let exams = Examination::for_probe(c, ps_id)?;
             let mut names = Vec::new();
             for e in &exams {
@@ -158,7 +195,8 @@ async fn build(
                         .unwrap_or_default(),
                 );
             }
-            Ok((case, ps, exams, names, access))
+            let draft = crate::examination::drafts::of(c, ps_id, uid)?;
+            Ok((case, ps, exams, names, access, removed, draft))
         })
         .await?;
     let is_examiner = access == CandidateAccess::Examiner;
@@ -219,6 +257,13 @@ async fn build(
     } else {
         Vec::new()
     };
+    let status_label = match case.status() {
+        crate::domain::CaseStatus::Searched if concluded => {
+            "Examination of this probe concluded — the result is issued once every probe of the case is examined".into()
+        }
+        crate::domain::CaseStatus::Searched => standing_label(&st),
+        other => other.label().into(),
+    };
     Ok(ReviewPage {
         layout: Layout::new(user, &state.settings.service.name),
         candidates: probe.candidates(),
@@ -232,12 +277,22 @@ async fn build(
             .iter()
             .map(|f| (f.as_str(), f.label()))
             .collect(),
+        status_label,
         standing_label: standing_label(&st),
         can_review,
         can_adjudicate,
         views,
         errors: ReviewErrors::default(),
         error: None,
+        removed,
+        draft_saved_at: draft
+            .as_ref()
+            .filter(|_| can_review)
+            .map(|(_, at)| crate::platform::time::fmt_time(at)),
+        entered: match draft {
+            Some((forms, _)) if can_review => forms,
+            _ => Vec::new(),
+        },
     })
 }
 
@@ -305,6 +360,16 @@ pub async fn candidate_photo(
             .into_iter()
             .find(|x| x.rank == rank)
             .ok_or(AppError::NotFound)?;
+        if !crate::gallery::Subject::removed_among(c, &[cand.subject_id])?.is_empty() {
+            audit::record(
+                c,
+                &actor,
+                Entry::new("subject.view", "subject", &cand.subject_key)
+                    .outcome(audit::Outcome::Denied)
+                    .details("removed from the gallery since the search"),
+            )?;
+            return Err(AppError::NotFound);
+        }
         let photo =
             crate::gallery::Photo::by_sha256(c, &cand.photo_sha256)?.ok_or(AppError::NotFound)?;
         let bytes = std::fs::read(&photo.file_path).map_err(|e| {
@@ -331,10 +396,11 @@ pub async fn candidate_photo(
             &actor,
             Entry::new("subject.view", "subject", &cand.subject_key)
                 .reason(&case.search_reason)
-                .details(format!(
-                    "case {}; rank {rank}; booking {}",
-                    case.display_number(),
-                    cand.booking_number
+                .details(crate::examination::access::subject_view_details(
+                    &case.display_number(),
+                    ps_id,
+                    rank,
+                    &cand.booking_number,
                 )),
         )?;
         Ok(bytes)
@@ -403,6 +469,8 @@ pub async fn submit(
     let form = crate::web::csrf::clean_pairs(form.into_inner(), |k| k.starts_with("n_"));
     let (csrf, forms) = parse_forms(&form, &ranks);
     auth::verify_csrf(&session, &csrf)?;
+    let entered = forms.clone();
+    let save_only = form.iter().any(|(k, v)| k == "action" && v == "draft");
     let u = user.clone();
     let st = state.clone();
     let single = state.settings.face.single_examiner_allowed;
@@ -420,10 +488,21 @@ pub async fn submit(
                 single_examiner_allowed: single,
                 approver_may_examine: st.settings.face.approver_may_examine,
             };
+            if save_only {
+                return Ok(examine::save_draft(c, &ctx, ps_id, &forms)
+                    .map(|()| (Standing::AwaitingFirst, Default::default())));
+            }
             Ok(examine::submit_review(c, &ctx, ps_id, &forms))
         },
     )
     .await?;
+    if save_only {
+        let (_, effects) = result.map_err(AppError::from)?;
+        state.after_commit(&effects);
+        return Ok(crate::web::respond::redirect(&format!(
+            "/cases/{case_id}/probes/{ps_id}/review?draft=saved"
+        )));
+    }
     match result {
         Ok((_, effects)) => {
             state.after_commit(&effects);
@@ -434,8 +513,11 @@ pub async fn submit(
         Err(ExamineError::Invalid(errors)) => {
             let mut page = build(&user, &state, case_id, ps_id).await?;
             page.errors = errors;
-            page.error =
-                Some("Give a disposition for every candidate (see the marked rows).".into());
+            page.entered = entered;
+            page.error = Some(
+                "Nothing was recorded yet: complete the marked candidates; everything you entered is kept below."
+                    .into(),
+            );
             crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
