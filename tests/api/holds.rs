@@ -708,3 +708,78 @@ async fn the_audit_purge_stops_before_a_held_cases_first_record_until_the_releas
     assert!(app.audit().iter().all(|r| r.id > head));
     audit_verify(&app);
 }
+
+#[actix_web::test]
+async fn holds_placed_before_approval_was_required_become_approved_holds() {
+    use diesel::migration::MigrationSource;
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+    use frdesk::platform::db::DbConnection;
+    const SQLITE: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/sqlite");
+    const PG: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/postgres");
+    const NAME: &str = "legal_hold_approval";
+    let app = spawn_app().await;
+    let requester = app.login("requester.a@test.example").await;
+    let case_id = requester.submit_valid_request().await;
+    let admin_id: i64 = {
+        use frdesk::platform::db::schema::users;
+        let mut c = app.pool.get().unwrap();
+        users::table
+            .filter(users::email.eq("admin.a@test.example"))
+            .select(users::id)
+            .first(&mut c)
+            .unwrap()
+    };
+    let placed = now() - Duration::days(100);
+    {
+        let mut c = app.pool.get().unwrap();
+        // Back to the table as it was, with one standing and one lifted hold of that time.
+        match &mut *c {
+            DbConnection::Sqlite(s) => {
+                let m = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE).unwrap();
+                let m = m.iter().find(|m| m.name().to_string().contains(NAME)).unwrap();
+                s.revert_migration(m.as_ref()).unwrap();
+            }
+            DbConnection::Pg(p) => {
+                let m = MigrationSource::<diesel::pg::Pg>::migrations(&PG).unwrap();
+                let m = m.iter().find(|m| m.name().to_string().contains(NAME)).unwrap();
+                p.revert_migration(m.as_ref()).unwrap();
+            }
+        }
+        for lifted in [false, true] {
+            diesel::insert_into(legal_holds::table)
+                .values((
+                    legal_holds::case_id.eq(case_id),
+                    legal_holds::reference.eq("DR 23-0001"),
+                    legal_holds::reason.eq("Pending prosecution, placed long ago"),
+                    legal_holds::placed_by.eq(admin_id),
+                    legal_holds::placed_at.eq(placed),
+                    legal_holds::lifted_by.eq(lifted.then_some(admin_id)),
+                    legal_holds::lifted_at.eq(lifted.then_some(placed + Duration::days(1))),
+                    legal_holds::lift_reason.eq(lifted.then_some("Released by the DA")),
+                ))
+                .execute(&mut c)
+                .unwrap();
+        }
+        frdesk::platform::db::run_migrations(&mut c).unwrap();
+    }
+    let holds = {
+        let mut c = app.pool.get().unwrap();
+        frdesk::retention::store::LegalHold::for_case(&mut c, frdesk::domain::CaseId(case_id))
+            .unwrap()
+    };
+    assert_eq!(holds.len(), 2);
+    for h in &holds {
+        assert_eq!(h.approved_by, Some(admin_id));
+        assert_eq!(h.approved_at.map(|a| a.date()), Some(placed.date()));
+        let due = h.review_due_at.expect("review due");
+        assert!((due - placed - Duration::days(730)).num_days().abs() <= 1, "{due}");
+    }
+    assert_eq!(holds[0].state_label(), "standing");
+    assert_eq!(holds[1].state_label(), "released");
+    let admin = app.login("admin.a@test.example").await;
+    let (_, page) = admin.get_text(&format!("/cases/{case_id}/holds")).await;
+    assert!(page.contains("placed before approval was required"), "{page}");
+    age_case(&app, case_id, 800);
+    let report = retention_run(&app);
+    assert_eq!(ids_in(&report, "held"), vec![case_id]);
+}
