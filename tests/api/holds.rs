@@ -736,12 +736,18 @@ async fn holds_placed_before_approval_was_required_become_approved_holds() {
         match &mut *c {
             DbConnection::Sqlite(s) => {
                 let m = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE).unwrap();
-                let m = m.iter().find(|m| m.name().to_string().contains(NAME)).unwrap();
+                let m = m
+                    .iter()
+                    .find(|m| m.name().to_string().contains(NAME))
+                    .unwrap();
                 s.revert_migration(m.as_ref()).unwrap();
             }
             DbConnection::Pg(p) => {
                 let m = MigrationSource::<diesel::pg::Pg>::migrations(&PG).unwrap();
-                let m = m.iter().find(|m| m.name().to_string().contains(NAME)).unwrap();
+                let m = m
+                    .iter()
+                    .find(|m| m.name().to_string().contains(NAME))
+                    .unwrap();
                 p.revert_migration(m.as_ref()).unwrap();
             }
         }
@@ -772,13 +778,19 @@ async fn holds_placed_before_approval_was_required_become_approved_holds() {
         assert_eq!(h.approved_by, Some(admin_id));
         assert_eq!(h.approved_at.map(|a| a.date()), Some(placed.date()));
         let due = h.review_due_at.expect("review due");
-        assert!((due - placed - Duration::days(730)).num_days().abs() <= 1, "{due}");
+        assert!(
+            (due - placed - Duration::days(730)).num_days().abs() <= 1,
+            "{due}"
+        );
     }
     assert_eq!(holds[0].state_label(), "standing");
     assert_eq!(holds[1].state_label(), "released");
     let admin = app.login("admin.a@test.example").await;
     let (_, page) = admin.get_text(&format!("/cases/{case_id}/holds")).await;
-    assert!(page.contains("placed before approval was required"), "{page}");
+    assert!(
+        page.contains("placed before approval was required"),
+        "{page}"
+    );
     age_case(&app, case_id, 800);
     let report = retention_run(&app);
     assert_eq!(ids_in(&report, "held"), vec![case_id]);
