@@ -48,8 +48,8 @@ impl RetentionPolicy {
     }
 }
 
-/// A reason someone stated (to view a logically deleted case, place or lift a legal hold,
-/// deactivate an account): trimmed, 10–1000 characters.
+/// A reason someone stated (to view a logically deleted case; to request, reject, review or
+/// release a legal hold; to deactivate an account): trimmed, 10–1000 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatedReason(String);
 
