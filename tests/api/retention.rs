@@ -318,13 +318,10 @@ async fn a_legal_hold_blocks_logical_deletion_and_purge_until_lifted() {
     // A second person (the service's supervisor) approves both (tests/api/holds.rs has the
     // rules of approval; a pending request holds too).
     let supervisor = app.login("supervisor@test.example").await;
+    let approve_link = regex::Regex::new(r"/holds/(\d+)/approve").unwrap();
     for id in [held_live, held_hidden] {
         let (_, page) = supervisor.get_text(&format!("/cases/{id}/holds")).await;
-        let hold_id = regex::Regex::new(r"/holds/(\d+)/approve")
-            .unwrap()
-            .captures(&page)
-            .unwrap()[1]
-            .to_string();
+        let hold_id = approve_link.captures(&page).unwrap()[1].to_string();
         let r = supervisor
             .post_form(
                 &format!("/cases/{id}/holds/{hold_id}/approve"),

@@ -151,10 +151,10 @@ fn names(c: &mut crate::platform::db::DbConnection, holds: &[LegalHold]) -> Hash
             .into_iter()
             .flatten()
         {
-            if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id) {
-                if let Ok(u) = User::find(c, UserId(id)) {
-                    e.insert(u.name);
-                }
+            if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id)
+                && let Ok(u) = User::find(c, UserId(id))
+            {
+                e.insert(u.name);
             }
         }
     }
