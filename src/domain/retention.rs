@@ -48,8 +48,8 @@ impl RetentionPolicy {
     }
 }
 
-/// A reason someone stated (to view a logically deleted case, place or lift a legal hold,
-/// deactivate an account): trimmed, 10–1000 characters.
+/// A reason someone stated (to view a logically deleted case; to request, reject, review or
+/// release a legal hold; to deactivate an account): trimmed, 10–1000 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatedReason(String);
 
@@ -71,18 +71,27 @@ impl StatedReason {
     }
 }
 
-/// A legal hold as requested: the case or DR number it serves and why (LAPD ALPR order).
+/// A legal hold as requested (LAPD ALPR order, "Retaining ALPR Data Beyond the Two-Year
+/// Logical Deletion Period": the DR or case number, the specific reason, and the
+/// investigator's name and contact information).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalHoldRequest {
     pub reference: String,
     pub reason: StatedReason,
+    /// The investigating officer's name, 2–200 characters.
+    pub investigator_name: String,
+    /// The investigating officer's phone number (at least 7 digits) or email address.
+    pub investigator_contact: String,
 }
 
 impl LegalHoldRequest {
-    /// Errors: `(field, message)` pairs for `reference` and `reason`.
+    /// Errors: `(field, message)` pairs for `reference`, `reason`, `investigator_name` and
+    /// `investigator_contact`.
     pub fn parse(
         reference: &str,
         reason: &str,
+        investigator_name: &str,
+        investigator_contact: &str,
     ) -> Result<LegalHoldRequest, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
         let r = reference.trim();
@@ -99,12 +108,105 @@ impl LegalHoldRequest {
                 None
             }
         };
+        let name = investigator_name.trim();
+        let n = name.chars().count();
+        if !(2..=200).contains(&n) {
+            errors.push((
+                "investigator_name",
+                "Give the investigating officer's name.".to_string(),
+            ));
+        }
+        let contact = investigator_contact.trim();
+        if !is_contact(contact) {
+            errors.push((
+                "investigator_contact",
+                "Give the investigator's phone number or email address.".to_string(),
+            ));
+        }
         match reason {
             Some(reason) if errors.is_empty() => Ok(LegalHoldRequest {
                 reference: r.to_string(),
                 reason,
+                investigator_name: name.to_string(),
+                investigator_contact: contact.to_string(),
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// A phone number (7–15 digits, with the usual separators) or an email address, up to 200
+/// characters.
+fn is_contact(s: &str) -> bool {
+    if s.is_empty() || s.chars().count() > 200 {
+        return false;
+    }
+    if let Some((local, domain)) = s.split_once('@') {
+        return !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !s.chars().any(char::is_whitespace);
+    }
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    (7..=15).contains(&digits)
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-().x".contains(c))
+}
+
+/// Legal holds are reviewed every two years (LAPD ALPR order: "Every two years, ITB shall
+/// verify with the investigating officer if the information is eligible for deletion").
+pub const HOLD_REVIEW_MONTHS: u32 = 24;
+
+/// Reminders of a hold review start this many days before it is due.
+pub const HOLD_REMINDER_DAYS: i64 = 30;
+
+/// When the next review of a hold is due: two years after `from` (the approval or the last
+/// review). A 29 February maps to 28 February.
+pub fn hold_review_due(from: NaiveDateTime) -> NaiveDateTime {
+    from.checked_add_months(chrono::Months::new(HOLD_REVIEW_MONTHS))
+        .unwrap_or(from + Duration::days(730))
+}
+
+/// Which review reminder is due for a hold (each is sent once per due date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderStage {
+    /// The review is due within [`HOLD_REMINDER_DAYS`].
+    DueSoon,
+    /// The review date has passed.
+    Overdue,
+}
+
+impl ReminderStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReminderStage::DueSoon => "due_soon",
+            ReminderStage::Overdue => "overdue",
+        }
+    }
+    /// The stage a hold with review due at `due` is in at `now`; `None` more than 30 days
+    /// before.
+    pub fn at(due: NaiveDateTime, now: NaiveDateTime) -> Option<ReminderStage> {
+        if now >= due {
+            Some(ReminderStage::Overdue)
+        } else if now >= due - Duration::days(HOLD_REMINDER_DAYS) {
+            Some(ReminderStage::DueSoon)
+        } else {
+            None
+        }
+    }
+    /// The reminder to send now, given the stage already reminded for this due date (stored
+    /// as [`ReminderStage::as_str`]): `None` when it was already sent.
+    pub fn to_send(
+        due: NaiveDateTime,
+        now: NaiveDateTime,
+        sent: Option<&str>,
+    ) -> Option<ReminderStage> {
+        let stage = ReminderStage::at(due, now)?;
+        match (stage, sent) {
+            (_, Some("overdue")) => None,
+            (ReminderStage::DueSoon, Some("due_soon")) => None,
+            _ => Some(stage),
         }
     }
 }
@@ -134,9 +236,52 @@ mod tests {
     fn reasons_and_holds() {
         assert!(StatedReason::parse("  short ").is_err());
         assert!(StatedReason::parse("Court order 24-1187 disclosure").is_ok());
-        let e = LegalHoldRequest::parse("", "x").unwrap_err();
-        assert_eq!(e.len(), 2);
-        let h = LegalHoldRequest::parse(" DR 24-0117 ", "Pending prosecution, DA request").unwrap();
+        let e = LegalHoldRequest::parse("", "x", "", "call me").unwrap_err();
+        assert_eq!(e.len(), 4);
+        let h = LegalHoldRequest::parse(
+            " DR 24-0117 ",
+            "Pending prosecution, DA request",
+            "Det. Ana Ruiz",
+            "(213) 555-0199",
+        )
+        .unwrap();
         assert_eq!(h.reference, "DR 24-0117");
+        assert!(
+            LegalHoldRequest::parse("DR 1", "Pending prosecution", "Ana Ruiz", "a.ruiz@pd.gov")
+                .is_ok()
+        );
+        assert!(
+            LegalHoldRequest::parse("DR 1", "Pending prosecution", "Ana Ruiz", "ruiz@pd").is_err()
+        );
+    }
+
+    #[test]
+    fn hold_reviews_every_two_years_with_reminders_once_per_stage() {
+        let t = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+        };
+        assert_eq!(hold_review_due(t(2026, 3, 1)), t(2028, 3, 1));
+        assert_eq!(hold_review_due(t(2028, 2, 29)), t(2030, 2, 28));
+        let due = t(2028, 3, 1);
+        assert_eq!(ReminderStage::to_send(due, t(2028, 1, 15), None), None);
+        assert_eq!(
+            ReminderStage::to_send(due, t(2028, 2, 10), None),
+            Some(ReminderStage::DueSoon)
+        );
+        assert_eq!(
+            ReminderStage::to_send(due, t(2028, 2, 11), Some("due_soon")),
+            None
+        );
+        assert_eq!(
+            ReminderStage::to_send(due, t(2028, 3, 2), Some("due_soon")),
+            Some(ReminderStage::Overdue)
+        );
+        assert_eq!(
+            ReminderStage::to_send(due, t(2029, 3, 2), Some("overdue")),
+            None
+        );
     }
 }

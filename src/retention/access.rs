@@ -1,4 +1,6 @@
-//! Who may see a logically deleted case and who may place or lift a legal hold.
+//! Who may see a logically deleted case and who may request, approve, review and release a
+//! legal hold (LAPD ALPR order, "Retaining ALPR Data Beyond the Two-Year Logical Deletion
+//! Period": a hold is requested by one person and approved by another).
 
 use crate::accounts::store::Agency;
 use crate::cases::store::Case;
@@ -11,8 +13,32 @@ pub fn may_view_deleted(roles: &crate::domain::Roles, agency: &Agency, case: &Ca
     roles.has(Role::LocalAdmin) && (agency.is_service || case.agency_id == agency.id)
 }
 
-/// Whether a user may place or lift a legal hold on `case`: a local administrator of the
-/// case's agency or of the service, or a service reviewer.
+/// Whether a user may request a legal hold on `case`, request its release or record its
+/// two-yearly review: a local administrator of the case's agency, or service staff (the
+/// service's local administrators, reviewers, supervisors and system administrators).
 pub fn may_hold(roles: &crate::domain::Roles, agency: &Agency, case: &Case) -> bool {
-    may_view_deleted(roles, agency, case) || (roles.has(Role::Reviewer) && agency.is_service)
+    may_view_deleted(roles, agency, case)
+        || (agency.is_service
+            && (roles.has(Role::Reviewer)
+                || roles.has(Role::Supervisor)
+                || roles.has(Role::SystemAdmin)))
+}
+
+/// Whether a user may approve or reject a hold request (or approve a release) on `case`: a
+/// local administrator of the case's agency, or the service's supervisors and system
+/// administrators. The workflow also refuses the person who made the request.
+pub fn may_approve_hold(roles: &crate::domain::Roles, agency: &Agency, case: &Case) -> bool {
+    (roles.has(Role::LocalAdmin) && case.agency_id == agency.id)
+        || (agency.is_service && (roles.has(Role::Supervisor) || roles.has(Role::SystemAdmin)))
+}
+
+/// Whether a user sees the list of legal holds (`/holds`): the service's system
+/// administrators, supervisors and reviewers (every agency), and local administrators (their
+/// own agency's cases; the service's local administrators every agency).
+pub fn may_list_holds(roles: &crate::domain::Roles, agency: &Agency) -> bool {
+    roles.has(Role::LocalAdmin)
+        || (agency.is_service
+            && (roles.has(Role::Reviewer)
+                || roles.has(Role::Supervisor)
+                || roles.has(Role::SystemAdmin)))
 }

@@ -3,8 +3,10 @@
 //! retention run` and the server's daily task both call [`run`]; with `dry_run` it only lists.
 //!
 //! Rules and their sources are in `docs/POLICIES.md` ("Retention and account hygiene").
-//! Nothing under a standing legal hold is ever hidden or purged: the hold is checked again in
-//! the transaction that would change the case.
+//! Nothing under a standing legal hold (pending or approved, not released) is ever hidden or
+//! purged: the hold is checked again in the transaction that would change the case. The
+//! five-year audit purge stops before the first audit record of a held case, and the pass
+//! reminds of legal-hold reviews that are due within 30 days or overdue.
 
 use std::path::PathBuf;
 
@@ -21,7 +23,10 @@ use crate::domain::Role;
 use crate::domain::retention::RetentionPolicy;
 use crate::platform::db::{DbConnection, write_tx};
 use crate::platform::time::fmt_time;
-use crate::retention::store::{CaseTombstone, LegalHold, NewCaseTombstone};
+use crate::retention::store::{
+    CaseTombstone, LegalHold, NewCaseTombstone, audit_records_through,
+    first_audit_record_of_held_cases,
+};
 
 /// Where the pass finds files and how it words email.
 #[derive(Debug, Clone)]
@@ -80,6 +85,21 @@ pub struct AuditPurgeItem {
     pub through_id: i64,
     pub records: i64,
     pub cutoff: NaiveDateTime,
+    /// The first audit record of a case under legal hold, when the purge stops before it.
+    pub held_from: Option<i64>,
+}
+
+/// A legal-hold review reminder the pass sent (or would send).
+#[derive(Debug, Clone, Serialize)]
+pub struct HoldReviewItem {
+    pub hold_id: i64,
+    pub case_id: i64,
+    pub case_number: String,
+    pub review_due: NaiveDateTime,
+    /// `due_soon` (within 30 days) or `overdue`.
+    pub stage: String,
+    /// Addresses the reminder went to.
+    pub recipients: Vec<String>,
 }
 
 /// What one pass found (and, unless `dry_run`, did).
@@ -94,8 +114,11 @@ pub struct Report {
     /// Cases that would be due but stand under a legal hold: untouched.
     pub held: Vec<CaseItem>,
     pub audit_purge: Option<AuditPurgeItem>,
-    /// Why old audit records were not purged (e.g. the chain does not verify).
+    /// Why old audit records were not purged (e.g. the chain does not verify, or the oldest
+    /// record belongs to a case under legal hold).
     pub audit_purge_refused: Option<String>,
+    /// Legal-hold review reminders (each once per stage of a due date).
+    pub hold_reviews: Vec<HoldReviewItem>,
     pub idle_accounts: Vec<AccountItem>,
     pub training_lapsed: Vec<AccountItem>,
     /// Image and packet files removed from disk.
@@ -150,10 +173,13 @@ impl Report {
         }
         match (&self.audit_purge, &self.audit_purge_refused) {
             (Some(a), _) => s.push_str(&format!(
-                "{verb} purge {} audit record(s) through id {} (older than {})\n",
+                "{verb} purge {} audit record(s) through id {} (older than {}){}\n",
                 a.records,
                 a.through_id,
-                fmt_time(&a.cutoff)
+                fmt_time(&a.cutoff),
+                a.held_from
+                    .map(|h| format!("; stops before record {h} (a case under legal hold)"))
+                    .unwrap_or_default()
             )),
             (None, Some(why)) => s.push_str(&format!("Audit purge refused: {why}\n")),
             (None, None) => s.push_str("No audit records are due for purge\n"),
@@ -164,6 +190,20 @@ impl Report {
         ));
         for r in &self.audit_reports_purged {
             s.push_str(&format!("  purge audit report {r}\n"));
+        }
+        s.push_str(&format!(
+            "Legal-hold review reminders: {}\n",
+            self.hold_reviews.len()
+        ));
+        for h in &self.hold_reviews {
+            s.push_str(&format!(
+                "  review {} hold {} of case {} ({}) due {}\n",
+                h.stage,
+                h.hold_id,
+                h.case_id,
+                h.case_number,
+                fmt_time(&h.review_due)
+            ));
         }
         s.push_str(&format!(
             "{verb} disable {} idle account(s):\n",
@@ -229,6 +269,7 @@ pub fn run(
         held: Vec::new(),
         audit_purge: None,
         audit_purge_refused: None,
+        hold_reviews: Vec::new(),
         idle_accounts: Vec::new(),
         training_lapsed: Vec::new(),
         files_removed: 0,
@@ -268,9 +309,28 @@ pub fn run(
         }
     }
 
-    // 3. Audit records older than the retention period (five years).
+    // 3. Audit records older than the retention period (five years), a prefix of the chain that
+    //    stops before the first record of a case under legal hold.
     let cutoff = policy.audit_before(now);
-    if let Some((through, _hash, records)) = AuditAnchor::purgeable_prefix(conn, cutoff)? {
+    let prefix = AuditAnchor::purgeable_prefix(conn, cutoff)?;
+    let (prefix, held_from) = match prefix {
+        Some((through, hash, records)) => match first_audit_record_of_held_cases(conn)? {
+            Some(h) if h <= through => {
+                let records = audit_records_through(conn, h - 1)?;
+                if records == 0 {
+                    report.audit_purge_refused = Some(format!(
+                        "the oldest audit record ({h}) belongs to a case under legal hold; nothing before it is due"
+                    ));
+                    (None, Some(h))
+                } else {
+                    (Some((h - 1, hash, records)), Some(h))
+                }
+            }
+            _ => (Some((through, hash, records)), None),
+        },
+        None => (None, None),
+    };
+    if let Some((through, _hash, records)) = prefix {
         let chain = crate::audit::chain::verify(conn)?;
         if let Some(p) = &chain.problem {
             let why = format!(
@@ -295,6 +355,7 @@ pub fn run(
                 through_id: through,
                 records,
                 cutoff,
+                held_from,
             });
         }
     }
@@ -331,6 +392,10 @@ pub fn run(
         }
         report.audit_reports_purged.push(label);
     }
+
+    // 3c. Legal-hold reviews (LAPD ALPR order: every two years): reminders when due within 30
+    //     days and when overdue, once per stage. A hold never ends by lapse.
+    report.hold_reviews = remind_hold_reviews(conn, ctx, actor, now, dry_run)?;
 
     // 4. Idle accounts (CJIS AC-2: 90 days).
     if let Some(before) = policy.idle_before(now) {
@@ -560,7 +625,14 @@ fn purge_audit(
         let Some((through_now, hash, records)) = AuditAnchor::purgeable_prefix(c, cutoff)? else {
             return Ok(());
         };
-        let through = through.min(through_now);
+        let mut through = through.min(through_now);
+        // Checked again inside the transaction: a hold requested a moment ago wins.
+        if let Some(h) = first_audit_record_of_held_cases(c)? {
+            through = through.min(h - 1);
+        }
+        if audit_records_through(c, through)? == 0 {
+            return Ok(());
+        }
         let hash = if through == through_now {
             hash
         } else {
@@ -592,4 +664,108 @@ fn purge_audit(
         );
         Ok(())
     })
+}
+
+/// Sends the legal-hold review reminders due at `now` (LAPD ALPR order, "Retaining ALPR Data
+/// Beyond the Two-Year Logical Deletion Period": "Every two years, ITB shall verify with the
+/// investigating officer if the information is eligible for deletion"): for each approved,
+/// standing hold whose review is due within 30 days, and again once it is overdue, an email
+/// to the case agency's local administrators and the service's system administrators (the
+/// agency's contact if there are none). Each stage once per due date (recorded on the hold),
+/// each hold one transaction with its audit record (`retention.hold_review_reminder`) and
+/// timeline event. Reminders cannot be switched off; nothing else changes.
+fn remind_hold_reviews(
+    conn: &mut DbConnection,
+    ctx: &RetentionContext,
+    actor: &Actor,
+    now: NaiveDateTime,
+    dry_run: bool,
+) -> anyhow::Result<Vec<HoldReviewItem>> {
+    use crate::domain::retention::ReminderStage;
+    let mut out = Vec::new();
+    let sysadmins: Vec<User> = User::active_with_role(conn, Role::SystemAdmin)?;
+    for hold in LegalHold::all_standing(conn)? {
+        let (Some(due), Some(_)) = (hold.review_due_at, hold.approved_at) else {
+            continue;
+        };
+        let Some(stage) = ReminderStage::to_send(due, now, hold.reminder_stage.as_deref()) else {
+            continue;
+        };
+        let Some(case) = Case::find_any(conn, crate::domain::CaseId(hold.case_id))? else {
+            continue;
+        };
+        let agency = Agency::find(conn, crate::domain::AgencyId(case.agency_id))?;
+        let mut to: Vec<(String, String)> = Vec::new();
+        for u in User::local_admins_of(conn, agency.agency_id())?
+            .into_iter()
+            .chain(sysadmins.iter().cloned())
+        {
+            if !to.iter().any(|(_, e)| e.eq_ignore_ascii_case(&u.email)) {
+                to.push((u.name, u.email));
+            }
+        }
+        if to.is_empty() {
+            to.push((agency.contact_name.clone(), agency.contact_email.clone()));
+        }
+        let item = HoldReviewItem {
+            hold_id: hold.id,
+            case_id: case.id,
+            case_number: case.display_number(),
+            review_due: due,
+            stage: stage.as_str().to_string(),
+            recipients: to.iter().map(|(_, e)| e.clone()).collect(),
+        };
+        if !dry_run {
+            let overdue = stage == ReminderStage::Overdue;
+            write_tx(conn, |c| -> anyhow::Result<()> {
+                LegalHold::set_reminder_stage(c, hold.id, stage.as_str())?;
+                for (name, email) in &to {
+                    let mail = crate::platform::mail::templates::HoldReviewReminder {
+                        service_name: ctx.service_name.clone(),
+                        base_url: ctx.base_url.clone(),
+                        recipient_name: name.clone(),
+                        case_id: case.id,
+                        case_number: case.display_number(),
+                        agency_name: agency.name.clone(),
+                        reference: hold.reference.clone(),
+                        reason: hold.reason.clone(),
+                        investigator_name: hold.investigator_name.clone(),
+                        investigator_contact: hold.investigator_contact.clone(),
+                        due: fmt_time(&due),
+                        overdue,
+                    }
+                    .render(email)?;
+                    crate::platform::mail::enqueue(c, &mail)?;
+                }
+                let what = if overdue {
+                    format!("Legal hold review overdue (was due {})", fmt_time(&due))
+                } else {
+                    format!("Legal hold review due by {}", fmt_time(&due))
+                };
+                if case.hidden_at.is_none() {
+                    timeline(
+                        c,
+                        case.id,
+                        None,
+                        "legal_hold",
+                        format!("{what}: reminder sent ({})", hold.reference),
+                        None,
+                    )?;
+                }
+                audit::record(
+                    c,
+                    actor,
+                    Entry::new("retention.hold_review_reminder", "case", case.id).details(format!(
+                        "hold {} ({}): {what}; reminded {}",
+                        hold.id,
+                        hold.reference,
+                        item.recipients.join(", ")
+                    )),
+                )?;
+                Ok(())
+            })?;
+        }
+        out.push(item);
+    }
+    Ok(out)
 }

@@ -4,9 +4,21 @@
 #[derive(Debug, thiserror::Error)]
 pub enum RetentionError {
     #[error(
-        "Only a local administrator of the case's agency or a service reviewer may place or lift a legal hold."
+        "Only a local administrator of the case's agency or the service's staff may request a legal hold, its release or its review."
     )]
     NotAllowedToHold,
+    #[error(
+        "Only a local administrator of the case's agency, or the service's supervisor or system administrator, may approve or reject a legal hold or its release."
+    )]
+    NotAllowedToApprove,
+    /// The person who requested a hold (or its release) tried to approve it.
+    #[error(
+        "A second person must approve: you requested this, so another authorised person decides it."
+    )]
+    SecondPersonRequired,
+    /// The hold is not in the state the action needs (e.g. approving an approved hold).
+    #[error("{0}")]
+    HoldState(&'static str),
     #[error("Only a local administrator may view a logically deleted case.")]
     NotAllowedToView,
     #[error("Only a local administrator may review their agency's accounts.")]

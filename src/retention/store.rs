@@ -18,8 +18,11 @@ type QResult<T> = diesel::QueryResult<T>;
 
 // ---------------------------------------------------------------- legal holds
 
-/// A legal hold on a case (LAPD ALPR order: DR or case number, reason, who, when). While
-/// `lifted_at` is `None` the case is neither logically deleted nor purged.
+/// A legal hold on a case (LAPD ALPR order: DR or case number, reason, investigator, requested
+/// by one person and approved by another; reviewed every two years). Migrations
+/// `2026-11-22-000007_retention` and `2026-12-02-000001_legal_hold_approval`. While it is
+/// neither rejected nor released (pending or approved) the case is neither logically deleted
+/// nor purged, and its audit records are not purged.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = legal_holds)]
 pub struct LegalHold {
@@ -28,11 +31,30 @@ pub struct LegalHold {
     /// The case or DR number the hold serves.
     pub reference: String,
     pub reason: String,
+    /// Who requested the hold, and when.
     pub placed_by: i64,
     pub placed_at: NaiveDateTime,
+    /// Who approved the release (a different person from its requester), and when.
     pub lifted_by: Option<i64>,
     pub lifted_at: Option<NaiveDateTime>,
+    /// The reason given with the release request.
     pub lift_reason: Option<String>,
+    pub investigator_name: String,
+    pub investigator_contact: String,
+    pub approved_by: Option<i64>,
+    pub approved_at: Option<NaiveDateTime>,
+    pub rejected_by: Option<i64>,
+    pub rejected_at: Option<NaiveDateTime>,
+    pub reject_reason: Option<String>,
+    /// The next review (approval, then last review, + 2 years); `None` while pending.
+    pub review_due_at: Option<NaiveDateTime>,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub review_note: Option<String>,
+    /// The review reminder already sent for `review_due_at`: `due_soon` or `overdue`.
+    pub reminder_stage: Option<String>,
+    pub release_requested_by: Option<i64>,
+    pub release_requested_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -41,12 +63,37 @@ pub struct NewLegalHold {
     pub case_id: i64,
     pub reference: String,
     pub reason: String,
+    pub investigator_name: String,
+    pub investigator_contact: String,
     pub placed_by: i64,
     pub placed_at: NaiveDateTime,
 }
 
+/// Where a hold stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldState {
+    /// Requested, awaiting a second person's approval (already holds the case).
+    Pending,
+    /// Approved and standing.
+    Approved,
+    /// Approved; a release was requested and awaits a second person.
+    ReleaseRequested,
+    Rejected,
+    Released,
+}
+
+/// A standing hold: not rejected, not released.
+fn standing() -> diesel::dsl::And<
+    diesel::dsl::IsNull<legal_holds::lifted_at>,
+    diesel::dsl::IsNull<legal_holds::rejected_at>,
+> {
+    legal_holds::lifted_at
+        .is_null()
+        .and(legal_holds::rejected_at.is_null())
+}
+
 impl LegalHold {
-    /// Places a hold; returns its id.
+    /// Records a hold request; returns its id.
     pub fn insert(conn: &mut Conn, new: &NewLegalHold) -> QResult<i64> {
         diesel::insert_into(legal_holds::table)
             .values(new)
@@ -57,7 +104,15 @@ impl LegalHold {
             .select(legal_holds::id)
             .first(conn)
     }
-    /// Every hold of a case, oldest first (lifted ones too).
+    pub fn find(conn: &mut Conn, case: CaseId, hold_id: i64) -> QResult<Option<LegalHold>> {
+        legal_holds::table
+            .filter(legal_holds::id.eq(hold_id))
+            .filter(legal_holds::case_id.eq(case.0))
+            .select(LegalHold::as_select())
+            .first(conn)
+            .optional()
+    }
+    /// Every hold of a case, oldest first (rejected and released ones too).
     pub fn for_case(conn: &mut Conn, case: CaseId) -> QResult<Vec<LegalHold>> {
         legal_holds::table
             .filter(legal_holds::case_id.eq(case.0))
@@ -65,20 +120,57 @@ impl LegalHold {
             .select(LegalHold::as_select())
             .load(conn)
     }
-    /// Whether the case has a hold that is not lifted.
+    /// Whether the case has a standing hold (pending or approved, not released).
     pub fn is_held(conn: &mut Conn, case: CaseId) -> QResult<bool> {
         diesel::select(diesel::dsl::exists(
             legal_holds::table
                 .filter(legal_holds::case_id.eq(case.0))
-                .filter(legal_holds::lifted_at.is_null()),
+                .filter(standing()),
         ))
         .get_result(conn)
     }
-    /// Lifts a standing hold of `case`; returns whether one was lifted (false if it was
-    /// already lifted or belongs to another case).
-    pub fn lift(
+    /// Every standing hold (pending or approved), oldest first.
+    pub fn all_standing(conn: &mut Conn) -> QResult<Vec<LegalHold>> {
+        legal_holds::table
+            .filter(standing())
+            .order(legal_holds::id.asc())
+            .select(LegalHold::as_select())
+            .load(conn)
+    }
+    /// The ids of cases with a standing hold.
+    pub fn held_case_ids(conn: &mut Conn) -> QResult<Vec<i64>> {
+        legal_holds::table
+            .filter(standing())
+            .select(legal_holds::case_id)
+            .distinct()
+            .load(conn)
+    }
+    /// Approves a pending hold: sets the approver and the first review date. Returns whether
+    /// it was still pending.
+    pub fn approve(
         conn: &mut Conn,
-        case: CaseId,
+        hold_id: i64,
+        by: UserId,
+        at: NaiveDateTime,
+        review_due: NaiveDateTime,
+    ) -> QResult<bool> {
+        let n = diesel::update(
+            legal_holds::table
+                .filter(legal_holds::id.eq(hold_id))
+                .filter(standing())
+                .filter(legal_holds::approved_at.is_null()),
+        )
+        .set((
+            legal_holds::approved_by.eq(Some(by.0)),
+            legal_holds::approved_at.eq(Some(at)),
+            legal_holds::review_due_at.eq(Some(review_due)),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+    /// Rejects a pending hold request. Returns whether it was still pending.
+    pub fn reject(
+        conn: &mut Conn,
         hold_id: i64,
         by: UserId,
         reason: &str,
@@ -87,20 +179,185 @@ impl LegalHold {
         let n = diesel::update(
             legal_holds::table
                 .filter(legal_holds::id.eq(hold_id))
-                .filter(legal_holds::case_id.eq(case.0))
-                .filter(legal_holds::lifted_at.is_null()),
+                .filter(standing())
+                .filter(legal_holds::approved_at.is_null()),
         )
         .set((
-            legal_holds::lifted_by.eq(Some(by.0)),
-            legal_holds::lifted_at.eq(Some(at)),
+            legal_holds::rejected_by.eq(Some(by.0)),
+            legal_holds::rejected_at.eq(Some(at)),
+            legal_holds::reject_reason.eq(Some(reason)),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+    /// Records a review of an approved hold: the note, who, when, the next due date; the
+    /// reminder stage starts again. Returns whether the hold was approved and standing.
+    pub fn record_review(
+        conn: &mut Conn,
+        hold_id: i64,
+        by: UserId,
+        note: &str,
+        at: NaiveDateTime,
+        next_due: NaiveDateTime,
+    ) -> QResult<bool> {
+        let n = diesel::update(
+            legal_holds::table
+                .filter(legal_holds::id.eq(hold_id))
+                .filter(standing())
+                .filter(legal_holds::approved_at.is_not_null()),
+        )
+        .set((
+            legal_holds::reviewed_by.eq(Some(by.0)),
+            legal_holds::reviewed_at.eq(Some(at)),
+            legal_holds::review_note.eq(Some(note)),
+            legal_holds::review_due_at.eq(Some(next_due)),
+            legal_holds::reminder_stage.eq(None::<String>),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+    /// Records which review reminder went out for the current due date.
+    pub fn set_reminder_stage(conn: &mut Conn, hold_id: i64, stage: &str) -> QResult<()> {
+        diesel::update(legal_holds::table.filter(legal_holds::id.eq(hold_id)))
+            .set(legal_holds::reminder_stage.eq(Some(stage)))
+            .execute(conn)
+            .map(|_| ())
+    }
+    /// Records a release request on an approved standing hold with no release request yet.
+    /// Returns whether one was recorded.
+    pub fn request_release(
+        conn: &mut Conn,
+        hold_id: i64,
+        by: UserId,
+        reason: &str,
+        at: NaiveDateTime,
+    ) -> QResult<bool> {
+        let n = diesel::update(
+            legal_holds::table
+                .filter(legal_holds::id.eq(hold_id))
+                .filter(standing())
+                .filter(legal_holds::approved_at.is_not_null())
+                .filter(legal_holds::release_requested_at.is_null()),
+        )
+        .set((
+            legal_holds::release_requested_by.eq(Some(by.0)),
+            legal_holds::release_requested_at.eq(Some(at)),
             legal_holds::lift_reason.eq(Some(reason)),
         ))
         .execute(conn)?;
         Ok(n == 1)
     }
-    pub fn is_standing(&self) -> bool {
-        self.lifted_at.is_none()
+    /// Approves a requested release: the hold ends. Returns whether a release was pending.
+    pub fn approve_release(
+        conn: &mut Conn,
+        hold_id: i64,
+        by: UserId,
+        at: NaiveDateTime,
+    ) -> QResult<bool> {
+        let n = diesel::update(
+            legal_holds::table
+                .filter(legal_holds::id.eq(hold_id))
+                .filter(standing())
+                .filter(legal_holds::release_requested_at.is_not_null()),
+        )
+        .set((
+            legal_holds::lifted_by.eq(Some(by.0)),
+            legal_holds::lifted_at.eq(Some(at)),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
     }
+    /// Where the hold stands.
+    pub fn state(&self) -> HoldState {
+        if self.rejected_at.is_some() {
+            HoldState::Rejected
+        } else if self.lifted_at.is_some() {
+            HoldState::Released
+        } else if self.approved_at.is_none() {
+            HoldState::Pending
+        } else if self.release_requested_at.is_some() {
+            HoldState::ReleaseRequested
+        } else {
+            HoldState::Approved
+        }
+    }
+    /// Pending or approved (not rejected, not released): the case is held.
+    pub fn is_standing(&self) -> bool {
+        self.lifted_at.is_none() && self.rejected_at.is_none()
+    }
+    /// A short label of the state, e.g. `pending approval`.
+    pub fn state_label(&self) -> &'static str {
+        match self.state() {
+            HoldState::Pending => "pending approval",
+            HoldState::Approved => "standing",
+            HoldState::ReleaseRequested => "standing, release requested",
+            HoldState::Rejected => "rejected",
+            HoldState::Released => "released",
+        }
+    }
+    /// Whether the review is past due at `now`.
+    pub fn review_overdue(&self, now: NaiveDateTime) -> bool {
+        self.is_standing() && self.review_due_at.is_some_and(|d| d <= now)
+    }
+}
+
+/// How many audit records have an id up to `through`.
+pub fn audit_records_through(conn: &mut Conn, through: i64) -> QResult<i64> {
+    use crate::platform::db::schema::audit_records as ar;
+    ar::table
+        .filter(ar::id.le(through))
+        .count()
+        .get_result(conn)
+}
+
+/// The first audit record (lowest id) that belongs to a case under a standing hold, if any.
+///
+/// An audit record belongs to a case when its object is the case (`object_type` `case`,
+/// `object_id` the case id) or one of the case's objects as the code names them: `probe_search`
+/// (probe searches and their examinations, by id), `packet` (result packets, by packet id) and
+/// `image` (image uploads, views and searches, by SHA-256 of a case image — an image shared
+/// with another case counts for both).
+pub fn first_audit_record_of_held_cases(conn: &mut Conn) -> QResult<Option<i64>> {
+    use crate::platform::db::schema::audit_records as ar;
+    let held = LegalHold::held_case_ids(conn)?;
+    if held.is_empty() {
+        return Ok(None);
+    }
+    let mut objects: Vec<(&str, Vec<String>)> = Vec::new();
+    objects.push(("case", held.iter().map(i64::to_string).collect()));
+    let searches: Vec<i64> = probe_searches::table
+        .filter(probe_searches::case_id.eq_any(&held))
+        .select(probe_searches::id)
+        .load(conn)?;
+    objects.push((
+        "probe_search",
+        searches.iter().map(i64::to_string).collect(),
+    ));
+    let packet_ids: Vec<String> = packets::table
+        .filter(packets::case_id.eq_any(&held))
+        .select(packets::packet_id)
+        .load(conn)?;
+    objects.push(("packet", packet_ids));
+    let shas: Vec<String> = case_images::table
+        .filter(case_images::case_id.eq_any(&held))
+        .select(case_images::sha256)
+        .distinct()
+        .load(conn)?;
+    objects.push(("image", shas));
+    let mut first: Option<i64> = None;
+    for (kind, ids) in objects {
+        for chunk in ids.chunks(500) {
+            let m: Option<i64> = ar::table
+                .filter(ar::object_type.eq(kind))
+                .filter(ar::object_id.eq_any(chunk))
+                .select(diesel::dsl::min(ar::id))
+                .first(conn)?;
+            if let Some(m) = m {
+                first = Some(first.map_or(m, |f| f.min(m)));
+            }
+        }
+    }
+    Ok(first)
 }
 
 // ---------------------------------------------------------------- case retention queries

@@ -133,10 +133,14 @@ impl From<RetentionError> for AppError {
     fn from(e: RetentionError) -> Self {
         match e {
             RetentionError::NotAllowedToHold
+            | RetentionError::NotAllowedToApprove
+            | RetentionError::SecondPersonRequired
             | RetentionError::NotAllowedToView
             | RetentionError::NotLocalAdmin => AppError::Forbidden(e.to_string()),
             RetentionError::NotFound => AppError::NotFound,
-            RetentionError::AlreadyLifted => AppError::Conflict(e.to_string()),
+            RetentionError::AlreadyLifted | RetentionError::HoldState(_) => {
+                AppError::Conflict(e.to_string())
+            }
             RetentionError::Invalid(_) => AppError::BadRequest(e.to_string()),
             RetentionError::Db(d) => AppError::from(d),
             RetentionError::Internal(i) => AppError::Internal(i),

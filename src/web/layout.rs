@@ -19,6 +19,9 @@ pub struct Layout {
     pub is_local_admin: bool,
     /// The service's system administrators see the agency list (suspend, reinstate).
     pub is_system_admin: bool,
+    /// The legal holds list (`/holds`): administrators and the service's reviewers,
+    /// supervisors and system administrators.
+    pub sees_holds: bool,
     /// Shown on every page while the user's agency is suspended (who, since when, why).
     pub agency_notice: Option<String>,
 }
@@ -37,6 +40,7 @@ impl Layout {
             can_audit: u.has(Role::Auditor) || u.has(Role::LocalAdmin) || u.has(Role::Reviewer),
             is_local_admin: u.has(Role::LocalAdmin),
             is_system_admin: u.has(Role::SystemAdmin),
+            sees_holds: crate::retention::access::may_list_holds(&u.roles, &u.agency),
             agency_notice: u.agency.suspension_notice(service_name),
         }
     }

@@ -72,9 +72,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cases/{id}/holds", web::get().to(cases::holds::page))
         .route("/cases/{id}/holds", web::post().to(cases::holds::place))
         .route(
-            "/cases/{id}/holds/{hold}/lift",
-            web::post().to(cases::holds::lift),
+            "/cases/{id}/holds/{hold}/{action}",
+            web::post().to(cases::holds::act),
         )
+        .route("/holds", web::get().to(cases::holds::list))
         .route(
             "/admin/access-review",
             web::get().to(admin::access_review::page),

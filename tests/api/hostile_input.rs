@@ -473,6 +473,8 @@ async fn hostile_controls_never_reach_a_legal_hold_or_its_audit_record() {
                     "reason",
                     "Pending prosecution,\u{7} DA request\r\nof 2026-11-01\u{2066}",
                 ),
+                ("investigator_name", "Det.\u{0} Ana\u{202E} Ruiz"),
+                ("investigator_contact", "a.ruiz@lapd.example"),
             ],
         )
         .await;

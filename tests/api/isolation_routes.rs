@@ -53,9 +53,22 @@ fn state_of(app: &TestApp, case_id: i64) -> String {
     let case = frdesk::cases::store::Case::find(&mut c, CaseId(case_id))
         .unwrap()
         .unwrap();
-    let holds: Vec<Option<chrono::NaiveDateTime>> = legal_holds::table
+    type HoldDates = (
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+    );
+    let holds: Vec<HoldDates> = legal_holds::table
         .filter(legal_holds::case_id.eq(case_id))
-        .select(legal_holds::lifted_at)
+        .select((
+            legal_holds::lifted_at,
+            legal_holds::approved_at,
+            legal_holds::rejected_at,
+            legal_holds::reviewed_at,
+            legal_holds::release_requested_at,
+        ))
         .load(&mut c)
         .unwrap();
     let packets: i64 = packets::table
@@ -135,6 +148,8 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
                 ("csrf_token", &csrf_of(&page)),
                 ("reference", "DR# 24-123456"),
                 ("reason", "Pending litigation: preserve every record"),
+                ("investigator_name", "Det. Ana Ruiz"),
+                ("investigator_contact", "(213) 555-0199"),
             ],
         )
         .await;
@@ -306,15 +321,37 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             vec![
                 ("reference", "DR# 1".into()),
                 ("reason", "Another hold for no reason".into()),
+                ("investigator_name", "Det. Bo Chen".into()),
+                ("investigator_contact", "bo.chen@pd.example".into()),
             ],
         ),
         (
-            "/cases/{id}/holds/{hold}/lift",
+            "/cases/{id}/holds/{hold}/{action}",
+            format!("/cases/{case_id}/holds/{hold_id}/approve"),
+            vec![],
+        ),
+        (
+            "/cases/{id}/holds/{hold}/{action}",
+            format!("/cases/{case_id}/holds/{hold_id}/reject"),
+            vec![("reject_reason", "No case number on file".into())],
+        ),
+        (
+            "/cases/{id}/holds/{hold}/{action}",
+            format!("/cases/{case_id}/holds/{hold_id}/review"),
+            vec![("review_note", "Officer confirmed by phone".into())],
+        ),
+        (
+            "/cases/{id}/holds/{hold}/{action}",
             format!("/cases/{case_id}/holds/{hold_id}/lift"),
             vec![("lift_reason", "Litigation over, lift it".into())],
         ),
         (
-            "/cases/{id}/holds/{hold}/lift",
+            "/cases/{id}/holds/{hold}/{action}",
+            format!("/cases/{case_id}/holds/{hold_id}/release"),
+            vec![],
+        ),
+        (
+            "/cases/{id}/holds/{hold}/{action}",
             format!("/cases/{own_case}/holds/{hold_id}/lift"),
             vec![("lift_reason", "Litigation over, lift it".into())],
         ),

@@ -18,6 +18,7 @@ mod crash;
 mod docs;
 mod duties;
 mod history;
+mod holds;
 mod hostile_input;
 mod isolation;
 mod isolation_routes;

@@ -301,6 +301,8 @@ async fn a_legal_hold_blocks_logical_deletion_and_purge_until_lifted() {
                     ("csrf_token", &csrf),
                     ("reference", "DR 24-0117"),
                     ("reason", "Pending prosecution, DA request of 2026-11-01"),
+                    ("investigator_name", "Det. Ana Ruiz"),
+                    ("investigator_contact", "a.ruiz@lapd.example"),
                 ],
             )
             .await;
@@ -309,8 +311,25 @@ async fn a_legal_hold_blocks_logical_deletion_and_purge_until_lifted() {
     assert!(
         app.audit()
             .iter()
-            .any(|r| r.action == "retention.hold" && r.outcome == "success")
+            .any(|r| r.action == "retention.hold_request" && r.outcome == "success")
     );
+    let (_, case_page) = admin.get_text(&format!("/cases/{held_live}")).await;
+    assert!(case_page.contains("DR 24-0117") && case_page.contains("pending approval"));
+    // A second person (the service's supervisor) approves both (tests/api/holds.rs has the
+    // rules of approval; a pending request holds too).
+    let supervisor = app.login("supervisor@test.example").await;
+    let approve_link = regex::Regex::new(r"/holds/(\d+)/approve").unwrap();
+    for id in [held_live, held_hidden] {
+        let (_, page) = supervisor.get_text(&format!("/cases/{id}/holds")).await;
+        let hold_id = approve_link.captures(&page).unwrap()[1].to_string();
+        let r = supervisor
+            .post_form(
+                &format!("/cases/{id}/holds/{hold_id}/approve"),
+                &[("csrf_token", &csrf_of(&page))],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+    }
     let (_, case_page) = admin.get_text(&format!("/cases/{held_live}")).await;
     assert!(case_page.contains("DR 24-0117") && case_page.contains("standing"));
 
@@ -330,7 +349,8 @@ async fn a_legal_hold_blocks_logical_deletion_and_purge_until_lifted() {
     assert_eq!(case_row(&app, held_hidden).1, None, "held case purged");
     assert_eq!(app.stored_image_files(), files, "held images touched");
 
-    // Lifting the hold (with a reason) lets the policy run again.
+    // Releasing the hold (requested with a reason, approved by a second person) lets the
+    // policy run again.
     let (_, page) = admin.get_text(&format!("/cases/{held_live}/holds")).await;
     let hold_id = regex::Regex::new(r"/holds/(\d+)/lift")
         .unwrap()
@@ -344,6 +364,21 @@ async fn a_legal_hold_blocks_logical_deletion_and_purge_until_lifted() {
                 ("csrf_token", &csrf_of(&page)),
                 ("lift_reason", "Case adjudicated; DA released the hold"),
             ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let report = retention_run(&app, &[]);
+    assert!(
+        ids_in(&report, "hide").is_empty(),
+        "held until the release is approved"
+    );
+    let (_, page) = supervisor
+        .get_text(&format!("/cases/{held_live}/holds"))
+        .await;
+    let r = supervisor
+        .post_form(
+            &format!("/cases/{held_live}/holds/{hold_id}/release"),
+            &[("csrf_token", &csrf_of(&page))],
         )
         .await;
     assert_eq!(r.status().as_u16(), 303);

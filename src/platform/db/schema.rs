@@ -286,6 +286,20 @@ diesel::table! {
         lifted_by -> Nullable<BigInt>,
         lifted_at -> Nullable<Timestamp>,
         lift_reason -> Nullable<Text>,
+        investigator_name -> Text,
+        investigator_contact -> Text,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        rejected_by -> Nullable<BigInt>,
+        rejected_at -> Nullable<Timestamp>,
+        reject_reason -> Nullable<Text>,
+        review_due_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+        reminder_stage -> Nullable<Text>,
+        release_requested_by -> Nullable<BigInt>,
+        release_requested_at -> Nullable<Timestamp>,
     }
 }
 

@@ -243,3 +243,53 @@ impl SecurityNotice {
         })
     }
 }
+
+/// Data for the reminder that a legal hold's two-yearly review is due within 30 days or
+/// overdue (LAPD ALPR order: "Every two years, ITB shall verify with the investigating officer
+/// if the information is eligible for deletion"). Sent to the case agency's local
+/// administrators and the service's system administrators; it cannot be switched off.
+pub struct HoldReviewReminder {
+    pub service_name: String,
+    pub base_url: String,
+    pub recipient_name: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub agency_name: String,
+    pub reference: String,
+    pub reason: String,
+    pub investigator_name: String,
+    pub investigator_contact: String,
+    /// When the review is (was) due.
+    pub due: String,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/hold_review/subject.txt")]
+struct HoldReviewSubject<'a> {
+    d: &'a HoldReviewReminder,
+}
+#[derive(Template)]
+#[template(path = "email/hold_review/body.txt")]
+struct HoldReviewText<'a> {
+    d: &'a HoldReviewReminder,
+}
+#[derive(Template)]
+#[template(path = "email/hold_review/body.html")]
+struct HoldReviewHtml<'a> {
+    d: &'a HoldReviewReminder,
+}
+
+impl HoldReviewReminder {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "hold_review",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: HoldReviewSubject { d: self }.render()?.trim().to_string(),
+            text: HoldReviewText { d: self }.render()?,
+            html: HoldReviewHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}

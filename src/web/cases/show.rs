@@ -61,7 +61,7 @@ pub struct CasePage {
     pub notice: Option<String>,
     /// Legal holds, standing and lifted.
     pub holds: Vec<crate::retention::store::LegalHold>,
-    /// Whether the user may place or lift a legal hold.
+    /// Whether the user may request, review or release a legal hold (and open its page).
     pub can_hold: bool,
     /// Set when an administrator opened a logically deleted case after stating a reason.
     pub deleted_notice: Option<String>,

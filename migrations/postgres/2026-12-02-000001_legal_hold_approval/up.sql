@@ -1,0 +1,37 @@
+-- Legal holds with a second person's approval and a review every two years (issue 14 §1;
+-- LAPD ALPR order, "Retaining ALPR Data Beyond the Two-Year Logical Deletion Period": the
+-- DR/case number, the specific reason, the investigator's name and contact, approved by a
+-- second person; "every two years, ITB shall verify with the investigating officer").
+--
+-- A row is a hold *request* by `placed_by` at `placed_at`. It is
+--   pending   while approved_at and rejected_at are NULL (it already suspends logical
+--             deletion and the purges: nothing is destroyed while a hold is being decided),
+--   approved  once a different person approved it (review_due_at = approval + 2 years),
+--   rejected  when an approver turned the request down (rejected_*, reject_reason),
+--   released  when a release requested by one person (release_requested_*, lift_reason) was
+--             approved by a different person (lifted_by, lifted_at).
+-- A hold never ends by lapse: an overdue review only changes reminders and the overdue list.
+-- reminder_stage records which review reminder went out for the current due date
+-- (NULL, 'due_soon' = within 30 days, 'overdue'); recording a review resets it.
+ALTER TABLE legal_holds ADD COLUMN investigator_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE legal_holds ADD COLUMN investigator_contact TEXT NOT NULL DEFAULT '';
+ALTER TABLE legal_holds ADD COLUMN approved_by BIGINT REFERENCES users(id);
+ALTER TABLE legal_holds ADD COLUMN approved_at TIMESTAMP;
+ALTER TABLE legal_holds ADD COLUMN rejected_by BIGINT REFERENCES users(id);
+ALTER TABLE legal_holds ADD COLUMN rejected_at TIMESTAMP;
+ALTER TABLE legal_holds ADD COLUMN reject_reason TEXT;
+ALTER TABLE legal_holds ADD COLUMN review_due_at TIMESTAMP;
+ALTER TABLE legal_holds ADD COLUMN reviewed_by BIGINT REFERENCES users(id);
+ALTER TABLE legal_holds ADD COLUMN reviewed_at TIMESTAMP;
+ALTER TABLE legal_holds ADD COLUMN review_note TEXT;
+ALTER TABLE legal_holds ADD COLUMN reminder_stage TEXT;
+ALTER TABLE legal_holds ADD COLUMN release_requested_by BIGINT REFERENCES users(id);
+ALTER TABLE legal_holds ADD COLUMN release_requested_at TIMESTAMP;
+
+-- Holds placed before approval was required become approved holds, approved by their placer
+-- (before approval was required), first review due two years after placing. Lifted holds
+-- stay lifted.
+UPDATE legal_holds
+SET approved_by = placed_by,
+    approved_at = placed_at,
+    review_due_at = placed_at + INTERVAL '2 years';

@@ -1,0 +1,14 @@
+ALTER TABLE legal_holds DROP COLUMN release_requested_at;
+ALTER TABLE legal_holds DROP COLUMN release_requested_by;
+ALTER TABLE legal_holds DROP COLUMN reminder_stage;
+ALTER TABLE legal_holds DROP COLUMN review_note;
+ALTER TABLE legal_holds DROP COLUMN reviewed_at;
+ALTER TABLE legal_holds DROP COLUMN reviewed_by;
+ALTER TABLE legal_holds DROP COLUMN review_due_at;
+ALTER TABLE legal_holds DROP COLUMN reject_reason;
+ALTER TABLE legal_holds DROP COLUMN rejected_at;
+ALTER TABLE legal_holds DROP COLUMN rejected_by;
+ALTER TABLE legal_holds DROP COLUMN approved_at;
+ALTER TABLE legal_holds DROP COLUMN approved_by;
+ALTER TABLE legal_holds DROP COLUMN investigator_contact;
+ALTER TABLE legal_holds DROP COLUMN investigator_name;
