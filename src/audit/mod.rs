@@ -4,7 +4,9 @@
 //! code path updates or deletes them.
 
 pub mod anchor;
+pub mod calendar;
 pub mod chain;
+pub mod corrective;
 pub mod daily_check;
 pub mod entry;
 pub mod monthly;

@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod adjudication;
+pub mod audit_calendar;
 pub mod case;
+pub mod corrective;
 pub mod duties;
 pub mod examination;
 pub mod ids;

@@ -21,6 +21,10 @@ pub struct Layout {
     pub is_system_admin: bool,
     /// Shown on every page while the user's agency is suspended (who, since when, why).
     pub agency_notice: Option<String>,
+    /// Shown on every page while the user's access is restricted after an audit finding.
+    pub restriction_notice: Option<String>,
+    /// Supervisors, reviewers and system administrators of the service see the audit calendar.
+    pub sees_calendar: bool,
 }
 
 impl Layout {
@@ -38,6 +42,8 @@ impl Layout {
             is_local_admin: u.has(Role::LocalAdmin),
             is_system_admin: u.has(Role::SystemAdmin),
             agency_notice: u.agency.suspension_notice(service_name),
+            restriction_notice: u.restriction.clone(),
+            sees_calendar: crate::web::audit::calendar::sees_calendar(u),
         }
     }
 }

@@ -183,6 +183,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/review/{id}", web::post().to(compliance::decide::submit))
         .route("/audit", web::get().to(audit::list::page))
         .route("/audits/monthly", web::get().to(audit::monthly::page))
+        .route("/audit/calendar", web::get().to(audit::calendar::page))
+        .route("/audits/corrective", web::get().to(audit::calendar::list))
+        .route(
+            "/audits/corrective",
+            web::post().to(audit::calendar::record),
+        )
+        .route(
+            "/audits/corrective/new",
+            web::get().to(audit::calendar::new),
+        )
+        .route(
+            "/audits/corrective/{id}/complete",
+            web::post().to(audit::calendar::complete),
+        )
         .route(
             "/audits/monthly/signoff",
             web::post().to(audit::monthly::signoff),

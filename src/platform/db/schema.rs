@@ -388,6 +388,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_reminders (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        kind -> Text,
+        period -> Text,
+        stage -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    corrective_actions (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        audit_report_id -> BigInt,
+        month -> Text,
+        user_id -> BigInt,
+        kind -> Text,
+        description -> Text,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+        follow_up_on -> Date,
+        completed_at -> Nullable<Timestamp>,
+        completed_by -> Nullable<BigInt>,
+        completion_note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -423,4 +452,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_sessions,
     user_mfa,
     mfa_recovery_codes,
+    audit_reminders,
+    corrective_actions,
 );

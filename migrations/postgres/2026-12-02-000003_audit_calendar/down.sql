@@ -1,0 +1,2 @@
+DROP TABLE corrective_actions;
+DROP TABLE audit_reminders;
