@@ -11,6 +11,7 @@ pub mod daily_check;
 pub mod entry;
 pub mod monthly;
 pub mod monthly_report;
+pub mod outcomes;
 pub mod store;
 
 pub use entry::{Actor, Entry, Outcome, record};

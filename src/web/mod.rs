@@ -29,6 +29,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/app.js", web::get().to(assets::js))
         .route("/transparency", web::get().to(transparency::report::page))
         .route(
+            "/transparency/audits",
+            web::get().to(transparency::audits::page),
+        )
+        .route(
+            "/transparency/audits.csv",
+            web::get().to(transparency::audits::csv),
+        )
+        .route(
             "/transparency.{kind}",
             web::get().to(transparency::report::export),
         )

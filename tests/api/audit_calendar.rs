@@ -122,7 +122,11 @@ fn previous_month() -> String {
 /// Signs off the previous month's audit of the admin's agency through the page; returns the
 /// report id.
 async fn sign_off(app: &TestApp, admin: &Client, ori: &str) -> i64 {
-    let month = previous_month();
+    sign_off_month(app, admin, ori, &previous_month()).await
+}
+
+async fn sign_off_month(app: &TestApp, admin: &Client, ori: &str, month: &str) -> i64 {
+    let month = month.to_string();
     let (status, page) = admin
         .get_text(&format!("/audits/monthly?month={month}"))
         .await;
@@ -667,4 +671,84 @@ async fn revocation_deactivates_and_retraining_is_recorded_for_follow_up() {
     )
     .await;
     assert_eq!(r.status().as_u16(), 422);
+}
+
+#[actix_web::test]
+async fn the_public_audit_outcomes_show_counts_with_small_cells_suppressed() {
+    let app = spawn_app().await;
+    // Six member agencies, all old enough to owe the audit of two months ago (whose due date,
+    // the 15th of last month, has passed).
+    {
+        let mut c = app.pool.get().unwrap();
+        for (i, ori) in ["CA0190011", "CA0190012", "CA0190013"].iter().enumerate() {
+            frdesk::accounts::store::Agency::insert(
+                &mut c,
+                &frdesk::accounts::store::NewAgency {
+                    name: format!("Extra Agency {i}"),
+                    ori: ori.to_string(),
+                    contact_name: "Contact".into(),
+                    contact_email: "contact@test.example".into(),
+                    contact_phone: "(213) 555-0100".into(),
+                    fr_policy_date: None,
+                    is_service: false,
+                    active: true,
+                    created_at: now(),
+                },
+            )
+            .unwrap();
+        }
+        diesel::update(agencies::table)
+            .set(agencies::created_at.eq(now() - Duration::days(80)))
+            .execute(&mut c)
+            .unwrap();
+    }
+    let d = now().date() - chrono::Months::new(2);
+    let month = format!("{:04}-{:02}", d.year(), d.month());
+    let admin_a = app.login("admin.a@test.example").await;
+    let report = sign_off_month(&app, &admin_a, AGENCY_A, &month).await;
+    let r = record_action(
+        &admin_a,
+        report,
+        user_id(&app, "requester.a@test.example"),
+        "retraining",
+        "Re-take the LACRIS search-reason training.",
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303);
+
+    // No login needed.
+    let public = app.client();
+    let (status, page) = public
+        .get_text(&format!("/transparency/audits?from={month}&to={month}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Monthly audits due") && page.contains("&lt;5"),
+        "{page}"
+    );
+    assert!(!page.contains("Alpha Police"), "no agency is named: {page}");
+    let csv = public
+        .get(&format!("/transparency/audits.csv?from={month}&to={month}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // due 6, signed off 1 (suppressed), overdue 5, one audit acted on and one re-training
+    // (suppressed), no restriction or revocation.
+    assert!(
+        csv.lines()
+            .any(|l| l == format!("{month},6,<5,5,<5,<5,0,0")),
+        "{csv}"
+    );
+    // A lone suppressed cell cannot be recovered from the total.
+    assert!(
+        csv.lines().any(|l| l == "All months,6,<5,5,<5,<5,0,0"),
+        "{csv}"
+    );
+    // The main report links to it.
+    let (_, main) = public.get_text("/transparency").await;
+    assert!(main.contains("/transparency/audits"));
+    // A bad period is refused beside its field.
+    let (status, _) = public.get_text("/transparency/audits?from=2025-13").await;
+    assert_eq!(status, 422);
 }
