@@ -52,6 +52,9 @@ pub struct AuditSettings {
     /// Days before a due date from which the local administrators are reminded (0..=31).
     /// Default 7. Reminders cannot be switched off.
     pub reminder_days_before: u32,
+    /// The monthly re-review sample (NY MPTC §VI.C): this percentage of the previous month's
+    /// concluded examinations, rounded up, at least 1 when any exist (1..=100). Default 10.
+    pub rereview_sample_percent: u32,
 }
 
 impl AuditSettings {
@@ -256,7 +259,8 @@ impl Settings {
             .set_default("audit.volume_factor", 3.0)?
             .set_default("audit.monthly_due_day", 15)?
             .set_default("audit.access_review_due_days", 15)?
-            .set_default("audit.reminder_days_before", 7)?;
+            .set_default("audit.reminder_days_before", 7)?
+            .set_default("audit.rereview_sample_percent", 10)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -368,6 +372,9 @@ impl Settings {
         }
         if self.audit.access_review_due_days > 60 {
             anyhow::bail!("Invalid configuration: audit.access_review_due_days must be 0..=60");
+        }
+        if !(1..=100).contains(&self.audit.rereview_sample_percent) {
+            anyhow::bail!("Invalid configuration: audit.rereview_sample_percent must be 1..=100");
         }
         if self.audit.reminder_days_before > 31 {
             anyhow::bail!("Invalid configuration: audit.reminder_days_before must be 0..=31");

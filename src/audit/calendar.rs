@@ -146,6 +146,8 @@ pub fn calendar(
 #[derive(Debug, Clone)]
 pub struct ReminderContext {
     pub rules: CalendarRules,
+    /// `audit.rereview_sample_percent` (the monthly re-review draw runs in the same step).
+    pub rereview_percent: u32,
     pub service_name: String,
     pub base_url: String,
 }
@@ -154,6 +156,7 @@ impl ReminderContext {
     pub fn from_settings(s: &crate::Settings) -> ReminderContext {
         ReminderContext {
             rules: s.audit.calendar(),
+            rereview_percent: s.audit.rereview_sample_percent,
             service_name: s.service.name.clone(),
             base_url: s.service.base_url.clone(),
         }

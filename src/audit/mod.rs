@@ -12,6 +12,7 @@ pub mod entry;
 pub mod monthly;
 pub mod monthly_report;
 pub mod outcomes;
+pub mod rereview;
 pub mod store;
 
 pub use entry::{Actor, Entry, Outcome, record};

@@ -2,7 +2,8 @@
 //! "Accountability and Enforcement"): per month, counts only — member agencies whose monthly
 //! audit was due, signed off and overdue, audits acted on with a corrective action, and
 //! corrective actions by kind. Shown without login at `/transparency/audits` (and CSV), with
-//! the transparency report's small-cell and complementary suppression
+//! re-reviews of a random sample of the month's concluded examinations and their outcomes
+//! (`crate::audit::rereview`), under the month examined; with the transparency report's small-cell and complementary suppression
 //! ([`crate::transparency::suppress`], months as rows, the period's total as the total row).
 
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ use crate::platform::db::schema::{audit_reports, corrective_actions};
 use crate::transparency::Cell;
 
 /// The measures, in column order.
-pub const MEASURES: [&str; 7] = [
+pub const MEASURES: [&str; 10] = [
     "Monthly audits due",
     "Signed off",
     "Overdue (past the due date, not signed off)",
@@ -28,6 +29,9 @@ pub const MEASURES: [&str; 7] = [
     "Corrective actions: re-training",
     "Corrective actions: restricted access",
     "Corrective actions: revoked access",
+    "Concluded examinations re-reviewed at random (NY MPTC §VI.C)",
+    "Re-reviews consistent with the conclusion",
+    "Re-reviews with concerns",
 ];
 
 /// One month's published cells (`cells` in [`MEASURES`] order).
@@ -85,7 +89,7 @@ pub fn build(
             corrective_actions::kind,
         ))
         .load(conn)?;
-    let mut raw: Vec<[u64; 7]> = Vec::new();
+    let mut raw: Vec<[u64; 10]> = Vec::new();
     for m in &months {
         let label = m.to_string();
         let start: NaiveDateTime = m.start();
@@ -111,6 +115,7 @@ pub fn build(
         }
         let kind =
             |k: CorrectiveKind| mine.iter().filter(|(_, _, x)| x == k.as_str()).count() as u64;
+        let (sampled, consistent, concerns) = crate::audit::rereview::counts_for(conn, &label)?;
         raw.push([
             due,
             signed_n,
@@ -119,6 +124,9 @@ pub fn build(
             kind(CorrectiveKind::Retraining),
             kind(CorrectiveKind::RestrictedAccess),
             kind(CorrectiveKind::Revocation),
+            sampled,
+            consistent,
+            concerns,
         ]);
     }
     let (cells, totals) = crate::transparency::suppress(&raw);

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod password;
 pub mod reason;
 pub mod request;
+pub mod rereview;
 pub mod retention;
 pub mod role;
 pub mod state;

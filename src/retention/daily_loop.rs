@@ -52,6 +52,16 @@ impl Worker for DailyRetention {
                 &Actor::system("audit calendar"),
                 crate::platform::time::now(),
             );
+            // The monthly re-review sample (NY MPTC §VI.C): drawn once a month.
+            let draw = crate::audit::rereview::draw_monthly(
+                &mut conn,
+                rc.rereview_percent,
+                &Actor::system("re-review draw"),
+                crate::platform::time::now(),
+            );
+            if let Err(e) = &draw {
+                tracing::error!(error = %e, "Re-review draw failed");
+            }
             Ok::<_, anyhow::Error>((r?, reminders?))
         })
         .await?;

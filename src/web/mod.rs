@@ -192,6 +192,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/audit", web::get().to(audit::list::page))
         .route("/audits/monthly", web::get().to(audit::monthly::page))
         .route("/audit/calendar", web::get().to(audit::calendar::page))
+        .route("/audit/rereviews", web::get().to(audit::rereview::page))
+        .route(
+            "/audit/rereviews/{id}",
+            web::post().to(audit::rereview::record),
+        )
         .route("/audits/corrective", web::get().to(audit::calendar::list))
         .route(
             "/audits/corrective",

@@ -78,6 +78,7 @@ fn line_of(app: &TestApp, ori: &str) -> frdesk::audit::calendar::AgencyDue {
 fn reminder_ctx() -> frdesk::audit::calendar::ReminderContext {
     frdesk::audit::calendar::ReminderContext {
         rules: frdesk::domain::audit_calendar::CalendarRules::default(),
+        rereview_percent: 10,
         service_name: "Test desk".into(),
         base_url: "http://localhost".into(),
     }
@@ -737,12 +738,13 @@ async fn the_public_audit_outcomes_show_counts_with_small_cells_suppressed() {
     // (suppressed), no restriction or revocation.
     assert!(
         csv.lines()
-            .any(|l| l == format!("{month},6,<5,5,<5,<5,0,0")),
+            .any(|l| l == format!("{month},6,<5,5,<5,<5,0,0,0,0,0")),
         "{csv}"
     );
     // A lone suppressed cell cannot be recovered from the total.
     assert!(
-        csv.lines().any(|l| l == "All months,6,<5,5,<5,<5,0,0"),
+        csv.lines()
+            .any(|l| l == "All months,6,<5,5,<5,<5,0,0,0,0,0"),
         "{csv}"
     );
     // The main report links to it.

@@ -1,2 +1,2 @@
-DROP TABLE corrective_actions;
-DROP TABLE audit_reminders;
+DROP TABLE rereviews;
+DROP TABLE rereview_draws;

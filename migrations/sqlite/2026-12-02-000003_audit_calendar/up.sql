@@ -39,3 +39,32 @@ CREATE TABLE corrective_actions (
 );
 CREATE INDEX corrective_actions_agency ON corrective_actions (agency_id, id);
 CREATE INDEX corrective_actions_user ON corrective_actions (user_id, kind, completed_at);
+
+-- The monthly re-review sample (NY MPTC model policy §VI.C: "periodic and random audits"): once
+-- a month the daily pass draws a random sample of the previous month's concluded examinations.
+-- The seed and the population size are kept so the draw can be re-done and shown to be random
+-- (each case's rank is SHA-256(seed || case id); the lowest ranks are sampled).
+CREATE TABLE rereview_draws (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    -- the month sampled, 'YYYY-MM' (one draw per month)
+    month TEXT NOT NULL,
+    seed TEXT NOT NULL,
+    population BIGINT NOT NULL,
+    sample_size BIGINT NOT NULL,
+    percent INTEGER NOT NULL,
+    drawn_at TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX rereview_draws_month ON rereview_draws (month);
+
+-- One sampled case, awaiting (or with) a service supervisor's re-review.
+CREATE TABLE rereviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    draw_id BIGINT NOT NULL REFERENCES rereview_draws(id),
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    -- NULL until recorded; then 'consistent' or 'concerns'
+    outcome TEXT,
+    note TEXT,
+    reviewer_id BIGINT REFERENCES users(id),
+    reviewed_at TIMESTAMP
+);
+CREATE UNIQUE INDEX rereviews_case ON rereviews (draw_id, case_id);

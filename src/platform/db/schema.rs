@@ -417,6 +417,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rereview_draws (id) {
+        id -> BigInt,
+        month -> Text,
+        seed -> Text,
+        population -> BigInt,
+        sample_size -> BigInt,
+        percent -> Integer,
+        drawn_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rereviews (id) {
+        id -> BigInt,
+        draw_id -> BigInt,
+        case_id -> BigInt,
+        outcome -> Nullable<Text>,
+        note -> Nullable<Text>,
+        reviewer_id -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -454,4 +478,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mfa_recovery_codes,
     audit_reminders,
     corrective_actions,
+    rereview_draws,
+    rereviews,
 );
