@@ -754,3 +754,142 @@ async fn the_public_audit_outcomes_show_counts_with_small_cells_suppressed() {
     let (status, _) = public.get_text("/transparency/audits?from=2025-13").await;
     assert_eq!(status, 422);
 }
+
+#[actix_web::test]
+async fn the_monthly_re_review_sample_is_drawn_once_and_re_reviewed_by_an_uninvolved_supervisor() {
+    use frdesk::platform::db::schema::{packets, rereview_draws, rereviews};
+    let app = spawn_app().await;
+    let _gallery = enroll_gallery(
+        &app,
+        &[
+            "Colin_Powell",
+            "George_W_Bush",
+            "Tony_Blair",
+            "Donald_Rumsfeld",
+        ],
+    );
+    // A concluded examination: two examiners agree, the packet is issued.
+    let (case_id, ps) = crate::search::searched_case(&app, photo("Colin_Powell", 2)).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+    for who in ["examiner@test.example", "examiner2@test.example"] {
+        let e = app.login(who).await;
+        let r = crate::search::review(&e, &url, &ranks, &[1], "compared").await;
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    let mut issued = 0;
+    for _ in 0..600 {
+        let mut c = app.pool.get().unwrap();
+        issued = packets::table
+            .filter(packets::case_id.eq(case_id))
+            .count()
+            .get_result::<i64>(&mut c)
+            .unwrap();
+        if issued > 0 {
+            break;
+        }
+        drop(c);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(issued, 1, "the packet is issued");
+    // It was concluded last month (time moved by rewriting the issue date).
+    let last_month = now() - chrono::Months::new(1);
+    {
+        let mut c = app.pool.get().unwrap();
+        diesel::update(packets::table.filter(packets::case_id.eq(case_id)))
+            .set(packets::issued_at.eq(last_month))
+            .execute(&mut c)
+            .unwrap();
+    }
+
+    let draw = |at: NaiveDateTime| {
+        let mut c = app.pool.get().unwrap();
+        frdesk::audit::rereview::draw_monthly(&mut c, 10, &frdesk::audit::Actor::cli("test"), at)
+            .unwrap()
+    };
+    let d = draw(now()).expect("this month's draw");
+    assert_eq!((d.population, d.sample_size), (1, 1), "10 %, at least one");
+    assert_eq!(d.cases, vec![case_id]);
+    // Drawn once a month: again (a restart, a second pass) changes nothing.
+    assert!(draw(now()).is_none());
+    let mut c = app.pool.get().unwrap();
+    let n_draws: i64 = rereview_draws::table.count().get_result(&mut c).unwrap();
+    let n_items: i64 = rereviews::table.count().get_result(&mut c).unwrap();
+    drop(c);
+    assert_eq!((n_draws, n_items), (1, 1));
+    // The stored seed and population reproduce the sample.
+    let seed = hex::decode(&d.seed).unwrap();
+    assert_eq!(seed.len(), 32);
+    assert_eq!(
+        frdesk::domain::rereview::draw(&seed, &[case_id], 1),
+        d.cases
+    );
+    let rec = app
+        .audit()
+        .into_iter()
+        .find(|a| a.action == "rereview.draw")
+        .expect("the draw is audited");
+    assert!(rec.details.unwrap().contains(&d.seed));
+
+    // The examiners cannot see the queue; the supervisor (who took no part) records it.
+    let examiner = app.login("examiner@test.example").await;
+    assert_eq!(
+        examiner.get("/audit/rereviews").await.status().as_u16(),
+        403
+    );
+    let supervisor = app.login("supervisor@test.example").await;
+    let (status, page) = supervisor.get_text("/audit/rereviews").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(&d.seed) && page.contains("Record the re-review"),
+        "{page}"
+    );
+    let id = {
+        let mut c = app.pool.get().unwrap();
+        rereviews::table
+            .select(rereviews::id)
+            .first::<i64>(&mut c)
+            .unwrap()
+    };
+    let csrf = csrf_of(&page);
+    let post = |outcome: &'static str, note: &'static str| {
+        let (s, csrf) = (&supervisor, csrf.clone());
+        async move {
+            s.post_form(
+                &format!("/audit/rereviews/{id}"),
+                &[("csrf_token", &csrf), ("outcome", outcome), ("note", note)],
+            )
+            .await
+        }
+    };
+    let r = post("concerns", "").await;
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(&format!("note-{id}-error"))
+    );
+    let r = post("consistent", "").await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(post("consistent", "").await.status().as_u16(), 409);
+    assert!(
+        app.audit()
+            .iter()
+            .any(|a| a.action == "rereview.record" && a.outcome == "success")
+    );
+    let (_, case_page) = supervisor.get_text(&format!("/cases/{case_id}")).await;
+    assert!(case_page.contains("Random re-review"), "on the timeline");
+
+    // Published: the month examined shows one re-review (suppressed: 1 is below 5).
+    let lm = format!("{:04}-{:02}", last_month.year(), last_month.month());
+    let csv = app
+        .client()
+        .get(&format!("/transparency/audits.csv?from={lm}&to={lm}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row = csv.lines().find(|l| l.starts_with(&lm)).unwrap();
+    assert!(row.ends_with(",<5,<5,0"), "{csv}");
+}
