@@ -387,12 +387,21 @@ pub fn counts_for(conn: &mut DbConnection, month: &str) -> QueryResult<(u64, u64
     ))
 }
 
+/// A month's draw as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DrawRow {
+    pub month: String,
+    pub seed: String,
+    pub population: i64,
+    pub sample_size: i64,
+    pub percent: i32,
+    pub drawn_on: NaiveDate,
+}
+
 /// The draws, newest first (for the page: month, seed, population, size).
 ///
 /// Errors: database errors.
-pub fn draws(
-    conn: &mut DbConnection,
-) -> QueryResult<Vec<(String, String, i64, i64, i32, NaiveDate)>> {
+pub fn draws(conn: &mut DbConnection) -> QueryResult<Vec<DrawRow>> {
     let rows: Vec<(String, String, i64, i64, i32, NaiveDateTime)> = rereview_draws::table
         .order(rereview_draws::id.desc())
         .select((
@@ -406,6 +415,15 @@ pub fn draws(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(m, s, p, k, pc, at)| (m, s, p, k, pc, at.date()))
+        .map(
+            |(month, seed, population, sample_size, percent, at)| DrawRow {
+                month,
+                seed,
+                population,
+                sample_size,
+                percent,
+                drawn_on: at.date(),
+            },
+        )
         .collect())
 }

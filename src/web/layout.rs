@@ -27,6 +27,13 @@ pub struct Layout {
     pub sees_calendar: bool,
 }
 
+/// Whether the user sees the whole audit calendar and the random re-reviews: service staff who
+/// oversee agencies (system administrators, supervisors, reviewers).
+pub fn sees_calendar(u: &CurrentUser) -> bool {
+    u.agency.is_service
+        && (u.has(Role::SystemAdmin) || u.has(Role::Supervisor) || u.has(Role::Reviewer))
+}
+
 impl Layout {
     pub fn new(u: &CurrentUser, service_name: &str) -> Layout {
         Layout {
@@ -43,7 +50,7 @@ impl Layout {
             is_system_admin: u.has(Role::SystemAdmin),
             agency_notice: u.agency.suspension_notice(service_name),
             restriction_notice: u.restriction.clone(),
-            sees_calendar: crate::web::audit::calendar::sees_calendar(u),
+            sees_calendar: sees_calendar(u),
         }
     }
 }

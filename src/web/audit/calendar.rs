@@ -25,15 +25,9 @@ use crate::domain::{AgencyId, Role};
 use crate::platform::time::{fmt_time, now};
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
-use crate::web::layout::Layout;
+use crate::web::layout::{Layout, sees_calendar};
 use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
-
-/// Whether the user sees the whole calendar: service staff who oversee agencies.
-pub fn sees_calendar(u: &CurrentUser) -> bool {
-    u.agency.is_service
-        && (u.has(Role::SystemAdmin) || u.has(Role::Supervisor) || u.has(Role::Reviewer))
-}
 
 fn acting_role(u: &CurrentUser) -> Role {
     [

@@ -25,7 +25,7 @@ use crate::web::state::AppState;
 pub struct ReReviewPage {
     pub layout: Layout,
     pub items: Vec<Item>,
-    pub draws: Vec<(String, String, i64, i64, i32, chrono::NaiveDate)>,
+    pub draws: Vec<rereview::DrawRow>,
     pub error: Option<(i64, String)>,
     pub typed: String,
     pub done: bool,
@@ -44,7 +44,7 @@ impl ReReviewPage {
 }
 
 fn allowed(u: &CurrentUser) -> Result<(), AppError> {
-    if crate::web::audit::calendar::sees_calendar(u) {
+    if crate::web::layout::sees_calendar(u) {
         Ok(())
     } else {
         Err(AppError::Forbidden(
