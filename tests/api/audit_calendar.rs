@@ -724,7 +724,7 @@ async fn the_public_audit_outcomes_show_counts_with_small_cells_suppressed() {
         .await;
     assert_eq!(status, 200, "{page}");
     assert!(
-        page.contains("Monthly audits due") && page.contains("&lt;5"),
+        page.contains("Monthly audits due") && page.contains("&#60;5"),
         "{page}"
     );
     assert!(!page.contains("Alpha Police"), "no agency is named: {page}");
