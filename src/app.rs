@@ -166,6 +166,7 @@ impl Application {
             crate::retention::daily_loop::DailyRetention {
                 pool: pool.clone(),
                 ctx: crate::retention::daily::RetentionContext::from_settings(&settings),
+                reminders: crate::audit::calendar::ReminderContext::from_settings(&settings),
                 mail_wake: wake.clone(),
             },
             never,

@@ -44,6 +44,28 @@ pub struct AuditSettings {
     /// and 3.0.
     pub volume_floor: u32,
     pub volume_factor: f64,
+    /// The audit calendar (docs/OPERATIONS.md "Audit calendar"): month M's audit is due on this
+    /// day of month M + 1 (1..=28). Default 15.
+    pub monthly_due_day: u32,
+    /// Days after a quarter ends by which its access review is due (0..=60). Default 15.
+    pub access_review_due_days: u32,
+    /// Days before a due date from which the local administrators are reminded (0..=31).
+    /// Default 7. Reminders cannot be switched off.
+    pub reminder_days_before: u32,
+    /// The monthly re-review sample (NY MPTC §VI.C): this percentage of the previous month's
+    /// concluded examinations, rounded up, at least 1 when any exist (1..=100). Default 10.
+    pub rereview_sample_percent: u32,
+}
+
+impl AuditSettings {
+    /// The audit calendar's rules.
+    pub fn calendar(&self) -> crate::domain::audit_calendar::CalendarRules {
+        crate::domain::audit_calendar::CalendarRules {
+            monthly_due_day: self.monthly_due_day,
+            access_review_due_days: self.access_review_due_days,
+            reminder_days_before: self.reminder_days_before,
+        }
+    }
 }
 
 /// Retention periods (LACRIS "Data Retention"; LAPD ALPR order: logical deletion, then purge)
@@ -234,7 +256,11 @@ impl Settings {
             .set_default("audit.business_end_hour", 19)?
             .set_default("audit.utc_offset_minutes", -480)?
             .set_default("audit.volume_floor", 50)?
-            .set_default("audit.volume_factor", 3.0)?;
+            .set_default("audit.volume_factor", 3.0)?
+            .set_default("audit.monthly_due_day", 15)?
+            .set_default("audit.access_review_due_days", 15)?
+            .set_default("audit.reminder_days_before", 7)?
+            .set_default("audit.rereview_sample_percent", 10)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -340,6 +366,18 @@ impl Settings {
             anyhow::bail!(
                 "Invalid configuration: audit.business_start_hour must be before audit.business_end_hour (hours 0..=24)"
             );
+        }
+        if !(1..=28).contains(&self.audit.monthly_due_day) {
+            anyhow::bail!("Invalid configuration: audit.monthly_due_day must be a day 1..=28");
+        }
+        if self.audit.access_review_due_days > 60 {
+            anyhow::bail!("Invalid configuration: audit.access_review_due_days must be 0..=60");
+        }
+        if !(1..=100).contains(&self.audit.rereview_sample_percent) {
+            anyhow::bail!("Invalid configuration: audit.rereview_sample_percent must be 1..=100");
+        }
+        if self.audit.reminder_days_before > 31 {
+            anyhow::bail!("Invalid configuration: audit.reminder_days_before must be 0..=31");
         }
         if self.audit.utc_offset_minutes.abs() > 14 * 60 {
             anyhow::bail!("Invalid configuration: audit.utc_offset_minutes must be within ±840");

@@ -36,7 +36,8 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn of(n: u64) -> Cell {
+    /// `n` as published: suppressed from 1 to `MIN_CELL - 1`.
+    pub fn of(n: u64) -> Cell {
         if n > 0 && n < MIN_CELL {
             Cell::Suppressed
         } else {
@@ -113,14 +114,15 @@ fn median(v: &mut [f64]) -> Option<f64> {
 }
 
 /// Applies small-cell and complementary suppression to one month's agency rows (raw counts per
-/// measure) and returns the published cells and the total row's cells.
-fn suppress(raw: &[[u64; 8]]) -> (Vec<Vec<Cell>>, Vec<Cell>) {
+/// measure) and returns the published cells and the total row's cells. Also used by the
+/// published audit outcomes (`crate::audit::outcomes`), with months as rows.
+pub fn suppress<const N: usize>(raw: &[[u64; N]]) -> (Vec<Vec<Cell>>, Vec<Cell>) {
     let mut cells: Vec<Vec<Cell>> = raw
         .iter()
         .map(|r| r.iter().map(|&n| Cell::of(n)).collect())
         .collect();
     let mut totals = Vec::new();
-    for k in 0..8 {
+    for k in 0..N {
         let suppressed = cells.iter().filter(|r| r[k] == Cell::Suppressed).count();
         if suppressed == 1 {
             // Complementary: hide the smallest other non-zero value as well.

@@ -6,6 +6,7 @@ pub mod lifecycle;
 pub mod lockout;
 pub mod password;
 pub mod people;
+pub mod restriction;
 pub mod second_factor;
 pub mod second_factor_store;
 pub mod session;

@@ -5,11 +5,15 @@
 
 pub mod anchor;
 pub mod breach;
+pub mod calendar;
 pub mod chain;
+pub mod corrective;
 pub mod daily_check;
 pub mod entry;
 pub mod monthly;
 pub mod monthly_report;
+pub mod outcomes;
+pub mod rereview;
 pub mod store;
 
 pub use entry::{Actor, Entry, Outcome, record};

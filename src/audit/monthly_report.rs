@@ -669,6 +669,10 @@ mod tests {
             utc_offset_minutes: -480,
             volume_floor: 50,
             volume_factor: 3.0,
+            monthly_due_day: 15,
+            access_review_due_days: 15,
+            reminder_days_before: 7,
+            rereview_sample_percent: 10,
         };
         let at = |s: &str| {
             NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap_or_else(|_| panic!("{s}"))

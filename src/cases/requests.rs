@@ -22,6 +22,10 @@ pub enum RequestError {
     NotEditable(&'static str),
     #[error("Your account does not have the requester role.")]
     NotRequester,
+    /// The account's access is restricted after an audit finding (docs/POLICIES.md): a draft
+    /// may be saved, not submitted.
+    #[error(transparent)]
+    Restricted(#[from] crate::domain::corrective::Restricted),
     #[error(
         "The server's storage is full, so the images could not be stored. Nothing was saved: keep this page and try again later, and tell the help desk."
     )]
@@ -178,6 +182,18 @@ pub fn save(
         .has(crate::domain::Role::Requester)
     {
         return Err(RequestError::NotRequester);
+    }
+    if input.submit
+        && let Err(r) = crate::accounts::restriction::check(conn, ctx.user.id)?
+    {
+        audit::record(
+            conn,
+            &ctx.actor,
+            Entry::new("request.submit", "case", &input.form_key)
+                .outcome(Outcome::Denied)
+                .details(r.to_string()),
+        )?;
+        return Err(r.into());
     }
     if !valid_form_key(&input.form_key) {
         return Err(RequestError::Internal(anyhow::anyhow!(

@@ -3,13 +3,16 @@
 
 pub mod account;
 pub mod adjudication;
+pub mod audit_calendar;
 pub mod case;
+pub mod corrective;
 pub mod duties;
 pub mod examination;
 pub mod ids;
 pub mod password;
 pub mod reason;
 pub mod request;
+pub mod rereview;
 pub mod retention;
 pub mod role;
 pub mod state;

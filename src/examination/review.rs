@@ -28,6 +28,9 @@ use crate::search::{ProbeSearch, ProbeSearchState};
 pub enum ExamineError {
     #[error(transparent)]
     Refused(#[from] ExaminerRefusal),
+    /// The account's access is restricted after an audit finding (docs/POLICIES.md).
+    #[error(transparent)]
+    Restricted(#[from] crate::domain::corrective::Restricted),
     #[error("This probe has no candidate list to review yet.")]
     NotSearched,
     #[error("Both examiner reviews of this candidate list are recorded.")]
@@ -144,6 +147,9 @@ pub fn submit_review(
     ps_id: i64,
     forms: &[AssessmentForm],
 ) -> Result<(Standing, AfterCommit), ExamineError> {
+    if let Err(r) = crate::accounts::restriction::check(conn, ctx.user.id)? {
+        return audit_refusal(conn, ctx, "examine.review", ps_id, Err(r.into()));
+    }
     let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
     if let Err(refusal) = may_examine(&ctx.user.roles_in(ctx.agency), &training, ctx.today) {
         return audit_refusal(conn, ctx, "examine.review", ps_id, Err(refusal.into()));
@@ -211,6 +217,7 @@ fn audit_refusal<T>(
 ) -> Result<T, ExamineError> {
     if let Err(
         e @ (ExamineError::Refused(_)
+        | ExamineError::Restricted(_)
         | ExamineError::NotSupervisor
         | ExamineError::Duty(_)
         | ExamineError::CaseClosed),
@@ -251,6 +258,7 @@ fn adjudicate_in_tx(
 ) -> Result<(Standing, AfterCommit), ExamineError> {
     // A requesting agency's administrator never adjudicates the service's examinations: the
     // supervisor role works only in the service agency ([`User::roles_in`]).
+    crate::accounts::restriction::check(conn, ctx.user.id)??;
     let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
     if may_adjudicate(&ctx.user.roles_in(ctx.agency), &training, ctx.today).is_err() {
         return Err(ExamineError::NotSupervisor);

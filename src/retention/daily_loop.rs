@@ -15,6 +15,8 @@ use crate::retention::daily::RetentionContext;
 pub struct DailyRetention {
     pub pool: DbPool,
     pub ctx: RetentionContext,
+    /// The audit calendar's reminders, sent after the retention pass (`audit::calendar`).
+    pub reminders: crate::audit::calendar::ReminderContext,
     /// Wakes the outbox sender after a pass that may have queued notices.
     pub mail_wake: Arc<tokio::sync::Notify>,
 }
@@ -33,18 +35,37 @@ impl Worker for DailyRetention {
     }
 
     async fn pass(&mut self) -> anyhow::Result<bool> {
-        let (p, c) = (self.pool.clone(), self.ctx.clone());
-        let r = blocking(move || {
+        let (p, c, rc) = (self.pool.clone(), self.ctx.clone(), self.reminders.clone());
+        let (r, reminders) = blocking(move || {
             let mut conn = p.get()?;
-            crate::retention::daily::run(
+            let r = crate::retention::daily::run(
                 &mut conn,
                 &c,
                 &Actor::system("daily retention"),
                 crate::platform::time::now(),
                 false,
-            )
+            );
+            // The audit calendar's reminders: their own step, run even if retention failed.
+            let reminders = crate::audit::calendar::send_reminders(
+                &mut conn,
+                &rc,
+                &Actor::system("audit calendar"),
+                crate::platform::time::now(),
+            );
+            // The monthly re-review sample (NY MPTC §VI.C): drawn once a month.
+            let draw = crate::audit::rereview::draw_monthly(
+                &mut conn,
+                rc.rereview_percent,
+                &Actor::system("re-review draw"),
+                crate::platform::time::now(),
+            );
+            if let Err(e) = &draw {
+                tracing::error!(error = %e, "Re-review draw failed");
+            }
+            Ok::<_, anyhow::Error>((r?, reminders?))
         })
         .await?;
+        tracing::info!(reminders = reminders.len(), "Audit reminders sent");
         tracing::info!(
             hidden = r.hide.len(),
             purged = r.purge.len(),

@@ -48,6 +48,9 @@ pub struct ProbeChoice {
 pub enum AssessmentError {
     #[error(transparent)]
     Refused(#[from] ExaminerRefusal),
+    /// The account's access is restricted after an audit finding (docs/POLICIES.md).
+    #[error(transparent)]
+    Restricted(#[from] crate::domain::corrective::Restricted),
     #[error(transparent)]
     Duty(#[from] DutyRefusal),
     /// The case does not exist, is logically deleted, or is not approved.
@@ -76,7 +79,10 @@ impl AssessmentError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            AssessmentError::Refused(_) | AssessmentError::Duty(_) | AssessmentError::CaseClosed
+            AssessmentError::Refused(_)
+                | AssessmentError::Restricted(_)
+                | AssessmentError::Duty(_)
+                | AssessmentError::CaseClosed
         )
     }
 }
@@ -90,6 +96,9 @@ pub fn may_assess(
     ctx: &Ctx<'_>,
     case: &Case,
 ) -> QueryResult<Result<(), AssessmentError>> {
+    if let Err(r) = crate::accounts::restriction::check(conn, ctx.user.id)? {
+        return Ok(Err(r.into()));
+    }
     let training = crate::accounts::training::records_of(conn, ctx.user.user_id())?;
     if let Err(r) = may_examine(&ctx.user.roles_in(ctx.agency), &training, ctx.today) {
         return Ok(Err(r.into()));

@@ -118,7 +118,7 @@ impl ResponseError for AppError {
 impl From<RequestError> for AppError {
     fn from(e: RequestError) -> Self {
         match e {
-            RequestError::NotYours | RequestError::NotRequester => {
+            RequestError::NotYours | RequestError::NotRequester | RequestError::Restricted(_) => {
                 AppError::Forbidden(e.to_string())
             }
             RequestError::NotEditable(_) => AppError::Conflict(e.to_string()),
@@ -166,9 +166,10 @@ impl From<DecisionError> for AppError {
 impl From<ExamineError> for AppError {
     fn from(e: ExamineError) -> Self {
         match e {
-            ExamineError::Refused(_) | ExamineError::NotSupervisor | ExamineError::Duty(_) => {
-                AppError::Forbidden(e.to_string())
-            }
+            ExamineError::Refused(_)
+            | ExamineError::Restricted(_)
+            | ExamineError::NotSupervisor
+            | ExamineError::Duty(_) => AppError::Forbidden(e.to_string()),
             // A logically deleted case answers as one that does not exist.
             ExamineError::CaseClosed => AppError::NotFound,
             // A probe search or case that does not exist (or not under that case): 404.

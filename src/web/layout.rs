@@ -24,6 +24,17 @@ pub struct Layout {
     pub sees_holds: bool,
     /// Shown on every page while the user's agency is suspended (who, since when, why).
     pub agency_notice: Option<String>,
+    /// Shown on every page while the user's access is restricted after an audit finding.
+    pub restriction_notice: Option<String>,
+    /// Supervisors, reviewers and system administrators of the service see the audit calendar.
+    pub sees_calendar: bool,
+}
+
+/// Whether the user sees the whole audit calendar and the random re-reviews: service staff who
+/// oversee agencies (system administrators, supervisors, reviewers).
+pub fn sees_calendar(u: &CurrentUser) -> bool {
+    u.agency.is_service
+        && (u.has(Role::SystemAdmin) || u.has(Role::Supervisor) || u.has(Role::Reviewer))
 }
 
 impl Layout {
@@ -42,6 +53,8 @@ impl Layout {
             is_system_admin: u.has(Role::SystemAdmin),
             sees_holds: crate::retention::access::may_list_holds(&u.roles, &u.agency),
             agency_notice: u.agency.suspension_notice(service_name),
+            restriction_notice: u.restriction.clone(),
+            sees_calendar: sees_calendar(u),
         }
     }
 }

@@ -29,6 +29,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/static/app.js", web::get().to(assets::js))
         .route("/transparency", web::get().to(transparency::report::page))
         .route(
+            "/transparency/audits",
+            web::get().to(transparency::audits::page),
+        )
+        .route(
+            "/transparency/audits.csv",
+            web::get().to(transparency::audits::csv),
+        )
+        .route(
             "/transparency.{kind}",
             web::get().to(transparency::report::export),
         )
@@ -184,6 +192,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/review/{id}", web::post().to(compliance::decide::submit))
         .route("/audit", web::get().to(audit::list::page))
         .route("/audits/monthly", web::get().to(audit::monthly::page))
+        .route("/audit/calendar", web::get().to(audit::calendar::page))
+        .route("/audit/rereviews", web::get().to(audit::rereview::page))
+        .route(
+            "/audit/rereviews/{id}",
+            web::post().to(audit::rereview::record),
+        )
+        .route("/audits/corrective", web::get().to(audit::calendar::list))
+        .route(
+            "/audits/corrective",
+            web::post().to(audit::calendar::record),
+        )
+        .route(
+            "/audits/corrective/new",
+            web::get().to(audit::calendar::new),
+        )
+        .route(
+            "/audits/corrective/{id}/complete",
+            web::post().to(audit::calendar::complete),
+        )
         .route(
             "/audits/monthly/signoff",
             web::post().to(audit::monthly::signoff),

@@ -104,6 +104,10 @@ pub struct CurrentUser {
     /// The user's training records (`accounts::training::records_of`), loaded with the user;
     /// pass to `domain::examination::may_examine`.
     pub training: Vec<crate::domain::training::Training>,
+    /// The banner of the account's restriction after an audit finding
+    /// (`accounts::restriction::Restriction::notice`), loaded with the user; `None` when the
+    /// account is not restricted.
+    pub restriction: Option<String>,
     pub meta: RequestMeta,
     pub csrf_token: String,
 }
@@ -183,10 +187,12 @@ impl FromRequest for CurrentUser {
                 let (user, agency) = crate::accounts::session::live_user(c, &token, uid)?
                     .ok_or(AppError::NotLoggedIn)?;
                 let training = crate::accounts::training::records_of(c, user.user_id())?;
-                Ok((user, agency, training))
+                let restriction =
+                    crate::accounts::restriction::active(c, user.id)?.map(|r| r.notice());
+                Ok((user, agency, training, restriction))
             })
             .await;
-            let (user, agency, training) = match loaded {
+            let (user, agency, training, restriction) = match loaded {
                 Ok(v) => v,
                 Err(AppError::NotLoggedIn) => {
                     session.purge();
@@ -207,6 +213,7 @@ impl FromRequest for CurrentUser {
                 agency,
                 roles,
                 training,
+                restriction,
                 meta,
                 csrf_token,
             })

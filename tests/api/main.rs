@@ -6,6 +6,7 @@ mod helpers;
 
 mod account;
 mod agencies;
+mod audit_calendar;
 mod audit_chain;
 mod audit_report;
 mod auth;

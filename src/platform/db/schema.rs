@@ -412,6 +412,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_reminders (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        kind -> Text,
+        period -> Text,
+        stage -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    corrective_actions (id) {
+        id -> BigInt,
+        agency_id -> BigInt,
+        audit_report_id -> BigInt,
+        month -> Text,
+        user_id -> BigInt,
+        kind -> Text,
+        description -> Text,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+        follow_up_on -> Date,
+        completed_at -> Nullable<Timestamp>,
+        completed_by -> Nullable<BigInt>,
+        completion_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    rereview_draws (id) {
+        id -> BigInt,
+        month -> Text,
+        seed -> Text,
+        population -> BigInt,
+        sample_size -> BigInt,
+        percent -> Integer,
+        drawn_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rereviews (id) {
+        id -> BigInt,
+        draw_id -> BigInt,
+        case_id -> BigInt,
+        outcome -> Nullable<Text>,
+        note -> Nullable<Text>,
+        reviewer_id -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -447,4 +500,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_sessions,
     user_mfa,
     mfa_recovery_codes,
+    audit_reminders,
+    corrective_actions,
+    rereview_draws,
+    rereviews,
 );

@@ -293,3 +293,55 @@ impl HoldReviewReminder {
         })
     }
 }
+
+/// Data for the audit calendar's reminder (`crate::audit::calendar`): an agency's monthly audit
+/// or quarterly access review is due soon or overdue. Sent to the agency's local administrators
+/// (overdue notices copied to the service's system administrators); cannot be switched off.
+pub struct AuditReminder {
+    pub service_name: String,
+    pub base_url: String,
+    pub recipient_name: String,
+    pub agency_name: String,
+    /// e.g. `Monthly audit of user actions`.
+    pub audit_label: String,
+    /// `YYYY-MM` or `YYYY-Qn`.
+    pub period: String,
+    /// The due date, `YYYY-MM-DD`.
+    pub due: String,
+    pub overdue: bool,
+    pub days_overdue: i64,
+    /// The page where the audit is done, e.g. `/audits/monthly?month=2026-11`.
+    pub link: String,
+    /// A system administrator's copy of an overdue notice.
+    pub copy_to_service: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/audit_reminder/subject.txt")]
+struct ReminderSubject<'a> {
+    d: &'a AuditReminder,
+}
+#[derive(Template)]
+#[template(path = "email/audit_reminder/body.txt")]
+struct ReminderText<'a> {
+    d: &'a AuditReminder,
+}
+#[derive(Template)]
+#[template(path = "email/audit_reminder/body.html")]
+struct ReminderHtml<'a> {
+    d: &'a AuditReminder,
+}
+
+impl AuditReminder {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "audit_reminder",
+            to: to.to_string(),
+            case_id: None,
+            subject: ReminderSubject { d: self }.render()?.trim().to_string(),
+            text: ReminderText { d: self }.render()?,
+            html: ReminderHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}

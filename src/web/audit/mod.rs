@@ -1,2 +1,4 @@
+pub mod calendar;
 pub mod list;
 pub mod monthly;
+pub mod rereview;

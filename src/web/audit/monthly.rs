@@ -95,6 +95,10 @@ pub struct MonthlyPage {
     pub findings: String,
     pub error: Option<String>,
     pub agency_param: String,
+    /// The agency's next due monthly audit and access review (the audit calendar).
+    pub due: Option<crate::audit::calendar::AgencyDue>,
+    /// Local administrators (and the service) may record corrective actions on a sign-off.
+    pub can_correct: bool,
 }
 
 impl MonthlyPage {
@@ -122,7 +126,9 @@ async fn render_page(
 ) -> Result<HttpResponse, AppError> {
     let actor = user.actor(role_of(a));
     let rules = state.settings.audit.clone();
-    let (report, signoff, signed_by, overview) =
+    let calendar = state.settings.audit.calendar();
+    let today = now().date();
+    let (report, signoff, signed_by, overview, due) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             match agency {
                 Some(id) => {
@@ -139,7 +145,9 @@ async fn render_page(
                         Entry::new("audit_report.view", "agency", id)
                             .details(format!("month {month}")),
                     )?;
-                    Ok((Some(report), signoff, signed_by, Vec::new()))
+                    let ag = Agency::find(c, AgencyId(id))?;
+                    let due = crate::audit::calendar::for_agency(c, &calendar, &ag, today)?;
+                    Ok((Some(report), signoff, signed_by, Vec::new(), Some(due)))
                 }
                 None => {
                     let signoffs = AuditReportRecord::all_for_month(c, month)?;
@@ -161,7 +169,7 @@ async fn render_page(
                         &actor,
                         Entry::new("audit_report.overview", "audit_report", month.to_string()),
                     )?;
-                    Ok((None, None, String::new(), rows))
+                    Ok((None, None, String::new(), rows, None))
                 }
             }
         })
@@ -178,6 +186,8 @@ async fn render_page(
         findings,
         error,
         agency_param: agency.map(|a| a.to_string()).unwrap_or_default(),
+        due,
+        can_correct: a == Access::Admin || user.has(Role::SystemAdmin),
     };
     crate::web::respond::html_status(status, &page)
 }

@@ -29,6 +29,17 @@ pub async fn download(
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let packets_dir = state.settings.packets_dir();
     let (name, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        // A restricted account may not download packets (docs/POLICIES.md, issue 14).
+        if let Err(r) = crate::accounts::restriction::check(c, su.id)? {
+            audit::record(
+                c,
+                &actor,
+                Entry::new("packet.download", "packet", &packet_id)
+                    .outcome(Outcome::Denied)
+                    .details(format!("case {}: {r}", id.0)),
+            )?;
+            return Err(AppError::Forbidden(r.to_string()));
+        }
         let viewer = crate::cases::access::Viewer::new(&su, &sa, granted.then_some(id));
         let case = crate::cases::access::case_with_files_for(c, &viewer, id)?;
         let packet = match &case {

@@ -282,6 +282,7 @@ pub async fn start(
             "The search of this case was already started by {by}."
         ))),
         Err(AssessmentError::Refused(r)) => Err(AppError::Forbidden(r.to_string())),
+        Err(AssessmentError::Restricted(r)) => Err(AppError::Forbidden(r.to_string())),
         Err(AssessmentError::Duty(d)) => Err(AppError::Forbidden(d.to_string())),
         Err(AssessmentError::CaseClosed) => Err(AppError::NotFound),
         Err(AssessmentError::Db(d)) => Err(d.into()),
