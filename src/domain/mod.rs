@@ -4,6 +4,7 @@
 pub mod account;
 pub mod adjudication;
 pub mod case;
+pub mod deleted_access;
 pub mod duties;
 pub mod examination;
 pub mod ids;

@@ -134,9 +134,13 @@ impl From<RetentionError> for AppError {
         match e {
             RetentionError::NotAllowedToHold
             | RetentionError::NotAllowedToView
+            | RetentionError::NotAllowedToDecide
+            | RetentionError::OwnRequest
             | RetentionError::NotLocalAdmin => AppError::Forbidden(e.to_string()),
             RetentionError::NotFound => AppError::NotFound,
-            RetentionError::AlreadyLifted => AppError::Conflict(e.to_string()),
+            RetentionError::AlreadyLifted | RetentionError::AlreadyDecided => {
+                AppError::Conflict(e.to_string())
+            }
             RetentionError::Invalid(_) => AppError::BadRequest(e.to_string()),
             RetentionError::Db(d) => AppError::from(d),
             RetentionError::Internal(i) => AppError::Internal(i),

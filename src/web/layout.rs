@@ -19,6 +19,9 @@ pub struct Layout {
     pub is_local_admin: bool,
     /// The service's system administrators see the agency list (suspend, reinstate).
     pub is_system_admin: bool,
+    /// Service system administrators and supervisors decide requests to open logically
+    /// deleted cases (`/admin/deleted-access`).
+    pub decides_deleted_access: bool,
     /// Shown on every page while the user's agency is suspended (who, since when, why).
     pub agency_notice: Option<String>,
 }
@@ -37,6 +40,10 @@ impl Layout {
             can_audit: u.has(Role::Auditor) || u.has(Role::LocalAdmin) || u.has(Role::Reviewer),
             is_local_admin: u.has(Role::LocalAdmin),
             is_system_admin: u.has(Role::SystemAdmin),
+            decides_deleted_access: crate::domain::deleted_access::may_decide_deleted_access(
+                &u.roles,
+                u.agency.is_service,
+            ),
             agency_notice: u.agency.suspension_notice(service_name),
         }
     }
