@@ -177,8 +177,13 @@ pub fn may_receive_packet(
 }
 
 /// Who sees a case's dissemination log: service staff and the case agency's local administrator.
-pub fn may_see_disseminations(roles: &Roles, in_service_agency: bool, of_case_agency: bool) -> bool {
-    (in_service_agency && roles.sees_all_agencies()) || (of_case_agency && roles.has(Role::LocalAdmin))
+pub fn may_see_disseminations(
+    roles: &Roles,
+    in_service_agency: bool,
+    of_case_agency: bool,
+) -> bool {
+    (in_service_agency && roles.sees_all_agencies())
+        || (of_case_agency && roles.has(Role::LocalAdmin))
 }
 
 #[cfg(test)]
@@ -193,8 +198,12 @@ mod tests {
         assert_eq!(DeletedAccessCriterion::parse("curiosity"), None);
         let e = DeletedAccessRequest::parse("", "", "short").unwrap_err();
         assert_eq!(e.len(), 3);
-        let r = DeletedAccessRequest::parse("court_order", " CO 24-1187 ", "Court order for disclosure")
-            .unwrap();
+        let r = DeletedAccessRequest::parse(
+            "court_order",
+            " CO 24-1187 ",
+            "Court order for disclosure",
+        )
+        .unwrap();
         assert_eq!(r.reference, "CO 24-1187");
         assert_eq!(r.criterion, DeletedAccessCriterion::CourtOrder);
     }

@@ -143,7 +143,9 @@ pub fn to_csv(case_number: &str, rows: &[DisseminationView]) -> anyhow::Result<V
             r.channel.clone(),
             r.packet_id.clone(),
             r.packet_sha256.clone(),
-            r.recipient_user_id.map(|u| u.to_string()).unwrap_or_default(),
+            r.recipient_user_id
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
             r.recipient_address.clone().unwrap_or_default(),
             r.purpose.clone(),
             r.released_by.clone(),

@@ -130,7 +130,10 @@ impl AccessRequest {
     pub fn status_label(&self, now: NaiveDateTime) -> String {
         match (self.status.as_str(), self.expires_at) {
             (APPROVED, Some(e)) if e > now => {
-                format!("approved, open until {}", crate::platform::time::fmt_time(&e))
+                format!(
+                    "approved, open until {}",
+                    crate::platform::time::fmt_time(&e)
+                )
             }
             (APPROVED, _) => "approved, expired".into(),
             (REFUSED, _) => "refused".into(),

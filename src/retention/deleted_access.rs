@@ -68,8 +68,7 @@ pub fn request_access(
             audit::record(
                 c,
                 actor,
-                Entry::new("case.deleted_access_request", "case", id.0)
-                    .outcome(Outcome::Denied),
+                Entry::new("case.deleted_access_request", "case", id.0).outcome(Outcome::Denied),
             )?;
             return Err(RetentionError::NotAllowedToView);
         };

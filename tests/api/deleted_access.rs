@@ -6,9 +6,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use frdesk::platform::db::schema::{
-    case_images, cases, deleted_access_requests, timeline_events,
-};
+use frdesk::platform::db::schema::{case_images, cases, deleted_access_requests, timeline_events};
 
 use crate::helpers::*;
 
@@ -189,9 +187,13 @@ async fn a_deleted_case_opens_only_to_a_system_admin_after_a_second_persons_appr
             .await;
         assert_eq!(r.status().as_u16(), 404, "{email}");
     }
-    assert!(app.audit().iter().any(|r| r.action == "case.deleted_access_request"
-        && r.outcome == "denied"
-        && r.user_email == "admin.a@test.example"));
+    assert!(
+        app.audit()
+            .iter()
+            .any(|r| r.action == "case.deleted_access_request"
+                && r.outcome == "denied"
+                && r.user_email == "admin.a@test.example")
+    );
 
     // The system administrator sees the list and the request form, not the case.
     let sysadmin = app.login("sysadmin@test.example").await;
@@ -201,7 +203,10 @@ async fn a_deleted_case_opens_only_to_a_system_admin_after_a_second_persons_appr
     let (status, page) = sysadmin.get_text(&format!("/cases/{id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Pursuant to a court order"), "{page}");
-    assert!(!page.contains("Request version"), "case shown without approval");
+    assert!(
+        !page.contains("Request version"),
+        "case shown without approval"
+    );
     assert_eq!(
         sysadmin
             .get(&format!("/cases/{id}/images/{sha}"))
@@ -262,9 +267,13 @@ async fn a_deleted_case_opens_only_to_a_system_admin_after_a_second_persons_appr
     assert_eq!(status, 200);
     assert!(pending.contains("Your own request"), "{pending}");
     assert_eq!(decide(&sysadmin, rid, "approve", "").await, 403);
-    assert!(app.audit().iter().any(|r| r.action == "case.deleted_access_approve"
-        && r.outcome == "denied"
-        && r.user_email == "sysadmin@test.example"));
+    assert!(
+        app.audit()
+            .iter()
+            .any(|r| r.action == "case.deleted_access_approve"
+                && r.outcome == "denied"
+                && r.user_email == "sysadmin@test.example")
+    );
     for email in ["admin.a@test.example", "requester.a@test.example"] {
         let other = app.login(email).await;
         assert_eq!(
@@ -329,7 +338,11 @@ async fn a_deleted_case_opens_only_to_a_system_admin_after_a_second_persons_appr
     );
     // The approver did not gain access, nor did anyone else.
     assert_eq!(
-        supervisor.get(&format!("/cases/{id}")).await.status().as_u16(),
+        supervisor
+            .get(&format!("/cases/{id}"))
+            .await
+            .status()
+            .as_u16(),
         404
     );
 
@@ -343,7 +356,10 @@ async fn a_deleted_case_opens_only_to_a_system_admin_after_a_second_persons_appr
     }
     let (status, page) = sysadmin.get_text(&format!("/cases/{id}")).await;
     assert_eq!(status, 200);
-    assert!(!page.contains("Request version"), "expired access still open");
+    assert!(
+        !page.contains("Request version"),
+        "expired access still open"
+    );
     assert!(page.contains("approved, expired"), "{page}");
     assert_eq!(
         sysadmin
@@ -376,10 +392,26 @@ async fn a_deleted_case_opens_only_to_a_system_admin_after_a_second_persons_appr
 #[test]
 fn retention_periods_shorter_than_the_seeds_are_refused_at_start_up_naming_the_key() {
     for (key, env, value) in [
-        ("retention.case_hide_days", "FRDESK_RETENTION__CASE_HIDE_DAYS", "365"),
-        ("retention.case_purge_days", "FRDESK_RETENTION__CASE_PURGE_DAYS", "1096"),
-        ("retention.case_purge_days", "FRDESK_RETENTION__CASE_PURGE_DAYS", "1826"),
-        ("retention.audit_days", "FRDESK_RETENTION__AUDIT_DAYS", "1000"),
+        (
+            "retention.case_hide_days",
+            "FRDESK_RETENTION__CASE_HIDE_DAYS",
+            "365",
+        ),
+        (
+            "retention.case_purge_days",
+            "FRDESK_RETENTION__CASE_PURGE_DAYS",
+            "1096",
+        ),
+        (
+            "retention.case_purge_days",
+            "FRDESK_RETENTION__CASE_PURGE_DAYS",
+            "1826",
+        ),
+        (
+            "retention.audit_days",
+            "FRDESK_RETENTION__AUDIT_DAYS",
+            "1000",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_frdesk"))

@@ -165,7 +165,10 @@ async fn packets_go_only_to_those_with_a_need_to_know_and_every_release_is_logge
     let (status, page) = other.get_text(&format!("/cases/{case_id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains(&packet.packet_id));
-    assert!(!page.contains(&dl), "link shown to a user without a need to know");
+    assert!(
+        !page.contains(&dl),
+        "link shown to a user without a need to know"
+    );
     assert!(!page.contains("Dissemination log"));
     assert_eq!(other.get(&dl).await.status().as_u16(), 403);
     assert!(app.audit().iter().any(|r| r.action == "packet.download"
@@ -208,8 +211,11 @@ async fn packets_go_only_to_those_with_a_need_to_know_and_every_release_is_logge
         downloads[2].recipient_address.as_deref(),
         Some("reviewer@test.example")
     );
-    assert!(downloads.iter().all(|d| d.purpose == search_reason
-        && d.packet_sha256 == packet.file_sha256));
+    assert!(
+        downloads
+            .iter()
+            .all(|d| d.purpose == search_reason && d.packet_sha256 == packet.file_sha256)
+    );
 
     // The log on the case page (agency local admin, service staff) and as CSV; the requester
     // sees neither.
@@ -229,13 +235,20 @@ async fn packets_go_only_to_those_with_a_need_to_know_and_every_release_is_logge
     );
     let csv = r.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("case,time_utc,channel,packet_id"), "{csv}");
+    assert!(
+        lines[0].starts_with("case,time_utc,channel,packet_id"),
+        "{csv}"
+    );
     assert_eq!(lines.len(), 1 + 4, "{csv}");
     assert!(lines[1].contains(",email,") && lines[1].contains("requester.a@test.example"));
     assert!(csv.contains(&packet.file_sha256));
-    assert!(app.audit().iter().any(|r| r.action == "dissemination.export"
-        && r.outcome == "success"
-        && r.user_email == "admin.a@test.example"));
+    assert!(
+        app.audit()
+            .iter()
+            .any(|r| r.action == "dissemination.export"
+                && r.outcome == "success"
+                && r.user_email == "admin.a@test.example")
+    );
     let requester = app.login("requester.a@test.example").await;
     let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
     assert!(!page.contains("Dissemination log"));

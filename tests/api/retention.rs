@@ -451,8 +451,7 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
 }
 
 #[actix_web::test]
-async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_approved_system_admin()
-{
+async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_approved_system_admin() {
     let app = spawn_app().await;
     let requester = app.login("requester.a@test.example").await;
     let id = requester.submit_valid_request().await;
@@ -545,10 +544,13 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_approv
         !page.contains("Request version"),
         "case shown without approval"
     );
-    assert!(app.audit().iter().any(|r| r.action == "case.view"
-        && r.outcome == "denied"
-        && r.user_email == "sysadmin@test.example"
-        && r.details_text().contains("approved access request is required")));
+    assert!(app.audit().iter().any(|r| {
+        r.action == "case.view"
+            && r.outcome == "denied"
+            && r.user_email == "sysadmin@test.example"
+            && r.details_text()
+                .contains("approved access request is required")
+    }));
     assert_eq!(
         sysadmin
             .get(&format!("/cases/{id}/images/{sha}"))

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use crate::audit::{self, Entry, Outcome};
 use crate::domain::deleted_access::may_receive_packet;
 use crate::domain::{CaseId, Role};
-use crate::result::dissemination::{DOWNLOAD, Dissemination, NewDissemination};
 use crate::result::context::ServiceInfo;
+use crate::result::dissemination::{DOWNLOAD, Dissemination, NewDissemination};
 use crate::result::reissue as change;
 use crate::result::store::PacketRecord;
 use crate::web::csrf::CsrfForm;
@@ -147,7 +147,8 @@ pub async fn disseminations_csv(
             crate::cases::access::Purpose::Read,
         )? {
             Some(
-                crate::cases::access::Visible::Live(k) | crate::cases::access::Visible::Deleted(k, _),
+                crate::cases::access::Visible::Live(k)
+                | crate::cases::access::Visible::Deleted(k, _),
             ) if crate::domain::deleted_access::may_see_disseminations(
                 &viewer.roles,
                 sa.is_service,

@@ -292,7 +292,8 @@ pub async fn page(
             && status.is_editable()
             && case.requester_id == user.user.id
             && user.has(Role::Requester),
-        can_review: !deleted_flag && status == crate::domain::CaseStatus::Submitted
+        can_review: !deleted_flag
+            && status == crate::domain::CaseStatus::Submitted
             && user.has(Role::Reviewer)
             && case.requester_id != user.user.id,
         notice: if flags.submitted.is_some() {
