@@ -63,15 +63,17 @@ pub fn request_access(
     reference: &str,
     statement: &str,
 ) -> Result<i64, RetentionError> {
+    // A refusal is audited in its own write (a failed transaction would roll it back).
+    if deleted_case_for(conn, user, agency, id)?.is_none() {
+        audit::record(
+            conn,
+            actor,
+            Entry::new("case.deleted_access_request", "case", id.0).outcome(Outcome::Denied),
+        )?;
+        return Err(RetentionError::NotAllowedToView);
+    }
     write_tx(conn, |c| {
-        let Some(case) = deleted_case_for(c, user, agency, id)? else {
-            audit::record(
-                c,
-                actor,
-                Entry::new("case.deleted_access_request", "case", id.0).outcome(Outcome::Denied),
-            )?;
-            return Err(RetentionError::NotAllowedToView);
-        };
+        let case = deleted_case_for(c, user, agency, id)?.ok_or(RetentionError::NotFound)?;
         let req = DeletedAccessRequest::parse(criterion, reference, statement)
             .map_err(RetentionError::Invalid)?;
         let rid = AccessRequest::insert(
@@ -124,25 +126,26 @@ pub fn decide(
     } else {
         "case.deleted_access_refuse"
     };
+    // A refusal is audited in its own write (a failed transaction would roll it back).
+    let req = AccessRequest::find(conn, request_id)?.ok_or(RetentionError::NotFound)?;
+    let refusal = if !may_decide_deleted_access(&user.roles_in(agency), agency.is_service) {
+        Some(RetentionError::NotAllowedToDecide)
+    } else if !is_second_person(req.requester_id, user.id) {
+        Some(RetentionError::OwnRequest)
+    } else {
+        None
+    };
+    if let Some(e) = refusal {
+        audit::record(
+            conn,
+            actor,
+            Entry::new(action, "case", req.case_id)
+                .outcome(Outcome::Denied)
+                .details(format!("request {request_id}: {e}")),
+        )?;
+        return Err(e);
+    }
     write_tx(conn, |c| {
-        let req = AccessRequest::find(c, request_id)?.ok_or(RetentionError::NotFound)?;
-        let refusal = if !may_decide_deleted_access(&user.roles_in(agency), agency.is_service) {
-            Some(RetentionError::NotAllowedToDecide)
-        } else if !is_second_person(req.requester_id, user.id) {
-            Some(RetentionError::OwnRequest)
-        } else {
-            None
-        };
-        if let Some(e) = refusal {
-            audit::record(
-                c,
-                actor,
-                Entry::new(action, "case", req.case_id)
-                    .outcome(Outcome::Denied)
-                    .details(format!("request {request_id}: {e}")),
-            )?;
-            return Err(e);
-        }
         let note = note.trim();
         let note = if note.is_empty() && approve {
             None
@@ -182,6 +185,6 @@ pub fn decide(
                     .unwrap_or_default()
             ));
         audit::record(c, actor, entry)?;
-        Ok(AccessRequest::find(c, request_id)?.ok_or(RetentionError::NotFound)?)
+        AccessRequest::find(c, request_id)?.ok_or(RetentionError::NotFound)
     })
 }

@@ -559,7 +559,10 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         let r = frdesk::retention::access_requests::AccessRequest::find(&mut c, access_request)
             .unwrap()
             .unwrap();
-        assert_eq!(r.status, "pending", "another agency decided an access request");
+        assert_eq!(
+            r.status, "pending",
+            "another agency decided an access request"
+        );
     }
     // Agency A's policy, suspension and terms are as they were.
     {
