@@ -74,10 +74,13 @@ impl AuditSettings {
 #[serde(deny_unknown_fields)]
 pub struct RetentionSettings {
     /// Days after a case's last activity (last timeline event or update) before it is logically
-    /// deleted. Default 730 (two years, as LAPD's order). 0 disables logical deletion.
+    /// deleted. Default 730 (two years, LAPD ALPR order); at least 730. 0 disables logical
+    /// deletion.
     pub case_hide_days: u32,
-    /// Days after logical deletion before the case is purged. Default 1096 (about five years in
-    /// all). 0 disables purging.
+    /// Permanent deletion (purge) of a logically deleted case: at the first daily pass after
+    /// its last activity + `case_purge_days` days + 24 hours + 1 minute (LAPD ALPR order: "five
+    /// years, and 24 hours and one minute"). Default and minimum 1827 (five years counted in
+    /// days, never short of five calendar years). 0 disables purging.
     pub case_purge_days: u32,
     /// Days audit records (and audit reports) are kept before they are purged. Default 1827
     /// (five years and a day, LACRIS "Data Retention"). At least 1827.
@@ -249,7 +252,10 @@ impl Settings {
             .set_default("packet.pkcs12_path", "")?
             .set_default("packet.pkcs12_password", "")?
             .set_default("retention.case_hide_days", 730)?
-            .set_default("retention.case_purge_days", 1096)?
+            .set_default(
+                "retention.case_purge_days",
+                i64::from(crate::domain::retention::MIN_CASE_PURGE_DAYS),
+            )?
             .set_default("retention.audit_days", 1827)?
             .set_default("retention.account_idle_days", 90)?
             .set_default("audit.business_start_hour", 7)?
@@ -384,6 +390,22 @@ impl Settings {
         }
         if !(self.audit.volume_factor.is_finite() && self.audit.volume_factor >= 1.0) {
             anyhow::bail!("Invalid configuration: audit.volume_factor must be at least 1.0");
+        }
+        let r = &self.retention;
+        if r.case_hide_days != 0 && r.case_hide_days < crate::domain::retention::MIN_CASE_HIDE_DAYS
+        {
+            bail!(
+                "Invalid configuration: retention.case_hide_days must be at least {} (two years, LAPD ALPR order \"Retention and Deletion\"), or 0 to turn logical deletion off",
+                crate::domain::retention::MIN_CASE_HIDE_DAYS
+            );
+        }
+        if r.case_purge_days != 0
+            && r.case_purge_days < crate::domain::retention::MIN_CASE_PURGE_DAYS
+        {
+            bail!(
+                "Invalid configuration: retention.case_purge_days must be at least {} (five years; purge comes 24 hours and 1 minute later, LAPD ALPR order \"Retention and Deletion\"), or 0 to turn purging off",
+                crate::domain::retention::MIN_CASE_PURGE_DAYS
+            );
         }
         if self.retention.audit_days < crate::domain::retention::MIN_AUDIT_DAYS {
             bail!(

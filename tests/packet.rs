@@ -271,6 +271,12 @@ fn lead_packet_text_on_every_page_and_content() {
             "page {} lacks the banner twice:\n{page}",
             i + 1
         );
+        // Issue 14 (NY MPTC §IV.G): the protective marking above the banner and below the footer.
+        assert!(
+            page.matches(frdesk::result::packet::MARKING).count() >= 2,
+            "page {} lacks LAW ENFORCEMENT SENSITIVE twice:\n{page}",
+            i + 1
+        );
         assert!(
             page.contains(&format!("Page {} of {n}", i + 1)),
             "page {}:\n{page}",

@@ -3,8 +3,9 @@
 //! Every page, image, packet and workflow action that a person starts loads its case through
 //! [`case_for`], which applies, in order: the user's agency and roles (service staff see every
 //! agency's cases, everyone else their own agency's — [`scope_of`]) and logical deletion (a
-//! logically deleted case is invisible except to an administrator allowed to view it who stated
-//! a reason in this session, and a purged case has no files left to read). A case the user may
+//! logically deleted case is invisible except to a service system administrator whose request
+//! to open it a second person approved, for 24 hours — `src/retention/deleted_access.rs` — and
+//! a purged case has no files left to read). A case the user may
 //! not see answers exactly as one that does not exist, so ids of other agencies' cases are not
 //! disclosed. Background jobs and the retention pass, which act for nobody, use
 //! [`Case::find`]/[`Case::find_any`] directly.
@@ -14,6 +15,7 @@ use crate::cases::store::{Case, CaseScope};
 use crate::domain::{CaseId, Roles};
 use crate::platform::db::DbConnection;
 use crate::retention::access::may_view_deleted;
+use crate::retention::access_requests::AccessRequest;
 
 /// The person asking, as far as access to cases goes.
 #[derive(Debug, Clone)]
@@ -21,8 +23,6 @@ pub struct Viewer<'a> {
     pub user: &'a User,
     pub agency: &'a Agency,
     pub roles: Roles,
-    /// The logically deleted case this session stated a reason to view, if any (15 minutes).
-    pub deleted_case_grant: Option<CaseId>,
 }
 
 /// What the person wants to do with the case.
@@ -39,9 +39,9 @@ pub enum Purpose {
 pub enum Visible {
     /// A live case in the viewer's scope.
     Live(Case),
-    /// A logically deleted case the viewer stated a reason to view in this session.
-    Deleted(Case),
-    /// A logically deleted case the viewer could open after stating a reason (not yet given).
+    /// A logically deleted case the viewer may open under this approved, unexpired request.
+    Deleted(Case, Box<AccessRequest>),
+    /// A logically deleted case the viewer could ask to open (no approved request in force).
     NeedsReason(Case),
 }
 
@@ -49,7 +49,7 @@ impl Visible {
     /// The case, however it is visible.
     pub fn case(&self) -> &Case {
         match self {
-            Visible::Live(c) | Visible::Deleted(c) | Visible::NeedsReason(c) => c,
+            Visible::Live(c) | Visible::Deleted(c, _) | Visible::NeedsReason(c) => c,
         }
     }
 }
@@ -80,16 +80,15 @@ pub fn case_for(
     let Some(case) = Case::find_any(conn, id)? else {
         return Ok(None);
     };
-    if case.hidden_at.is_none() || !may_view_deleted(&viewer.roles, viewer.agency, &case) {
+    if case.hidden_at.is_none() || !may_view_deleted(&viewer.roles, viewer.agency) {
         return Ok(None);
     }
     if purpose == Purpose::ReadFiles && case.purged_at.is_some() {
         return Ok(None);
     }
-    if viewer.deleted_case_grant == Some(id) {
-        Ok(Some(Visible::Deleted(case)))
-    } else {
-        Ok(Some(Visible::NeedsReason(case)))
+    match AccessRequest::active_grant(conn, viewer.user.id, id, crate::platform::time::now())? {
+        Some(grant) => Ok(Some(Visible::Deleted(case, Box::new(grant)))),
+        None => Ok(Some(Visible::NeedsReason(case))),
     }
 }
 
@@ -108,7 +107,7 @@ pub fn live_case_for(
 }
 
 /// A case whose stored files (probe images, packets) the viewer may read: a live case in scope,
-/// or a logically deleted, not purged one the viewer stated a reason for in this session.
+/// or a logically deleted, not purged one the viewer holds an approved access request for.
 ///
 /// Errors: the database query failed.
 pub fn case_with_files_for(
@@ -117,19 +116,18 @@ pub fn case_with_files_for(
     id: CaseId,
 ) -> diesel::QueryResult<Option<Case>> {
     Ok(match case_for(conn, viewer, id, Purpose::ReadFiles)? {
-        Some(Visible::Live(c) | Visible::Deleted(c)) => Some(c),
+        Some(Visible::Live(c) | Visible::Deleted(c, _)) => Some(c),
         _ => None,
     })
 }
 
 impl<'a> Viewer<'a> {
-    /// `user` of `agency`, with the logically deleted case this session stated a reason for.
-    pub fn new(user: &'a User, agency: &'a Agency, deleted_case_grant: Option<CaseId>) -> Self {
+    /// `user` of `agency`, with the roles that work in that agency.
+    pub fn new(user: &'a User, agency: &'a Agency) -> Self {
         Viewer {
             user,
             agency,
             roles: user.roles_in(agency),
-            deleted_case_grant,
         }
     }
 }

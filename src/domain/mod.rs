@@ -6,6 +6,7 @@ pub mod adjudication;
 pub mod audit_calendar;
 pub mod case;
 pub mod corrective;
+pub mod deleted_access;
 pub mod duties;
 pub mod examination;
 pub mod ids;

@@ -8,6 +8,21 @@ use chrono::{Duration, NaiveDateTime};
 /// Audit records are kept at least five years and a day (LACRIS "Data Retention").
 pub const MIN_AUDIT_DAYS: u32 = 1827;
 
+/// Logical deletion comes no earlier than two years after a case's last activity (LAPD ALPR
+/// order, "Retention and Deletion of ALPR Data": "retained for a period of two years").
+pub const MIN_CASE_HIDE_DAYS: u32 = 730;
+
+/// Permanent deletion: "after five years, and 24 hours and one minute" (LAPD ALPR order). The
+/// configured `case_purge_days` counts the five years in whole days and must be at least 1827
+/// (five calendar years hold at most two leap days, so 1827 days are never less than five
+/// years); the 24 hours and one minute of the seed are added by [`RetentionPolicy::purge_before`].
+pub const MIN_CASE_PURGE_DAYS: u32 = 1827;
+
+/// What the seed adds to the five years before permanent deletion: 24 hours and one minute.
+pub fn purge_grace() -> Duration {
+    Duration::hours(24) + Duration::minutes(1)
+}
+
 /// The configured periods, in whole days; 0 turns a case or account rule off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionPolicy {
@@ -21,7 +36,7 @@ impl Default for RetentionPolicy {
     fn default() -> Self {
         RetentionPolicy {
             case_hide_days: 730,
-            case_purge_days: 1096,
+            case_purge_days: MIN_CASE_PURGE_DAYS,
             audit_days: MIN_AUDIT_DAYS,
             account_idle_days: 90,
         }
@@ -33,9 +48,12 @@ impl RetentionPolicy {
     pub fn hide_before(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
         (self.case_hide_days > 0).then(|| now - Duration::days(i64::from(self.case_hide_days)))
     }
-    /// Cases logically deleted before this instant are due for purge.
+    /// Logically deleted cases whose last activity is before this instant are due for
+    /// permanent deletion: a case is purged at the first pass strictly after last activity +
+    /// `case_purge_days` days + 24 hours + 1 minute (LAPD ALPR order).
     pub fn purge_before(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
-        (self.case_purge_days > 0).then(|| now - Duration::days(i64::from(self.case_purge_days)))
+        (self.case_purge_days > 0)
+            .then(|| now - Duration::days(i64::from(self.case_purge_days)) - purge_grace())
     }
     /// Audit records written before this instant are purged (never fewer than five years).
     pub fn audit_before(&self, now: NaiveDateTime) -> NaiveDateTime {
@@ -230,6 +248,10 @@ mod tests {
         };
         assert_eq!(off.hide_before(now), None);
         assert_eq!(off.audit_before(now), now - Duration::days(1827));
+        assert_eq!(
+            p.purge_before(now),
+            Some(now - Duration::days(1827) - Duration::minutes(24 * 60 + 1))
+        );
     }
 
     #[test]

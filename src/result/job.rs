@@ -298,7 +298,24 @@ fn issue(
             }),
         )
         .context("Failed to render the result email")?;
-        crate::platform::mail::enqueue(conn, &email)?;
+        // Only to the requester's account address (NY MPTC §IV.G need to know); the
+        // dissemination log points at the outbox row, whose `sent_at` confirms delivery.
+        let outbox_id = crate::platform::mail::enqueue_with_id(conn, &email)?;
+        crate::result::dissemination::Dissemination::insert(
+            conn,
+            &crate::result::dissemination::NewDissemination {
+                case_id: case.id,
+                packet_id: packet_id.clone(),
+                packet_sha256: file_sha256.clone(),
+                channel: crate::result::dissemination::EMAIL.into(),
+                recipient_user_id: Some(requester.id),
+                recipient_address: Some(requester.email.clone()),
+                purpose: case.search_reason.clone(),
+                released_by: "packet worker".into(),
+                outbox_id: Some(outbox_id),
+                at: now(),
+            },
+        )?;
         Ok(())
     })
 }

@@ -103,11 +103,12 @@ fn check(p: &LeadPacket) -> Result<(), PacketError> {
     Ok(())
 }
 
-/// The frame of page `n` of `total`: [`BANNER`], issuer and case in the header, packet id in the footer.
+/// The frame of page `n` of `total`: [`BANNER`], issuer and case in the header, packet id in the
+/// footer, and the [`crate::result::packet::MARKING`] above and below.
 fn page_frame(fonts: &Fonts, p: &LeadPacket, n: usize, total: usize) -> Vec<Op> {
     let (case, _) = printable(&p.case_number);
     let (packet_id, _) = printable(&p.packet_id);
-    frame_ops(
+    let mut ops = frame_ops(
         fonts,
         BANNER,
         &p.issuer,
@@ -115,7 +116,12 @@ fn page_frame(fonts: &Fonts, p: &LeadPacket, n: usize, total: usize) -> Vec<Op> 
         &format!("Packet {packet_id}"),
         n,
         total,
-    )
+    );
+    ops.extend(crate::platform::pdf::flow::marking_ops(
+        fonts,
+        crate::result::packet::MARKING,
+    ));
+    ops
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,9 +10,11 @@
 //! - [`assemble`]: building a packet from the database, rendering and signing it.
 //! - [`job`]: the packet job — queued when an examination concludes, run by a worker.
 //! - [`reissue`]: re-issuing a corrected packet or withdrawing the result.
+//! - [`dissemination`]: the dissemination log (every download and email of a packet).
 
 pub mod assemble;
 pub mod context;
+pub mod dissemination;
 pub mod job;
 pub mod layout;
 pub mod outcome;

@@ -114,3 +114,7 @@ person is not in the gallery.";
 
 /// The banner at the top and bottom of every page.
 pub const BANNER: &str = "INVESTIGATIVE LEAD ONLY — NOT A POSITIVE IDENTIFICATION";
+
+/// The protective marking above the top banner and below the footer of every page, and in the
+/// result email: the packet is disseminated only on a need to know (NY MPTC §IV.G).
+pub const MARKING: &str = "LAW ENFORCEMENT SENSITIVE";

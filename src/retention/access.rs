@@ -6,18 +6,19 @@ use crate::accounts::store::Agency;
 use crate::cases::store::Case;
 use crate::domain::Role;
 
-/// Whether a user may see a logically deleted `case` after stating a reason: a local
-/// administrator of the case's agency, or a local administrator of the service (service
-/// administrator) for every agency.
-pub fn may_view_deleted(roles: &crate::domain::Roles, agency: &Agency, case: &Case) -> bool {
-    roles.has(Role::LocalAdmin) && (agency.is_service || case.agency_id == agency.id)
+/// Whether a user may ask to open a logically deleted case: the service's system
+/// administrators only (LAPD ALPR order: logically deleted data "can only be queried by an ALPR
+/// System Administrator"). Opening it also needs an approved, unexpired request
+/// ([`crate::retention::access_requests::AccessRequest::active_grant`]).
+pub fn may_view_deleted(roles: &crate::domain::Roles, agency: &Agency) -> bool {
+    crate::domain::deleted_access::may_request_deleted_access(roles, agency.is_service)
 }
 
 /// Whether a user may request a legal hold on `case`, request its release or record its
 /// two-yearly review: a local administrator of the case's agency, or service staff (the
 /// service's local administrators, reviewers, supervisors and system administrators).
 pub fn may_hold(roles: &crate::domain::Roles, agency: &Agency, case: &Case) -> bool {
-    may_view_deleted(roles, agency, case)
+    (roles.has(Role::LocalAdmin) && (agency.is_service || case.agency_id == agency.id))
         || (agency.is_service
             && (roles.has(Role::Reviewer)
                 || roles.has(Role::Supervisor)

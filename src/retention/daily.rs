@@ -291,10 +291,12 @@ pub fn run(
         }
     }
 
-    // 2. Purge of cases logically deleted long enough ago.
+    // 2. Permanent deletion of logically deleted cases whose last activity is more than five
+    //    years, 24 hours and one minute ago (LAPD ALPR order).
     if let Some(before) = policy.purge_before(now) {
-        for case in Case::deleted_before(conn, before)? {
-            let item = case_item(&case, None);
+        for ca in Case::deleted_idle_since(conn, before)? {
+            let case = ca.case;
+            let item = case_item(&case, Some(ca.last_activity));
             if LegalHold::is_held(conn, case.case_id())? {
                 report.held.push(item);
                 continue;
@@ -541,7 +543,7 @@ fn purge_case(
             return Ok(None);
         }
         let hidden_at = fresh.hidden_at.unwrap_or(now);
-        let last_activity = fresh.updated_at;
+        let last_activity = Case::last_activity(c, &fresh)?;
         let rows = Case::purge_payload(c, case.case_id(), now)?;
         // Files go inside the transaction: if one cannot be deleted the purge is rolled back
         // and retried on the next pass. Deleted files cannot come back, so the transaction
@@ -570,7 +572,7 @@ fn purge_case(
             o.insert("files_removed".into(), files.into());
         }
         let reason = format!(
-            "retention: purged {} days after logical deletion",
+            "retention: permanently deleted {} days, 24 hours and 1 minute after the last activity",
             ctx.policy.case_purge_days
         );
         CaseTombstone::insert(

@@ -19,8 +19,16 @@ pub enum RetentionError {
     /// The hold is not in the state the action needs (e.g. approving an approved hold).
     #[error("{0}")]
     HoldState(&'static str),
-    #[error("Only a local administrator may view a logically deleted case.")]
+    #[error("Only the service's system administrators may open a logically deleted case.")]
     NotAllowedToView,
+    #[error(
+        "Only another system administrator or a service supervisor may approve or refuse access to a logically deleted case."
+    )]
+    NotAllowedToDecide,
+    #[error("A second person must decide: you cannot approve or refuse your own request.")]
+    OwnRequest,
+    #[error("That request has already been decided.")]
+    AlreadyDecided,
     #[error("Only a local administrator may review their agency's accounts.")]
     NotLocalAdmin,
     #[error("The case was not found.")]

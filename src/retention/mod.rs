@@ -1,6 +1,7 @@
 //! retention
 
 pub mod access;
+pub mod access_requests;
 pub mod access_review;
 pub mod daily;
 pub mod daily_loop;

@@ -370,6 +370,24 @@ pub struct CaseActivity {
     pub last_activity: NaiveDateTime,
 }
 
+fn with_activity_before(
+    conn: &mut Conn,
+    candidates: Vec<Case>,
+    before: NaiveDateTime,
+) -> QResult<Vec<CaseActivity>> {
+    let mut out = Vec::new();
+    for case in candidates {
+        let last_activity = Case::last_activity(conn, &case)?;
+        if last_activity < before {
+            out.push(CaseActivity {
+                case,
+                last_activity,
+            });
+        }
+    }
+    Ok(out)
+}
+
 impl Case {
     /// Live (not logically deleted) cases with no activity since `before`, oldest first.
     pub fn idle_since(conn: &mut Conn, before: NaiveDateTime) -> QResult<Vec<CaseActivity>> {
@@ -379,32 +397,33 @@ impl Case {
             .order(cases::id.asc())
             .select(Case::as_select())
             .load(conn)?;
-        let mut out = Vec::new();
-        for case in candidates {
-            let last_event: Option<NaiveDateTime> = timeline_events::table
-                .filter(timeline_events::case_id.eq(case.id))
-                // Placing or lifting a legal hold is not activity on the case itself.
-                .filter(timeline_events::kind.ne_all(["legal_hold", "retention"]))
-                .select(diesel::dsl::max(timeline_events::at))
-                .first(conn)?;
-            let last_activity = last_event.map_or(case.updated_at, |e| e.max(case.updated_at));
-            if last_activity < before {
-                out.push(CaseActivity {
-                    case,
-                    last_activity,
-                });
-            }
-        }
-        Ok(out)
+        with_activity_before(conn, candidates, before)
     }
-    /// Logically deleted, not yet purged cases hidden before `before`, oldest first.
-    pub fn deleted_before(conn: &mut Conn, before: NaiveDateTime) -> QResult<Vec<Case>> {
-        cases::table
-            .filter(cases::hidden_at.lt(before))
+    /// Logically deleted, not yet purged cases with no activity since `before` (the permanent
+    /// deletion period counts from the last activity, LAPD ALPR order), oldest first.
+    pub fn deleted_idle_since(
+        conn: &mut Conn,
+        before: NaiveDateTime,
+    ) -> QResult<Vec<CaseActivity>> {
+        let candidates: Vec<Case> = cases::table
+            .filter(cases::hidden_at.is_not_null())
             .filter(cases::purged_at.is_null())
+            .filter(cases::updated_at.lt(before))
             .order(cases::id.asc())
             .select(Case::as_select())
-            .load(conn)
+            .load(conn)?;
+        with_activity_before(conn, candidates, before)
+    }
+    /// The last activity of a case: the later of `updated_at` and its last timeline event,
+    /// not counting legal-hold and retention events.
+    pub fn last_activity(conn: &mut Conn, case: &Case) -> QResult<NaiveDateTime> {
+        let last_event: Option<NaiveDateTime> = timeline_events::table
+            .filter(timeline_events::case_id.eq(case.id))
+            // Placing or lifting a legal hold is not activity on the case itself.
+            .filter(timeline_events::kind.ne_all(["legal_hold", "retention"]))
+            .select(diesel::dsl::max(timeline_events::at))
+            .first(conn)?;
+        Ok(last_event.map_or(case.updated_at, |e| e.max(case.updated_at)))
     }
     /// Logically deletes a live case; returns whether the row changed.
     pub fn mark_deleted(conn: &mut Conn, id: CaseId, at: NaiveDateTime) -> QResult<bool> {

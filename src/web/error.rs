@@ -136,11 +136,13 @@ impl From<RetentionError> for AppError {
             | RetentionError::NotAllowedToApprove
             | RetentionError::SecondPersonRequired
             | RetentionError::NotAllowedToView
+            | RetentionError::NotAllowedToDecide
+            | RetentionError::OwnRequest
             | RetentionError::NotLocalAdmin => AppError::Forbidden(e.to_string()),
             RetentionError::NotFound => AppError::NotFound,
-            RetentionError::AlreadyLifted | RetentionError::HoldState(_) => {
-                AppError::Conflict(e.to_string())
-            }
+            RetentionError::AlreadyLifted
+            | RetentionError::HoldState(_)
+            | RetentionError::AlreadyDecided => AppError::Conflict(e.to_string()),
             RetentionError::Invalid(_) => AppError::BadRequest(e.to_string()),
             RetentionError::Db(d) => AppError::from(d),
             RetentionError::Internal(i) => AppError::Internal(i),

@@ -22,6 +22,9 @@ pub struct Layout {
     /// The legal holds list (`/holds`): administrators and the service's reviewers,
     /// supervisors and system administrators.
     pub sees_holds: bool,
+    /// Service system administrators and supervisors decide requests to open logically
+    /// deleted cases (`/admin/deleted-access`).
+    pub decides_deleted_access: bool,
     /// Shown on every page while the user's agency is suspended (who, since when, why).
     pub agency_notice: Option<String>,
     /// Shown on every page while the user's access is restricted after an audit finding.
@@ -52,6 +55,10 @@ impl Layout {
             is_local_admin: u.has(Role::LocalAdmin),
             is_system_admin: u.has(Role::SystemAdmin),
             sees_holds: crate::retention::access::may_list_holds(&u.roles, &u.agency),
+            decides_deleted_access: crate::domain::deleted_access::may_decide_deleted_access(
+                &u.roles,
+                u.agency.is_service,
+            ),
             agency_notice: u.agency.suspension_notice(service_name),
             restriction_notice: u.restriction.clone(),
             sees_calendar: sees_calendar(u),

@@ -89,6 +89,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(admin::access_review::page),
         )
         .route("/admin/retained", web::get().to(admin::deleted::page))
+        .route(
+            "/admin/deleted-access",
+            web::get().to(admin::deleted_access::page),
+        )
+        .route(
+            "/admin/deleted-access/{id}/approve",
+            web::post().to(admin::deleted_access::approve),
+        )
+        .route(
+            "/admin/deleted-access/{id}/refuse",
+            web::post().to(admin::deleted_access::refuse),
+        )
         .route("/admin/agency", web::get().to(admin::agency::own))
         .route("/admin/agencies", web::get().to(admin::agencies::list))
         .route("/admin/agencies/{id}", web::get().to(admin::agency::page))
@@ -145,6 +157,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/cases/{id}/packets/{file}",
             web::get().to(cases::packet::download),
+        )
+        .route(
+            "/cases/{id}/disseminations.csv",
+            web::get().to(cases::packet::disseminations_csv),
         )
         .route(
             "/cases/{id}/result/reissue",

@@ -308,12 +308,49 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             format!("/audits/monthly/{report_id}.csv"),
         ),
         ("/admin/users/{id}", format!("/admin/users/{admin_a_id}")),
+        (
+            "/cases/{id}/disseminations.csv",
+            format!("/cases/{case_id}/disseminations.csv"),
+        ),
     ];
+    // A pending request to open agency A's case (as a system administrator of the service
+    // would have made it), for the approval routes.
+    let access_request = {
+        use frdesk::retention::access_requests::{AccessRequest, NewAccessRequest, PENDING};
+        let mut c = app.pool.get().unwrap();
+        AccessRequest::insert(
+            &mut c,
+            &NewAccessRequest {
+                case_id,
+                requester_id: admin_a_id,
+                criterion: "court_order".into(),
+                reference: "Court order 24-1187".into(),
+                statement: "Disclosure ordered by the court".into(),
+                requested_at: frdesk::platform::time::now(),
+                status: PENDING.into(),
+            },
+        )
+        .unwrap()
+    };
     let posts: Vec<Post> = vec![
         (
             "/cases/{id}/retained",
             format!("/cases/{case_id}/retained"),
-            vec![("reason", "Need to look at it again".into())],
+            vec![
+                ("criterion", "court_order".into()),
+                ("reference", "Court order 24-1187".into()),
+                ("statement", "Need to look at it again".into()),
+            ],
+        ),
+        (
+            "/admin/deleted-access/{id}/approve",
+            format!("/admin/deleted-access/{access_request}/approve"),
+            vec![("note", "".into())],
+        ),
+        (
+            "/admin/deleted-access/{id}/refuse",
+            format!("/admin/deleted-access/{access_request}/refuse"),
+            vec![("note", "Refused by another agency".into())],
         ),
         (
             "/cases/{id}/holds",
@@ -554,6 +591,16 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         "a refused request changed agency A's case"
     );
     assert_eq!(state_of(&app, draft_id), draft_before);
+    {
+        let mut c = app.pool.get().unwrap();
+        let r = frdesk::retention::access_requests::AccessRequest::find(&mut c, access_request)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            r.status, "pending",
+            "another agency decided an access request"
+        );
+    }
     // Agency A's policy, suspension and terms are as they were.
     {
         use frdesk::platform::db::schema::{agencies, agency_policies};

@@ -16,6 +16,8 @@ mod config_and_cli;
 // Needs the fail points: `cargo test --features failpoints` (script/test does).
 #[cfg(feature = "failpoints")]
 mod crash;
+mod deleted_access;
+mod dissemination;
 mod docs;
 mod duties;
 mod history;

@@ -467,19 +467,9 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
     assert!(ids_in(&again, "purge").is_empty());
     drop(c);
 
-    // An administrator who states a reason sees the tombstone, and no image links.
-    let admin = app.login("admin.a@test.example").await;
-    let (_, page) = admin.get_text(&format!("/cases/{id}")).await;
-    let r = admin
-        .post_form(
-            &format!("/cases/{id}/retained"),
-            &[
-                ("csrf_token", &csrf_of(&page)),
-                ("reason", "Audit of purge results, LACRIS review"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status().as_u16(), 303);
+    // A system administrator with an approved access request sees the tombstone, and no
+    // image links.
+    let admin = crate::deleted_access::open_with_approval(&app, id).await;
     let (status, page) = admin.get_text(&format!("/cases/{id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Purged (tombstone)"), "{page}");
@@ -496,7 +486,7 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
 }
 
 #[actix_web::test]
-async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_with_a_reason() {
+async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_approved_system_admin() {
     let app = spawn_app().await;
     let requester = app.login("requester.a@test.example").await;
     let id = requester.submit_valid_request().await;
@@ -563,58 +553,59 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
         404
     );
 
-    // The local administrator finds it in the list of logically deleted cases…
+    // The agency's local administrator no longer opens it (issue 14: only the service's system
+    // administrators, with a second person's approval — `tests/api/deleted_access.rs`).
     let admin = app.login("admin.a@test.example").await;
-    let (status, listed) = admin.get_text("/admin/retained").await;
-    assert_eq!(status, 200);
-    assert!(listed.contains(&number), "{listed}");
+    assert_eq!(admin.get("/admin/retained").await.status().as_u16(), 403);
+    assert_eq!(
+        admin.get(&format!("/cases/{id}")).await.status().as_u16(),
+        404
+    );
     assert_eq!(
         requester.get("/admin/retained").await.status().as_u16(),
         403
     );
-    // …and must state a reason before it opens.
-    let (status, page) = admin.get_text(&format!("/cases/{id}")).await;
+    // A system administrator finds it in the list of logically deleted cases, and opens it
+    // once the supervisor approved the request.
+    crate::deleted_access::new_user(&app, SERVICE, "sysadmin@test.example", "system_admin");
+    let sysadmin = app.login("sysadmin@test.example").await;
+    let (status, listed) = sysadmin.get_text("/admin/retained").await;
+    assert_eq!(status, 200);
+    assert!(listed.contains(&number), "{listed}");
+    let (status, page) = sysadmin.get_text(&format!("/cases/{id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains(&format!("/cases/{id}/retained")), "{page}");
     assert!(
         !page.contains("Request version"),
-        "case shown without a reason"
+        "case shown without approval"
     );
-    assert!(app.audit().iter().any(|r| r.action == "case.view"
-        && r.outcome == "denied"
-        && r.user_email == "admin.a@test.example"
-        && r.details_text().contains("stated reason is required")));
+    assert!(app.audit().iter().any(|r| {
+        r.action == "case.view"
+            && r.outcome == "denied"
+            && r.user_email == "sysadmin@test.example"
+            && r.details_text()
+                .contains("approved access request is required")
+    }));
     assert_eq!(
-        admin
+        sysadmin
             .get(&format!("/cases/{id}/images/{sha}"))
             .await
             .status()
             .as_u16(),
         404
     );
-    let csrf = csrf_of(&page);
-    let r = admin
-        .post_form(
-            &format!("/cases/{id}/retained"),
-            &[("csrf_token", &csrf), ("reason", "why")],
-        )
-        .await;
-    assert_eq!(r.status().as_u16(), 422);
-    assert!(r.text().await.unwrap().contains(r#"id="reason-error""#));
-    let reason = "Public records request PRA-2026-114 review";
-    let r = admin
-        .post_form(
-            &format!("/cases/{id}/retained"),
-            &[("csrf_token", &csrf), ("reason", reason)],
-        )
-        .await;
-    assert_eq!(r.status().as_u16(), 303);
-    let (status, page) = admin.get_text(&format!("/cases/{id}")).await;
+    let rid = crate::deleted_access::ask(&app, &sysadmin, id).await;
+    let supervisor = app.login("supervisor@test.example").await;
+    assert_eq!(
+        crate::deleted_access::decide(&supervisor, rid, "approve", "").await,
+        303
+    );
+    let (status, page) = sysadmin.get_text(&format!("/cases/{id}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Request version"), "{page}");
     assert!(page.contains("Logically deleted under the retention policy"));
     assert_eq!(
-        admin
+        sysadmin
             .get(&format!("/cases/{id}/images/{sha}"))
             .await
             .status()
@@ -627,8 +618,11 @@ async fn a_logically_deleted_case_is_404_to_its_requester_and_opens_to_an_admin_
         .find(|r| r.action == "case.view_retained" && r.outcome == "success")
         .expect("audited view");
     assert_eq!(view.object_id, id.to_string());
-    assert_eq!(view.search_reason.as_deref(), Some(reason));
-    assert_eq!(view.user_email, "admin.a@test.example");
+    assert_eq!(
+        view.search_reason.as_deref(),
+        Some(crate::deleted_access::STATEMENT)
+    );
+    assert_eq!(view.user_email, "sysadmin@test.example");
     // The requester still cannot see it.
     assert_eq!(
         requester

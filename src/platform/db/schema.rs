@@ -465,6 +465,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deleted_access_requests (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        requester_id -> BigInt,
+        criterion -> Text,
+        reference -> Text,
+        statement -> Text,
+        requested_at -> Timestamp,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    disseminations (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        packet_id -> Text,
+        packet_sha256 -> Text,
+        channel -> Text,
+        recipient_user_id -> Nullable<BigInt>,
+        recipient_address -> Nullable<Text>,
+        purpose -> Text,
+        released_by -> Text,
+        outbox_id -> Nullable<BigInt>,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -504,4 +537,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     corrective_actions,
     rereview_draws,
     rereviews,
+    deleted_access_requests,
+    disseminations,
 );

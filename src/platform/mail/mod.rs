@@ -50,6 +50,12 @@ pub struct Attachment {
 
 /// Stores an email in the outbox. Call inside the action's transaction.
 pub fn enqueue(conn: &mut DbConnection, email: &Email) -> diesel::QueryResult<()> {
+    enqueue_with_id(conn, email).map(|_| ())
+}
+
+/// [`enqueue`], returning the outbox message's id (for logs that point at the delivery, such as
+/// the dissemination log).
+pub fn enqueue_with_id(conn: &mut DbConnection, email: &Email) -> diesel::QueryResult<i64> {
     let at = now();
     OutboxMessage::insert(
         conn,

@@ -54,11 +54,12 @@ pub struct NewOutboxMessage {
 }
 
 impl OutboxMessage {
-    pub fn insert(conn: &mut Conn, new: &NewOutboxMessage) -> QResult<()> {
+    /// Queues a message; returns its id.
+    pub fn insert(conn: &mut Conn, new: &NewOutboxMessage) -> QResult<i64> {
         diesel::insert_into(outbox_messages::table)
             .values(new)
-            .execute(conn)
-            .map(|_| ())
+            .returning(outbox_messages::id)
+            .get_result(conn)
     }
     /// Queued messages whose next attempt is due, oldest first.
     pub fn due(conn: &mut Conn, at: NaiveDateTime, limit: i64) -> QResult<Vec<OutboxMessage>> {

@@ -408,6 +408,27 @@ pub fn render_document(d: &PlainDocument) -> Result<Vec<u8>, PacketError> {
     )
 }
 
+/// A protective marking (e.g. "LAW ENFORCEMENT SENSITIVE") centred in bold dark red above the
+/// header banner (baseline 772 pt) and below the footer line (baseline 24 pt) of a page drawn by
+/// [`frame_ops`]; clear of the banner, header and footer texts.
+pub fn marking_ops(fonts: &Fonts, marking: &str) -> Vec<Op> {
+    let (marking, _) = printable(marking);
+    let font = PdfFontHandle::Builtin(Face::Bold.builtin());
+    let mut ops = Vec::new();
+    for (baseline, size) in [(772.0, 9.0), (24.0, 8.0)] {
+        let w = fonts.width(Face::Bold, size, &marking) / WIDTH_SAFETY;
+        ops.extend(text_ops(
+            (PAGE_W - w) / 2.0,
+            baseline,
+            size,
+            font.clone(),
+            DARK_RED,
+            &marking,
+        ));
+    }
+    ops
+}
+
 /// Header and footer of every page: `banner` in dark red at top and bottom, `left` and `right`
 /// in small type under the top banner, `footer_left` and "Page n of total" at the bottom.
 pub fn frame_ops(

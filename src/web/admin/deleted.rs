@@ -1,7 +1,7 @@
-//! `GET /admin/retained`: logically deleted cases in the administrator's scope (their agency;
-//! every agency for a service administrator) — case number, agency, dates, purge and hold
-//! status only. Opening one asks for a reason (`src/web/cases/deleted.rs`). Listing is itself
-//! an audit record (`retention.list_deleted`).
+//! `GET /admin/retained`: logically deleted cases of every agency, for the service's system
+//! administrators (LAPD ALPR order: only system administrators query logically deleted data) —
+//! case number, dates, purge and hold status only. Opening one needs an approved access request
+//! (`src/web/cases/deleted.rs`). Listing is itself an audit record (`retention.list_deleted`).
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -10,6 +10,7 @@ use crate::audit::{self, Entry};
 use crate::cases::store::Case;
 use crate::domain::Role;
 use crate::platform::time::fmt_time;
+use crate::retention::error::RetentionError;
 use crate::retention::store::LegalHold;
 use crate::web::error::AppError;
 use crate::web::layout::Layout;
@@ -37,10 +38,14 @@ impl DeletedCasesPage {
 }
 
 pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    user.require(Role::LocalAdmin)?;
-    let all_agencies = user.agency.is_service;
-    let agency = (!all_agencies).then(|| user.agency_id());
-    let actor = user.actor(Role::LocalAdmin);
+    if !crate::retention::access::may_view_deleted(&user.roles, &user.agency) {
+        return Err(AppError::Forbidden(
+            RetentionError::NotAllowedToView.to_string(),
+        ));
+    }
+    let all_agencies = true;
+    let agency = None;
+    let actor = user.actor(Role::SystemAdmin);
     let rows = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let cases = Case::deleted_in_scope(c, agency, 500)?;
         let mut rows = Vec::new();

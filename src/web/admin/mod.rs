@@ -5,5 +5,6 @@ pub mod agencies;
 pub mod agency;
 pub mod agency_policy;
 pub mod deleted;
+pub mod deleted_access;
 pub mod second_factor;
 pub mod users;

@@ -23,7 +23,7 @@ pub async fn page(
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let case = crate::cases::access::live_case_for(
                 c,
-                &crate::cases::access::Viewer::new(&vu, &va, None),
+                &crate::cases::access::Viewer::new(&vu, &va),
                 id,
             )?
             .ok_or(AppError::NotFound)?;

@@ -10,7 +10,6 @@ use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
 pub async fn serve(
-    session: actix_session::Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
@@ -18,11 +17,10 @@ pub async fn serve(
     let (id, sha) = path.into_inner();
     let id = CaseId(id);
     let actor = user.actor_as(user.primary_role());
-    let granted = crate::web::cases::deleted::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let st = state.clone();
     let (img, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let viewer = crate::cases::access::Viewer::new(&su, &sa, granted.then_some(id));
+        let viewer = crate::cases::access::Viewer::new(&su, &sa);
         let case = crate::cases::access::case_with_files_for(c, &viewer, id)?;
         let img = match &case {
             Some(case) => crate::cases::access::image_for(c, &viewer, case, &sha)?,

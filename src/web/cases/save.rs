@@ -212,7 +212,7 @@ pub async fn submit(
     let (case, imgs) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let case = crate::cases::access::live_case_for(
             c,
-            &crate::cases::access::Viewer::new(&vu, &va, None),
+            &crate::cases::access::Viewer::new(&vu, &va),
             case_id,
         )?
         .ok_or(AppError::NotFound)?;
@@ -250,7 +250,7 @@ async fn refused_page(
         None => None,
         Some(case_id) => {
             crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-                let viewer = crate::cases::access::Viewer::new(&vu, &va, None);
+                let viewer = crate::cases::access::Viewer::new(&vu, &va);
                 let Some(case) = crate::cases::access::live_case_for(c, &viewer, case_id)? else {
                     return Ok(None);
                 };

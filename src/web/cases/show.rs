@@ -67,6 +67,11 @@ pub struct CasePage {
     pub deleted_notice: Option<String>,
     /// What is left after a purge.
     pub tombstone: Option<crate::retention::store::CaseTombstone>,
+    /// The dissemination log, for service staff and the agency's local administrators.
+    pub disseminations: Option<Vec<crate::result::dissemination::DisseminationView>>,
+    /// Whether the packet links are shown (the requester, the agency's local administrators,
+    /// service staff — NY MPTC §IV.G need to know).
+    pub can_download_packets: bool,
 }
 
 impl CasePage {
@@ -84,7 +89,6 @@ pub struct Flags {
 }
 
 pub async fn page(
-    session: actix_session::Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -92,23 +96,26 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     let id = CaseId(path.into_inner());
     let actor = user.actor_as(user.primary_role());
-    let grant = crate::web::cases::deleted::has_grant(&session, id.0);
     let (su, sa) = (user.user.clone(), user.agency.clone());
     let data = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let viewer = Viewer::new(&su, &sa, grant.then_some(id));
-        let (case, deleted) = match case_for(c, &viewer, id, Purpose::Read)? {
-            Some(Visible::Live(case)) => (case, false),
-            // A logically deleted case: only an administrator, only after stating a reason.
-            Some(Visible::Deleted(case)) => (case, true),
+        let viewer = Viewer::new(&su, &sa);
+        let (case, grant) = match case_for(c, &viewer, id, Purpose::Read)? {
+            Some(Visible::Live(case)) => (case, None),
+            // A logically deleted case: only a system administrator, only under an approved
+            // access request.
+            Some(Visible::Deleted(case, grant)) => (case, Some(grant)),
             Some(Visible::NeedsReason(case)) => {
                 audit::record(
                     c,
                     &actor,
                     Entry::new("case.view", "case", case.id)
                         .outcome(audit::Outcome::Denied)
-                        .details("logically deleted: a stated reason is required"),
+                        .details("logically deleted: an approved access request is required"),
                 )?;
-                return Ok(Err(case));
+                let requests = crate::retention::access_requests::AccessRequest::for_case_by(
+                    c, id, su.id,
+                )?;
+                return Ok(Err((case, requests)));
             }
             None => {
                 audit::record(
@@ -123,12 +130,27 @@ pub async fn page(
         audit::record(
             c,
             &actor,
-            if deleted {
-                entry.details("logically deleted case; reason stated (case.view_retained)")
-            } else {
-                entry
+            match &grant {
+                Some(g) => Entry::new("case.view_retained", "case", case.id)
+                    .reason(g.statement.clone())
+                    .details(format!(
+                        "logically deleted case {} opened under approved access request {} ({}; reference {})",
+                        case.display_number(),
+                        g.id,
+                        g.criterion,
+                        g.reference
+                    )),
+                None => entry,
             },
         )?;
+        let deleted = grant.as_ref().map(|g| {
+            format!(
+                "Logically deleted under the retention policy. You opened it under access request {} (reference {}), approved by a second person, until {}; every view is in the audit trail and nothing here can be changed.",
+                g.id,
+                g.reference,
+                g.expires_at.as_ref().map(fmt_time).unwrap_or_default()
+            )
+        });
         let holds = crate::retention::store::LegalHold::for_case(c, id)?;
         let tombstone = crate::retention::store::CaseTombstone::for_case(c, id)?;
         let agency = Agency::find(c, AgencyId(case.agency_id))?;
@@ -154,20 +176,49 @@ pub async fn page(
         let mail = OutboxMessage::for_case(c, id)?;
         let searches = crate::search::ProbeSearch::for_case(c, id)?;
         let packets = crate::result::store::PacketRecord::for_case(c, id)?;
+        let sees_log = crate::domain::deleted_access::may_see_disseminations(
+            &viewer.roles,
+            sa.is_service,
+            case.agency_id == sa.id,
+        );
+        let log = if sees_log {
+            Some(crate::result::dissemination::Dissemination::for_case(c, id)?)
+        } else {
+            None
+        };
+        let can_download = crate::domain::deleted_access::may_receive_packet(
+            &viewer.roles,
+            sa.is_service,
+            case.agency_id == sa.id,
+            case.requester_id == su.id,
+        );
         Ok(Ok((
-            case, agency, requester, versions, decisions, timeline, mail, searches, packets, holds,
-            tombstone, deleted,
+            case,
+            agency,
+            requester,
+            versions,
+            decisions,
+            timeline,
+            mail,
+            searches,
+            packets,
+            holds,
+            tombstone,
+            deleted,
+            (log, can_download),
         )))
     })
     .await?;
     let data = match data {
         Ok(d) => d,
-        Err(hidden) => {
+        Err((hidden, requests)) => {
             return crate::web::cases::deleted::reason_page(
                 &user,
                 &state,
                 hidden,
-                String::new(),
+                requests,
+                crate::web::cases::deleted::RequestForm::default(),
+                Vec::new(),
                 None,
             );
         }
@@ -185,6 +236,7 @@ pub async fn page(
         holds,
         tombstone,
         deleted,
+        (disseminations, can_download_packets),
     ) = data;
     let current = case.current_version;
     let is_examiner = crate::domain::examination::may_examine(
@@ -193,7 +245,8 @@ pub async fn page(
         chrono::Utc::now().date_naive(),
     )
     .is_ok();
-    let can_assess = !deleted
+    let deleted_flag = deleted.is_some();
+    let can_assess = !deleted_flag
         && case.status() == crate::domain::CaseStatus::Approved
         && searches.iter().any(|s| {
             s.version == current && s.status == crate::search::ProbeSearchState::AwaitingAssessment
@@ -231,16 +284,16 @@ pub async fn page(
         holds,
         can_hold,
         tombstone,
-        deleted_notice: deleted.then(|| {
-            "Logically deleted under the retention policy. You opened it after stating a reason, which is in the audit trail; nothing here can be changed."
-                .to_string()
-        }),
+        deleted_notice: deleted.clone(),
+        disseminations,
+        can_download_packets,
         layout: Layout::new(&user, &state.settings.service.name),
-        can_edit: !deleted
+        can_edit: !deleted_flag
             && status.is_editable()
             && case.requester_id == user.user.id
             && user.has(Role::Requester),
-        can_review: !deleted && status == crate::domain::CaseStatus::Submitted
+        can_review: !deleted_flag
+            && status == crate::domain::CaseStatus::Submitted
             && user.has(Role::Reviewer)
             && case.requester_id != user.user.id,
         notice: if flags.submitted.is_some() {
@@ -268,7 +321,7 @@ pub async fn page(
         timeline,
         mail,
         searches,
-        can_change_result: !deleted
+        can_change_result: !deleted_flag
             && status == crate::domain::CaseStatus::Concluded
             && user.has(Role::Supervisor),
         packets,

@@ -115,7 +115,7 @@ async fn load(
     crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let case = crate::cases::access::live_case_for(
             c,
-            &crate::cases::access::Viewer::new(&u.user, &u.agency, None),
+            &crate::cases::access::Viewer::new(&u.user, &u.agency),
             CaseId(case_id),
         )?
         .ok_or(AppError::NotFound)?;

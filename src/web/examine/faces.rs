@@ -42,7 +42,7 @@ async fn load(
         }
         let case = crate::cases::access::live_case_for(
             c,
-            &crate::cases::access::Viewer::new(&vu, &va, None),
+            &crate::cases::access::Viewer::new(&vu, &va),
             id,
         )?
         .ok_or(AppError::NotFound)?;

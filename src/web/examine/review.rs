@@ -152,7 +152,7 @@ async fn build(
             }
             let case = crate::cases::access::live_case_for(
                 c,
-                &crate::cases::access::Viewer::new(&vu, &va, None),
+                &crate::cases::access::Viewer::new(&vu, &va),
                 CaseId(case_id),
             )?
             .ok_or(AppError::NotFound)?;
@@ -336,7 +336,7 @@ pub async fn candidate_photo(
         }
         let case = crate::cases::access::live_case_for(
             c,
-            &crate::cases::access::Viewer::new(&vu, &va, None),
+            &crate::cases::access::Viewer::new(&vu, &va),
             CaseId(case_id),
         )?
         .ok_or(AppError::NotFound)?;

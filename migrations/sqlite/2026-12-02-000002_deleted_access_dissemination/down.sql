@@ -1,0 +1,2 @@
+DROP TABLE disseminations;
+DROP TABLE deleted_access_requests;
