@@ -97,10 +97,12 @@ pub struct ReportPage {
     pub intro: &'static str,
     pub suppression: &'static str,
     pub query: String,
+    /// The "Published records" section (`templates/transparency/published.html`).
+    pub records: crate::web::transparency::published::PublicRecords,
 }
 
 /// The 429 answer when `req`'s address is over the public-report rate, else `None`.
-fn over_limit(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
+pub(crate) fn over_limit(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
     let ip = crate::web::session::client_ip(req);
     let wait = state.limits.public(&ip).err()?;
     tracing::warn!(%ip, path = req.path(), "Transparency report refused: rate limit");
@@ -133,6 +135,7 @@ pub async fn page(
         ),
     };
     let report = build(&state, period).await?;
+    let records = crate::web::transparency::published::PublicRecords::load(&state).await?;
     tracing::info!(from = %period.from, to = %period.to, "Transparency report viewed");
     let charts = report.charts();
     crate::web::respond::html_status(
@@ -149,6 +152,7 @@ pub async fn page(
             measures: &MEASURES,
             intro: INTRO,
             suppression: SUPPRESSION,
+            records,
         },
     )
 }
