@@ -60,7 +60,9 @@ impl DocumentKind {
         }
     }
     pub fn parse(s: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        DocumentKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
     }
 }
 
@@ -126,7 +128,9 @@ impl PublishedDocument {
     }
     /// The kind's label (the stored value if unknown).
     pub fn kind_label(&self) -> &str {
-        self.kind().map(DocumentKind::label).unwrap_or(&self.row.kind)
+        self.kind()
+            .map(DocumentKind::label)
+            .unwrap_or(&self.row.kind)
     }
     /// The newest version.
     pub fn current(&self) -> Option<&DocumentVersion> {
@@ -372,8 +376,12 @@ pub fn publish(
         audit::record(
             c,
             actor,
-            Entry::new("published.publish", "published_document", id)
-                .details(describe(kind.as_str(), details, doc, 1)),
+            Entry::new("published.publish", "published_document", id).details(describe(
+                kind.as_str(),
+                details,
+                doc,
+                1,
+            )),
         )?;
         store.put(doc)?;
         find(c, id)?.ok_or(PublishError::NotFound)
@@ -404,8 +412,12 @@ pub fn replace(
         audit::record(
             c,
             actor,
-            Entry::new("published.replace", "published_document", id)
-                .details(describe(&before.row.kind, details, doc, version)),
+            Entry::new("published.replace", "published_document", id).details(describe(
+                &before.row.kind,
+                details,
+                doc,
+                version,
+            )),
         )?;
         store.put(doc)?;
         find(c, id)?.ok_or(PublishError::NotFound)

@@ -130,11 +130,7 @@ impl ModelCard {
         Ok(Self::from_parts(&manifest, &sources, &calibration))
     }
 
-    fn from_parts(
-        manifest: &ModelManifest,
-        sources: &toml::Value,
-        c: &Calibration,
-    ) -> ModelCard {
+    fn from_parts(manifest: &ModelManifest, sources: &toml::Value, c: &Calibration) -> ModelCard {
         let acc = c.accuracy.as_ref();
         ModelCard {
             models: vec![
@@ -149,17 +145,21 @@ impl ModelCard {
             rank1: acc.map(|a| share(a.rank1)),
             rank20: acc.map(|a| share(a.rank20)),
             pairs_accuracy: acc.and_then(|a| a.pairs_accuracy).map(share),
-            thresholds: [(1e-3, "1 in 1,000"), (1e-4, "1 in 10,000"), (1e-5, "1 in 100,000")]
-                .into_iter()
-                .map(|(rate, label)| {
-                    (
-                        label.to_string(),
-                        c.threshold_at(rate)
-                            .map(|t| format!("{t:.3}"))
-                            .unwrap_or_else(|| "not reached".into()),
-                    )
-                })
-                .collect(),
+            thresholds: [
+                (1e-3, "1 in 1,000"),
+                (1e-4, "1 in 10,000"),
+                (1e-5, "1 in 100,000"),
+            ]
+            .into_iter()
+            .map(|(rate, label)| {
+                (
+                    label.to_string(),
+                    c.threshold_at(rate)
+                        .map(|t| format!("{t:.3}"))
+                        .unwrap_or_else(|| "not reached".into()),
+                )
+            })
+            .collect(),
             fmr_table: TABLE_SIMILARITIES
                 .iter()
                 .map(|&s| FmrRow {
@@ -248,8 +248,8 @@ mod tests {
 
     #[test]
     fn the_shipped_manifest_gives_a_card_with_figures_and_limits() {
-        let card = ModelCard::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
-            .expect("card");
+        let card =
+            ModelCard::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models")).expect("card");
         assert_eq!(card.models.len(), 2);
         assert!(card.models.iter().all(|m| m.sha256.len() == 64));
         assert!(card.rank1.is_some() && card.pairs_accuracy.is_some());

@@ -103,7 +103,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/agency", web::get().to(admin::agency::own))
         .route("/admin/agencies", web::get().to(admin::agencies::list))
         .route("/admin/published", web::get().to(admin::published::page))
-        .route("/admin/published", web::post().to(admin::published::publish))
+        .route(
+            "/admin/published",
+            web::post().to(admin::published::publish),
+        )
         .route(
             "/admin/published/{id}/replace",
             web::post().to(admin::published::replace),

@@ -48,19 +48,37 @@ async fn anyone_downloads_every_published_record_from_the_transparency_page_in_c
         let r = post_multipart(
             &sys,
             "/admin/published",
-            doc_form(&csrf, Some(kind), title, provider, "2024-01-01", "d.pdf", bytes),
+            doc_form(
+                &csrf,
+                Some(kind),
+                title,
+                provider,
+                "2024-01-01",
+                "d.pdf",
+                bytes,
+            ),
         )
         .await;
         assert_eq!(r.status().as_u16(), 303);
     }
     let policy_id = {
         let mut c = app.pool.get().unwrap();
-        frdesk::published::documents::list(&mut c).unwrap()[1].row.id
+        frdesk::published::documents::list(&mut c).unwrap()[1]
+            .row
+            .id
     };
     let r = post_multipart(
         &sys,
         &format!("/admin/published/{policy_id}/replace"),
-        doc_form(&csrf, None, "Service FR policy", "", "2025-01-01", "d2.pdf", &p2),
+        doc_form(
+            &csrf,
+            None,
+            "Service FR policy",
+            "",
+            "2025-01-01",
+            "d2.pdf",
+            &p2,
+        ),
     )
     .await;
     assert_eq!(r.status().as_u16(), 303);

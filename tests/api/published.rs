@@ -108,7 +108,8 @@ async fn system_administrators_publish_replace_and_withdraw_and_the_public_downl
     assert!(published(&app).is_empty(), "nothing was published");
 
     // Publish the service policy and the course outline.
-    let (policy_v1, outline_v1, policy_v2) = (pdf("policy v1"), pdf("outline v1"), pdf("policy v2"));
+    let (policy_v1, outline_v1, policy_v2) =
+        (pdf("policy v1"), pdf("outline v1"), pdf("policy v2"));
     let r = post_multipart(
         &sys,
         "/admin/published",
@@ -182,7 +183,15 @@ async fn system_administrators_publish_replace_and_withdraw_and_the_public_downl
     let r = post_multipart(
         &sys,
         &format!("/admin/published/{outline}/replace"),
-        doc_form(&csrf, None, "x", "LACRIS", "2025-01-01", "o.pdf", &pdf("o2")),
+        doc_form(
+            &csrf,
+            None,
+            "x",
+            "LACRIS",
+            "2025-01-01",
+            "o.pdf",
+            &pdf("o2"),
+        ),
     )
     .await;
     assert_eq!(r.status().as_u16(), 422);
@@ -214,8 +223,13 @@ async fn system_administrators_publish_replace_and_withdraw_and_the_public_downl
                 .all(|r| r.user_email == "sysadmin@test.example" && r.role == "system_admin")
         );
     }
-    assert!(audit.iter().any(|r| r.action == "published.replace"
-        && r.details.as_deref().unwrap_or("").contains(&sha(&policy_v2))));
+    assert!(audit.iter().any(|r| {
+        r.action == "published.replace"
+            && r.details
+                .as_deref()
+                .unwrap_or("")
+                .contains(&sha(&policy_v2))
+    }));
 
     // Anyone, without logging in: the page lists them, each version downloads byte for byte.
     let public = app.client();
@@ -228,8 +242,14 @@ async fn system_administrators_publish_replace_and_withdraw_and_the_public_downl
     assert!(page.contains(reason));
     let hrefs = links(&page, "/transparency/documents/");
     let expected = [
-        (format!("/transparency/documents/{policy}/2.pdf"), &policy_v2),
-        (format!("/transparency/documents/{policy}/1.pdf"), &policy_v1),
+        (
+            format!("/transparency/documents/{policy}/2.pdf"),
+            &policy_v2,
+        ),
+        (
+            format!("/transparency/documents/{policy}/1.pdf"),
+            &policy_v1,
+        ),
         (
             format!("/transparency/documents/{outline}/1.pdf"),
             &outline_v1,
@@ -293,11 +313,7 @@ async fn others_than_the_service_system_administrators_are_refused_and_audited()
         assert_eq!(denied, 3, "{email}: each refusal is an audit record");
     }
     assert!(published(&app).is_empty());
-    assert!(
-        !app.audit()
-            .iter()
-            .any(|r| r.action == "published.publish")
-    );
+    assert!(!app.audit().iter().any(|r| r.action == "published.publish"));
 }
 
 #[actix_web::test]
@@ -363,7 +379,10 @@ async fn agency_policies_and_terms_are_public_and_nothing_else_can_be_read() {
         )),
         "{bravo}"
     );
-    assert!(bravo.contains("Effective 2023-06-01"), "date-only record: {bravo}");
+    assert!(
+        bravo.contains("Effective 2023-06-01"),
+        "date-only record: {bravo}"
+    );
     assert!(row(c_agency.id).contains("No policy on file"));
     assert!(
         !page.contains(&format!("agency-policy-{}", service.id)),
@@ -399,13 +418,22 @@ async fn agency_policies_and_terms_are_public_and_nothing_else_can_be_read() {
         frdesk::agencies::policy::history(&mut c, a.agency_id()).unwrap()[0].clone()
     };
     for path in [
-        format!("/transparency/agencies/{}/policies/{}.pdf", b.id, alpha_policy.id),
-        format!("/transparency/agencies/{}/policies/{}.pdf", a.id, alpha_policy.sha256),
+        format!(
+            "/transparency/agencies/{}/policies/{}.pdf",
+            b.id, alpha_policy.id
+        ),
+        format!(
+            "/transparency/agencies/{}/policies/{}.pdf",
+            a.id, alpha_policy.sha256
+        ),
         format!("/transparency/agencies/{}/policies/999.pdf", a.id),
         format!("/transparency/documents/{}.pdf", alpha_policy.sha256),
         format!("/transparency/documents/1/{}.pdf", alpha_policy.sha256),
         "/transparency/documents/1/1.pdf".to_string(),
-        format!("/transparency/agencies/{}/policies/..%2F..%2Ffrdesk.sqlite3", a.id),
+        format!(
+            "/transparency/agencies/{}/policies/..%2F..%2Ffrdesk.sqlite3",
+            a.id
+        ),
         "/transparency/documents/%2e%2e/%2e%2e/frdesk.sqlite3".to_string(),
         "/transparency/documents/..%2F..%2Fmfa.key/1.pdf".to_string(),
         format!("/transparency/agencies/{}/policies/1.pdf%00", a.id),
@@ -427,7 +455,10 @@ async fn the_model_card_is_generated_from_the_manifest_and_the_calibration() {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
     let manifest = ModelManifest::load(&dir).unwrap();
     let cal = Calibration::load(&manifest.calibration_path()).unwrap();
-    let acc = cal.accuracy.clone().expect("the calibration records its accuracy");
+    let acc = cal
+        .accuracy
+        .clone()
+        .expect("the calibration records its accuracy");
 
     let public = app.client();
     let (status, page) = public.get_text("/transparency").await;

@@ -216,7 +216,10 @@ async fn a_complementary_cell_of_five_or_more_is_labelled_suppressed() {
         "6",
         "the total gives only the two hidden cells' sum"
     );
-    assert!(page.contains("may be 5 or more"), "the page explains the label");
+    assert!(
+        page.contains("may be 5 or more"),
+        "the page explains the label"
+    );
 
     let (_, csv) = public.get_text("/transparency.csv").await;
     assert!(

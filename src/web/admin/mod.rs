@@ -4,7 +4,7 @@ pub mod access_review;
 pub mod agencies;
 pub mod agency;
 pub mod agency_policy;
-pub mod published;
 pub mod deleted;
+pub mod published;
 pub mod second_factor;
 pub mod users;

@@ -1,4 +1,5 @@
 //! The public transparency report (no login): `/transparency`, `.csv` and `.pdf`.
 
+pub mod limit;
 pub mod published;
 pub mod report;

@@ -23,7 +23,7 @@ use crate::published::documents::{self, PublishedDocument};
 use crate::published::model_card::ModelCard;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
-use crate::web::transparency::report::over_limit;
+use crate::web::transparency::limit::over_limit;
 
 /// Everything the "Published records" section lists.
 pub struct PublicRecords {
@@ -122,7 +122,11 @@ pub async fn agency_policy(
         Ok((doc, bytes))
     })
     .await?;
-    tracing::info!(agency, policy = pid, "Agency policy downloaded from the public page");
+    tracing::info!(
+        agency,
+        policy = pid,
+        "Agency policy downloaded from the public page"
+    );
     Ok(attachment(
         bytes,
         "application/pdf",

@@ -14,6 +14,7 @@ use crate::platform::time::now;
 use crate::transparency::{Chart, INTRO, MEASURES, SUPPRESSION, TransparencyReport};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
+use crate::web::transparency::limit::over_limit;
 
 /// The longest period one report covers (months), so a public request stays cheap.
 pub const MAX_MONTHS: u32 = 36;
@@ -99,14 +100,6 @@ pub struct ReportPage {
     pub query: String,
     /// The "Published records" section (`templates/transparency/published.html`).
     pub records: crate::web::transparency::published::PublicRecords,
-}
-
-/// The 429 answer when `req`'s address is over the public-report rate, else `None`.
-pub(crate) fn over_limit(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
-    let ip = crate::web::session::client_ip(req);
-    let wait = state.limits.public(&ip).err()?;
-    tracing::warn!(%ip, path = req.path(), "Transparency report refused: rate limit");
-    Some(crate::web::respond::too_many_requests(wait))
 }
 
 async fn build(state: &AppState, p: Period) -> Result<TransparencyReport, AppError> {
