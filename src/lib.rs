@@ -18,6 +18,7 @@ pub mod face;
 pub mod gallery;
 pub mod history;
 pub mod platform;
+pub mod published;
 pub mod result;
 pub mod retention;
 pub mod search;

@@ -9,8 +9,10 @@
 //! to 4 is shown as "<5" (0 is shown). So that a suppressed count cannot be recovered by
 //! subtracting the others from the month's total, a month in which exactly one agency's cell of
 //! a measure is suppressed also suppresses the smallest other non-zero cell of that measure
-//! (complementary suppression), and a total is itself suppressed when under 5. Medians are shown
-//! only over at least 5 results. See docs/TRANSPARENCY.md.
+//! (complementary suppression); that cell may hold 5 or more, so it is labelled "suppressed",
+//! not "<5". A total is itself suppressed when under 5 ("<5"), or "suppressed" when it would
+//! give a lone hidden cell away. Medians are shown only over at least 5 results. See
+//! docs/TRANSPARENCY.md.
 
 use std::collections::BTreeMap;
 
@@ -28,10 +30,14 @@ use crate::platform::pdf::flow::{Block, PlainDocument};
 /// Smallest count shown as itself (below it, and above 0, "<5").
 pub const MIN_CELL: u64 = 5;
 
-/// A published count: the value, or suppressed.
+/// A published count: the value, a small count (1 to 4, shown "<5"), or a count hidden
+/// whatever its size (complementary suppression, shown "suppressed": it may be 5 or more).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Cell {
     Value(u64),
+    /// 1 to [`MIN_CELL`] − 1: shown as "<5".
+    Small,
+    /// Hidden so that a small cell cannot be worked out; its true count may be any size.
     Suppressed,
 }
 
@@ -39,10 +45,14 @@ impl Cell {
     /// `n` as published: suppressed from 1 to `MIN_CELL - 1`.
     pub fn of(n: u64) -> Cell {
         if n > 0 && n < MIN_CELL {
-            Cell::Suppressed
+            Cell::Small
         } else {
             Cell::Value(n)
         }
+    }
+    /// Whether the count is hidden (small or complementary).
+    pub fn is_hidden(self) -> bool {
+        !matches!(self, Cell::Value(_))
     }
 }
 
@@ -50,7 +60,8 @@ impl std::fmt::Display for Cell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Cell::Value(n) => write!(f, "{n}"),
-            Cell::Suppressed => write!(f, "<5"),
+            Cell::Small => write!(f, "<{MIN_CELL}"),
+            Cell::Suppressed => write!(f, "suppressed"),
         }
     }
 }
@@ -123,22 +134,27 @@ pub fn suppress<const N: usize>(raw: &[[u64; N]]) -> (Vec<Vec<Cell>>, Vec<Cell>)
         .collect();
     let mut totals = Vec::new();
     for k in 0..N {
-        let suppressed = cells.iter().filter(|r| r[k] == Cell::Suppressed).count();
+        let suppressed = suppressed_count(&cells, k);
         if suppressed == 1 {
-            // Complementary: hide the smallest other non-zero value as well.
+            // Complementary: hide the smallest other non-zero value as well (whatever its size,
+            // so it is labelled "suppressed", not "<5").
             if let Some(i) = (0..raw.len())
-                .filter(|&i| cells[i][k] != Cell::Suppressed && raw[i][k] > 0)
+                .filter(|&i| !cells[i][k].is_hidden() && raw[i][k] > 0)
                 .min_by_key(|&i| raw[i][k])
             {
                 cells[i][k] = Cell::Suppressed;
             }
         }
         let total: u64 = raw.iter().map(|r| r[k]).sum();
-        let any_deleted = cells.iter().any(|r| r[k] == Cell::Suppressed);
+        let any_deleted = cells.iter().any(|r| r[k].is_hidden());
         // A total is shown only when it cannot give away a lone hidden cell: with complementary
         // suppression at least two are hidden, so the total reveals only their sum.
         totals.push(if any_deleted && suppressed_count(&cells, k) < 2 {
-            Cell::Suppressed
+            if total < MIN_CELL {
+                Cell::of(total)
+            } else {
+                Cell::Suppressed
+            }
         } else {
             Cell::of(total)
         });
@@ -147,7 +163,7 @@ pub fn suppress<const N: usize>(raw: &[[u64; N]]) -> (Vec<Vec<Cell>>, Vec<Cell>)
 }
 
 fn suppressed_count(cells: &[Vec<Cell>], k: usize) -> usize {
-    cells.iter().filter(|r| r[k] == Cell::Suppressed).count()
+    cells.iter().filter(|r| r[k].is_hidden()).count()
 }
 
 /// Whether a search reason carries the First-Amendment or protected-characteristic flag of the
@@ -453,7 +469,8 @@ flag sends the request to a reviewer and is not a finding of misuse.";
 /// How small counts are protected, for the page and the PDF.
 pub const SUPPRESSION: &str = "Counts from 1 to 4 are shown as \"<5\". Where only one count of a \
 measure would be hidden in a month, the next smallest is hidden too, so that no hidden count can \
-be worked out from the total. Medians are shown only over 5 or more results. No names, case \
+be worked out from the total; that second count may be 5 or more and is shown as \"suppressed\". \
+Medians are shown only over 5 or more results. No names, case \
 numbers or other personal data are published.";
 
 /// One series of a chart: its name, its colour and its (month, cell) values.
@@ -516,7 +533,7 @@ impl Chart {
             .unwrap_or_default();
         let value = |c: &Cell| match c {
             Cell::Value(v) => *v,
-            Cell::Suppressed => MIN_CELL,
+            Cell::Small | Cell::Suppressed => MIN_CELL,
         };
         let max = series
             .iter()
@@ -541,7 +558,7 @@ impl Chart {
                 let (v, suppressed) = match c {
                     Cell::Value(v) => (*v as f64, false),
                     // A stub of half the smallest published value: present, not measurable.
-                    Cell::Suppressed => (MIN_CELL as f64 / 2.0, true),
+                    Cell::Small | Cell::Suppressed => (MIN_CELL as f64 / 2.0, true),
                 };
                 let h = (baseline - top) * v / max;
                 let x = gx + j as f64 * bw;
@@ -609,12 +626,18 @@ mod tests {
             [7, 0, 0, 0, 0, 0, 0, 0],
         ];
         let (cells, totals) = suppress(&raw);
-        assert_eq!(cells[1][0], Cell::Suppressed, "3 is hidden");
+        assert_eq!(cells[1][0], Cell::Small, "3 is hidden as <5");
         assert_eq!(
             cells[2][0],
             Cell::Suppressed,
             "the smallest other is hidden too"
         );
+        assert_eq!(
+            cells[2][0].to_string(),
+            "suppressed",
+            "7 is not labelled <5: its true count is 5 or more"
+        );
+        assert_eq!(cells[1][0].to_string(), "<5");
         assert_eq!(cells[0][0], Cell::Value(12));
         assert_eq!(
             totals[0],
@@ -624,11 +647,11 @@ mod tests {
         // Zeros are shown; a total under 5 is hidden.
         assert_eq!(cells[0][1], Cell::Value(0));
         let (_, totals) = suppress(&[[2, 0, 0, 0, 0, 0, 0, 0], [0; 8]]);
-        assert_eq!(totals[0], Cell::Suppressed);
+        assert_eq!(totals[0], Cell::Small);
         // A lone hidden cell with no other non-zero cell to pair with: the total is hidden.
         let (cells, totals) = suppress(&[[3, 0, 0, 0, 0, 0, 0, 0], [0; 8]]);
-        assert_eq!(cells[0][0], Cell::Suppressed);
-        assert_eq!(totals[0], Cell::Suppressed);
+        assert_eq!(cells[0][0], Cell::Small);
+        assert_eq!(totals[0], Cell::Small);
     }
 
     #[test]

@@ -31,6 +31,12 @@ pub struct ModelSpec {
     pub licence: Option<String>,
     #[serde(default)]
     pub origin: Option<String>,
+    /// Key of the `[sources.<key>]` package the file was taken from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Path of the file inside that package.
+    #[serde(default)]
+    pub source_path: Option<String>,
     pub input_name: String,
     /// Input size in pixels; with `input_multiple`, the largest input.
     pub input_width: u32,

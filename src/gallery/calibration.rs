@@ -48,6 +48,25 @@ pub struct Calibration {
     pub thresholds: Vec<f32>,
     /// `fmr[i]` = fraction of impostor scores ≥ `thresholds[i]` (non-increasing).
     pub fmr: Vec<f64>,
+    /// The identification and verification accuracy measured in the same run (`[accuracy]`;
+    /// absent in tables written before it was recorded). Published in the model card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<Accuracy>,
+}
+
+/// Accuracy figures of the calibration run (`frdesk bench accuracy`, docs/FACE.md "Accuracy
+/// protocol"): shares of probes (0..=1), not percentages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accuracy {
+    /// Number of probes searched 1:N against the gallery.
+    pub probes: u64,
+    /// Share of probes whose mate is ranked first.
+    pub rank1: f64,
+    /// Share of probes whose mate is within the first 20.
+    pub rank20: f64,
+    /// LFW `pairs.txt` 10-fold verification accuracy, when measured.
+    #[serde(default)]
+    pub pairs_accuracy: Option<f64>,
 }
 
 impl Calibration {
@@ -110,6 +129,7 @@ impl Calibration {
             impostor_comparisons: total,
             thresholds,
             fmr,
+            accuracy: None,
         }
     }
 

@@ -40,6 +40,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/transparency.{kind}",
             web::get().to(transparency::report::export),
         )
+        .route(
+            "/transparency/documents/{id}/{version}.pdf",
+            web::get().to(transparency::published::document),
+        )
+        .route(
+            "/transparency/agencies/{agency}/policies/{policy}.pdf",
+            web::get().to(transparency::published::agency_policy),
+        )
+        .route(
+            "/transparency/terms-of-use.md",
+            web::get().to(transparency::published::terms),
+        )
+        .route(
+            "/transparency/model-card",
+            web::get().to(transparency::published::model_card),
+        )
+        .route(
+            "/transparency/model-card.pdf",
+            web::get().to(transparency::published::model_card_pdf),
+        )
         .route("/login", web::get().to(auth::login::form))
         .route("/login", web::post().to(auth::login::submit))
         .route(
@@ -103,6 +123,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/agency", web::get().to(admin::agency::own))
         .route("/admin/agencies", web::get().to(admin::agencies::list))
+        .route("/admin/published", web::get().to(admin::published::page))
+        .route(
+            "/admin/published",
+            web::post().to(admin::published::publish),
+        )
+        .route(
+            "/admin/published/{id}/replace",
+            web::post().to(admin::published::replace),
+        )
+        .route(
+            "/admin/published/{id}/withdraw",
+            web::post().to(admin::published::withdraw),
+        )
         .route("/admin/agencies/{id}", web::get().to(admin::agency::page))
         .route(
             "/admin/agencies/{id}/policy",

@@ -48,7 +48,7 @@ pub async fn post_multipart(c: &Client, path: &str, form: Form) -> reqwest::Resp
         .expect("POST multipart")
 }
 
-fn new_user(app: &TestApp, ori: &str, email: &str, roles: &str) {
+pub fn new_user(app: &TestApp, ori: &str, email: &str, roles: &str) {
     let mut c = app.pool.get().unwrap();
     frdesk::cli::admin::create_user(
         &mut c,

@@ -15,7 +15,7 @@ use crate::mail::free_port;
 use crate::search::{enroll_gallery, searches, wait_until_analysed, wait_until_finished};
 
 /// chromedriver on a loopback port; killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -33,7 +33,7 @@ fn chromedriver() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"))
 }
 
-async fn start_driver() -> Driver {
+pub(crate) async fn start_driver() -> Driver {
     let port = free_port();
     let child = Command::new(chromedriver())
         .arg(format!("--port={port}"))
@@ -52,7 +52,7 @@ async fn start_driver() -> Driver {
 }
 
 /// A fresh headless Chromium (own profile, so own cookies) for one user.
-async fn browser(driver: &Driver, profile: &Path) -> Browser {
+pub(crate) async fn browser(driver: &Driver, profile: &Path) -> Browser {
     let chromium = std::env::var("FRDESK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -85,7 +85,7 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn shot(b: &Browser, name: &str) {
+pub(crate) async fn shot(b: &Browser, name: &str) {
     let png = b.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
@@ -93,7 +93,7 @@ async fn shot(b: &Browser, name: &str) {
 
 /// The page does not scroll sideways at the current window width (wide tables scroll inside
 /// their own box).
-async fn assert_fits_width(b: &Browser, what: &str) {
+pub(crate) async fn assert_fits_width(b: &Browser, what: &str) {
     let fits = b
         .execute(
             "return document.scrollingElement.scrollWidth <= window.innerWidth;",
@@ -119,7 +119,7 @@ async fn text_of_page(b: &Browser) -> String {
 }
 
 /// Waits until the page shows `what` (e.g. the state a form post leads to); returns the text.
-async fn wait_for_text(b: &Browser, what: &str) -> String {
+pub(crate) async fn wait_for_text(b: &Browser, what: &str) -> String {
     let mut text = String::new();
     for _ in 0..100 {
         text = text_now(b).await;

@@ -12,6 +12,7 @@ mod audit_report;
 mod auth;
 mod breach;
 mod browser;
+mod browser_published;
 mod config_and_cli;
 // Needs the fail points: `cargo test --features failpoints` (script/test does).
 #[cfg(feature = "failpoints")]
@@ -28,6 +29,7 @@ mod isolation_routes;
 mod load;
 mod mail;
 mod mfa;
+mod published;
 mod request_form;
 mod requester_identity;
 mod result;

@@ -187,3 +187,72 @@ async fn the_public_report_is_rate_limited_per_address() {
     let (status, _) = requester.get_text("/cases").await;
     assert_eq!(status, 200);
 }
+
+/// Complementary suppression hides a cell whatever its size: Bravo's single request is "<5",
+/// and Alpha's five — hidden so Bravo's cannot be worked out from the total — are labelled
+/// "suppressed", never "<5" (which would misstate a count of 5 or more).
+#[actix_web::test]
+async fn a_complementary_cell_of_five_or_more_is_labelled_suppressed() {
+    let app = spawn_app().await;
+    let alpha = app.login("requester.a@test.example").await;
+    for _ in 0..5 {
+        alpha.submit_valid_request().await;
+    }
+    let bravo = app.login("requester.b@test.example").await;
+    bravo.submit_valid_request().await;
+
+    let public = app.client();
+    let (status, page) = public.get_text("/transparency").await;
+    assert_eq!(status, 200);
+    let month = Month::of(frdesk::platform::time::now()).to_string();
+    assert_eq!(row_cells(&page, &month, "Bravo Sheriff")[0], "<5");
+    assert_eq!(
+        row_cells(&page, &month, "Alpha Police Department")[0],
+        "suppressed",
+        "5 requests must not be shown as <5"
+    );
+    assert_eq!(
+        row_cells(&page, &month, "All agencies")[0],
+        "6",
+        "the total gives only the two hidden cells' sum"
+    );
+    assert!(
+        page.contains("may be 5 or more"),
+        "the page explains the label"
+    );
+
+    let (_, csv) = public.get_text("/transparency.csv").await;
+    assert!(
+        csv.contains(&format!(
+            "{month},Alpha Police Department (CA0190001),suppressed,"
+        )),
+        "{csv}"
+    );
+    assert!(csv.contains(&format!("{month},Bravo Sheriff's Office (CA0190002),<5,")));
+
+    let pdf = public.get("/transparency.pdf").await;
+    assert_eq!(pdf.status().as_u16(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pdf");
+    std::fs::write(&path, pdf.bytes().await.unwrap()).unwrap();
+    let text = String::from_utf8_lossy(
+        &Command::new("pdftotext")
+            .arg("-layout")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .into_owned();
+    let alpha_block = text
+        .split("Alpha Police Department")
+        .nth(1)
+        .expect("Alpha's block in the PDF");
+    let received = alpha_block
+        .lines()
+        .find(|l| l.contains("Requests received"))
+        .expect("requests received line");
+    assert!(received.contains("suppressed"), "{received}");
+    assert!(!received.contains("<5"), "{received}");
+}

@@ -137,7 +137,7 @@ pub fn accuracy(
             *a += b;
         }
     }
-    let calibration = Calibration::from_histogram(
+    let mut calibration = Calibration::from_histogram(
         engine.model_id(),
         engine.model_version(),
         &format!(
@@ -148,10 +148,6 @@ pub fn accuracy(
         "1:N protocol of `frdesk bench accuracy`: gallery = first photo of each identity, probes = the others; impostor scores binned in 2000 bins over [-1, 1]; fmr = fraction >= threshold",
         &hist,
     );
-    if let Some(out) = calibration_out {
-        calibration.save(out)?;
-    }
-
     let pairs_accuracy = match pairs {
         Some(p) => {
             let index: HashMap<&Path, usize> =
@@ -161,6 +157,15 @@ pub fn accuracy(
         None => None,
     };
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    calibration.accuracy = Some(crate::gallery::calibration::Accuracy {
+        probes: n_probes as u64,
+        rank1: ratio(rank1, n_probes),
+        rank20: ratio(rank20, n_probes),
+        pairs_accuracy,
+    });
+    if let Some(out) = calibration_out {
+        calibration.save(out)?;
+    }
     Ok(json!({
         "images": paths.len(),
         "identities": ids.len(),

@@ -424,6 +424,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    published_documents (id) {
+        id -> BigInt,
+        kind -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     corrective_actions (id) {
         id -> BigInt,
         agency_id -> BigInt,
@@ -498,6 +510,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    published_document_versions (id) {
+        id -> BigInt,
+        document_id -> BigInt,
+        version -> Integer,
+        title -> Text,
+        provider -> Nullable<Text>,
+        effective_date -> Date,
+        sha256 -> Text,
+        file_name -> Text,
+        byte_size -> BigInt,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -539,4 +567,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     rereviews,
     deleted_access_requests,
     disseminations,
+    published_documents,
+    published_document_versions,
 );

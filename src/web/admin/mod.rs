@@ -6,5 +6,6 @@ pub mod agency;
 pub mod agency_policy;
 pub mod deleted;
 pub mod deleted_access;
+pub mod published;
 pub mod second_factor;
 pub mod users;

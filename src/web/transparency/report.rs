@@ -14,6 +14,7 @@ use crate::platform::time::now;
 use crate::transparency::{Chart, INTRO, MEASURES, SUPPRESSION, TransparencyReport};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
+use crate::web::transparency::limit::over_limit;
 
 /// The longest period one report covers (months), so a public request stays cheap.
 pub const MAX_MONTHS: u32 = 36;
@@ -97,14 +98,8 @@ pub struct ReportPage {
     pub intro: &'static str,
     pub suppression: &'static str,
     pub query: String,
-}
-
-/// The 429 answer when `req`'s address is over the public-report rate, else `None`.
-fn over_limit(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
-    let ip = crate::web::session::client_ip(req);
-    let wait = state.limits.public(&ip).err()?;
-    tracing::warn!(%ip, path = req.path(), "Transparency report refused: rate limit");
-    Some(crate::web::respond::too_many_requests(wait))
+    /// The "Published records" section (`templates/transparency/published.html`).
+    pub records: crate::web::transparency::published::PublicRecords,
 }
 
 async fn build(state: &AppState, p: Period) -> Result<TransparencyReport, AppError> {
@@ -133,6 +128,7 @@ pub async fn page(
         ),
     };
     let report = build(&state, period).await?;
+    let records = crate::web::transparency::published::PublicRecords::load(&state).await?;
     tracing::info!(from = %period.from, to = %period.to, "Transparency report viewed");
     let charts = report.charts();
     crate::web::respond::html_status(
@@ -149,6 +145,7 @@ pub async fn page(
             measures: &MEASURES,
             intro: INTRO,
             suppression: SUPPRESSION,
+            records,
         },
     )
 }

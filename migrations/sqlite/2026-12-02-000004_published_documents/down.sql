@@ -1,0 +1,2 @@
+DROP TABLE published_document_versions;
+DROP TABLE published_documents;
