@@ -23,7 +23,7 @@ fn agency_id(app: &TestApp, ori: &str) -> i64 {
         .unwrap()
 }
 
-fn user_id(app: &TestApp, email: &str) -> i64 {
+pub(crate) fn user_id(app: &TestApp, email: &str) -> i64 {
     let mut c = app.pool.get().unwrap();
     users::table
         .filter(users::email.eq(email))
@@ -122,7 +122,7 @@ fn previous_month() -> String {
 
 /// Signs off the previous month's audit of the admin's agency through the page; returns the
 /// report id.
-async fn sign_off(app: &TestApp, admin: &Client, ori: &str) -> i64 {
+pub(crate) async fn sign_off(app: &TestApp, admin: &Client, ori: &str) -> i64 {
     sign_off_month(app, admin, ori, &previous_month()).await
 }
 
@@ -156,7 +156,7 @@ async fn sign_off_month(app: &TestApp, admin: &Client, ori: &str, month: &str) -
         .unwrap()
 }
 
-async fn record_action(
+pub(crate) async fn record_action(
     admin: &Client,
     report: i64,
     user: i64,
@@ -181,7 +181,7 @@ async fn record_action(
 }
 
 /// The open corrective action ids against `user`.
-fn open_actions(app: &TestApp, user: i64) -> Vec<i64> {
+pub(crate) fn open_actions(app: &TestApp, user: i64) -> Vec<i64> {
     use frdesk::platform::db::schema::corrective_actions as ca;
     let mut c = app.pool.get().unwrap();
     ca::table

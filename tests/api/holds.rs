@@ -521,14 +521,9 @@ async fn a_release_takes_effect_only_when_a_second_person_approves_it() {
     let report = retention_run(&app);
     assert_eq!(ids_in(&report, "hide"), vec![case_id]);
     assert!(case_row(&app, case_id).0.is_some());
-    // And once logically deleted long enough, it is purged.
-    {
-        let mut c = app.pool.get().unwrap();
-        diesel::update(cases::table.find(case_id))
-            .set(cases::hidden_at.eq(Some(now() - Duration::days(1200))))
-            .execute(&mut c)
-            .unwrap();
-    }
+    // And once its last activity is more than five years, 24 hours and one minute ago, it is
+    // purged.
+    age_case(&app, case_id, 1900);
     let report = retention_run(&app);
     assert_eq!(ids_in(&report, "purge"), vec![case_id]);
     assert!(case_row(&app, case_id).1.is_some());

@@ -140,6 +140,19 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
     assert_eq!(r.status().as_u16(), 303);
     let draft_id = case_id_from_location(&r);
     let admin_a = app.login("admin.a@test.example").await;
+    // A corrective action of agency A (issue 14), on its signed-off monthly audit.
+    let requester_a_id = crate::audit_calendar::user_id(&app, "requester.a@test.example");
+    let report_a = crate::audit_calendar::sign_off(&app, &admin_a, AGENCY_A).await;
+    let r = crate::audit_calendar::record_action(
+        &admin_a,
+        report_a,
+        requester_a_id,
+        "retraining",
+        "Re-training on stating search reasons.",
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    let action_a = crate::audit_calendar::open_actions(&app, requester_a_id)[0];
     let (_, page) = admin_a.get_text(&format!("/cases/{case_id}/holds")).await;
     let r = admin_a
         .post_form(
@@ -334,6 +347,26 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
     };
     let posts: Vec<Post> = vec![
         (
+            "/audits/corrective/{id}/complete",
+            format!("/audits/corrective/{action_a}/complete"),
+            vec![("note", "Completed by another agency".into())],
+        ),
+        // Service-only: a re-review and a published document are the service's, refused to
+        // every agency role whatever the id.
+        (
+            "/audit/rereviews/{id}",
+            "/audit/rereviews/1".into(),
+            vec![
+                ("outcome", "consistent".into()),
+                ("note", "Re-reviewed by another agency".into()),
+            ],
+        ),
+        (
+            "/admin/published/{id}/withdraw",
+            "/admin/published/1/withdraw".into(),
+            vec![("reason", "Withdrawn by another agency".into())],
+        ),
+        (
             "/cases/{id}/retained",
             format!("/cases/{case_id}/retained"),
             vec![
@@ -499,6 +532,11 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             "/audits/monthly/export.{kind}".to_string(),
             // Multipart; tried below.
             "/admin/agencies/{id}/policy".to_string(),
+            "/admin/published/{id}/replace".to_string(),
+            // Public by design: published documents and agencies' published policies
+            // (tests/api/published.rs: only those files, by their own ids).
+            "/transparency/documents/{id}/{version}.pdf".to_string(),
+            "/transparency/agencies/{agency}/policies/{policy}.pdf".to_string(),
         ])
         .collect();
     let missing: Vec<_> = routes_with_ids().difference(&covered).cloned().collect();
@@ -545,6 +583,19 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         .status()
         .as_u16();
         assert!(s == 403 || s == 404, "{email} filing A's policy gave {s}");
+        // Replacing a published document (multipart): the service's system administrators only.
+        let s = post_multipart(
+            &c,
+            "/admin/published/1/replace",
+            policy_form(&csrf, "2024-01-01", "evil.pdf", &policy_pdf("b")),
+        )
+        .await
+        .status()
+        .as_u16();
+        assert!(
+            s == 403 || s == 404,
+            "{email} replacing a document gave {s}"
+        );
         // Saving into agency A's draft by its form key.
         let (csrf_b, _) = if email == "requester.b@test.example" {
             c.new_form().await
@@ -591,6 +642,11 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         "a refused request changed agency A's case"
     );
     assert_eq!(state_of(&app, draft_id), draft_before);
+    assert_eq!(
+        crate::audit_calendar::open_actions(&app, requester_a_id),
+        vec![action_a],
+        "a refused request completed agency A's corrective action"
+    );
     {
         let mut c = app.pool.get().unwrap();
         let r = frdesk::retention::access_requests::AccessRequest::find(&mut c, access_request)
