@@ -820,3 +820,40 @@ pub fn case_id_from_location(r: &reqwest::Response) -> i64 {
     let re = regex::Regex::new(r"^/cases/(\d+)").expect("regex");
     re.captures(&loc).expect("case url")[1].parse().expect("id")
 }
+
+/// Pairs of words printed over each other in a PDF (their boxes from `pdftotext -bbox`
+/// overlap by more than a point across and two points down), e.g. a label running into its
+/// value. Empty when the layout is clean.
+pub fn overlapping_words(pdf: &std::path::Path) -> Vec<(String, String)> {
+    let out = std::process::Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    let re = regex::Regex::new(
+        r#"<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>"#,
+    )
+    .unwrap();
+    let mut bad = Vec::new();
+    for page in xml.split("<page ").skip(1) {
+        let words: Vec<(f64, f64, f64, f64, String)> = re
+            .captures_iter(page)
+            .map(|c| {
+                let f = |i: usize| c[i].parse::<f64>().unwrap();
+                (f(1), f(2), f(3), f(4), c[5].to_string())
+            })
+            .collect();
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                let ox = a.2.min(b.2) - a.0.max(b.0);
+                let oy = a.3.min(b.3) - a.1.max(b.1);
+                if ox > 1.0 && oy > 2.0 {
+                    bad.push((a.4.clone(), b.4.clone()));
+                }
+            }
+        }
+    }
+    bad
+}

@@ -120,6 +120,11 @@ async fn a_concluded_examination_issues_a_signed_packet_by_email() {
     let file = app.data_dir.path().join("packets").join(p1.file_name());
     let sig = pdfsig(&file);
     assert!(sig.contains("Signature is Valid"), "{sig}");
+    let overlaps = overlapping_words(&file);
+    assert!(
+        overlaps.is_empty(),
+        "words printed over each other: {overlaps:?}"
+    );
     let text = pdftotext(&file);
     let pages: Vec<&str> = text
         .split('\u{c}')

@@ -103,6 +103,12 @@ async fn the_public_report_counts_requests_suppresses_small_cells_and_holds_no_p
     let sig = String::from_utf8_lossy(&Command::new("pdfsig").arg(&path).output().unwrap().stdout)
         .into_owned();
     assert!(sig.contains("Signature is Valid"), "{sig}");
+    // Issue 15: no label runs into its value ("Median days from request to res…fewer").
+    let overlaps = overlapping_words(&path);
+    assert!(
+        overlaps.is_empty(),
+        "words printed over each other: {overlaps:?}"
+    );
     let text = String::from_utf8_lossy(
         &Command::new("pdftotext")
             .arg(&path)

@@ -27,6 +27,8 @@ pub const MARGIN_X: f32 = 54.0;
 pub const BODY_W: f32 = PAGE_W - 2.0 * MARGIN_X;
 /// Top of the first body line on every page, in points from the bottom.
 pub const BODY_TOP: f32 = 722.0;
+/// Space between a field's label column and its value, in points.
+pub const LABEL_GAP: f32 = 8.0;
 /// Lowest point body text may reach, in points from the bottom (the footer is below).
 pub const BODY_BOTTOM: f32 = 76.0;
 
@@ -248,7 +250,12 @@ impl<'a> Flow<'a> {
         };
         let (value, replaced) = printable(value);
         self.replaced |= replaced;
-        let mut first = true;
+        let (label, replaced) = printable(label);
+        self.replaced |= replaced;
+        // A label longer than its column wraps inside it (never under the value).
+        let label_col = label_w - LABEL_GAP;
+        let mut label_words: Vec<String> = label.split_whitespace().map(str::to_string).collect();
+        label_words.reverse();
         for para in value.split('\n') {
             let mut words: Vec<String> = para.split_whitespace().map(str::to_string).collect();
             words.reverse();
@@ -260,16 +267,22 @@ impl<'a> Flow<'a> {
                 self.ensure(BODY.leading);
                 let (x, w) = self.column();
                 let baseline = self.y - BODY.size * 0.85;
-                if first {
-                    let (l, r) = printable(label);
-                    self.replaced |= r;
+                if !label_words.is_empty() {
+                    let l = self.take_line(&mut label_words, BODY_BOLD, label_col);
                     self.text_at(x, baseline, BODY_BOLD, &l);
-                    first = false;
                 }
                 let line = self.take_line(&mut words, BODY, w - label_w);
                 self.text_at(x + label_w, baseline, BODY, &line);
                 self.y -= BODY.leading;
             }
+        }
+        while !label_words.is_empty() {
+            self.ensure(BODY.leading);
+            let (x, _) = self.column();
+            let baseline = self.y - BODY.size * 0.85;
+            let l = self.take_line(&mut label_words, BODY_BOLD, label_col);
+            self.text_at(x, baseline, BODY_BOLD, &l);
+            self.y -= BODY.leading;
         }
     }
 
