@@ -355,12 +355,21 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         .select_by_value("surveillance_still")
         .await
         .unwrap();
-    b.find(Locator::Css("input[name='from_video'][value='yes']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // The live reason check can shift the layout under a click: click until it is selected.
+    let mut selected = false;
+    for _ in 0..50 {
+        let radio = b
+            .find(Locator::Css("input[name='from_video'][value='yes']"))
+            .await
+            .unwrap();
+        if radio.is_selected().await.unwrap_or(false) {
+            selected = true;
+            break;
+        }
+        let _ = radio.click().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(selected, "the from_video radio never took the click");
     fill(
         &b,
         "video_recording",
