@@ -183,6 +183,7 @@ fn process(
             sharpness: a.quality.sharpness,
             yaw_deg: a.quality.yaw_deg,
             warnings: a.quality.warnings.clone(),
+            landmarks: Some(a.face.landmarks),
         })
         .collect();
     let outcome = if analyses.is_empty() {

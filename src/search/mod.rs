@@ -110,6 +110,10 @@ pub struct ProbeFace {
     pub sharpness: f32,
     pub yaw_deg: f32,
     pub warnings: Vec<String>,
+    /// The five landmarks (eyes, nose tip, mouth corners) in photo pixels, for aligned
+    /// comparison crops; `None` for probes analysed before landmarks were kept.
+    #[serde(default)]
+    pub landmarks: Option<[[f32; 2]; 5]>,
 }
 
 /// One stored candidate (the gallery's `Candidate`, as returned).
