@@ -21,6 +21,34 @@
     field.addEventListener("change", clear);
   });
 
+  // A table wider than its box scrolls inside it: while it does, the box is a named region that
+  // takes keyboard focus, so the arrow keys scroll it (WCAG 2.1.1; axe "scrollable-region-focusable").
+  var boxes = document.querySelectorAll(".table-scroll");
+  function nameOf(box) {
+    var caption = box.querySelector("caption");
+    var section = box.closest("section");
+    var heading = (section && section.querySelector("h2, h3")) || document.querySelector("h1");
+    var text = (caption || heading || { textContent: "Table" }).textContent.trim();
+    return text + " (table, scrolls sideways)";
+  }
+  function markScrolling() {
+    Array.prototype.forEach.call(boxes, function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", nameOf(box));
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  if (boxes.length) {
+    markScrolling();
+    window.addEventListener("resize", markScrolling);
+  }
+
   // The number of images submitted, counted as the requester attaches and removes them.
   var count = document.getElementById("images_count");
   var files = document.getElementById("images");

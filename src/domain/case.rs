@@ -77,6 +77,37 @@ impl CaseStatus {
         }
     }
 
+    /// What happens next, in a sentence: shown under the status at the top of the case page
+    /// for every role.
+    pub fn next_step(self) -> &'static str {
+        match self {
+            CaseStatus::Draft => {
+                "Not submitted yet: complete the form and submit it; a reviewer then checks it against the policy."
+            }
+            CaseStatus::Submitted => {
+                "A reviewer checks the request against the policy and approves it, returns it for correction or rejects it; the requester is told by email."
+            }
+            CaseStatus::Returned => {
+                "The requester corrects the request as the reviewer asks and submits it again; it then goes back to a reviewer."
+            }
+            CaseStatus::Approved => {
+                "A trained examiner assesses the probe images and starts the search of the booking-photo gallery."
+            }
+            CaseStatus::Searched => {
+                "Two trained examiners compare the probe with each candidate (a first review, then a blind second review; a supervisor settles a disagreement). The signed result packet is then issued."
+            }
+            CaseStatus::Concluded => {
+                "Nothing more, unless a supervisor corrects or withdraws the result (the requester is told by email). The signed packet is an investigative lead only, never a positive identification."
+            }
+            CaseStatus::Rejected => {
+                "Nothing more happens to this request: it does not meet the policy. A new request may be made."
+            }
+            CaseStatus::Withdrawn => {
+                "Nothing more happens: the request or its result was withdrawn."
+            }
+        }
+    }
+
     /// Whether the requester may change the form (drafts and returned requests).
     pub fn is_editable(self) -> bool {
         matches!(self, CaseStatus::Draft | CaseStatus::Returned)
@@ -125,6 +156,23 @@ impl CaseAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_state_says_what_happens_next() {
+        for s in [
+            CaseStatus::Draft,
+            CaseStatus::Submitted,
+            CaseStatus::Returned,
+            CaseStatus::Approved,
+            CaseStatus::Searched,
+            CaseStatus::Concluded,
+            CaseStatus::Rejected,
+            CaseStatus::Withdrawn,
+        ] {
+            assert!(s.next_step().ends_with('.'), "{s:?}");
+        }
+        assert!(CaseStatus::Returned.next_step().contains("corrects"));
+    }
 
     const ACTIONS: [CaseAction; 9] = [
         CaseAction::CompleteSearch,

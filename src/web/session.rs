@@ -63,6 +63,8 @@ fn check_fresh(session: &Session, idle: u64) -> Result<(), AppError> {
 pub struct RequestMeta {
     pub ip: String,
     pub user_agent: String,
+    /// The request's path (no query): the navigation marks the page the user is on.
+    pub path: String,
 }
 
 /// The client address of `req`: the socket peer, not `X-Forwarded-For` (headers are
@@ -83,6 +85,7 @@ impl RequestMeta {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_string(),
+            path: req.path().to_string(),
         }
     }
 }

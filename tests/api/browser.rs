@@ -85,10 +85,139 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
+/// Saves a screenshot of the page as `<name>.png`, then checks the page as every page the test
+/// visits is checked: it does not scroll sideways, and axe-core finds no serious or critical
+/// WCAG 2.1 A/AA violation (`assert_accessible`).
 pub(crate) async fn shot(b: &Browser, name: &str) {
     let png = b.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    assert_fits_width(b, name).await;
+    assert_numbers_unbroken(b, name).await;
+    assert_accessible(b, name).await;
+}
+
+/// No table cell that holds a case number or a date (with or without its time) breaks it
+/// across lines.
+pub(crate) async fn assert_numbers_unbroken(b: &Browser, what: &str) {
+    let broken = b
+        .execute(
+            r#"const re = /^(FR-\d{4}-\d{6}(-P\d+)?|\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?( UTC)?)?)$/;
+               const broken = [];
+               for (const cell of document.querySelectorAll('td, th')) {
+                 const text = cell.textContent.trim();
+                 if (!re.test(text)) continue;
+                 const range = document.createRange();
+                 range.selectNodeContents(cell);
+                 const tops = [...range.getClientRects()].filter(r => r.width > 0)
+                   .map(r => r.top).sort((a, b) => a - b);
+                 if (tops.length && tops[tops.length - 1] - tops[0] > 5) broken.push(text);
+               }
+               return broken;"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        broken,
+        serde_json::json!([]),
+        "{what}: table cells break a case number or date across lines"
+    );
+}
+
+/// The axe-core release the test injects: `tests/browser/package-lock.json` pins the version
+/// (npm checks its sha512 integrity on `npm ci`, run by script/setup); the SHA-256 of the
+/// file is checked here as well, so the rules never change under the test.
+const AXE_VERSION: &str = "4.14.1";
+const AXE_SHA256: &str = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c";
+
+fn axe_source() -> &'static str {
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/browser/node_modules/axe-core/axe.min.js");
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; script/setup installs axe-core {AXE_VERSION} (cd tests/browser && npm ci)",
+                path.display()
+            )
+        });
+        assert_eq!(
+            hex::encode(Sha256::digest(&bytes)),
+            AXE_SHA256,
+            "{} is not axe-core {AXE_VERSION} as pinned (cd tests/browser && npm ci)",
+            path.display()
+        );
+        String::from_utf8(bytes).expect("axe.min.js is UTF-8")
+    })
+}
+
+/// Runs axe-core on the page (WCAG 2.0/2.1 levels A and AA) and fails on any violation of
+/// impact serious or critical, naming the rule, its impact and the elements.
+pub(crate) async fn assert_accessible(b: &Browser, what: &str) {
+    // A navigation may still be replacing the document: wait until it is complete.
+    for _ in 0..100 {
+        let ready = b
+            .execute("return document.readyState;", vec![])
+            .await
+            .unwrap_or_default();
+        if ready == serde_json::json!("complete") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Injected through WebDriver (not a <script> element), so the page's CSP is unchanged.
+    b.execute(
+        &format!(
+            "if (typeof window.axe === 'undefined') {{ {} }} return true;",
+            axe_source()
+        ),
+        vec![],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{what}: injecting axe-core: {e}"));
+    let got = b
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag',
+                                          values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                             nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary)}))))
+               .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{what}: running axe-core: {e}"));
+    let violations = got.as_array().cloned().unwrap_or_default();
+    if !violations.is_empty() {
+        let report: Vec<String> = violations
+            .iter()
+            .map(|v| {
+                let nodes: Vec<String> = v["nodes"]
+                    .as_array()
+                    .map(|n| {
+                        n.iter()
+                            .map(|x| format!("    {}", x.as_str().unwrap_or("")))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "  {} ({}): {}\n{}",
+                    v["id"],
+                    v["impact"],
+                    v["help"],
+                    nodes.join("\n")
+                )
+            })
+            .collect();
+        panic!(
+            "{what} ({}): axe-core {AXE_VERSION} found serious or critical WCAG 2.1 A/AA violations:\n{}",
+            path_of(b).await,
+            report.join("\n")
+        );
+    }
 }
 
 /// The page does not scroll sideways at the current window width (wide tables scroll inside
@@ -584,14 +713,30 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     assert!(page.contains("Result issued"), "status in view: {page}");
     assert!(page.contains(&packet.packet_id));
     shot(&b, "08-requester-result").await;
+    b.set_window_size(390, 900).await.unwrap();
+    shot(&b, "08-requester-result-390").await;
+    // Their cases at a phone's width: the table scrolls in its box, numbers and dates unbroken.
+    b.goto(&format!("{base}/cases")).await.unwrap();
+    b.wait()
+        .for_element(Locator::Css(&format!("a[href='/cases/{case_id}']")))
+        .await
+        .unwrap();
+    shot(&b, "08-requester-cases-390").await;
+    b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
+    b.set_window_size(1280, 1400).await.unwrap();
+    // The result leads the page with its download button.
     let link = b
-        .find(Locator::LinkText(&packet.packet_id))
+        .find(Locator::LinkText("Download packet (PDF)"))
         .await
         .unwrap()
         .attr("href")
         .await
         .unwrap()
         .expect("packet link");
+    assert_eq!(
+        link,
+        format!("/cases/{case_id}/packets/{}", packet.file_name())
+    );
     // Download with the browser's own session (its cookie), as bytes in base64.
     let got = b
         .execute_async(
@@ -620,6 +765,37 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         "the browser downloaded the issued, recorded packet"
     );
     assert_eq!(bytes, std::fs::read(&file).unwrap());
+    b.close().await.unwrap();
+
+    // 5. The audit trail of the whole walk fits a 1,366-px wide screen: no sideways scroll, not
+    // even inside the table's own box.
+    let b = browser(&driver, &profiles.path().join("reviewer-audit")).await;
+    log_in(&b, &base, &app, "reviewer@test.example").await;
+    b.set_window_size(1366, 900).await.unwrap();
+    b.goto(&format!("{base}/audit")).await.unwrap();
+    b.wait()
+        .for_element(Locator::Css("table.audit"))
+        .await
+        .unwrap();
+    shot(&b, "09-reviewer-audit-trail-1366").await;
+    let (page, table, inner) = (
+        b.execute("return document.scrollingElement.scrollWidth;", vec![])
+            .await
+            .unwrap(),
+        b.execute(
+            "const box = document.querySelector('table.audit').parentElement;
+             return box.scrollWidth - box.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap(),
+        b.execute("return window.innerWidth;", vec![])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(inner, 1366, "the window is 1,366 px wide");
+    assert!(page.as_i64() <= inner.as_i64(), "{page} > {inner}");
+    assert_eq!(table, 0, "the audit table scrolls sideways inside its box");
     b.close().await.unwrap();
 
     let out = Command::new("pdfsig").arg(&file).output().unwrap();

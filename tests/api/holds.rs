@@ -245,7 +245,7 @@ async fn a_hold_request_holds_the_case_at_once_and_needs_a_second_persons_approv
     let (status, list) = supervisor.get_text("/holds").await;
     assert_eq!(status, 200, "{list}");
     assert!(
-        list.contains(r#"<a href="/holds">Legal holds</a>"#),
+        list.contains(r#"<a href="/holds" aria-current="page">Legal holds</a>"#),
         "{list}"
     );
     let pending =

@@ -13,6 +13,7 @@ mod auth;
 mod breach;
 mod browser;
 mod browser_published;
+mod case_page;
 mod config_and_cli;
 // Needs the fail points: `cargo test --features failpoints` (script/test does).
 #[cfg(feature = "failpoints")]

@@ -1,5 +1,7 @@
-//! `GET /cases/{id}`: the case with its status, the request as submitted (every version),
-//! images with their SHA-256, decisions, email status and the timeline. Every view is audited.
+//! `GET /cases/{id}`: the case with its status and what happens next, then what the reader
+//! needs first — a returned or rejected request's reviewer comment, an issued result with its
+//! packet download — then the request as submitted (every signed version), images with their
+//! SHA-256, decisions, email status and the timeline. Every view is audited.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -32,6 +34,15 @@ pub struct VersionView {
     pub is_current: bool,
 }
 
+/// The reviewer's comment that leads a returned or rejected request's page.
+pub struct ReviewerNote {
+    pub label: &'static str,
+    pub comment: String,
+    pub reviewer: String,
+    pub at: String,
+    pub version: i32,
+}
+
 #[derive(Template)]
 #[template(path = "cases/show.html")]
 pub struct CasePage {
@@ -39,7 +50,18 @@ pub struct CasePage {
     pub case: Case,
     pub agency: Agency,
     pub requester: User,
+    /// The signed versions (and a draft's only version), newest first. A correction the
+    /// requester has not submitted yet (the copy made when a request is returned) is not a
+    /// version of the request: it is left out.
     pub versions: Vec<VersionView>,
+    /// The number of the correction saved but not yet submitted, told to the requester only.
+    pub pending_correction: Option<i32>,
+    /// What happens next (`CaseStatus::next_step`).
+    pub next_step: &'static str,
+    /// A returned or rejected request: the reviewer's comment, shown first.
+    pub reviewer_note: Option<ReviewerNote>,
+    /// The current result packet of a concluded case, shown first with its download.
+    pub current_packet: Option<crate::result::store::PacketRecord>,
     pub decisions: Vec<(Decision, String)>,
     pub timeline: Vec<TimelineEvent>,
     pub mail: Vec<OutboxMessage>,
@@ -252,9 +274,21 @@ pub async fn page(
             s.version == current && s.status == crate::search::ProbeSearchState::AwaitingAssessment
         })
         && !searches.iter().any(|s| s.started_by.is_some());
+    // The copy a return makes for the corrections is no version until it is submitted (signed);
+    // once the requester has saved corrections into it, they are told these wait to be submitted.
+    let pending_correction = versions
+        .iter()
+        .find(|(v, _)| is_unsubmitted_correction(v) && v.updated_at > v.created_at)
+        .map(|(v, _)| v.version);
+    let shown_latest = versions
+        .iter()
+        .filter(|(v, _)| !is_unsubmitted_correction(v))
+        .map(|(v, _)| v.version)
+        .max();
     let versions = versions
         .into_iter()
         .rev()
+        .filter(|(v, _)| !is_unsubmitted_correction(v))
         .map(|(v, images)| {
             let form = v.form();
             VersionView {
@@ -274,11 +308,39 @@ pub async fn page(
                 reason: reason::assess(&form.search_reason),
                 form,
                 images,
-                is_current: v.version == current,
+                is_current: Some(v.version) == shown_latest,
             }
         })
         .collect();
     let status = case.status();
+    let reviewer_note = match status {
+        crate::domain::CaseStatus::Returned => Some("returned"),
+        crate::domain::CaseStatus::Rejected => Some("rejected"),
+        _ => None,
+    }
+    .and_then(|kind| {
+        decisions
+            .iter()
+            .rev()
+            .find(|(d, _)| d.decision == kind)
+            .map(|(d, name)| ReviewerNote {
+                label: if kind == "returned" {
+                    "Returned for correction"
+                } else {
+                    "Rejected"
+                },
+                comment: d.comment.clone(),
+                reviewer: name.clone(),
+                at: d.at_label(),
+                version: d.version,
+            })
+    });
+    let current_packet = if status == crate::domain::CaseStatus::Concluded {
+        packets.iter().rev().find(|p| p.is_current()).cloned()
+    } else {
+        None
+    };
+    let is_requester = case.requester_id == user.user.id && user.has(Role::Requester);
     let can_hold = crate::retention::access::may_hold(&user.roles, &user.agency, &case);
     let page = CasePage {
         holds,
@@ -288,10 +350,12 @@ pub async fn page(
         disseminations,
         can_download_packets,
         layout: Layout::new(&user, &state.settings.service.name),
-        can_edit: !deleted_flag
-            && status.is_editable()
-            && case.requester_id == user.user.id
-            && user.has(Role::Requester),
+        can_edit: !deleted_flag && status.is_editable() && is_requester,
+        pending_correction: pending_correction
+            .filter(|_| is_requester && status == crate::domain::CaseStatus::Returned),
+        next_step: status.next_step(),
+        reviewer_note,
+        current_packet,
         can_review: !deleted_flag
             && status == crate::domain::CaseStatus::Submitted
             && user.has(Role::Reviewer)
@@ -332,4 +396,10 @@ pub async fn page(
         can_assess: can_assess && is_examiner,
     };
     crate::web::respond::html(&page)
+}
+
+/// A version made for corrections (every version after the first is one) and not submitted:
+/// until the requester signs it, it is a working copy, not a version of the request.
+fn is_unsubmitted_correction(v: &RequestVersion) -> bool {
+    v.version > 1 && v.submitted_at.is_none()
 }
