@@ -25,6 +25,16 @@ pub struct Settings {
     pub packet: PacketSettings,
     pub retention: RetentionSettings,
     pub audit: AuditSettings,
+    pub examination: ExaminationSettings,
+}
+
+/// The examiners' queue (docs/POLICIES.md, "The examiner's workbench").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExaminationSettings {
+    /// A claim on a queue item (assessment, review, adjudication) lapses after this many
+    /// minutes without activity by its holder on the item (1..=1440). Default 30.
+    pub claim_idle_minutes: u32,
 }
 
 /// Rules of the monthly audit report (LACRIS "Audits"); see docs/AUDIT.md.
@@ -266,7 +276,8 @@ impl Settings {
             .set_default("audit.monthly_due_day", 15)?
             .set_default("audit.access_review_due_days", 15)?
             .set_default("audit.reminder_days_before", 7)?
-            .set_default("audit.rereview_sample_percent", 10)?;
+            .set_default("audit.rereview_sample_percent", 10)?
+            .set_default("examination.claim_idle_minutes", 30)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -390,6 +401,11 @@ impl Settings {
         }
         if !(self.audit.volume_factor.is_finite() && self.audit.volume_factor >= 1.0) {
             anyhow::bail!("Invalid configuration: audit.volume_factor must be at least 1.0");
+        }
+        if !(1..=1440).contains(&self.examination.claim_idle_minutes) {
+            bail!(
+                "Invalid configuration: examination.claim_idle_minutes must be 1..=1440 (minutes)"
+            );
         }
         let r = &self.retention;
         if r.case_hide_days != 0 && r.case_hide_days < crate::domain::retention::MIN_CASE_HIDE_DAYS
@@ -515,5 +531,27 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("mail.from"), "{e}");
+    }
+
+    #[test]
+    fn the_claim_idle_time_is_typed_and_checked() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.examination.claim_idle_minutes, 30);
+        let s = Settings::load_with_env(
+            None,
+            env(&[("FRDESK_EXAMINATION__CLAIM_IDLE_MINUTES", "5")]),
+        )
+        .unwrap();
+        assert_eq!(s.examination.claim_idle_minutes, 5);
+        for bad in ["0", "1441", "soon"] {
+            let e = Settings::load_with_env(
+                None,
+                env(&[("FRDESK_EXAMINATION__CLAIM_IDLE_MINUTES", bad)]),
+            )
+            .err()
+            .unwrap()
+            .to_string();
+            assert!(e.contains("claim_idle_minutes"), "{bad}: {e}");
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! examination stands (`standing`), and each examiner's private unfinished review (`drafts`).
 
 pub mod access;
+pub mod claiming;
+pub mod claims;
 pub mod drafts;
 pub mod duties;
 pub mod queue;

@@ -4,13 +4,14 @@
 //! separation-of-duties rules (`crate::domain::duties`); an examiner whose facial-comparison
 //! training is not current gets nothing.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::accounts::store::User;
 use crate::cases::store::{Case, CaseListRow, CaseScope};
 use crate::domain::duties::{Duty, may_take};
 use crate::domain::examination::{may_adjudicate, may_examine};
 use crate::domain::{CaseStatus, Roles};
+use crate::examination::claims::WorkItem;
 use crate::examination::standing::{Examination, Standing, standing};
 use crate::platform::db::DbConnection;
 use crate::search::{ProbeSearch, ProbeSearchState};
@@ -18,26 +19,7 @@ use crate::search::{ProbeSearch, ProbeSearchState};
 /// Cases read per status (the queue shows the oldest work; beyond this, use the case list).
 const MAX_CASES: i64 = 500;
 
-/// What the item asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueueTask {
-    /// Assess the probes and start the search.
-    Assessment,
-    FirstReview,
-    SecondReview,
-    Adjudication,
-}
-
-impl QueueTask {
-    pub fn label(self) -> &'static str {
-        match self {
-            QueueTask::Assessment => "Assess the probes and start the search",
-            QueueTask::FirstReview => "First review of the candidate list",
-            QueueTask::SecondReview => "Blind second review",
-            QueueTask::Adjudication => "Adjudicate the examiners' disagreement",
-        }
-    }
-}
+pub use crate::examination::claims::QueueTask;
 
 /// One piece of work.
 #[derive(Debug, Clone)]
@@ -46,6 +28,28 @@ pub struct QueueItem {
     pub task: QueueTask,
     /// Where the work is done.
     pub href: String,
+    pub item: WorkItem,
+    /// The live claim on it, if any.
+    pub claim: Option<ClaimState>,
+}
+
+/// Who holds an item (the queue shows "claimed by you" or "claimed by X until HH:MM").
+#[derive(Debug, Clone)]
+pub struct ClaimState {
+    pub holder: String,
+    pub until: String,
+    pub mine: bool,
+}
+
+impl QueueItem {
+    /// The claim key posted by the queue's buttons.
+    pub fn key(&self) -> String {
+        self.item.key()
+    }
+    /// Nobody else holds it: the user may claim it or continue.
+    pub fn open_to_me(&self) -> bool {
+        self.claim.as_ref().is_none_or(|c| c.mine)
+    }
 }
 
 /// The queue of one user.
@@ -56,10 +60,46 @@ pub struct ExaminerQueue {
     pub blocked: Option<String>,
 }
 
-/// The work `user` (with effective `roles`) can take now, oldest submission first.
+/// The work `user` (with effective `roles`) can take now, oldest submission first, each with
+/// the live claim on it at `now` (items claimed by others stay listed, marked).
 ///
 /// Errors: a database query failed.
 pub fn for_user(
+    conn: &mut DbConnection,
+    user: &User,
+    roles: &Roles,
+    now: NaiveDateTime,
+    single_examiner_allowed: bool,
+    approver_may_examine: bool,
+) -> diesel::QueryResult<ExaminerQueue> {
+    let mut queue = eligible_work(
+        conn,
+        user,
+        roles,
+        now.date(),
+        single_examiner_allowed,
+        approver_may_examine,
+    )?;
+    let claims = crate::examination::claims::live(conn, now)?;
+    for i in &mut queue.items {
+        let key = i.item.key();
+        i.claim = claims
+            .iter()
+            .find(|h| h.claim.item_key == key)
+            .map(|h| ClaimState {
+                holder: h.holder.clone(),
+                until: h.until(),
+                mine: h.claim.user_id == user.id,
+            });
+    }
+    Ok(queue)
+}
+
+/// The work `user` may take (training, separation of duties, blind second review), whoever
+/// holds a claim on it; claims are not read.
+///
+/// Errors: a database query failed.
+pub fn eligible_work(
     conn: &mut DbConnection,
     user: &User,
     roles: &Roles,
@@ -111,6 +151,8 @@ pub fn for_user(
                     href: format!("/cases/{}/assessment", case.id),
                     row: row.clone(),
                     task: QueueTask::Assessment,
+                    item: WorkItem::assessment(case.id),
+                    claim: None,
                 });
             }
             continue;
@@ -143,6 +185,8 @@ pub fn for_user(
                     href: format!("/cases/{}/probes/{}/review", case.id, p.id),
                     row: row.clone(),
                     task,
+                    item: WorkItem::on_probe(case.id, p.id, task),
+                    claim: None,
                 });
             }
         }

@@ -14,6 +14,7 @@ use crate::domain::adjudication::AdjudicationForm;
 use crate::domain::examination::{
     AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, may_adjudicate, may_examine,
 };
+use crate::examination::claims::{ClaimError, QueueTask, WorkItem};
 use crate::examination::standing::{
     Adjudication, Examination, ExaminationRound, Standing, standing,
 };
@@ -49,6 +50,9 @@ pub enum ExamineError {
     CaseClosed,
     #[error("This candidate list does not need adjudication.")]
     NotDisputed,
+    /// Another examiner holds a live claim on this work ([`crate::examination::claims`]).
+    #[error(transparent)]
+    Claimed(#[from] crate::examination::claims::HeldByOther),
     #[error(transparent)]
     BadAdjudication(#[from] crate::domain::adjudication::AdjudicationError),
     #[error(transparent)]
@@ -109,6 +113,33 @@ fn reviewable(
     Ok((ps, round))
 }
 
+/// The claimable work of a review in `round` of `ps`.
+fn work_item(ps: &ProbeSearch, round: ExaminationRound) -> WorkItem {
+    WorkItem::on_probe(
+        ps.case_id,
+        ps.id,
+        match round {
+            ExaminationRound::First => QueueTask::FirstReview,
+            ExaminationRound::Second => QueueTask::SecondReview,
+            ExaminationRound::Adjudication => QueueTask::Adjudication,
+        },
+    )
+}
+
+/// Refuses while someone else holds a live claim on `item`; restarts the user's own claim.
+fn check_claim(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    item: &WorkItem,
+) -> Result<(), ExamineError> {
+    match crate::examination::claims::hold(conn, &ctx.actor, item, ctx.user, now(), None) {
+        Ok(_) => Ok(()),
+        Err(ClaimError::Held(h)) => Err(h.into()),
+        Err(ClaimError::Db(d)) => Err(d.into()),
+        Err(e) => Err(anyhow::anyhow!("claim check: {e}").into()),
+    }
+}
+
 /// Saves an examiner's unfinished review of `ps_id` (what they entered so far, unchecked) as
 /// their private draft, replacing the previous one; audited (`examine.save_draft`). Refused
 /// like a review (training, duties, a closed case or a list already reviewed).
@@ -123,7 +154,8 @@ pub fn save_draft(
         return audit_refusal(conn, ctx, "examine.save_draft", ps_id, Err(refusal.into()));
     }
     let result = crate::platform::db::write_tx(conn, |conn| -> Result<(), ExamineError> {
-        let (ps, _) = reviewable(conn, ctx, ps_id)?;
+        let (ps, round) = reviewable(conn, ctx, ps_id)?;
+        check_claim(conn, ctx, &work_item(&ps, round))?;
         crate::examination::drafts::put(conn, ps.id, ctx.user.id, forms)?;
         audit::record(
             conn,
@@ -158,6 +190,8 @@ pub fn submit_review(
         conn,
         |conn| -> Result<(Standing, AfterCommit), ExamineError> {
             let (ps, round) = reviewable(conn, ctx, ps_id)?;
+            let item = work_item(&ps, round);
+            check_claim(conn, ctx, &item)?;
             let sights = crate::examination::access::candidate_sights(conn, ctx.user.id, &ps)?;
             let review = Review::parse(&sights, forms).map_err(ExamineError::Invalid)?;
             diesel::insert_into(examinations::table)
@@ -172,6 +206,7 @@ pub fn submit_review(
                 ))
                 .execute(conn)?;
             crate::examination::drafts::discard(conn, ps.id, ctx.user.id)?;
+            crate::examination::claims::finish(conn, &item)?;
             crate::cases::timeline::timeline(
                 conn,
                 ps.case_id,
@@ -220,6 +255,7 @@ fn audit_refusal<T>(
         | ExamineError::Restricted(_)
         | ExamineError::NotSupervisor
         | ExamineError::Duty(_)
+        | ExamineError::Claimed(_)
         | ExamineError::CaseClosed),
     ) = &result
     {
@@ -282,6 +318,8 @@ fn adjudicate_in_tx(
             if standing(&exams, false) != Standing::NeedsAdjudication {
                 return Err(ExamineError::NotDisputed);
             }
+            let item = work_item(&ps, ExaminationRound::Adjudication);
+            check_claim(conn, ctx, &item)?;
             let examiner_leads: BTreeSet<u32> = exams
                 .iter()
                 .filter_map(Examination::review)
@@ -302,6 +340,7 @@ fn adjudicate_in_tx(
                     examinations::created_at.eq(now()),
                 ))
                 .execute(conn)?;
+            crate::examination::claims::finish(conn, &item)?;
             audit::record(
                 conn,
                 &ctx.actor,

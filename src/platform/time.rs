@@ -16,6 +16,12 @@ pub fn fmt_time(t: &chrono::NaiveDateTime) -> String {
     )
 }
 
+/// The time of day, `HH:MM UTC` (a claim's expiry on the examiners' queue).
+pub fn clock(t: &NaiveDateTime) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02} UTC", t.hour(), t.minute())
+}
+
 /// Current UTC time without an offset (what the `Timestamp` columns hold), to microseconds.
 pub fn now() -> NaiveDateTime {
     let n = chrono::Utc::now().naive_utc();

@@ -520,6 +520,7 @@ impl Case {
                 ))
                 .execute(conn)?;
         crate::examination::drafts::discard_case(conn, id.0)?;
+        crate::examination::claims::discard_case(conn, id.0)?;
         p.probe_searches =
             diesel::update(probe_searches::table.filter(probe_searches::case_id.eq(id.0)))
                 .set((

@@ -68,6 +68,9 @@ pub enum AssessmentError {
     NoFaceChosen(usize),
     #[error("Probe image {0} has no such face.")]
     NoSuchFace(usize),
+    /// Another examiner holds a live claim on this assessment ([`crate::examination::claims`]).
+    #[error(transparent)]
+    Claimed(#[from] crate::examination::claims::HeldByOther),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
@@ -82,6 +85,7 @@ impl AssessmentError {
             AssessmentError::Refused(_)
                 | AssessmentError::Restricted(_)
                 | AssessmentError::Duty(_)
+                | AssessmentError::Claimed(_)
                 | AssessmentError::CaseClosed
         )
     }
@@ -168,6 +172,13 @@ fn start_in_tx(
     }
     if case.status() != CaseStatus::Approved {
         return Err(AssessmentError::CaseClosed);
+    }
+    let item = crate::examination::claims::WorkItem::assessment(case.id);
+    match crate::examination::claims::hold(conn, &ctx.actor, &item, ctx.user, now(), None) {
+        Ok(_) => {}
+        Err(crate::examination::claims::ClaimError::Held(h)) => return Err(h.into()),
+        Err(crate::examination::claims::ClaimError::Db(d)) => return Err(d.into()),
+        Err(e) => return Err(anyhow::anyhow!("claim check: {e}").into()),
     }
     if probes
         .iter()
@@ -286,6 +297,7 @@ fn start_in_tx(
                 }
             )),
     )?;
+    crate::examination::claims::finish(conn, &item)?;
     crate::search::completion::complete_if_finished(conn, &case)?;
     Ok(AfterCommit::none()
         .and_search()

@@ -9,6 +9,7 @@ use askama::Template;
 use crate::accounts::account::AccountError;
 use crate::cases::requests::RequestError;
 use crate::compliance::decision::DecisionError;
+use crate::examination::claims::ClaimError;
 use crate::examination::review::ExamineError;
 use crate::result::reissue::ResultError;
 use crate::retention::error::RetentionError;
@@ -165,6 +166,19 @@ impl From<DecisionError> for AppError {
     }
 }
 
+impl From<ClaimError> for AppError {
+    fn from(e: ClaimError) -> Self {
+        match e {
+            ClaimError::Held(_) | ClaimError::NotClaimed => AppError::Conflict(e.to_string()),
+            ClaimError::NotYours | ClaimError::NotSupervisor | ClaimError::NotEligible(_) => {
+                AppError::Forbidden(e.to_string())
+            }
+            ClaimError::UnknownItem => AppError::NotFound,
+            ClaimError::Db(d) => d.into(),
+        }
+    }
+}
+
 impl From<ExamineError> for AppError {
     fn from(e: ExamineError) -> Self {
         match e {
@@ -178,9 +192,9 @@ impl From<ExamineError> for AppError {
             ExamineError::Db(diesel::result::Error::NotFound) => AppError::NotFound,
             ExamineError::Db(d) => AppError::from(d),
             ExamineError::Internal(i) => AppError::Internal(i),
-            ExamineError::AlreadyReviewed | ExamineError::NotDisputed => {
-                AppError::Conflict(e.to_string())
-            }
+            ExamineError::AlreadyReviewed
+            | ExamineError::NotDisputed
+            | ExamineError::Claimed(_) => AppError::Conflict(e.to_string()),
             other => AppError::BadRequest(other.to_string()),
         }
     }

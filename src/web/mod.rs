@@ -10,7 +10,9 @@ pub mod compliance;
 pub mod csrf;
 pub mod error;
 pub mod examine;
+pub mod flash;
 pub mod history;
+pub mod home;
 pub mod layout;
 pub mod ratelimit;
 pub mod reason;
@@ -23,7 +25,7 @@ use actix_web::{HttpResponse, web};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
+    cfg.route("/", web::get().to(home::home))
         .route("/health", web::get().to(health))
         .route("/static/app.css", web::get().to(assets::css))
         .route("/static/app.js", web::get().to(assets::js))
@@ -237,6 +239,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/review", web::get().to(compliance::queue::page))
         .route("/examine", web::get().to(examine::queue::page))
+        .route("/examine/claim", web::post().to(examine::claims::claim))
+        .route("/examine/release", web::post().to(examine::claims::release))
+        .route(
+            "/examine/reassign",
+            web::post().to(examine::claims::reassign),
+        )
         .route("/review/{id}", web::get().to(compliance::show::page))
         .route("/review/{id}", web::post().to(compliance::decide::submit))
         .route("/audit", web::get().to(audit::list::page))
@@ -279,13 +287,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/search", web::get().to(history::search::page))
         .route("/reason/check", web::get().to(reason::check::json))
         .app_data(cases::save::multipart_config());
-}
-
-async fn home(session: actix_session::Session) -> HttpResponse {
-    let logged_in = session.get::<i64>("uid").ok().flatten().is_some();
-    HttpResponse::SeeOther()
-        .insert_header(("Location", if logged_in { "/cases" } else { "/login" }))
-        .finish()
 }
 
 async fn health() -> HttpResponse {

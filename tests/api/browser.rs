@@ -311,8 +311,9 @@ async fn submit(b: &Browser, form_action: &str) {
 
 /// Logs in through the login page (the system-use banner is accepted by the button), then the
 /// second factor: the authenticator code, or — for an account without one — the enrolment page,
-/// whose key is read off the page as a phone would scan it.
-async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) {
+/// whose key is read off the page as a phone would scan it. Returns the page the person lands on
+/// (each role lands on its work).
+async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) -> String {
     b.goto(&format!("{base}/login")).await.unwrap();
     fill(b, "email", email).await;
     fill(b, "password", PASSWORD).await;
@@ -353,25 +354,40 @@ async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) {
                     recovery: codes,
                 },
             );
-            b.find(Locator::LinkText("Continue to your cases"))
+            b.find(Locator::LinkText("Continue to your work"))
                 .await
                 .unwrap()
                 .click()
                 .await
                 .unwrap();
-            wait_until_left(b, "/login/enrol").await;
+            wait_until_left(b, "/login/enrol").await
         }
         "/login/verify" => {
             fill(b, "code", &app.mfa.next_code(email).await).await;
             submit(b, "/login/verify").await;
             let p = wait_until_left(b, "/login/verify").await;
             assert!(!p.starts_with("/login"), "login of {email} failed");
+            p
         }
         other => panic!(
             "login of {email} failed at {other}: {}",
             text_of_page(b).await
         ),
     }
+}
+
+/// Presses the first "Claim and start" (or "Continue") button of the examiners' queue and waits
+/// until the work's page replaced the queue.
+async fn claim_first(b: &Browser) {
+    b.find(Locator::Css(
+        "form[action='/examine/claim'] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_until_left(b, "/examine").await;
 }
 
 /// Fills in one examiner's review: every candidate gets a disposition, features and a note.
@@ -424,7 +440,8 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
 
     // 1. The requester fills in the form with a real photo and submits it.
     let b = browser(&driver, &profiles.path().join("requester")).await;
-    log_in(&b, &base, &app, "requester.a@test.example").await;
+    let landed = log_in(&b, &base, &app, "requester.a@test.example").await;
+    assert_eq!(landed, "/cases", "a requester lands on their cases");
     shot(&b, "01-requester-cases").await;
     // Their name in the header opens their account page.
     b.find(Locator::Css("header a[href='/account']"))
@@ -561,8 +578,9 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
 
     // 2. The reviewer approves it from the review queue.
     let b = browser(&driver, &profiles.path().join("reviewer")).await;
-    log_in(&b, &base, &app, "reviewer@test.example").await;
-    b.goto(&format!("{base}/review")).await.unwrap();
+    let landed = log_in(&b, &base, &app, "reviewer@test.example").await;
+    assert_eq!(landed, "/review", "a reviewer lands on the review queue");
+    wait_for_text(&b, "Compliance review queue").await;
     shot(&b, "04-reviewer-queue").await;
     b.goto(&format!("{base}/review/{case_id}")).await.unwrap();
     b.find(Locator::Css("input[name='decision'][value='approve']"))
@@ -579,21 +597,26 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         .click()
         .await
         .unwrap();
-    b.wait().for_element(Locator::Css("h1")).await.unwrap();
+    // Back on the queue: the confirmation, and the next request (none left).
+    let page = wait_for_text(&b, "approved.").await;
+    assert!(page.contains("Your queue is empty"), "{page}");
+    assert_eq!(path_of(&b).await, "/review");
+    shot(&b, "05-reviewer-confirmation").await;
     b.close().await.unwrap();
 
     // 2b. A trained examiner assesses the probe (analysed in the background) and starts the
     // search from the case page.
     wait_until_analysed(&app, case_id).await;
     let b = browser(&driver, &profiles.path().join("examiner-start")).await;
-    log_in(&b, &base, &app, "examiner@test.example").await;
-    // The approved case waits in the examiners' queue; the queue and the assessment fit 390 px.
-    b.goto(&format!("{base}/examine")).await.unwrap();
-    assert!(
-        text_of_page(&b)
-            .await
-            .contains("Assess the probes and start the search")
+    let landed = log_in(&b, &base, &app, "examiner@test.example").await;
+    assert_eq!(
+        landed, "/examine",
+        "an examiner lands on the examiners' queue"
     );
+    // The approved case waits in the examiners' queue, free to claim; the queue and the
+    // assessment fit 390 px.
+    let page = wait_for_text(&b, "Assess the probes and start the search").await;
+    assert!(page.contains("Claim and start"), "{page}");
     shot(&b, "05a-examiner-queue").await;
     b.set_window_size(390, 900).await.unwrap();
     shot(&b, "05a-examiner-queue-390").await;
@@ -608,13 +631,9 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     shot(&b, "05b-examiner-probe-assessment-390").await;
     assert_fits_width(&b, "the probe assessment").await;
     b.set_window_size(1280, 1400).await.unwrap();
-    b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
-    b.find(Locator::LinkText("Assess the probes and start the search"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // Claim and start from the queue (a POST: opening a page never claims).
+    b.goto(&format!("{base}/examine")).await.unwrap();
+    claim_first(&b).await;
     b.wait()
         .for_element(Locator::Css("form[action$='/assessment']"))
         .await
@@ -624,7 +643,10 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     shot(&b, "05b-examiner-probe-assessment").await;
     let assess = format!("/cases/{case_id}/assessment");
     submit(&b, &assess).await;
-    wait_until_left(&b, &assess).await;
+    // Back on the queue: the confirmation and the next item (none).
+    let page = wait_for_text(&b, "Search started for").await;
+    assert!(page.contains("Your queue is empty"), "{page}");
+    shot(&b, "05c-examiner-search-started").await;
     b.close().await.unwrap();
 
     // The search runs in the background.
@@ -644,18 +666,38 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         (2, "examiner2@test.example", "Second examiner compared"),
     ] {
         let b = browser(&driver, &profiles.path().join(format!("examiner{n}"))).await;
-        log_in(&b, &base, &app, email).await;
-        b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
-        b.find(Locator::LinkText("candidate list"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        let landed = log_in(&b, &base, &app, email).await;
+        assert_eq!(landed, "/examine");
+        wait_for_text(
+            &b,
+            if n == 1 {
+                "First review"
+            } else {
+                "Blind second review"
+            },
+        )
+        .await;
+        // Claim the review from the queue; the queue then shows it as the examiner's own.
+        claim_first(&b).await;
         b.wait()
             .for_element(Locator::Css("table.candidates"))
             .await
             .unwrap();
+        if n == 1 {
+            b.goto(&format!("{base}/examine")).await.unwrap();
+            let page = wait_for_text(&b, "Claimed by you").await;
+            assert!(page.contains("Continue"), "{page}");
+            shot(&b, "06a-examiner-queue-claimed").await;
+            b.set_window_size(390, 900).await.unwrap();
+            shot(&b, "06a-examiner-queue-claimed-390").await;
+            assert_fits_width(&b, "the examiners' queue with a claim").await;
+            b.set_window_size(1280, 1400).await.unwrap();
+            claim_first(&b).await;
+            b.wait()
+                .for_element(Locator::Css("table.candidates"))
+                .await
+                .unwrap();
+        }
         let page = text_of_page(&b).await;
         assert!(
             !page.contains("First examiner compared"),
@@ -669,8 +711,19 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
             .click()
             .await
             .unwrap();
-        // The post redirects to the same page, now in its next state.
-        let page = wait_for_text(
+        // The post leads back to the queue with a confirmation and the next item (none).
+        let page = wait_for_text(&b, "Review recorded for").await;
+        assert!(
+            !page.contains("must be given a disposition") && page.contains("Your queue is empty"),
+            "the review was refused: {page}"
+        );
+        assert_eq!(path_of(&b).await, "/examine");
+        shot(&b, &format!("07-examiner{n}-recorded")).await;
+        // The case's candidate list is now in its next state.
+        b.goto(&format!("{base}/cases/{case_id}/probes/{}/review", s[0].id))
+            .await
+            .unwrap();
+        wait_for_text(
             &b,
             if n == 1 {
                 "Awaiting the blind second review"
@@ -679,11 +732,6 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
             },
         )
         .await;
-        assert!(
-            !page.contains("must be given a disposition"),
-            "the review was refused: {page}"
-        );
-        shot(&b, &format!("07-examiner{n}-recorded")).await;
         b.close().await.unwrap();
     }
 

@@ -31,6 +31,7 @@ mod load;
 mod mail;
 mod mfa;
 mod published;
+mod queue;
 mod request_form;
 mod requester_identity;
 mod result;

@@ -173,7 +173,11 @@ async fn a_trained_examiner_starts_the_search_from_the_probe_assessment() {
     let examiner = app.login("examiner@test.example").await;
     // The approved case waits in the examiners' queue.
     let (_, queue) = examiner.get_text("/examine").await;
-    assert!(queue.contains(&format!("href=\"{url}\"")), "{queue}");
+    // Claimed from the queue before working on it ("Claim and start" posts the item).
+    assert!(
+        queue.contains(&format!("value=\"assessment:{case_id}\"")),
+        "{queue}"
+    );
     assert!(queue.contains("Assess the probes and start the search"));
     let (_, case_page) = examiner.get_text(&format!("/cases/{case_id}")).await;
     assert!(
@@ -576,7 +580,7 @@ async fn two_examiners_review_blind_and_agree_on_a_possible_lead() {
     // The queue offers the second review to another examiner only.
     let (_, q1) = e1.get_text("/examine").await;
     assert!(
-        !q1.contains(&url),
+        !q1.contains(&format!(":{}\"", ps.id)),
         "never a list they already reviewed: {q1}"
     );
     let (_, q2) = app
@@ -585,7 +589,8 @@ async fn two_examiners_review_blind_and_agree_on_a_possible_lead() {
         .get_text("/examine")
         .await;
     assert!(
-        q2.contains(&url) && q2.contains("Blind second review"),
+        q2.contains(&format!("value=\"second_review:{}\"", ps.id))
+            && q2.contains("Blind second review"),
         "{q2}"
     );
     // The same examiner cannot do the second review.

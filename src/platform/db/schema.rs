@@ -526,6 +526,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    work_claims (id) {
+        id -> BigInt,
+        item_key -> Text,
+        case_id -> BigInt,
+        probe_search_id -> Nullable<BigInt>,
+        task -> Text,
+        user_id -> BigInt,
+        claimed_at -> Timestamp,
+        active_at -> Timestamp,
+        idle_minutes -> Integer,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -569,4 +583,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     disseminations,
     published_documents,
     published_document_versions,
+    work_claims,
 );

@@ -104,8 +104,16 @@ pub async fn verify_form(
 }
 
 enum Verified {
-    LoggedIn { token: String, factor: Factor },
-    Refused { message: String, locked: bool },
+    LoggedIn {
+        token: String,
+        factor: Factor,
+        /// The person's start page ([`crate::web::home::landing`]).
+        landing: &'static str,
+    },
+    Refused {
+        message: String,
+        locked: bool,
+    },
     NotEnrolled,
     Gone,
 }
@@ -146,7 +154,12 @@ pub async fn verify_submit(
                     &actor_for(&u, &m, u.stored_roles().to_db()),
                     Entry::new("auth.login", "user", u.id).details(details),
                 )?;
-                Ok(Verified::LoggedIn { token, factor })
+                let landing = crate::web::home::landing(&u.roles_in(&Agency::find(c, u.agency())?));
+                Ok(Verified::LoggedIn {
+                    token,
+                    factor,
+                    landing,
+                })
             }),
             Err(e @ (MfaError::WrongCode | MfaError::Replayed)) => {
                 let detail = match e {
@@ -171,11 +184,15 @@ pub async fn verify_submit(
     .await?;
     let service_name = state.settings.service.name.clone();
     match outcome {
-        Verified::LoggedIn { token, factor } => {
+        Verified::LoggedIn {
+            token,
+            factor,
+            landing,
+        } => {
             auth::log_in(&session, uid, &token)?;
             tracing::info!(user_id = uid.0, "User logged in");
             match factor {
-                Factor::Totp => Ok(crate::web::respond::redirect("/cases")),
+                Factor::Totp => Ok(crate::web::respond::redirect(landing)),
                 Factor::Recovery { remaining } => crate::web::respond::html(&RecoveryCodesPage {
                     service_name,
                     codes: Vec::new(),

@@ -10,6 +10,7 @@ use crate::domain::{CaseId, Role};
 use crate::platform::jobs::effects::AfterCommit;
 use crate::web::csrf::CsrfForm;
 use crate::web::error::AppError;
+use crate::web::flash::Done;
 use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
 
@@ -27,6 +28,7 @@ pub struct DecisionForm {
 crate::web::csrf::csrf_forms!(DecisionForm; multi_line: ["comment"]);
 
 pub async fn submit(
+    session: actix_session::Session,
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -58,9 +60,15 @@ pub async fn submit(
     )
     .await?;
     match result {
-        Ok((_, effects)) => {
+        Ok((kind, effects)) => {
             state.after_commit(&effects);
-            Ok(crate::web::respond::redirect(&format!("/cases/{id}")))
+            // Back to the review queue with a confirmation and the next request.
+            let done = match kind {
+                DecisionKind::Approve => Done::Approved,
+                DecisionKind::Return => Done::Returned,
+                DecisionKind::Reject => Done::Rejected,
+            };
+            crate::web::flash::redirect(&session, done, id.0, "/review")
         }
         Err(e) if e.is_form_error() => {
             let mut page = crate::web::compliance::show::load(&user, &state, id).await?;

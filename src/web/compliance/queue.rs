@@ -1,5 +1,6 @@
 //! `GET /review`: submitted requests awaiting compliance review, oldest first.
 
+use actix_session::Session;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -7,6 +8,7 @@ use crate::cases::store::{Case, CaseListRow};
 use crate::domain::Role;
 use crate::platform::time::fmt_time;
 use crate::web::error::AppError;
+use crate::web::flash::{Confirmation, NextItem};
 use crate::web::layout::Layout;
 use crate::web::session::CurrentUser;
 use crate::web::state::AppState;
@@ -17,6 +19,8 @@ pub struct QueuePage {
     pub layout: Layout,
     pub rows: Vec<CaseListRow>,
     pub now: chrono::NaiveDateTime,
+    /// The confirmation after a decision, with the next request to review.
+    pub done: Option<Confirmation>,
 }
 
 impl QueuePage {
@@ -37,15 +41,39 @@ impl QueuePage {
     }
 }
 
-pub async fn page(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn page(
+    session: Session,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     user.require(Role::Reviewer)?;
-    let rows = crate::platform::db::run(&state.pool, |c| -> Result<_, AppError> {
-        Ok(Case::review_queue(c)?)
-    })
-    .await?;
+    let flash = crate::web::flash::take(&session);
+    let (rows, done_case) =
+        crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+            let done_case = match flash {
+                Some(f) => Case::find(c, crate::domain::CaseId(f.case_id))?
+                    .map(|case| (f.done, case.display_number())),
+                None => None,
+            };
+            Ok((Case::review_queue(c)?, done_case))
+        })
+        .await?;
+    // The next request this reviewer may decide (never their own).
+    let done = done_case.map(|(d, number)| Confirmation {
+        message: d.message(&number),
+        next: rows
+            .iter()
+            .find(|r| r.case.requester_id != user.user.id)
+            .map(|r| NextItem {
+                label: format!("{} — compliance review", r.case.display_number()),
+                href: format!("/review/{}", r.case.id),
+                claim_key: None,
+            }),
+    });
     crate::web::respond::html(&QueuePage {
         layout: Layout::new(&user, &state.settings.service.name),
         rows,
         now: crate::platform::time::now(),
+        done,
     })
 }

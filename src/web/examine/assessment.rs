@@ -76,6 +76,8 @@ pub struct AssessmentPage {
     pub started: bool,
     pub note: String,
     pub error: Option<String>,
+    /// Another examiner holds a live claim on this assessment: who, and until when.
+    pub claimed: Option<String>,
 }
 
 impl AssessmentPage {
@@ -186,6 +188,7 @@ fn page_of(
         started,
         note: String::new(),
         error: None,
+        claimed: None,
     }
 }
 
@@ -202,7 +205,8 @@ pub async fn page(
     }
     let actor = user.actor(Role::Examiner);
     let reason = case.search_reason.clone();
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+    let uid = user.user.id;
+    let held = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         audit::record(
             c,
             &actor,
@@ -210,10 +214,18 @@ pub async fn page(
                 .reason(&reason)
                 .details("probe assessment viewed"),
         )?;
-        Ok(())
+        // Opening the work is activity on one's own claim; someone else's claim is shown.
+        let item = crate::examination::claims::WorkItem::assessment(case_id);
+        let now = crate::platform::time::now();
+        crate::examination::claims::touch(c, &item, uid, now)?;
+        Ok(crate::examination::claims::held_by_other(
+            c, &item, uid, now,
+        )?)
     })
     .await?;
-    crate::web::respond::html(&page_of(&user, &state, case, probes, &images, None))
+    let mut page = page_of(&user, &state, case, probes, &images, None);
+    page.claimed = held.map(|h| h.to_string());
+    crate::web::respond::html(&page)
 }
 
 /// Reads `search_<ps>` (checkbox) and `face_<ps>` (radio) for every probe, plus `note`.
@@ -263,9 +275,13 @@ pub async fn start(
     match result {
         Ok(effects) => {
             state.after_commit(&effects);
-            Ok(crate::web::respond::redirect(&format!(
-                "/cases/{case_id}?started=1"
-            )))
+            // Back to the examiners' queue with a confirmation and the next item.
+            crate::web::flash::redirect(
+                &session,
+                crate::web::flash::Done::SearchStarted,
+                case_id,
+                "/examine",
+            )
         }
         Err(
             e @ (AssessmentError::NothingSelected
@@ -285,6 +301,7 @@ pub async fn start(
         Err(AssessmentError::Restricted(r)) => Err(AppError::Forbidden(r.to_string())),
         Err(AssessmentError::Duty(d)) => Err(AppError::Forbidden(d.to_string())),
         Err(AssessmentError::CaseClosed) => Err(AppError::NotFound),
+        Err(AssessmentError::Claimed(h)) => Err(AppError::Conflict(h.to_string())),
         Err(AssessmentError::Db(d)) => Err(d.into()),
         Err(AssessmentError::Internal(i)) => Err(AppError::Internal(i)),
     }

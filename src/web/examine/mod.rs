@@ -1,4 +1,5 @@
 pub mod assessment;
+pub mod claims;
 pub mod faces;
 pub mod queue;
 pub mod review;

@@ -506,9 +506,12 @@ pub async fn submit(
     match result {
         Ok((_, effects)) => {
             state.after_commit(&effects);
-            Ok(crate::web::respond::redirect(&format!(
-                "/cases/{case_id}/probes/{ps_id}/review"
-            )))
+            crate::web::flash::redirect(
+                &session,
+                crate::web::flash::Done::ReviewRecorded,
+                case_id,
+                "/examine",
+            )
         }
         Err(ExamineError::Invalid(errors)) => {
             let mut page = build(&user, &state, case_id, ps_id).await?;
@@ -577,9 +580,12 @@ pub async fn adjudicate(
     match result {
         Ok((_, effects)) => {
             state.after_commit(&effects);
-            Ok(crate::web::respond::redirect(&format!(
-                "/cases/{case_id}/probes/{ps_id}/review"
-            )))
+            crate::web::flash::redirect(
+                &session,
+                crate::web::flash::Done::Adjudicated,
+                case_id,
+                "/examine",
+            )
         }
         Err(ExamineError::BadAdjudication(e)) => {
             let mut page = build(&user, &state, case_id, ps_id).await?;
