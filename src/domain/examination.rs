@@ -133,6 +133,20 @@ pub struct AssessmentForm {
     pub notes: String,
 }
 
+/// `saved` (an examiner's draft) with `newer` entries laid over it: a candidate in `newer`
+/// replaces its saved entry whole (a cleared choice is cleared), the others are kept; in rank
+/// order. The per-candidate save of the comparison view and the final submit both merge so.
+pub fn merge_forms(saved: Vec<AssessmentForm>, newer: &[AssessmentForm]) -> Vec<AssessmentForm> {
+    let mut out: Vec<AssessmentForm> = saved
+        .into_iter()
+        .filter(|s| !newer.iter().any(|n| n.rank == s.rank))
+        .collect();
+    out.extend(newer.iter().cloned());
+    out.sort_by_key(|f| f.rank);
+    out.dedup_by_key(|f| f.rank);
+    out
+}
+
 /// What the desk knows about one candidate when a review is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CandidateSight {
@@ -171,8 +185,9 @@ pub const MAX_NOTES: usize = 2000;
 
 impl Review {
     /// Parses a review of the candidate list `ranks`. Every candidate needs a disposition; a
-    /// possible lead or an exclusion needs at least one compared feature and a note saying what
-    /// was compared; an inconclusive needs a note saying why.
+    /// possible lead needs at least one compared feature and a note describing the similarities
+    /// (NY MPTC §IV.E.1); the features compared are optional for an exclusion; an inconclusive
+    /// needs a note saying why. Each candidate is checked by [`check_candidate`].
     ///
     /// `candidates` gives each rank of the list with what the examiner could see of it: a
     /// candidate removed from the gallery is recorded [`Disposition::NotAvailable`] whatever was
@@ -185,72 +200,10 @@ impl Review {
         let mut errors = Vec::new();
         let mut assessments = Vec::new();
         for &(rank, sight) in candidates {
-            match sight {
-                CandidateSight::Removed => {
-                    assessments.push(Assessment {
-                        rank,
-                        disposition: Disposition::NotAvailable,
-                        features: BTreeSet::new(),
-                        notes: REMOVED_NOTE.to_string(),
-                    });
-                    continue;
-                }
-                CandidateSight::NotSeen => {
-                    errors.push((
-                        rank,
-                        "Its booking photo was never shown to you: open the photo and compare it before giving a disposition."
-                            .to_string(),
-                    ));
-                    continue;
-                }
-                CandidateSight::Seen => {}
+            match check_candidate(rank, sight, forms.iter().find(|f| f.rank == rank)) {
+                Ok(a) => assessments.push(a),
+                Err(e) => errors.push((rank, e)),
             }
-            let Some(f) = forms.iter().find(|f| f.rank == rank) else {
-                errors.push((rank, "Give a disposition for this candidate.".to_string()));
-                continue;
-            };
-            let Some(disposition) = Disposition::parse(f.disposition.trim()) else {
-                errors.push((rank, "Give a disposition for this candidate.".to_string()));
-                continue;
-            };
-            let features: BTreeSet<Feature> = f
-                .features
-                .iter()
-                .filter_map(|s| Feature::parse(s.trim()))
-                .collect();
-            let notes = crate::domain::request::clean(&f.notes);
-            if notes.chars().count() > MAX_NOTES {
-                errors.push((
-                    rank,
-                    format!("Keep the notes under {MAX_NOTES} characters."),
-                ));
-                continue;
-            }
-            match disposition {
-                Disposition::PossibleLead | Disposition::Excluded if features.is_empty() => {
-                    errors.push((rank, "Tick the facial features you compared.".to_string()));
-                    continue;
-                }
-                Disposition::PossibleLead if notes.chars().count() < 10 => {
-                    errors.push((
-                        rank,
-                        "Describe the similarities that justify reporting a possible lead."
-                            .to_string(),
-                    ));
-                    continue;
-                }
-                Disposition::Inconclusive if notes.is_empty() => {
-                    errors.push((rank, "Say why the comparison is inconclusive.".to_string()));
-                    continue;
-                }
-                _ => {}
-            }
-            assessments.push(Assessment {
-                rank,
-                disposition,
-                features,
-                notes,
-            });
         }
         if errors.is_empty() {
             Ok(Review { assessments })
@@ -267,6 +220,67 @@ impl Review {
             .map(|a| a.rank)
             .collect()
     }
+}
+
+/// One candidate's assessment from what the examiner entered for it (`form`, if anything), or
+/// what is still missing — the message shown beside the candidate and in the overview of the
+/// comparison view. See [`Review::parse`] for the rules.
+pub fn check_candidate(
+    rank: u32,
+    sight: CandidateSight,
+    form: Option<&AssessmentForm>,
+) -> Result<Assessment, String> {
+    match sight {
+        CandidateSight::Removed => {
+            return Ok(Assessment {
+                rank,
+                disposition: Disposition::NotAvailable,
+                features: BTreeSet::new(),
+                notes: REMOVED_NOTE.to_string(),
+            });
+        }
+        CandidateSight::NotSeen => {
+            return Err("Its booking photo was never shown to you: open the photo and compare it before giving a disposition.".to_string());
+        }
+        CandidateSight::Seen => {}
+    }
+    let Some(f) = form else {
+        return Err("Give a disposition for this candidate.".to_string());
+    };
+    let Some(disposition) = Disposition::parse(f.disposition.trim()) else {
+        return Err("Give a disposition for this candidate.".to_string());
+    };
+    let features: BTreeSet<Feature> = f
+        .features
+        .iter()
+        .filter_map(|s| Feature::parse(s.trim()))
+        .collect();
+    let notes = crate::domain::request::clean(&f.notes);
+    if notes.chars().count() > MAX_NOTES {
+        return Err(format!("Keep the notes under {MAX_NOTES} characters."));
+    }
+    match disposition {
+        Disposition::PossibleLead if features.is_empty() => {
+            return Err(
+                "Tick the facial features you compared (required for a possible lead).".to_string(),
+            );
+        }
+        Disposition::PossibleLead if notes.chars().count() < 10 => {
+            return Err(
+                "Describe the similarities that justify reporting a possible lead.".to_string(),
+            );
+        }
+        Disposition::Inconclusive if notes.is_empty() => {
+            return Err("Say why the comparison is inconclusive.".to_string());
+        }
+        _ => {}
+    }
+    Ok(Assessment {
+        rank,
+        disposition,
+        features,
+        notes,
+    })
 }
 
 /// The combined result of the examiners' reviews.
@@ -425,6 +439,33 @@ mod tests {
         assert!(errs.for_rank(2).is_some());
         assert!(errs.for_rank(3).is_some());
         assert!(errs.for_rank(1).is_none());
+    }
+
+    #[test]
+    fn newer_entries_replace_saved_ones_per_candidate() {
+        let saved = vec![form(1, "excluded"), form(2, "excluded")];
+        let mut cleared = form(2, "");
+        cleared.features.clear();
+        let m = merge_forms(saved, &[form(3, "possible_lead"), cleared]);
+        let ds: Vec<(u32, &str)> = m.iter().map(|f| (f.rank, f.disposition.as_str())).collect();
+        assert_eq!(ds, vec![(1, "excluded"), (2, ""), (3, "possible_lead")]);
+        assert!(m[1].features.is_empty());
+    }
+
+    #[test]
+    fn features_are_optional_for_an_exclusion() {
+        let mut f = form(1, "excluded");
+        f.features.clear();
+        f.notes.clear();
+        let r = Review::parse(&seen(&[1]), &[f]).unwrap();
+        assert_eq!(r.assessments[0].disposition, Disposition::Excluded);
+        let mut f = form(1, "possible_lead");
+        f.features.clear();
+        assert!(
+            check_candidate(1, CandidateSight::Seen, Some(&f))
+                .unwrap_err()
+                .contains("required for a possible lead")
+        );
     }
 
     #[test]

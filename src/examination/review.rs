@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use crate::domain::adjudication::AdjudicationForm;
 use crate::domain::examination::{
     AssessmentForm, Consensus, ExaminerRefusal, Review, ReviewErrors, may_adjudicate, may_examine,
+    merge_forms,
 };
 use crate::examination::claims::{ClaimError, QueueTask, WorkItem};
 use crate::examination::standing::{
@@ -140,9 +141,11 @@ fn check_claim(
     }
 }
 
-/// Saves an examiner's unfinished review of `ps_id` (what they entered so far, unchecked) as
-/// their private draft, replacing the previous one; audited (`examine.save_draft`). Refused
-/// like a review (training, duties, a closed case or a list already reviewed).
+/// Saves what an examiner entered so far for some candidates of `ps_id` (unchecked) into their
+/// private draft: each candidate in `forms` replaces its saved entry, the others are kept
+/// ([`merge_forms`]); audited (`examine.save_draft`). The comparison view posts one candidate
+/// at a time. Refused like a review (training, duties, a closed case or a list already
+/// reviewed).
 pub fn save_draft(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
@@ -156,23 +159,39 @@ pub fn save_draft(
     let result = crate::platform::db::write_tx(conn, |conn| -> Result<(), ExamineError> {
         let (ps, round) = reviewable(conn, ctx, ps_id)?;
         check_claim(conn, ctx, &work_item(&ps, round))?;
-        crate::examination::drafts::put(conn, ps.id, ctx.user.id, forms)?;
-        audit::record(
-            conn,
-            &ctx.actor,
-            Entry::new("examine.save_draft", "probe_search", ps.id).details(format!(
-                "case {}; {} of {} candidate(s) with a disposition",
-                ps.case_id,
-                forms.iter().filter(|f| !f.disposition.is_empty()).count(),
-                ps.candidates().len()
-            )),
-        )?;
-        Ok(())
+        let saved = crate::examination::drafts::of(conn, ps.id, ctx.user.id)?
+            .map(|(f, _)| f)
+            .unwrap_or_default();
+        put_draft(conn, ctx, &ps, &merge_forms(saved, forms))
     });
     audit_refusal(conn, ctx, "examine.save_draft", ps_id, result)
 }
 
-/// Records a trained examiner's review (first, or blind second by another examiner).
+/// Stores `forms` as the examiner's whole draft of `ps`, with its audit record.
+fn put_draft(
+    conn: &mut DbConnection,
+    ctx: &Ctx<'_>,
+    ps: &ProbeSearch,
+    forms: &[AssessmentForm],
+) -> Result<(), ExamineError> {
+    crate::examination::drafts::put(conn, ps.id, ctx.user.id, forms)?;
+    audit::record(
+        conn,
+        &ctx.actor,
+        Entry::new("examine.save_draft", "probe_search", ps.id).details(format!(
+            "case {}; {} of {} candidate(s) with a disposition",
+            ps.case_id,
+            forms.iter().filter(|f| !f.disposition.is_empty()).count(),
+            ps.candidates().len()
+        )),
+    )?;
+    Ok(())
+}
+
+/// Records a trained examiner's review (first, or blind second by another examiner): their
+/// saved draft with `forms` laid over it ([`merge_forms`]; the comparison view's final submit
+/// sends only the candidate on screen). A review refused for what was entered
+/// ([`ExamineError::Invalid`]) keeps everything: the merged entries become the draft.
 pub fn submit_review(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
@@ -186,14 +205,25 @@ pub fn submit_review(
     if let Err(refusal) = may_examine(&ctx.user.roles_in(ctx.agency), &training, ctx.today) {
         return audit_refusal(conn, ctx, "examine.review", ps_id, Err(refusal.into()));
     }
+    let mut refused: Option<(ProbeSearch, Vec<AssessmentForm>)> = None;
     let result = crate::platform::db::write_tx(
         conn,
         |conn| -> Result<(Standing, AfterCommit), ExamineError> {
             let (ps, round) = reviewable(conn, ctx, ps_id)?;
             let item = work_item(&ps, round);
             check_claim(conn, ctx, &item)?;
+            let saved = crate::examination::drafts::of(conn, ps.id, ctx.user.id)?
+                .map(|(f, _)| f)
+                .unwrap_or_default();
+            let forms = merge_forms(saved, forms);
             let sights = crate::examination::access::candidate_sights(conn, ctx.user.id, &ps)?;
-            let review = Review::parse(&sights, forms).map_err(ExamineError::Invalid)?;
+            let review = match Review::parse(&sights, &forms) {
+                Ok(r) => r,
+                Err(errors) => {
+                    refused = Some((ps.clone(), forms));
+                    return Err(ExamineError::Invalid(errors));
+                }
+            };
             diesel::insert_into(examinations::table)
                 .values((
                     examinations::case_id.eq(ps.case_id),
@@ -238,6 +268,10 @@ pub fn submit_review(
             Ok((now_standing, effects))
         },
     );
+    if let (Err(ExamineError::Invalid(_)), Some((ps, forms))) = (&result, refused) {
+        // Nothing was recorded; what the examiner entered is kept as their draft.
+        crate::platform::db::write_tx(conn, |conn| put_draft(conn, ctx, &ps, &forms))?;
+    }
     audit_refusal(conn, ctx, "examine.review", ps_id, result)
 }
 

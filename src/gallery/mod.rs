@@ -226,6 +226,33 @@ struct NewTemplate<'a> {
 }
 
 impl TemplateRow {
+    /// The template of booking photo `photo_id` for a model (a group photo has one photo row,
+    /// so one template, per face): where the candidate's face is on the photo.
+    pub fn of_photo(
+        conn: &mut DbConnection,
+        photo_id: i64,
+        model_id: &str,
+        version: &str,
+    ) -> QueryResult<Option<TemplateRow>> {
+        gallery_templates::table
+            .filter(gallery_templates::photo_id.eq(photo_id))
+            .filter(gallery_templates::model_id.eq(model_id))
+            .filter(gallery_templates::model_version.eq(version))
+            .order(gallery_templates::id.asc())
+            .select(TemplateRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The face box `[x, y, width, height]` and the five landmarks, in photo pixels; `None`
+    /// when the stored JSON does not parse.
+    pub fn face(&self) -> Option<([f32; 4], [[f32; 2]; 5])> {
+        Some((
+            serde_json::from_str(&self.face_box).ok()?,
+            serde_json::from_str(&self.landmarks).ok()?,
+        ))
+    }
+
     /// Number of active templates of a model.
     pub fn count_active(
         conn: &mut DbConnection,

@@ -15,3 +15,11 @@ pub async fn js() -> HttpResponse {
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(include_str!("../../static/app.js"))
 }
+
+/// The comparison view's keyboard shortcuts and zoom (progressive enhancement).
+pub async fn compare_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/compare.js"))
+}

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health))
         .route("/static/app.css", web::get().to(assets::css))
         .route("/static/app.js", web::get().to(assets::js))
+        .route("/static/compare.js", web::get().to(assets::compare_js))
         .route("/transparency", web::get().to(transparency::report::page))
         .route(
             "/transparency/audits",
@@ -222,6 +223,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(examine::faces::crop),
         )
         .route(
+            "/cases/{id}/probes/{ps}/faces/{n}/aligned.jpg",
+            web::get().to(examine::faces::aligned),
+        )
+        .route(
             "/cases/{id}/probes/{ps}/review",
             web::get().to(examine::review::page),
         )
@@ -236,6 +241,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/cases/{id}/probes/{ps}/candidates/{rank}.jpg",
             web::get().to(examine::review::candidate_photo),
+        )
+        .route(
+            "/cases/{id}/probes/{ps}/candidates/{rank}/aligned.jpg",
+            web::get().to(examine::review::candidate_aligned),
         )
         .route("/review", web::get().to(compliance::queue::page))
         .route("/examine", web::get().to(examine::queue::page))

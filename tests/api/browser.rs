@@ -390,30 +390,73 @@ async fn claim_first(b: &Browser) {
     wait_until_left(b, "/examine").await;
 }
 
-/// Fills in one examiner's review: every candidate gets a disposition, features and a note.
-async fn examine(b: &Browser, ranks: &[u32], mate: u32, note: &str) {
-    for r in ranks {
+async fn click(b: &Browser, css: &str) {
+    let mut found = None;
+    for _ in 0..100 {
+        if let Ok(e) = b.find(Locator::Css(css)).await {
+            found = Some(e);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    found
+        .unwrap_or_else(|| panic!("no element {css}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Presses a key on the page (the comparison view's shortcuts listen on the document).
+async fn press(b: &Browser, key: &str) {
+    b.execute(
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}));",
+        vec![serde_json::json!(key)],
+    )
+    .await
+    .unwrap();
+}
+
+/// Walks one examiner's review through the comparison view, one candidate at a time: the
+/// probe crop and the candidate crop side by side, a disposition, features and a note, "Save
+/// and next" (each candidate saved on the server), then "Record my review". Screenshots of
+/// the view (desktop, zoomed, 390 px) as `06-examiner{n}-…`.
+async fn examine(b: &Browser, n: u32, ranks: &[u32], mate: u32, note: &str) {
+    for (i, r) in ranks.iter().enumerate() {
+        wait_for_text(b, &format!("Candidate {r} (")).await;
+        if i == 0 {
+            // The keyboard steps to the next candidate and back (nothing typed yet).
+            if ranks.len() > 1 {
+                press(b, "j").await;
+                wait_for_text(b, &format!("Candidate {} (", ranks[1])).await;
+                press(b, "k").await;
+                wait_for_text(b, &format!("Candidate {r} (")).await;
+            }
+            shot(b, &format!("06-examiner{n}-compare")).await;
+            click(b, "label[for='zoom-3']").await;
+            shot(b, &format!("06-examiner{n}-compare-zoom")).await;
+            click(b, "label[for='zoom-1']").await;
+            b.set_window_size(390, 900).await.unwrap();
+            shot(b, &format!("06-examiner{n}-compare-390")).await;
+            assert_fits_width(b, "the comparison view").await;
+            b.set_window_size(1280, 1400).await.unwrap();
+        }
         let d = if *r == mate {
             "possible_lead"
         } else {
             "excluded"
         };
-        b.find(Locator::Css(&format!("input[name='d_{r}'][value='{d}']")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(b, &format!("input[name='d_{r}'][value='{d}']")).await;
         for f in ["eyes", "nose", "mouth"] {
-            b.find(Locator::Css(&format!("input[name='f_{r}'][value='{f}']")))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            click(b, &format!("input[name='f_{r}'][value='{f}']")).await;
         }
         fill(b, &format!("n_{r}"), &format!("{note}: candidate {r}")).await;
+        click(b, "button[name='action'][value='save']").await;
+        wait_for_text(b, &format!("Candidate {r} saved to your draft")).await;
     }
+    let page = wait_for_text(b, "Every candidate has what it needs").await;
+    assert!(!page.contains("To do"), "{page}");
+    shot(b, &format!("06-examiner{n}-review")).await;
+    click(b, "#record-review").await;
 }
 
 #[actix_web::test]
@@ -703,14 +746,7 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
             !page.contains("First examiner compared"),
             "blind review: the second examiner sees the first's notes"
         );
-        examine(&b, &ranks, mate, note).await;
-        shot(&b, &format!("06-examiner{n}-review")).await;
-        b.find(Locator::Css("form[action$='/review'] button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        examine(&b, n, &ranks, mate, note).await;
         // The post leads back to the queue with a confirmation and the next item (none).
         let page = wait_for_text(&b, "Review recorded for").await;
         assert!(

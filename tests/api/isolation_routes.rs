@@ -288,6 +288,10 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             format!("/cases/{case_id}/probes/{p}/faces/0.jpg"),
         ),
         (
+            "/cases/{id}/probes/{ps}/faces/{n}/aligned.jpg",
+            format!("/cases/{case_id}/probes/{p}/faces/0/aligned.jpg"),
+        ),
+        (
             "/cases/{id}/probes/{ps}/review",
             format!("/cases/{case_id}/probes/{p}/review"),
         ),
@@ -302,6 +306,14 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         (
             "/cases/{id}/probes/{ps}/candidates/{rank}.jpg",
             format!("/cases/{own_case}/probes/{p}/candidates/{n}.jpg"),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/candidates/{rank}/aligned.jpg",
+            format!("/cases/{case_id}/probes/{p}/candidates/1/aligned.jpg"),
+        ),
+        (
+            "/cases/{id}/probes/{ps}/candidates/{rank}/aligned.jpg",
+            format!("/cases/{own_case}/probes/{p}/candidates/{n}/aligned.jpg"),
         ),
         ("/review/{id}", format!("/review/{case_id}")),
         (

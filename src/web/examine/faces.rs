@@ -1,6 +1,8 @@
 //! Probe faces for the trained examiner: `GET /cases/{id}/probes/{ps}/faces/{n}.jpg` serves one
 //! face found in a probe image, cropped with a margin (shown on the probe assessment);
-//! `POST …/rerun` queues a failed analysis or search again.
+//! `…/faces/{n}/aligned.jpg` the same face as a 320×320 crop aligned on its five landmarks (the
+//! comparison view, beside each candidate's crop aligned the same way); `POST …/rerun` queues a
+//! failed analysis or search again.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -102,6 +104,67 @@ pub async fn crop(
         .content_type("image/jpeg")
         .insert_header(("Cache-Control", "no-store"))
         .body(bytes))
+}
+
+/// Side of the comparison crops in pixels (probe and candidate alike).
+pub const COMPARISON_SIZE: u32 = 320;
+/// JPEG quality of the comparison crops.
+const COMPARISON_QUALITY: u8 = 90;
+
+/// A [`COMPARISON_SIZE`]-square JPEG of the face at `bbox` / `landmarks` in the photo `raw`:
+/// aligned on the five landmarks (`crate::face::align::comparison_crop`) or, for a face stored
+/// without them, centred on its box.
+///
+/// Errors: a photo that does not decode or a crop that does not encode.
+pub fn aligned_jpeg(
+    raw: &[u8],
+    bbox: [f32; 4],
+    landmarks: Option<[[f32; 2]; 5]>,
+) -> Result<Vec<u8>, AppError> {
+    let photo = crate::face::decode_image(raw)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?
+        .to_rgb8();
+    let crop = landmarks
+        .and_then(|l| crate::face::align::comparison_crop(&photo, &l, COMPARISON_SIZE))
+        .unwrap_or_else(|| crate::face::align::box_crop(&photo, bbox, COMPARISON_SIZE));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, COMPARISON_QUALITY)
+        .encode_image(&crop)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to encode the crop: {e}")))?;
+    Ok(out)
+}
+
+/// An image response that no shared cache keeps (a face of a case or of the gallery).
+pub fn private_jpeg(bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes)
+}
+
+/// `GET /cases/{id}/probes/{ps}/faces/{n}/aligned.jpg`: one probe face as a 320×320 crop
+/// aligned like the candidates' crops; same access as [`crop`].
+pub async fn aligned(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64, usize)>,
+) -> Result<HttpResponse, AppError> {
+    let (case_id, ps_id, index) = path.into_inner();
+    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
+    let face = probe
+        .faces()
+        .into_iter()
+        .find(|f| f.index == index)
+        .ok_or(AppError::NotFound)?;
+    let st = state.clone();
+    let sha = probe.image_sha256.clone();
+    let bytes = crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
+        let img = CaseImage::in_case(c, CaseId(case_id), &sha)?.ok_or(AppError::NotFound)?;
+        let raw = st.images.get(&img.sha256, &img.content_type)?;
+        aligned_jpeg(&raw, face.bbox, face.landmarks)
+    })
+    .await?;
+    Ok(private_jpeg(bytes))
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,9 @@ use crate::accounts::store::User;
 use crate::audit::{self, Entry};
 use crate::cases::store::Case;
 use crate::domain::adjudication::AdjudicationForm;
-use crate::domain::examination::{AssessmentForm, Consensus, Disposition, Feature, ReviewErrors};
+use crate::domain::examination::{
+    AssessmentForm, CandidateSight, Consensus, Disposition, Feature, ReviewErrors, check_candidate,
+};
 use crate::domain::{CaseId, Role, UserId};
 use crate::examination::access::{CandidateAccess, candidate_access, refusal_entry};
 use crate::examination::review::{self as examine, Ctx, ExamineError};
@@ -27,6 +29,56 @@ pub struct ExamView {
     pub examiner: String,
     pub lines: Vec<String>,
     pub comment: String,
+}
+
+/// A photo drawn as SVG with one face boxed (the page's Content-Security-Policy allows no
+/// inline styles, so the box is SVG attributes, as on the probe assessment).
+pub struct PhotoMap {
+    /// Where the photo is served.
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+    pub x: i32,
+    pub y: i32,
+    pub w: i32,
+    pub h: i32,
+}
+
+impl PhotoMap {
+    fn new(src: String, (width, height): (u32, u32), bbox: [f32; 4]) -> PhotoMap {
+        let [x, y, w, h] = bbox.map(|v| v.round() as i32);
+        PhotoMap {
+            src,
+            width,
+            height,
+            x,
+            y,
+            w,
+            h,
+        }
+    }
+}
+
+/// One line of the overview of all candidates.
+pub struct OverviewRow {
+    pub rank: u32,
+    pub score: String,
+    pub fmr_text: String,
+    pub removed: bool,
+    /// The disposition entered so far (the examiner's draft), or what the record says.
+    pub entered: String,
+    /// What the candidate still needs before the review can be recorded; `None` when done.
+    pub needs: Option<String>,
+}
+
+/// One candidate in the adjudication table: each examiner's disposition side by side.
+pub struct AdjudicationRow {
+    pub rank: u32,
+    pub subject_key: String,
+    pub first: String,
+    pub second: String,
+    /// The examiners' dispositions differ.
+    pub disagree: bool,
 }
 
 #[derive(Template)]
@@ -54,6 +106,25 @@ pub struct ReviewPage {
     pub entered: Vec<AssessmentForm>,
     /// When the examiner's draft shown in the form was saved.
     pub draft_saved_at: Option<String>,
+    /// The candidate on screen (`?rank=`; the first by default).
+    pub current: Option<StoredCandidate>,
+    /// Its place in the list (1-based).
+    pub position: usize,
+    pub prev_rank: Option<u32>,
+    pub next_rank: Option<u32>,
+    /// The searched probe face (index), for its aligned crop.
+    pub probe_face: Option<usize>,
+    /// The whole probe photo with the searched face boxed.
+    pub probe_map: Option<PhotoMap>,
+    /// The whole booking photo of the candidate on screen with its face boxed.
+    pub candidate_map: Option<PhotoMap>,
+    pub overview: Vec<OverviewRow>,
+    /// Candidates that still need something before the review can be recorded.
+    pub outstanding: usize,
+    /// The candidate just saved (`?saved=`), for the confirmation.
+    pub saved_rank: Option<u32>,
+    /// The examiners' dispositions per candidate (the adjudicator, or once concluded).
+    pub adjudication_rows: Vec<AdjudicationRow>,
 }
 
 impl ReviewPage {
@@ -82,6 +153,24 @@ impl ReviewPage {
     pub fn score(&self, c: &StoredCandidate) -> String {
         format!("{:.3}", c.score)
     }
+    /// Whether `rank` is the candidate on screen.
+    pub fn is_current(&self, rank: &u32) -> bool {
+        self.current.as_ref().is_some_and(|c| c.rank == *rank)
+    }
+    /// The review page showing candidate `rank`.
+    pub fn rank_url(&self, rank: &u32) -> String {
+        format!(
+            "/cases/{}/probes/{}/review?rank={rank}#candidate",
+            self.case.id, self.probe.id
+        )
+    }
+}
+
+/// The page's query: the candidate to show, and the candidate just saved.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReviewQuery {
+    pub rank: Option<u32>,
+    pub saved: Option<u32>,
 }
 
 fn standing_label(s: &Standing) -> String {
@@ -128,13 +217,14 @@ async fn build(
     state: &AppState,
     case_id: i64,
     ps_id: i64,
+    rank: Option<u32>,
 ) -> Result<ReviewPage, AppError> {
     let single = state.settings.face.single_examiner_allowed;
     let approver_may_examine = state.settings.face.approver_may_examine;
     let uid = user.user.id;
     let (vu, va, roles) = (user.user.clone(), user.agency.clone(), user.roles.clone());
     let actor = user.actor_as(user.primary_role());
-    let (case, probe, exams, names, access, removed, draft) =
+    let (case, probe, exams, names, access, removed, draft, sights, maps) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             // Who the person is decides first (an untrained user learns nothing about ids).
             if let Err(why) = crate::examination::access::trained_for_candidates(
@@ -196,7 +286,9 @@ async fn build(
                 );
             }
             let draft = crate::examination::drafts::of(c, ps_id, uid)?;
-            Ok((case, ps, exams, names, access, removed, draft))
+            let sights = crate::examination::access::candidate_sights(c, uid, &ps)?;
+            let maps = photo_maps(c, &case, &ps, rank, &removed)?;
+            Ok((case, ps, exams, names, access, removed, draft, sights, maps))
         })
         .await?;
     let is_examiner = access == CandidateAccess::Examiner;
@@ -264,9 +356,64 @@ async fn build(
         crate::domain::CaseStatus::Searched => standing_label(&st),
         other => other.label().into(),
     };
+    let candidates = probe.candidates();
+    let entered = match draft.as_ref() {
+        Some((forms, _)) if can_review => forms.clone(),
+        _ => Vec::new(),
+    };
+    let pos = rank
+        .and_then(|r| candidates.iter().position(|c| c.rank == r))
+        .unwrap_or(0);
+    let current = candidates.get(pos).cloned();
+    let overview: Vec<OverviewRow> = candidates
+        .iter()
+        .map(|c| {
+            let form = entered.iter().find(|f| f.rank == c.rank);
+            // The page shows every candidate's face, so a candidate not yet shown counts as
+            // seen here; the recorded review still checks what was served.
+            let sight = match sights.iter().find(|(r, _)| *r == c.rank) {
+                Some((_, CandidateSight::Removed)) => CandidateSight::Removed,
+                _ => CandidateSight::Seen,
+            };
+            let checked = check_candidate(c.rank, sight, form);
+            OverviewRow {
+                rank: c.rank,
+                score: format!("{:.3}", c.score),
+                fmr_text: c.fmr_text.clone(),
+                removed: sight == CandidateSight::Removed,
+                entered: match &checked {
+                    Ok(a) => a.disposition.label().to_string(),
+                    Err(_) => form
+                        .and_then(|f| Disposition::parse(&f.disposition))
+                        .map_or_else(|| "—".to_string(), |d| d.label().to_string()),
+                },
+                needs: checked.err(),
+            }
+        })
+        .collect();
+    let adjudication_rows = if concluded || can_adjudicate {
+        adjudication_rows(&exams, &candidates)
+    } else {
+        Vec::new()
+    };
+    let (probe_map, candidate_map) = maps;
     Ok(ReviewPage {
         layout: Layout::new(user, &state.settings.service.name),
-        candidates: probe.candidates(),
+        outstanding: overview.iter().filter(|o| o.needs.is_some()).count(),
+        overview,
+        prev_rank: pos
+            .checked_sub(1)
+            .and_then(|i| candidates.get(i))
+            .map(|c| c.rank),
+        next_rank: candidates.get(pos + 1).map(|c| c.rank),
+        position: pos + 1,
+        current,
+        probe_face: probe.chosen_face.and_then(|f| usize::try_from(f).ok()),
+        probe_map,
+        candidate_map,
+        saved_rank: None,
+        adjudication_rows,
+        candidates,
         case,
         probe,
         dispositions: Disposition::ALL
@@ -289,20 +436,123 @@ async fn build(
             .as_ref()
             .filter(|_| can_review)
             .map(|(_, at)| crate::platform::time::fmt_time(at)),
-        entered: match draft {
-            Some((forms, _)) if can_review => forms,
-            _ => Vec::new(),
-        },
+        entered,
     })
+}
+
+/// Each examiner's disposition per candidate (first and blind second review), disagreements
+/// marked.
+fn adjudication_rows(
+    exams: &[Examination],
+    candidates: &[StoredCandidate],
+) -> Vec<AdjudicationRow> {
+    use crate::examination::standing::ExaminationRound;
+    let of = |round: ExaminationRound| {
+        exams
+            .iter()
+            .find(|e| e.round == round)
+            .and_then(Examination::review)
+    };
+    let (Some(first), Some(second)) = (of(ExaminationRound::First), of(ExaminationRound::Second))
+    else {
+        return Vec::new();
+    };
+    let disposition = |r: &crate::domain::examination::Review, rank: u32| {
+        r.assessments
+            .iter()
+            .find(|a| a.rank == rank)
+            .map(|a| a.disposition)
+    };
+    candidates
+        .iter()
+        .map(|c| {
+            let (a, b) = (disposition(&first, c.rank), disposition(&second, c.rank));
+            let label = |d: Option<Disposition>| d.map_or("—", Disposition::label).to_string();
+            AdjudicationRow {
+                rank: c.rank,
+                subject_key: c.subject_key.clone(),
+                first: label(a),
+                second: label(b),
+                disagree: a != b,
+            }
+        })
+        .collect()
+}
+
+/// The whole probe photo with the searched face boxed, and the booking photo of candidate
+/// `rank` (the first by default) with its face boxed — `None` where there is nothing to draw
+/// (no face chosen, a removed candidate, a photo that does not decode).
+fn photo_maps(
+    c: &mut crate::platform::db::DbConnection,
+    case: &Case,
+    ps: &ProbeSearch,
+    rank: Option<u32>,
+    removed: &[u32],
+) -> Result<(Option<PhotoMap>, Option<PhotoMap>), AppError> {
+    let probe = match (
+        ps.chosen_face
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| ps.faces().into_iter().find(|f| f.index == i)),
+        crate::cases::store::CaseImage::in_case(c, CaseId(case.id), &ps.image_sha256)?,
+    ) {
+        (Some(face), Some(img)) => Some(PhotoMap::new(
+            format!("/cases/{}/images/{}", case.id, ps.image_sha256),
+            (
+                u32::try_from(img.width).unwrap_or(0),
+                u32::try_from(img.height).unwrap_or(0),
+            ),
+            face.bbox,
+        )),
+        _ => None,
+    };
+    let cands = ps.candidates();
+    let cand = rank
+        .and_then(|r| cands.iter().find(|x| x.rank == r))
+        .or_else(|| cands.first());
+    let candidate = match cand {
+        Some(cand) if !removed.contains(&cand.rank) => {
+            let photo = crate::gallery::Photo::by_sha256(c, &cand.photo_sha256)?;
+            let face = crate::gallery::TemplateRow::of_photo(
+                c,
+                cand.photo_id,
+                &cand.model_id,
+                &cand.model_version,
+            )?
+            .and_then(|t| t.face());
+            match (photo, face) {
+                (Some(photo), Some((bbox, _))) => {
+                    match crate::face::decode_image_file(std::path::Path::new(&photo.file_path)) {
+                        Ok(img) => Some(PhotoMap::new(
+                            format!(
+                                "/cases/{}/probes/{}/candidates/{}.jpg",
+                                case.id, ps.id, cand.rank
+                            ),
+                            (img.width(), img.height()),
+                            bbox,
+                        )),
+                        Err(e) => {
+                            tracing::warn!(photo = %photo.file_path, error = %e, "booking photo does not decode");
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    Ok((probe, candidate))
 }
 
 pub async fn page(
     user: CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,
+    query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (case_id, ps_id) = path.into_inner();
-    let page = build(&user, &state, case_id, ps_id).await?;
+    let mut page = build(&user, &state, case_id, ps_id, query.rank).await?;
+    page.saved_rank = query.saved.filter(|_| page.can_review);
     let actor = user.actor_as(user.primary_role());
     let reason = page.case.search_reason.clone();
     crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
@@ -326,10 +576,73 @@ pub async fn candidate_photo(
     path: web::Path<(i64, i64, u32)>,
 ) -> Result<HttpResponse, AppError> {
     let (case_id, ps_id, rank) = path.into_inner();
+    let bytes =
+        serve_candidate(&user, &state, case_id, ps_id, rank, |_, _, photo| Ok(photo)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(bytes))
+}
+
+/// `GET …/candidates/{rank}/aligned.jpg`: the candidate's face (the face of the booking photo
+/// that was enrolled, so the right one of a group photo) as a 320×320 crop aligned on its five
+/// landmarks like the probe's. Served as the photo is: the same checks, the same
+/// `subject.view` record, so it counts as the candidate shown.
+pub async fn candidate_aligned(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64, u32)>,
+) -> Result<HttpResponse, AppError> {
+    let (case_id, ps_id, rank) = path.into_inner();
+    let bytes = serve_candidate(&user, &state, case_id, ps_id, rank, |c, cand, photo| {
+        let (bbox, landmarks) = candidate_face(c, cand)?;
+        crate::web::examine::faces::aligned_jpeg(&photo, bbox, Some(landmarks))
+    })
+    .await?;
+    Ok(crate::web::examine::faces::private_jpeg(bytes))
+}
+
+/// Where the candidate's face is on its booking photo: the box and landmarks of the template
+/// the search matched (photo and model of the stored candidate).
+fn candidate_face(
+    c: &mut crate::platform::db::DbConnection,
+    cand: &StoredCandidate,
+) -> Result<([f32; 4], [[f32; 2]; 5]), AppError> {
+    crate::gallery::TemplateRow::of_photo(c, cand.photo_id, &cand.model_id, &cand.model_version)?
+        .and_then(|t| t.face())
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "No face template for booking photo {} of candidate {}",
+                cand.photo_id,
+                cand.rank
+            ))
+        })
+}
+
+/// The access checks of a candidate image route, then `render` of the candidate's booking
+/// photo, then the `subject.view` audit record (written only once the image is made). A
+/// candidate removed from the gallery since the search is never served.
+async fn serve_candidate<F>(
+    user: &CurrentUser,
+    state: &AppState,
+    case_id: i64,
+    ps_id: i64,
+    rank: u32,
+    render: F,
+) -> Result<Vec<u8>, AppError>
+where
+    F: FnOnce(
+            &mut crate::platform::db::DbConnection,
+            &StoredCandidate,
+            Vec<u8>,
+        ) -> Result<Vec<u8>, AppError>
+        + Send
+        + 'static,
+{
     let actor = user.actor_as(user.primary_role());
     let (vu, va, roles) = (user.user.clone(), user.agency.clone(), user.roles.clone());
     let approver_may_examine = state.settings.face.approver_may_examine;
-    let bytes = crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
+    crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
         let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
         if ps.case_id != case_id {
             return Err(AppError::NotFound);
@@ -370,27 +683,8 @@ pub async fn candidate_photo(
             )?;
             return Err(AppError::NotFound);
         }
-        let photo =
-            crate::gallery::Photo::by_sha256(c, &cand.photo_sha256)?.ok_or(AppError::NotFound)?;
-        let bytes = std::fs::read(&photo.file_path).map_err(|e| {
-            AppError::Internal(anyhow::anyhow!(
-                "Failed to read booking photo {}: {e}",
-                photo.file_path
-            ))
-        })?;
-        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-        // A group photo's second and later faces are enrolled as `<sha256>:<n>`: the file's
-        // hash is the part before the colon.
-        let file_sha = cand
-            .photo_sha256
-            .split_once(':')
-            .map_or(cand.photo_sha256.as_str(), |(h, _)| h);
-        if sha != file_sha {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "Booking photo {} no longer matches its hash",
-                photo.file_path
-            )));
-        }
+        let bytes = booking_photo(c, &cand)?;
+        let out = render(c, &cand, bytes)?;
         audit::record(
             c,
             &actor,
@@ -403,27 +697,71 @@ pub async fn candidate_photo(
                     &cand.booking_number,
                 )),
         )?;
-        Ok(bytes)
+        Ok(out)
     })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/jpeg")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(bytes))
+    .await
 }
 
+/// The bytes of a candidate's booking photo file, checked against the hash it was enrolled
+/// with.
+fn booking_photo(
+    c: &mut crate::platform::db::DbConnection,
+    cand: &StoredCandidate,
+) -> Result<Vec<u8>, AppError> {
+    let photo =
+        crate::gallery::Photo::by_sha256(c, &cand.photo_sha256)?.ok_or(AppError::NotFound)?;
+    let bytes = std::fs::read(&photo.file_path).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!(
+            "Failed to read booking photo {}: {e}",
+            photo.file_path
+        ))
+    })?;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    // A group photo's second and later faces are enrolled as `<sha256>:<n>`: the file's
+    // hash is the part before the colon.
+    let file_sha = cand
+        .photo_sha256
+        .split_once(':')
+        .map_or(cand.photo_sha256.as_str(), |(h, _)| h);
+    if sha != file_sha {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "Booking photo {} no longer matches its hash",
+            photo.file_path
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads the review form: `d_<rank>` (disposition), `f_<rank>` (features, repeated),
+/// `n_<rank>` (notes), and `rank` (repeated: the candidates the form shows — a candidate listed
+/// with nothing chosen is posted as cleared). Returns the CSRF token and one entry per candidate
+/// the form carries; candidates not in the form are left as saved.
 fn parse_forms(fields: &[(String, String)], ranks: &[u32]) -> (String, Vec<AssessmentForm>) {
     let mut csrf = String::new();
-    let mut forms: Vec<AssessmentForm> = ranks
-        .iter()
-        .map(|&rank| AssessmentForm {
-            rank,
-            ..Default::default()
-        })
-        .collect();
+    let mut forms: Vec<AssessmentForm> = Vec::new();
+    fn entry(forms: &mut Vec<AssessmentForm>, rank: u32) -> &mut AssessmentForm {
+        if let Some(i) = forms.iter().position(|f| f.rank == rank) {
+            &mut forms[i]
+        } else {
+            forms.push(AssessmentForm {
+                rank,
+                ..Default::default()
+            });
+            let last = forms.len() - 1;
+            &mut forms[last]
+        }
+    }
     for (k, v) in fields {
         if k == "csrf_token" {
             csrf = v.clone();
+            continue;
+        }
+        if k == "rank" {
+            if let Ok(rank) = v.parse::<u32>()
+                && ranks.contains(&rank)
+            {
+                entry(&mut forms, rank);
+            }
             continue;
         }
         let Some((kind, rank)) = k.split_once('_') else {
@@ -432,16 +770,17 @@ fn parse_forms(fields: &[(String, String)], ranks: &[u32]) -> (String, Vec<Asses
         let Ok(rank) = rank.parse::<u32>() else {
             continue;
         };
-        let Some(f) = forms.iter_mut().find(|f| f.rank == rank) else {
+        if !ranks.contains(&rank) {
             continue;
-        };
+        }
         match kind {
-            "d" => f.disposition = v.clone(),
-            "f" => f.features.push(v.clone()),
-            "n" => f.notes = v.clone(),
+            "d" => entry(&mut forms, rank).disposition = v.clone(),
+            "f" => entry(&mut forms, rank).features.push(v.clone()),
+            "n" => entry(&mut forms, rank).notes = v.clone(),
             _ => {}
         }
     }
+    forms.sort_by_key(|f| f.rank);
     (csrf, forms)
 }
 
@@ -469,8 +808,14 @@ pub async fn submit(
     let form = crate::web::csrf::clean_pairs(form.into_inner(), |k| k.starts_with("n_"));
     let (csrf, forms) = parse_forms(&form, &ranks);
     auth::verify_csrf(&session, &csrf)?;
-    let entered = forms.clone();
-    let save_only = form.iter().any(|(k, v)| k == "action" && v == "draft");
+    // "Save and next" of one candidate (`save`), or the whole draft (`draft`): both merge.
+    let save_only = form
+        .iter()
+        .any(|(k, v)| k == "action" && (v == "draft" || v == "save"));
+    let shown: Option<u32> = form
+        .iter()
+        .find(|(k, _)| k == "rank")
+        .and_then(|(_, v)| v.parse().ok());
     let u = user.clone();
     let st = state.clone();
     let single = state.settings.face.single_examiner_allowed;
@@ -499,9 +844,21 @@ pub async fn submit(
     if save_only {
         let (_, effects) = result.map_err(AppError::from)?;
         state.after_commit(&effects);
-        return Ok(crate::web::respond::redirect(&format!(
-            "/cases/{case_id}/probes/{ps_id}/review?draft=saved"
-        )));
+        // On to the next candidate (the last one stays on screen).
+        let next = shown.map(|r| {
+            ranks
+                .iter()
+                .position(|x| *x == r)
+                .and_then(|i| ranks.get(i + 1))
+                .copied()
+                .unwrap_or(r)
+        });
+        return Ok(crate::web::respond::redirect(&match (shown, next) {
+            (Some(saved), Some(next)) => format!(
+                "/cases/{case_id}/probes/{ps_id}/review?rank={next}&saved={saved}#candidate"
+            ),
+            _ => format!("/cases/{case_id}/probes/{ps_id}/review?draft=saved"),
+        }));
     }
     match result {
         Ok((_, effects)) => {
@@ -514,13 +871,15 @@ pub async fn submit(
             )
         }
         Err(ExamineError::Invalid(errors)) => {
-            let mut page = build(&user, &state, case_id, ps_id).await?;
+            // Everything entered is now the examiner's draft; show the first candidate with a
+            // problem.
+            let first = errors.0.first().map(|(r, _)| *r);
+            let mut page = build(&user, &state, case_id, ps_id, first).await?;
+            page.error = Some(format!(
+                "Nothing was recorded yet: {} candidate(s) still need something (listed below). Everything you entered is saved as your draft.",
+                errors.0.len()
+            ));
             page.errors = errors;
-            page.entered = entered;
-            page.error = Some(
-                "Nothing was recorded yet: complete the marked candidates; everything you entered is kept below."
-                    .into(),
-            );
             crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
@@ -588,7 +947,7 @@ pub async fn adjudicate(
             )
         }
         Err(ExamineError::BadAdjudication(e)) => {
-            let mut page = build(&user, &state, case_id, ps_id).await?;
+            let mut page = build(&user, &state, case_id, ps_id, None).await?;
             page.error = Some(e.to_string());
             crate::web::respond::html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
