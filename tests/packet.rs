@@ -15,7 +15,9 @@ use chrono::{TimeZone, Utc};
 use frdesk::platform::pdf as packet;
 use frdesk::platform::pdf::{PacketError, Signer};
 use frdesk::result::layout::render;
-use frdesk::result::packet::{CandidateInfo, ExaminerView, LeadPacket, PacketResult, ProbeInfo};
+use frdesk::result::packet::{
+    CandidateInfo, ExaminerView, FaceRegion, LeadPacket, PacketResult, ProbeInfo,
+};
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------------------------------------
@@ -127,18 +129,21 @@ fn lead_packet() -> LeadPacket {
             notes: "Consistent ear shape, eyebrow line and a scar on the left cheek; \
                     hairline differs (booking photo is 6 years older)."
                 .into(),
+            date: "2026-11-04 10:02".into(),
         },
         ExaminerView {
             name: "Miguel Ortega".into(),
             role: "second examiner (blind)".into(),
             disposition: "Possible lead: candidate 2".into(),
             notes: "Independent review agrees with the first examiner.".into(),
+            date: "2026-11-04 14:47".into(),
         },
         ExaminerView {
             name: "Sgt. Pat O'Neil".into(),
             role: "supervisor".into(),
             disposition: "Approved release as an investigative lead".into(),
             notes: String::new(),
+            date: "2026-11-04 15:20".into(),
         },
     ];
     LeadPacket {
@@ -151,23 +156,31 @@ fn lead_packet() -> LeadPacket {
         approval_date: "2026-11-03 10:40".into(),
         search_date: "2026-11-03 11:02".into(),
         result_date: "2026-11-04 15:30".into(),
+        approved_by: "Lt. Robin Hale".into(),
         probes: vec![
             ProbeInfo {
                 label: "Probe 1 — still from interior camera".into(),
                 sha256: sha256(&probe1),
                 image: probe1,
                 quality: "Face 104×128 px, near frontal, slight motion blur; usable".into(),
+                face: Some(FaceRegion {
+                    bbox: [70.0, 60.0, 110.0, 130.0],
+                    landmarks: None,
+                }),
             },
             ProbeInfo {
                 label: "Probe 2 — cropped still".into(),
                 sha256: sha256(&probe2),
                 image: probe2,
                 quality: "Low resolution; partial occlusion".into(),
+                face: None,
             },
         ],
         result: PacketResult::PossibleLead(vec![CandidateInfo {
             probe_label: "Probe 1".into(),
+            probe_index: 0,
             booking_photo: photo("Colin_Powell", 2),
+            face: None,
             booking_number: BOOKING.into(),
             subject_id: "SUBJ-00981234".into(),
             rank: 2,
@@ -191,6 +204,7 @@ fn no_lead_packet() -> LeadPacket {
             role: "first examiner".into(),
             disposition: "No lead".into(),
             notes: "No candidate in the top 20 is consistent with the probe.".into(),
+            date: "2026-11-04 10:02".into(),
         }],
         single_examiner_note: Some(
             "No-lead result by a single examiner, as the unit's procedure allows.".into(),
@@ -354,6 +368,145 @@ fn no_lead_packet_says_no_lead() {
     let v = packet::verify(&pdf);
     assert!(v.signature_valid, "{}", v.detail);
     assert_eq!(v.case_number.as_deref(), Some("LACRIS-2026-000418"));
+}
+
+/// Body lines of each page (`pdftotext -layout`), without the frame every page carries
+/// (marking, banner, header and footer) and blank lines; and the pages holding an image.
+fn body_lines(pdf: &Path, case: &str) -> (Vec<Vec<String>>, Vec<usize>) {
+    let text = run("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    let header = format!("Case {case}");
+    let footer = regex::Regex::new(r"Page \d+ of \d+").unwrap();
+    let pages = text
+        .split('\x0c')
+        .filter(|p| !p.trim().is_empty())
+        .map(|page| {
+            page.lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.contains(frdesk::result::packet::MARKING)
+                        && !l.contains(frdesk::result::packet::BANNER)
+                        && !footer.is_match(l)
+                        && !l.ends_with(&header)
+                })
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    let images = run("pdfimages", &["-list", pdf.to_str().unwrap()]);
+    let with_image = images
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    (pages, with_image)
+}
+
+/// Whether a body line is a heading or a block title, which must not end a page.
+fn is_heading(line: &str) -> bool {
+    let examiner_title = regex::Regex::new(r"^\d+\. .+ — ").unwrap();
+    [
+        "Request",
+        "Probe image",
+        "Probe images",
+        "Result",
+        "Sign-off",
+        "Examiner review",
+        "Issue and verification",
+        "POSSIBLE INVESTIGATIVE LEAD",
+        "POSSIBLE INVESTIGATIVE LEADS",
+    ]
+    .contains(&line)
+        || line.starts_with("Candidate at rank")
+        || examiner_title.is_match(line)
+}
+
+/// Issue 15: wherever the page breaks fall (the reason for search grown a line at a time over
+/// a page and a half), no heading or block title is the last line of a page, the last page is
+/// never near-empty (more than 5 body lines, or an image), and no words overprint.
+#[test]
+fn headings_keep_with_what_follows_and_the_last_page_is_never_near_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = lead_packet();
+    for n in (0..70).step_by(3) {
+        let mut p = base.clone();
+        p.search_reason = "Armed robbery at a store on Example Blvd; stills provided. "
+            .repeat(n)
+            .trim()
+            .to_string();
+        if n % 2 == 1 {
+            p.result = PacketResult::NoLead;
+        }
+        let path = write(dir.path(), &format!("sweep-{n}.pdf"), &signed(&p));
+        let (pages, with_image) = body_lines(&path, CASE);
+        for (i, lines) in pages.iter().enumerate() {
+            let last = lines.last().map(String::as_str).unwrap_or("");
+            assert!(
+                !is_heading(last),
+                "reason of {n} sentences: page {} ends with {last:?}",
+                i + 1
+            );
+        }
+        let k = pages.len();
+        assert!(
+            k == 1 || pages[k - 1].len() > 5 || with_image.contains(&k),
+            "reason of {n} sentences: the last page ({k}) is near-empty: {:?}",
+            pages[k - 1]
+        );
+    }
+}
+
+/// The sign-off block names the approving reviewer and every examiner with their dates; the
+/// lead shows two square face crops of equal size beside the booking photo, all JPEG.
+#[test]
+fn lead_packet_has_signoff_block_and_side_by_side_jpeg_crops() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = lead_packet();
+    let path = write(dir.path(), "signoff.pdf", &signed(&p));
+    let text = run("pdftotext", &["-layout", path.to_str().unwrap(), "-"]);
+    for (role, name, date) in [
+        (
+            "Approved the search (reviewer)",
+            "Lt. Robin Hale",
+            "2026-11-03 10:40",
+        ),
+        ("First examiner", "Dana Whitfield", "2026-11-04 10:02"),
+        (
+            "Second examiner (blind)",
+            "Miguel Ortega",
+            "2026-11-04 14:47",
+        ),
+        ("Supervisor", "Sgt. Pat O'Neil", "2026-11-04 15:20"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(role) && l.contains(name) && l.contains(date)),
+            "no sign-off row {role} / {name} / {date}:\n{text}"
+        );
+    }
+    let list = run("pdfimages", &["-list", path.to_str().unwrap()]);
+    let rows: Vec<Vec<String>> = list
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect();
+    // Two probe photos, two crops and the booking photo.
+    assert_eq!(rows.len(), 5, "{list}");
+    for r in &rows {
+        assert_eq!(r[8], "jpeg", "{list}");
+        assert!(r[12].parse::<u32>().unwrap() >= 150, "{list}");
+    }
+    // The crops: square, 375 px (150 pt at 180 dpi); LFW's 250-px photos are square too.
+    let squares: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[3] == r[4] && r[3].parse::<u32>().unwrap() >= 300)
+        .collect();
+    assert!(squares.len() >= 2, "{list}");
+    assert_eq!(
+        (&squares[0][0], &squares[0][3], &squares[0][12]),
+        (&squares[1][0], &squares[1][3], &squares[1][12]),
+        "{list}"
+    );
 }
 
 /// One changed byte inside the signed range (the case number in the Info dictionary):

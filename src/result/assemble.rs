@@ -19,6 +19,7 @@ use crate::result::context::ResultContext;
 use crate::result::layout;
 use crate::result::packet::CandidateInfo;
 use crate::result::packet::ExaminerView;
+use crate::result::packet::FaceRegion;
 use crate::result::packet::LeadPacket;
 use crate::result::packet::PacketResult;
 use crate::result::packet::ProbeInfo;
@@ -66,6 +67,52 @@ fn quality_summary(face: Option<&ProbeFace>) -> String {
     s
 }
 
+/// The SHA-256 of a gallery photo's file. The gallery stores the faces after the first of a
+/// group photo under `<sha256>:<n>` (one photo row per face); the file's hash is the part
+/// before the colon.
+fn file_sha256(stored: &str) -> &str {
+    stored.split_once(':').map_or(stored, |(sha, _)| sha)
+}
+
+/// The candidate's face in its booking photo, from its gallery template (the row of the
+/// candidate's photo, subject and model): face box and five landmarks. `None` when no such
+/// template is stored or its JSON does not parse (the packet then crops around the photo).
+fn candidate_face(
+    conn: &mut DbConnection,
+    c: &crate::search::StoredCandidate,
+) -> anyhow::Result<Option<FaceRegion>> {
+    use crate::gallery::schema::gallery_templates as t;
+    use diesel::prelude::*;
+    let row: Option<(String, String)> = t::table
+        .filter(t::photo_id.eq(c.photo_id))
+        .filter(t::subject_id.eq(c.subject_id))
+        .filter(t::model_id.eq(&c.model_id))
+        .filter(t::model_version.eq(&c.model_version))
+        .order(t::id.asc())
+        .select((t::face_box, t::landmarks))
+        .first(conn)
+        .optional()?;
+    let Some((face_box, landmarks)) = row else {
+        tracing::warn!(
+            photo_id = c.photo_id,
+            rank = c.rank,
+            "No gallery template for a lead's photo"
+        );
+        return Ok(None);
+    };
+    let Ok(bbox) = serde_json::from_str::<[f32; 4]>(&face_box) else {
+        tracing::warn!(
+            photo_id = c.photo_id,
+            "Unreadable face box of a gallery template"
+        );
+        return Ok(None);
+    };
+    Ok(Some(FaceRegion {
+        bbox,
+        landmarks: serde_json::from_str::<[[f32; 2]; 5]>(&landmarks).ok(),
+    }))
+}
+
 /// Collects everything printed in the packet from the database and the stores: the case's
 /// current version, its probes, the candidates at the ranks in `leads` ((probe search id,
 /// ranks)) and every examiner's review. The result is [`PacketResult::PossibleLead`] when a
@@ -86,6 +133,10 @@ pub fn gather(
         .into_iter()
         .rev()
         .find(|d| d.decision == "approved" && d.version == case.current_version);
+    let approver = match &approval {
+        Some(d) => User::find(conn, UserId(d.reviewer_id))?.name,
+        None => String::new(),
+    };
     let probes: Vec<ProbeSearch> = ProbeSearch::for_case(conn, case.case_id())?
         .into_iter()
         .filter(|p| p.version == case.current_version)
@@ -114,6 +165,10 @@ pub fn gather(
             image: bytes,
             sha256: img.sha256.clone(),
             quality: quality_summary(faces.get(chosen)),
+            face: faces.get(chosen).map(|f| FaceRegion {
+                bbox: f.bbox,
+                landmarks: f.landmarks,
+            }),
         });
         searched_at = searched_at.max(p.searched_at);
         if p.status != ProbeSearchState::Searched {
@@ -130,11 +185,13 @@ pub fn gather(
                     .context("Booking photo not found")?;
                 let photo_bytes = std::fs::read(&photo.file_path)
                     .with_context(|| format!("Failed to read booking photo {}", photo.file_path))?;
-                if hex::encode(Sha256::digest(&photo_bytes)) != c.photo_sha256 {
+                if hex::encode(Sha256::digest(&photo_bytes)) != file_sha256(&c.photo_sha256) {
                     anyhow::bail!("booking photo {} changed on disk", photo.file_path);
                 }
                 candidates.push(CandidateInfo {
                     probe_label: label.clone(),
+                    probe_index: i,
+                    face: candidate_face(conn, c)?,
                     booking_photo: photo_bytes,
                     booking_number: c.booking_number.clone(),
                     subject_id: c.subject_key.clone(),
@@ -147,6 +204,7 @@ pub fn gather(
         }
         for e in Examination::for_probe(conn, p.id)? {
             result_at = result_at.max(Some(e.created_at));
+            let when = date(Some(e.created_at));
             let who = User::find(conn, UserId(e.examiner_id))?;
             let suffix = if many {
                 format!(" ({label})")
@@ -216,6 +274,7 @@ pub fn gather(
                         },
                         disposition,
                         notes,
+                        date: when,
                     }
                 }
                 ExaminationRound::Adjudication => {
@@ -228,6 +287,7 @@ pub fn gather(
                             None => "No lead".into(),
                         },
                         notes: e.comment.clone(),
+                        date: when,
                     }
                 }
             };
@@ -244,6 +304,7 @@ pub fn gather(
         approval_date: date(approval.map(|d| d.created_at)),
         search_date: date(searched_at),
         result_date: date(result_at),
+        approved_by: approver,
         probes: probe_infos,
         result: if candidates.is_empty() {
             PacketResult::NoLead

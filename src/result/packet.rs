@@ -17,6 +17,9 @@ pub struct LeadPacket {
     pub approval_date: String,
     pub search_date: String,
     pub result_date: String,
+    /// Who approved the request for search (the compliance reviewer), printed in the sign-off
+    /// block with [`LeadPacket::approval_date`]; empty when not recorded.
+    pub approved_by: String,
     /// The probe images searched, in order. At least one.
     pub probes: Vec<ProbeInfo>,
     pub result: PacketResult,
@@ -41,25 +44,41 @@ pub const MAX_PACKET_ID_CHARS: usize = 64;
 pub struct ProbeInfo {
     /// Caption, e.g. "Probe 1 (still from surveillance video)".
     pub label: String,
-    /// The image file as received (JPEG, PNG or WebP bytes). It is decoded and embedded
-    /// losslessly (scaled down to at most [`MAX_EMBED_PIXELS`] on the longer side).
+    /// The image file as received (JPEG, PNG or WebP bytes). It is decoded and embedded as
+    /// JPEG at 150–200 dpi of its printed size (see [`crate::result::layout`]).
     pub image: Vec<u8>,
     /// SHA-256 of `image` as stored by the desk (64 hex digits), printed as given.
     pub sha256: String,
     /// Quality summary, e.g. "Face 212×260 px, frontal, sharp".
     pub quality: String,
+    /// The face that was searched, in `image` pixels; `None` when no face was found.
+    pub face: Option<FaceRegion>,
 }
 
-/// Longest side, in pixels, of an image as embedded in the PDF; larger images are scaled down.
-pub const MAX_EMBED_PIXELS: u32 = 1200;
+/// Where a face is in a photo, in the photo's pixels: what the comparison crops are cut from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceRegion {
+    /// x, y, width, height.
+    pub bbox: [f32; 4],
+    /// The five landmarks (eyes, nose tip, mouth corners) the face template was aligned on;
+    /// `None` for a probe analysed before landmarks were kept (the crop is then cut around
+    /// `bbox`, not aligned).
+    pub landmarks: Option<[[f32; 2]; 5]>,
+}
 
 /// A candidate the examiners reported as a possible lead.
 #[derive(Debug, Clone)]
 pub struct CandidateInfo {
     /// Which probe image the candidate was found for, e.g. "Probe 1".
     pub probe_label: String,
+    /// Index in [`LeadPacket::probes`] of that probe: its face is cropped beside the
+    /// candidate's.
+    pub probe_index: usize,
     /// The booking photo (JPEG, PNG or WebP bytes).
     pub booking_photo: Vec<u8>,
+    /// The candidate's face in `booking_photo` (from the gallery template); in a group photo,
+    /// which of the faces is the candidate. `None` when the template row is gone.
+    pub face: Option<FaceRegion>,
     pub booking_number: String,
     pub subject_id: String,
     /// 1-based rank in the stored candidate list.
@@ -94,6 +113,8 @@ pub struct ExaminerView {
     pub disposition: String,
     /// Free-text notes; may be empty.
     pub notes: String,
+    /// When the review or adjudication was recorded, formatted for display.
+    pub date: String,
 }
 
 /// The caveat printed in every packet (LACRIS policy, "Face Search Requests";

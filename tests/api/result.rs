@@ -372,3 +372,241 @@ async fn an_adjudicated_no_lead_gets_a_no_lead_packet_with_all_three_views() {
         "the packet email with its attachment is in the outbox"
     );
 }
+
+/// A photo as a phone or a camera gives it: `photo` scaled up to `w` × `h` pixels and saved as
+/// a JPEG of quality 92 (a realistic 2–3 MP file, where LFW's are 250 px).
+fn large_photo(person: &str, n: u32, w: u32, h: u32) -> (String, Vec<u8>) {
+    let (name, bytes) = photo(person, n);
+    let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    let big = image::imageops::resize(&img, w, h, image::imageops::FilterType::CatmullRom);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 92)
+        .encode_image(&big)
+        .unwrap();
+    (name, out)
+}
+
+/// `pdfimages -list`: (page, width, height, encoding, x-ppi, y-ppi) of every embedded image.
+fn pdf_images(path: &std::path::Path) -> Vec<(u32, u32, u32, String, u32, u32)> {
+    let out = Command::new("pdfimages")
+        .arg("-list")
+        .arg(path)
+        .output()
+        .expect("pdfimages (poppler-utils) must be installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let c: Vec<&str> = l.split_whitespace().collect();
+            let n = |i: usize| c[i].parse::<u32>().unwrap();
+            (n(0), n(3), n(4), c[8].to_string(), n(12), n(13))
+        })
+        .collect()
+}
+
+/// The body lines of each page of `pdftotext -layout` output: without the frame every page
+/// carries (marking, banner, header and footer lines) and blank lines.
+fn body_lines(text: &str, case_number: &str) -> Vec<Vec<String>> {
+    let header = format!("Case {case_number}");
+    let footer = regex::Regex::new(r"Page \d+ of \d+").unwrap();
+    text.split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .map(|page| {
+            page.lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.contains(frdesk::result::packet::MARKING)
+                        && !l.contains(frdesk::result::packet::BANNER)
+                        && !footer.is_match(l)
+                        // The header: issuer on the left, case number on the right.
+                        && !l.ends_with(&header)
+                })
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether a body line is a heading or a block title (which must not end a page).
+fn is_heading(line: &str) -> bool {
+    let examiner_title = regex::Regex::new(r"^\d+\. .+ — ").unwrap();
+    [
+        "Request",
+        "Probe image",
+        "Probe images",
+        "Result",
+        "Sign-off",
+        "Examiner review",
+        "Issue and verification",
+        "POSSIBLE INVESTIGATIVE LEAD",
+        "POSSIBLE INVESTIGATIVE LEADS",
+    ]
+    .contains(&line)
+        || line.starts_with("Candidate at rank")
+        || examiner_title.is_match(line)
+}
+
+/// Issue 15, "The packet": for a realistic case (a 1,600-px probe, a 1,400×1,750 booking photo
+/// and a group photo's second face reported as leads), the signed packet is issued (the group
+/// face's photo is checked against the file's hash, not its `:<n>` key) and is under 1 MB; every image in it is a JPEG (DCT) at no less than
+/// 150 dpi; the lead shows the probe's and the candidate's aligned face crops side by side at
+/// equal size, with the whole probe and booking photos; a sign-off block names the approving
+/// reviewer and both examiners with dates; no words overprint, no heading ends a page, the
+/// last page is not near-empty, and `pdfsig` verifies the signature.
+#[actix_web::test]
+async fn the_lead_packet_is_small_jpeg_side_by_side_and_signed_off() {
+    let app = spawn_app().await;
+    let gallery = tempfile::tempdir().unwrap();
+    for p in ["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_Blix"] {
+        let d = gallery.path().join(p);
+        std::fs::create_dir_all(&d).unwrap();
+        let (name, bytes) = if p == "Colin_Powell" {
+            large_photo(p, 1, 1400, 1750)
+        } else {
+            photo(p, 1)
+        };
+        std::fs::write(d.join(name), bytes).unwrap();
+    }
+    // A group photo (two people side by side), every face its own subject: the gallery keeps
+    // the faces after the first under `<sha256>:<n>`.
+    let group = tempfile::tempdir().unwrap();
+    let left = image::load_from_memory(&photo("Tony_Blair", 1).1)
+        .unwrap()
+        .to_rgb8();
+    let right = image::load_from_memory(&photo("Colin_Powell", 3).1)
+        .unwrap()
+        .to_rgb8();
+    let mut both = image::RgbImage::new(left.width() + right.width(), left.height());
+    image::imageops::replace(&mut both, &left, 0, 0);
+    image::imageops::replace(&mut both, &right, i64::from(left.width()), 0);
+    let d = group.path().join("Group_Photo");
+    std::fs::create_dir_all(&d).unwrap();
+    both.save(d.join("Group_Photo_0001.jpg")).unwrap();
+    for (dir, every_face) in [(gallery.path(), false), (group.path(), true)] {
+        let mut cmd = app.frdesk();
+        cmd.args(["gallery", "enroll"]).arg(dir);
+        if every_face {
+            cmd.arg("--every-face");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (case_id, ps) = searched_case(&app, large_photo("Colin_Powell", 2, 1600, 1600)).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let mate = ps
+        .candidates()
+        .iter()
+        .find(|c| c.subject_key == "Colin_Powell")
+        .map(|c| c.rank)
+        .expect("the mate is in the candidate list");
+    // A face of the group photo after the first (stored as `<sha256>:<n>`) is reported too.
+    let group_face = ps
+        .candidates()
+        .iter()
+        .find(|c| c.subject_key.starts_with("Group_Photo-") && c.photo_sha256.contains(':'))
+        .map(|c| c.rank)
+        .expect("a second face of the group photo is in the candidate list");
+    let leads = [mate, group_face];
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+    let e1 = app.login("examiner@test.example").await;
+    assert_eq!(
+        review(&e1, &url, &ranks, &leads, "first").await.status(),
+        303
+    );
+    let e2 = app.login("examiner2@test.example").await;
+    assert_eq!(
+        review(&e2, &url, &ranks, &leads, "second").await.status(),
+        303
+    );
+    let issued = wait_for_packets(&app, case_id, 1).await;
+    assert_eq!(issued[0].result, "possible_lead");
+    let file = app
+        .data_dir
+        .path()
+        .join("packets")
+        .join(issued[0].file_name());
+
+    let sig = pdfsig(&file);
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size < 1_000_000, "the packet is {size} bytes");
+
+    // Every image is a JPEG at 150 dpi or more: the whole probe photo, and for each of the
+    // two leads the two crops and the booking photo.
+    let images = pdf_images(&file);
+    assert_eq!(images.len(), 1 + 2 * 3, "{images:?}");
+    for (page, w, h, enc, xppi, yppi) in &images {
+        assert_eq!(enc, "jpeg", "image {w}x{h} on page {page} is not DCT");
+        assert!(
+            *xppi >= 150 && *yppi >= 150,
+            "image {w}x{h} on page {page} at {xppi}x{yppi} ppi"
+        );
+        assert!(
+            *xppi <= 260,
+            "a {w}x{h} image at {xppi} ppi was not scaled down"
+        );
+    }
+    // Side by side: for each lead, two square crops of equal pixels and equal printed size on
+    // one page (150 pt at 180 dpi).
+    let crop_px = (frdesk::result::layout::CROP_PT / 72.0
+        * frdesk::platform::pdf::embed::TARGET_PPI)
+        .round() as u32;
+    let crops: Vec<_> = images
+        .iter()
+        .filter(|i| i.1 == crop_px && i.2 == crop_px)
+        .collect();
+    assert_eq!(crops.len(), 2 * 2, "{images:?}");
+    for pair in crops.chunks(2) {
+        let (a, b) = (pair[0], pair[1]);
+        assert_eq!(
+            (a.0, a.4, a.5),
+            (b.0, b.4, b.5),
+            "crops differ: {a:?} {b:?}"
+        );
+    }
+
+    let text = pdftotext(&file);
+    assert!(text.contains("aligned face crop"), "{text}");
+    // The sign-off block: role, name and date on one row each.
+    let date = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}").unwrap();
+    for (role, name) in [
+        ("Approved the search (reviewer)", "Sam Ortega"),
+        ("First examiner", "Lee Park"),
+        ("Second examiner", "Kim Alvarez"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(role) && l.contains(name) && date.is_match(l)),
+            "no sign-off row for {role} {name}:\n{text}"
+        );
+    }
+    let overlaps = overlapping_words(&file);
+    assert!(
+        overlaps.is_empty(),
+        "words printed over each other: {overlaps:?}"
+    );
+
+    let case_number = issued[0].packet_id.trim_end_matches("-P1").to_string();
+    let pages = body_lines(&text, &case_number);
+    for (i, lines) in pages.iter().enumerate() {
+        let last = lines.last().map(String::as_str).unwrap_or("");
+        assert!(
+            !is_heading(last),
+            "page {} ends with the heading {last:?}",
+            i + 1
+        );
+    }
+    let n = pages.len();
+    let last_has_image = images.iter().any(|i| i.0 as usize == n);
+    assert!(
+        n == 1 || pages[n - 1].len() > 5 || last_has_image,
+        "the last page is near-empty: {:?}",
+        pages[n - 1]
+    );
+}
