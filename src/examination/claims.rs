@@ -168,8 +168,6 @@ pub enum ClaimError {
     /// The person cannot take this work (training, separation of duties, blind second review).
     #[error("{0}")]
     NotEligible(String),
-    #[error("There is no such work in the examiners' queue.")]
-    UnknownItem,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -210,7 +208,7 @@ pub fn live_by_key(
     Ok(Some((item, h)))
 }
 
-/// Every claim still live at `now`, oldest first (lapsed ones are left to [`lapse_idle`]).
+/// Every claim still live at `now`, oldest first (a lapsed one ends when its item is next claimed or checked).
 ///
 /// Errors: database errors.
 pub fn live(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<HeldClaim>> {
@@ -246,25 +244,6 @@ fn lapse(conn: &mut DbConnection, h: &HeldClaim) -> QueryResult<()> {
             h.claim.idle_minutes
         )),
     )
-}
-
-/// Ends every claim idle past its time at `now` (each an audit record). Returns how many.
-///
-/// Errors: database errors.
-pub fn lapse_idle(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    let rows: Vec<(Claim, String)> = work_claims::table
-        .inner_join(users::table.on(users::id.eq(work_claims::user_id)))
-        .select((Claim::as_select(), users::name))
-        .load(conn)?;
-    let mut n = 0;
-    for (claim, holder) in rows {
-        let h = HeldClaim { claim, holder };
-        if !h.claim.live_at(now) {
-            lapse(conn, &h)?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 /// The live claim on `item`, ending it first (audited) if it has lapsed.

@@ -173,7 +173,6 @@ impl From<ClaimError> for AppError {
             ClaimError::NotYours | ClaimError::NotSupervisor | ClaimError::NotEligible(_) => {
                 AppError::Forbidden(e.to_string())
             }
-            ClaimError::UnknownItem => AppError::NotFound,
             ClaimError::Db(d) => d.into(),
         }
     }

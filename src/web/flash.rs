@@ -75,6 +75,8 @@ pub fn redirect(
 /// The confirmation as a queue page shows it.
 pub struct Confirmation {
     pub message: String,
+    /// The case the decision was about.
+    pub case_href: String,
     /// The next item of the person's queue, or `None`: "Your queue is empty".
     pub next: Option<NextItem>,
 }

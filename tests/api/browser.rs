@@ -726,6 +726,25 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
             .for_element(Locator::Css("table.candidates"))
             .await
             .unwrap();
+        if n == 2 {
+            // A supervisor sees the live claim, with release and reassign; fits 390 px.
+            let sv = browser(&driver, &profiles.path().join("supervisor")).await;
+            let landed = log_in(&sv, &base, &app, "supervisor@test.example").await;
+            assert_eq!(
+                landed, "/examine",
+                "a supervisor lands on the examiners' queue"
+            );
+            let page = wait_for_text(&sv, "Claims in progress").await;
+            assert!(
+                page.contains("Kim Alvarez") && page.contains("Release"),
+                "{page}"
+            );
+            shot(&sv, "06b-supervisor-claims").await;
+            sv.set_window_size(390, 900).await.unwrap();
+            shot(&sv, "06b-supervisor-claims-390").await;
+            assert_fits_width(&sv, "the supervisor's claims").await;
+            sv.close().await.unwrap();
+        }
         if n == 1 {
             b.goto(&format!("{base}/examine")).await.unwrap();
             let page = wait_for_text(&b, "Claimed by you").await;

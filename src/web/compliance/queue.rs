@@ -52,15 +52,16 @@ pub async fn page(
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let done_case = match flash {
                 Some(f) => Case::find(c, crate::domain::CaseId(f.case_id))?
-                    .map(|case| (f.done, case.display_number())),
+                    .map(|case| (f.done, case.display_number(), case.id)),
                 None => None,
             };
             Ok((Case::review_queue(c)?, done_case))
         })
         .await?;
     // The next request this reviewer may decide (never their own).
-    let done = done_case.map(|(d, number)| Confirmation {
+    let done = done_case.map(|(d, number, id)| Confirmation {
         message: d.message(&number),
+        case_href: format!("/cases/{id}"),
         next: rows
             .iter()
             .find(|r| r.case.requester_id != user.user.id)

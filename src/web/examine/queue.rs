@@ -77,7 +77,7 @@ pub async fn page(
             )?;
             let done_case = match flash {
                 Some(f) => crate::cases::store::Case::find(c, crate::domain::CaseId(f.case_id))?
-                    .map(|case| (f.done, case.display_number())),
+                    .map(|case| (f.done, case.display_number(), case.id)),
                 None => None,
             };
             let claims: Vec<Reassignable> = if is_supervisor {
@@ -118,8 +118,9 @@ pub async fn page(
             Ok((queue, done_case, rows))
         })
         .await?;
-    let done = done_case.map(|(d, number)| Confirmation {
+    let done = done_case.map(|(d, number, id)| Confirmation {
         message: d.message(&number),
+        case_href: format!("/cases/{id}"),
         next: next_item(&items),
     });
     crate::web::respond::html(&QueuePage {
