@@ -447,12 +447,13 @@ async fn the_adjudication_table_marks_where_the_examiners_disagree() {
     assert!(page.contains("The examiners' dispositions"), "{page}");
     // Rank 1: possible lead against excluded, marked in words; rank 2 agrees.
     let row = |rank: u32| {
-        let start = page
+        let table = &page[page.find("The examiners' dispositions").unwrap()..];
+        let start = table
             .find(&format!(
                 "?rank={rank}#candidate\">Rank {rank}</a></td>\n  <td>"
             ))
             .unwrap_or_else(|| panic!("row {rank}: {page}"));
-        let tail = &page[start..];
+        let tail = &table[start..];
         tail[..tail.find("</tr>").unwrap()].to_string()
     };
     let one = row(1);
