@@ -118,8 +118,15 @@ async fn a_claim_keeps_a_second_examiner_off_the_same_first_review() {
         "denied",
         "examiner2@test.example"
     ));
-    // Nor can Kim keep a draft of it.
+    // The page says so before Kim starts typing; nor can Kim keep a draft of it.
     let (_, page) = kim.get_text(&url).await;
+    assert!(
+        page.contains("id=\"claimed\"") && page.contains("Lee Park"),
+        "{page}"
+    );
+    // Lee's own page shows no such notice.
+    let (_, own) = lee.get_text(&url).await;
+    assert!(!own.contains("id=\"claimed\""), "{own}");
     let r = kim
         .post_form(
             &url,

@@ -15,6 +15,7 @@ use crate::domain::examination::{
 };
 use crate::domain::{CaseId, Role, UserId};
 use crate::examination::access::{CandidateAccess, candidate_access, refusal_entry};
+use crate::examination::claims::{QueueTask, WorkItem};
 use crate::examination::review::{self as examine, Ctx, ExamineError};
 use crate::examination::standing::{Examination, Standing};
 use crate::search::{ProbeSearch, StoredCandidate};
@@ -85,6 +86,8 @@ pub struct AdjudicationRow {
 #[template(path = "examine/review.html")]
 pub struct ReviewPage {
     pub layout: Layout,
+    /// Someone else's live claim on this work ("Claimed by … until …"), if any.
+    pub claimed: Option<String>,
     pub case: Case,
     pub probe: ProbeSearch,
     pub candidates: Vec<StoredCandidate>,
@@ -399,6 +402,7 @@ async fn build(
     let (probe_map, candidate_map) = maps;
     Ok(ReviewPage {
         layout: Layout::new(user, &state.settings.service.name),
+        claimed: None,
         outstanding: overview.iter().filter(|o| o.needs.is_some()).count(),
         overview,
         prev_rank: pos
@@ -555,7 +559,17 @@ pub async fn page(
     page.saved_rank = query.saved.filter(|_| page.can_review);
     let actor = user.actor_as(user.primary_role());
     let reason = page.case.search_reason.clone();
-    crate::platform::db::run(&state.pool, move |c| -> Result<(), AppError> {
+    // The work this person may do here: opening it is activity on their own claim, and
+    // someone else's live claim is shown before they start typing.
+    let tasks: Vec<QueueTask> = if page.can_review {
+        vec![QueueTask::FirstReview, QueueTask::SecondReview]
+    } else if page.can_adjudicate {
+        vec![QueueTask::Adjudication]
+    } else {
+        Vec::new()
+    };
+    let uid = user.user.id;
+    page.claimed = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         audit::record(
             c,
             &actor,
@@ -563,7 +577,16 @@ pub async fn page(
                 .reason(&reason)
                 .details(format!("case {case_id}")),
         )?;
-        Ok(())
+        let now = crate::platform::time::now();
+        let mut held = None;
+        for task in tasks {
+            let item = WorkItem::on_probe(case_id, ps_id, task);
+            crate::examination::claims::touch(c, &item, uid, now)?;
+            if held.is_none() {
+                held = crate::examination::claims::held_by_other(c, &item, uid, now)?;
+            }
+        }
+        Ok(held.map(|h| h.to_string()))
     })
     .await?;
     crate::web::respond::html(&page)
