@@ -908,3 +908,83 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// A refused request form marks its fields; once the user changes a marked field its old
+/// "is required" message goes (the server checks again on the next submit), while the other
+/// fields keep theirs (issue 15: errors stayed under fields already filled).
+#[actix_web::test]
+async fn a_field_error_goes_once_the_field_is_changed() {
+    let app = spawn_app().await;
+    let base = app.address.clone();
+    let profiles = tempfile::tempdir().unwrap();
+    let driver = start_driver().await;
+    let b = browser(&driver, &profiles.path().join("requester")).await;
+    log_in(&b, &base, &app, "requester.a@test.example").await;
+    b.goto(&format!("{base}/cases/new")).await.unwrap();
+    b.wait()
+        .for_element(Locator::Id("case_file_number"))
+        .await
+        .unwrap();
+    fill(&b, "case_file_number", "24-000123").await;
+    b.find(Locator::Css("button[name='action'][value='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The refusal comes back with errors beside the reason and the signature.
+    let visible_error = |id: &'static str| {
+        format!(
+            "var f = document.getElementById('{id}').closest('.field'); \
+             if (!f) return 'no field'; \
+             var e = Array.prototype.filter.call(f.querySelectorAll('.error'), \
+               function (x) {{ return !x.hidden && x.textContent.trim() !== ''; }}); \
+             return (f.classList.contains('has-error') ? 'marked' : 'clear') + ':' + e.length;"
+        )
+    };
+    let mut state = String::new();
+    for _ in 0..100 {
+        if let Ok(v) = b.execute(&visible_error("search_reason"), vec![]).await {
+            state = v.as_str().unwrap_or_default().to_string();
+            if state.starts_with("marked") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        state.starts_with("marked") && !state.ends_with(":0"),
+        "the reason is marked with its error: {state}"
+    );
+    let signature = b
+        .execute(&visible_error("signature_name"), vec![])
+        .await
+        .unwrap();
+    assert!(
+        signature.as_str().unwrap_or_default().starts_with("marked"),
+        "{signature:?}"
+    );
+    shot(&b, "02a-requester-form-refused").await;
+    // Typing a reason clears that field's message; the signature keeps its own.
+    fill(
+        &b,
+        "search_reason",
+        "Robbery suspect, Case# 24-000123, 211 PC",
+    )
+    .await;
+    let reason = b
+        .execute(&visible_error("search_reason"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(reason.as_str(), Some("clear:0"), "{reason:?}");
+    let signature = b
+        .execute(&visible_error("signature_name"), vec![])
+        .await
+        .unwrap();
+    assert!(
+        signature.as_str().unwrap_or_default().starts_with("marked")
+            && !signature.as_str().unwrap_or_default().ends_with(":0"),
+        "{signature:?}"
+    );
+    b.close().await.unwrap();
+}
