@@ -57,14 +57,17 @@ async fn load(
     .await
 }
 
-/// One face, cropped with a margin, as JPEG.
-pub async fn crop(
-    user: CurrentUser,
-    state: web::Data<AppState>,
-    path: web::Path<(i64, i64, usize)>,
+/// Face `index` of probe search `ps_id` and the bytes of its probe photo, after [`load`]'s
+/// checks; then `render` makes the JPEG (on the database thread pool, as it decodes a photo).
+///
+/// Errors: those of [`load`]; `NotFound` for an unknown face or image; `render`'s errors.
+async fn probe_face_jpeg(
+    user: &CurrentUser,
+    state: &web::Data<AppState>,
+    (case_id, ps_id, index): (i64, i64, usize),
+    render: fn(&[u8], &crate::search::ProbeFace) -> Result<Vec<u8>, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    let (case_id, ps_id, index) = path.into_inner();
-    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
+    let (_case, probe) = load(user, state, case_id, ps_id).await?;
     let face = probe
         .faces()
         .into_iter()
@@ -75,35 +78,46 @@ pub async fn crop(
     let bytes = crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
         let img = CaseImage::in_case(c, CaseId(case_id), &sha)?.ok_or(AppError::NotFound)?;
         let raw = st.images.get(&img.sha256, &img.content_type)?;
-        let photo = crate::face::decode_image(&raw)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-        let [x, y, w, h] = face.bbox;
-        let m = 0.25 * w.max(h);
-        let x0 = (x - m).max(0.0) as u32;
-        let y0 = (y - m).max(0.0) as u32;
-        let x1 = ((x + w + m) as u32).min(photo.width());
-        let y1 = ((y + h + m) as u32).min(photo.height());
-        let cropped = photo.crop_imm(
-            x0,
-            y0,
-            x1.saturating_sub(x0).max(1),
-            y1.saturating_sub(y0).max(1),
-        );
-        let mut out = Vec::new();
-        cropped
-            .to_rgb8()
-            .write_to(
-                &mut std::io::Cursor::new(&mut out),
-                image::ImageFormat::Jpeg,
-            )
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to encode the crop: {e}")))?;
-        Ok(out)
+        render(&raw, &face)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/jpeg")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(bytes))
+    Ok(private_jpeg(bytes))
+}
+
+/// `GET /cases/{id}/probes/{ps}/faces/{n}.jpg`: one face, cropped with a margin, as JPEG.
+pub async fn crop(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64, usize)>,
+) -> Result<HttpResponse, AppError> {
+    probe_face_jpeg(&user, &state, path.into_inner(), margin_jpeg).await
+}
+
+/// The face's box with a quarter of its side as margin, cut from the photo `raw`, as JPEG.
+fn margin_jpeg(raw: &[u8], face: &crate::search::ProbeFace) -> Result<Vec<u8>, AppError> {
+    let photo =
+        crate::face::decode_image(raw).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let [x, y, w, h] = face.bbox;
+    let m = 0.25 * w.max(h);
+    let x0 = (x - m).max(0.0) as u32;
+    let y0 = (y - m).max(0.0) as u32;
+    let x1 = ((x + w + m) as u32).min(photo.width());
+    let y1 = ((y + h + m) as u32).min(photo.height());
+    let cropped = photo.crop_imm(
+        x0,
+        y0,
+        x1.saturating_sub(x0).max(1),
+        y1.saturating_sub(y0).max(1),
+    );
+    let mut out = Vec::new();
+    cropped
+        .to_rgb8()
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to encode the crop: {e}")))?;
+    Ok(out)
 }
 
 /// Side of the comparison crops in pixels (probe and candidate alike).
@@ -149,22 +163,10 @@ pub async fn aligned(
     state: web::Data<AppState>,
     path: web::Path<(i64, i64, usize)>,
 ) -> Result<HttpResponse, AppError> {
-    let (case_id, ps_id, index) = path.into_inner();
-    let (_case, probe) = load(&user, &state, case_id, ps_id).await?;
-    let face = probe
-        .faces()
-        .into_iter()
-        .find(|f| f.index == index)
-        .ok_or(AppError::NotFound)?;
-    let st = state.clone();
-    let sha = probe.image_sha256.clone();
-    let bytes = crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
-        let img = CaseImage::in_case(c, CaseId(case_id), &sha)?.ok_or(AppError::NotFound)?;
-        let raw = st.images.get(&img.sha256, &img.content_type)?;
-        aligned_jpeg(&raw, face.bbox, face.landmarks)
+    probe_face_jpeg(&user, &state, path.into_inner(), |raw, face| {
+        aligned_jpeg(raw, face.bbox, face.landmarks)
     })
-    .await?;
-    Ok(private_jpeg(bytes))
+    .await
 }
 
 #[derive(Deserialize)]
