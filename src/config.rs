@@ -26,6 +26,31 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub audit: AuditSettings,
     pub examination: ExaminationSettings,
+    pub sla: SlaSettings,
+}
+
+/// Turnaround targets per stage (issue 16, "Turnaround clocks"; docs/OPERATIONS.md): each a
+/// whole number of business days (`"3d"`, a day = `service.business_day_start` to
+/// `service.business_day_end`) or business hours (`"8h"`), counted in `service.time_zone`
+/// on weekdays that are not `service.holidays`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSettings {
+    /// From the first submission, paused while returned to the requester. Default `"1d"`.
+    pub compliance_review: String,
+    /// The probe assessment and search, from approval. Default `"3d"`.
+    pub search: String,
+    /// Each probe's first review, from the searches being finished. Default `"3d"`.
+    pub first_review: String,
+    /// Each probe's blind second review, from its first review. Default `"3d"`.
+    pub second_review: String,
+    /// A supervisor's adjudication, from the second review. Default `"3d"`.
+    pub adjudication: String,
+    /// An open stage is "due soon" when at most this much business time is left. Default `"4h"`.
+    pub due_soon: String,
+    /// The targets, parsed at start-up.
+    #[serde(skip)]
+    pub targets: crate::domain::clock::SlaTargets,
 }
 
 /// The examiners' queue (docs/POLICIES.md, "The examiner's workbench").
@@ -46,9 +71,12 @@ pub struct AuditSettings {
     /// highlighted as after-hours. Defaults 7 and 19.
     pub business_start_hour: u32,
     pub business_end_hour: u32,
-    /// The service's local time as minutes from UTC (fixed; e.g. -480 for Pacific standard
-    /// time). Default -480.
-    pub utc_offset_minutes: i32,
+    /// The service's business calendar (`service.time_zone`, holidays, working day), copied
+    /// at start-up: these hours are local time in its zone, and the report's turnaround figures
+    /// count in it (the former fixed `audit.utc_offset_minutes` is refused at start-up with a
+    /// pointer to `service.time_zone`).
+    #[serde(skip)]
+    pub service_calendar: crate::domain::business_time::BusinessCalendar,
     /// A user's case and subject views plus searches in a month are "unusual volume" above
     /// max(`volume_floor`, `volume_factor` × the agency's median for active users). Defaults 50
     /// and 3.0.
@@ -213,6 +241,68 @@ pub struct ServiceSettings {
     pub name: String,
     /// External base URL used in email links, e.g. `https://frdesk.example.gov`.
     pub base_url: String,
+    /// The service's IANA time zone: business days, due times and the monthly audit's
+    /// after-hours rule are counted in it (daylight saving handled). Default
+    /// `America/Los_Angeles`.
+    pub time_zone: String,
+    /// Local dates (`YYYY-MM-DD`) on which turnaround clocks do not run: a list, or one string
+    /// separated by commas (`FRDESK_SERVICE__HOLIDAYS`). Default: the US federal holidays of
+    /// 2026 and 2027 as observed ([`DEFAULT_HOLIDAYS`]).
+    #[serde(deserialize_with = "one_or_many")]
+    pub holidays: Vec<String>,
+    /// The working day, local `HH:MM`. Defaults `08:00` and `17:00` (a business day = 9 hours).
+    pub business_day_start: String,
+    pub business_day_end: String,
+    /// The calendar above, parsed at start-up.
+    #[serde(skip)]
+    pub calendar: crate::domain::business_time::BusinessCalendar,
+}
+
+/// The default `service.holidays`: US federal holidays of 2026 and 2027 (the observed weekday
+/// when one falls on a weekend).
+pub const DEFAULT_HOLIDAYS: [&str; 23] = [
+    "2026-01-01",
+    "2026-01-19",
+    "2026-02-16",
+    "2026-05-25",
+    "2026-06-19",
+    "2026-07-03",
+    "2026-09-07",
+    "2026-10-12",
+    "2026-11-11",
+    "2026-11-26",
+    "2026-12-25",
+    "2027-01-01",
+    "2027-01-18",
+    "2027-02-15",
+    "2027-05-31",
+    "2027-06-18",
+    "2027-07-05",
+    "2027-09-06",
+    "2027-10-11",
+    "2027-11-11",
+    "2027-11-25",
+    "2027-12-24",
+    "2027-12-31",
+];
+
+/// A list of strings given as a list or as one comma-separated string (environment variables).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// `FRDESK_*` variables that are not settings: the config-file path, the log filter, and the
@@ -255,6 +345,16 @@ impl Settings {
                 "Regional Identification System — Face Search Desk",
             )?
             .set_default("service.base_url", "http://127.0.0.1:8080")?
+            .set_default("service.time_zone", "America/Los_Angeles")?
+            .set_default("service.holidays", DEFAULT_HOLIDAYS.to_vec())?
+            .set_default("service.business_day_start", "08:00")?
+            .set_default("service.business_day_end", "17:00")?
+            .set_default("sla.compliance_review", "1d")?
+            .set_default("sla.search", "3d")?
+            .set_default("sla.first_review", "3d")?
+            .set_default("sla.second_review", "3d")?
+            .set_default("sla.adjudication", "3d")?
+            .set_default("sla.due_soon", "4h")?
             .set_default("face.models_dir", "models")?
             .set_default("face.candidates", 20)?
             .set_default("face.single_examiner_allowed", false)?
@@ -270,7 +370,6 @@ impl Settings {
             .set_default("retention.account_idle_days", 90)?
             .set_default("audit.business_start_hour", 7)?
             .set_default("audit.business_end_hour", 19)?
-            .set_default("audit.utc_offset_minutes", -480)?
             .set_default("audit.volume_floor", 50)?
             .set_default("audit.volume_factor", 3.0)?
             .set_default("audit.monthly_due_day", 15)?
@@ -298,6 +397,13 @@ impl Settings {
                 .source(Some(env)),
         );
         let cfg = b.build().context("Failed to read configuration")?;
+        if cfg.get::<config::Value>("audit.utc_offset_minutes").is_ok() {
+            bail!(
+                "Invalid configuration: audit.utc_offset_minutes was replaced by service.time_zone \
+                 (an IANA name such as \"America/Los_Angeles\"; daylight saving is handled): \
+                 remove audit.utc_offset_minutes"
+            );
+        }
         let mut s: Settings = cfg
             .try_deserialize()
             .map_err(|e| anyhow!("Invalid configuration: {e}"))?;
@@ -396,9 +502,7 @@ impl Settings {
         if self.audit.reminder_days_before > 31 {
             anyhow::bail!("Invalid configuration: audit.reminder_days_before must be 0..=31");
         }
-        if self.audit.utc_offset_minutes.abs() > 14 * 60 {
-            anyhow::bail!("Invalid configuration: audit.utc_offset_minutes must be within ±840");
-        }
+        self.validate_clocks()?;
         if !(self.audit.volume_factor.is_finite() && self.audit.volume_factor >= 1.0) {
             anyhow::bail!("Invalid configuration: audit.volume_factor must be at least 1.0");
         }
@@ -429,6 +533,59 @@ impl Settings {
                 crate::domain::retention::MIN_AUDIT_DAYS
             );
         }
+        Ok(())
+    }
+
+    /// Parses the calendar (`service.time_zone`, `service.holidays`, business hours) and the
+    /// `sla.*` targets into their typed forms; errors name the key.
+    fn validate_clocks(&mut self) -> anyhow::Result<()> {
+        use crate::domain::business_time::{BusinessCalendar, Target};
+        let zone: chrono_tz::Tz = self.service.time_zone.trim().parse().map_err(|_| {
+            anyhow!(
+                "Invalid configuration: service.time_zone = {:?} is not an IANA time zone name (e.g. \"America/Los_Angeles\")",
+                self.service.time_zone
+            )
+        })?;
+        let mut holidays = std::collections::BTreeSet::new();
+        for h in &self.service.holidays {
+            let d = chrono::NaiveDate::parse_from_str(h.trim(), "%Y-%m-%d").map_err(|_| {
+                anyhow!("Invalid configuration: service.holidays: {h:?} is not a date YYYY-MM-DD")
+            })?;
+            holidays.insert(d);
+        }
+        let time = |key: &str, v: &str| {
+            chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M")
+                .map_err(|_| anyhow!("Invalid configuration: {key} = {v:?} is not a time HH:MM"))
+        };
+        let day_start = time(
+            "service.business_day_start",
+            &self.service.business_day_start,
+        )?;
+        let day_end = time("service.business_day_end", &self.service.business_day_end)?;
+        if day_start >= day_end {
+            bail!(
+                "Invalid configuration: service.business_day_start must be before service.business_day_end"
+            );
+        }
+        self.service.calendar = BusinessCalendar {
+            zone,
+            holidays,
+            day_start,
+            day_end,
+        };
+        self.audit.service_calendar = self.service.calendar.clone();
+        let target = |key: &str, v: &str| {
+            Target::parse(v).map_err(|e| anyhow!("Invalid configuration: sla.{key} = {v:?}: {e}"))
+        };
+        let s = &self.sla;
+        self.sla.targets = crate::domain::clock::SlaTargets {
+            compliance_review: target("compliance_review", &s.compliance_review)?,
+            search: target("search", &s.search)?,
+            first_review: target("first_review", &s.first_review)?,
+            second_review: target("second_review", &s.second_review)?,
+            adjudication: target("adjudication", &s.adjudication)?,
+            due_soon: target("due_soon", &s.due_soon)?,
+        };
         Ok(())
     }
 
@@ -531,6 +688,54 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("mail.from"), "{e}");
+    }
+
+    #[test]
+    fn the_clock_settings_are_typed_and_checked() {
+        use crate::domain::business_time::Target;
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.service.calendar.zone, chrono_tz::America::Los_Angeles);
+        assert_eq!(s.audit.service_calendar, s.service.calendar);
+        assert_eq!(s.service.calendar.holidays.len(), DEFAULT_HOLIDAYS.len());
+        assert_eq!(s.sla.targets.compliance_review, Target::Days(1));
+        assert_eq!(s.sla.targets.adjudication, Target::Days(3));
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("FRDESK_SERVICE__TIME_ZONE", "Europe/Berlin"),
+                ("FRDESK_SERVICE__HOLIDAYS", "2026-12-24, 2026-12-31"),
+                ("FRDESK_SLA__SEARCH", "6h"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.service.calendar.zone, chrono_tz::Europe::Berlin);
+        assert_eq!(s.service.calendar.holidays.len(), 2);
+        assert_eq!(s.sla.targets.search, Target::Hours(6));
+        for (key, value, named) in [
+            (
+                "FRDESK_SERVICE__TIME_ZONE",
+                "Pacific/Nowhere",
+                "service.time_zone",
+            ),
+            ("FRDESK_SERVICE__HOLIDAYS", "2026-13-01", "service.holidays"),
+            (
+                "FRDESK_SERVICE__BUSINESS_DAY_END",
+                "07:00",
+                "service.business_day_start",
+            ),
+            ("FRDESK_SLA__FIRST_REVIEW", "3 weeks", "sla.first_review"),
+            (
+                "FRDESK_AUDIT__UTC_OFFSET_MINUTES",
+                "-480",
+                "service.time_zone",
+            ),
+        ] {
+            let e = Settings::load_with_env(None, env(&[(key, value)]))
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(e.contains(named), "{key}={value}: {e}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod app;
 pub mod audit;
 pub mod cases;
 pub mod cli;
+pub mod clocks;
 pub mod compliance;
 pub mod config;
 pub mod domain;

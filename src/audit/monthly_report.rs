@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -154,6 +154,10 @@ pub struct MonthlyReport {
     pub record_flags: BTreeMap<i64, Vec<String>>,
     /// The volume threshold applied (actions of interest per user).
     pub volume_threshold: usize,
+    /// Turnaround of the agency's cases' stages finished this month (issue 16): median and
+    /// 90th percentile in business hours of `service.time_zone`, pauses excluded.
+    #[serde(skip)]
+    pub turnaround: Vec<crate::clocks::figures::Turnaround>,
     /// The highlight rules in words (printed with the report).
     pub rules_text: String,
 }
@@ -180,7 +184,7 @@ impl AuditRecord {
 }
 
 fn is_after_hours(at: NaiveDateTime, rules: &AuditSettings) -> bool {
-    let local = at + Duration::minutes(i64::from(rules.utc_offset_minutes));
+    let local = rules.service_calendar.local(at);
     let weekend = matches!(local.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
     weekend || local.hour() < rules.business_start_hour || local.hour() >= rules.business_end_hour
 }
@@ -370,6 +374,13 @@ impl MonthlyReport {
             }
         }
         highlights.sort_by_key(|h| h.at);
+        let turnaround = crate::clocks::figures::turnaround(
+            conn,
+            &rules.service_calendar,
+            from,
+            to,
+            Some(agency_id),
+        )?;
         Ok(MonthlyReport {
             agency_id,
             agency_name: agency.name,
@@ -382,14 +393,15 @@ impl MonthlyReport {
             records,
             record_flags,
             volume_threshold: threshold,
+            turnaround,
             rules_text: format!(
-                "After hours = outside {:02}:00-{:02}:00 local time (UTC{:+} minutes) or a \
+                "After hours = outside {:02}:00-{:02}:00 local time ({}) or a \
                  weekend. Unusual volume = more than {threshold} case views, subject views and \
                  searches in the month (the larger of {} and {} x the agency's median). Examiner \
                  training is as on record when the report was generated.",
                 rules.business_start_hour,
                 rules.business_end_hour,
-                rules.utc_offset_minutes,
+                rules.service_calendar.zone.name(),
                 rules.volume_floor,
                 rules.volume_factor
             ),
@@ -507,6 +519,23 @@ impl MonthlyReport {
                     } else {
                         s.reason_verdict.replace('_', " ")
                     }
+                ),
+            ));
+        }
+        b.push(Block::Heading("Turnaround of this agency's cases".into()));
+        if self.turnaround.is_empty() {
+            b.push(Block::Paragraph(
+                "No stage of this agency's cases finished this month.".into(),
+            ));
+        }
+        for t in &self.turnaround {
+            b.push(Block::Field(
+                t.stage.label().into(),
+                format!(
+                    "{} finished; median {} business hours, 90th percentile {} business hours",
+                    t.count,
+                    crate::clocks::chart::fmt(t.median_hours),
+                    crate::clocks::chart::fmt(t.p90_hours)
                 ),
             ));
         }
@@ -666,7 +695,10 @@ mod tests {
         let rules = AuditSettings {
             business_start_hour: 7,
             business_end_hour: 19,
-            utc_offset_minutes: -480,
+            service_calendar: crate::domain::business_time::BusinessCalendar {
+                zone: chrono_tz::America::Los_Angeles,
+                ..Default::default()
+            },
             volume_floor: 50,
             volume_factor: 3.0,
             monthly_due_day: 15,
@@ -678,6 +710,9 @@ mod tests {
             NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap_or_else(|_| panic!("{s}"))
         };
         // Monday 2026-11-16: 18:00 UTC = 10:00 Pacific (business); 04:00 UTC = 20:00 Sunday.
+        // In summer (daylight saving) 14:30 UTC is 07:30 PDT: business; in winter 06:30 PST.
+        assert!(!is_after_hours(at("2026-07-15 14:30"), &rules));
+        assert!(is_after_hours(at("2026-11-18 14:30"), &rules));
         assert!(!is_after_hours(at("2026-11-16 18:00"), &rules));
         assert!(is_after_hours(at("2026-11-17 04:00"), &rules));
         assert!(is_after_hours(at("2026-11-16 14:59"), &rules)); // 06:59 local

@@ -4,7 +4,9 @@
 pub mod account;
 pub mod adjudication;
 pub mod audit_calendar;
+pub mod business_time;
 pub mod case;
+pub mod clock;
 pub mod corrective;
 pub mod deleted_access;
 pub mod duties;

@@ -54,8 +54,11 @@ pub fn sees_calendar(u: &CurrentUser) -> bool {
 /// `path` belongs to marked current: the link whose path is the longest prefix of `path` at a
 /// segment boundary (`/cases/12` is under Cases, `/cases/new` is New request).
 fn nav_for(l: &Layout, path: &str) -> Vec<NavLink> {
-    let mut links: Vec<(&'static str, &'static str)> =
-        vec![("/cases", "Cases"), ("/search", "Search history")];
+    let mut links: Vec<(&'static str, &'static str)> = vec![
+        ("/dashboard", "Dashboard"),
+        ("/cases", "Cases"),
+        ("/search", "Search history"),
+    ];
     if l.is_requester {
         links.push(("/cases/new", "New request"));
     }

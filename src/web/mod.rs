@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod compliance;
 pub mod csrf;
+pub mod dashboard;
 pub mod error;
 pub mod examine;
 pub mod flash;
@@ -247,6 +248,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(examine::review::candidate_aligned),
         )
         .route("/review", web::get().to(compliance::queue::page))
+        .route("/dashboard", web::get().to(dashboard::page::page))
         .route("/examine", web::get().to(examine::queue::page))
         .route("/examine/claim", web::post().to(examine::claims::claim))
         .route("/examine/release", web::post().to(examine::claims::release))

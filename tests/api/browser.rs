@@ -625,6 +625,14 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
     assert_eq!(landed, "/review", "a reviewer lands on the review queue");
     wait_for_text(&b, "Compliance review queue").await;
     shot(&b, "04-reviewer-queue").await;
+    // Their dashboard (issue 16): the request in "my work" with its due time.
+    b.goto(&format!("{base}/dashboard")).await.unwrap();
+    let page = wait_for_text(&b, "My work").await;
+    assert!(
+        page.contains("Compliance review") && page.contains("due "),
+        "{page}"
+    );
+    shot(&b, "04a-reviewer-dashboard").await;
     b.goto(&format!("{base}/review/{case_id}")).await.unwrap();
     b.find(Locator::Css("input[name='decision'][value='approve']"))
         .await
@@ -743,6 +751,12 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
             sv.set_window_size(390, 900).await.unwrap();
             shot(&sv, "06b-supervisor-claims-390").await;
             assert_fits_width(&sv, "the supervisor's claims").await;
+            // The service view of the dashboard (issue 16): queue depth and turnaround charts.
+            sv.goto(&format!("{base}/dashboard")).await.unwrap();
+            wait_for_text(&sv, "Queue depth per stage").await;
+            shot(&sv, "06c-supervisor-dashboard-390").await;
+            sv.set_window_size(1280, 1400).await.unwrap();
+            shot(&sv, "06c-supervisor-dashboard").await;
             sv.close().await.unwrap();
         }
         if n == 1 {
@@ -754,6 +768,12 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
             shot(&b, "06a-examiner-queue-claimed-390").await;
             assert_fits_width(&b, "the examiners' queue with a claim").await;
             b.set_window_size(1280, 1400).await.unwrap();
+            // The examiner's dashboard: the claimed review in "my work" (issue 16).
+            b.goto(&format!("{base}/dashboard")).await.unwrap();
+            wait_for_text(&b, "Claimed by you").await;
+            shot(&b, "06a-examiner-dashboard").await;
+            b.goto(&format!("{base}/examine")).await.unwrap();
+            wait_for_text(&b, "Claimed by you").await;
             claim_first(&b).await;
             b.wait()
                 .for_element(Locator::Css("table.candidates"))
@@ -825,6 +845,9 @@ async fn four_users_walk_the_whole_flow_in_headless_chromium() {
         .await
         .unwrap();
     shot(&b, "08-requester-cases-390").await;
+    b.goto(&format!("{base}/dashboard")).await.unwrap();
+    wait_for_text(&b, "Cases by status").await;
+    shot(&b, "08a-requester-dashboard-390").await;
     b.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
     b.set_window_size(1280, 1400).await.unwrap();
     // The result leads the page with its download button.

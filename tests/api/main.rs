@@ -14,6 +14,7 @@ mod breach;
 mod browser;
 mod browser_published;
 mod case_page;
+mod clocks;
 mod config_and_cli;
 // Needs the fail points: `cargo test --features failpoints` (script/test does).
 #[cfg(feature = "failpoints")]

@@ -23,6 +23,8 @@ pub const MAX_PAGE: i64 = 2_000;
 pub struct CaseListPage {
     pub layout: Layout,
     pub rows: Vec<CaseListRow>,
+    /// Open cases' most urgent stage clock, by case id.
+    pub dues: std::collections::HashMap<i64, crate::clocks::DueLabel>,
     /// 1-based page number, and links to the neighbours ("" when there is none).
     pub page: i64,
     pub prev_href: String,
@@ -35,6 +37,9 @@ pub struct CaseListPage {
 impl CaseListPage {
     pub fn t(&self, at: &chrono::NaiveDateTime) -> String {
         fmt_time(at)
+    }
+    pub fn due_of(&self, case_id: &i64) -> Option<crate::clocks::DueLabel> {
+        self.dues.get(case_id).cloned()
     }
 }
 
@@ -58,19 +63,30 @@ pub async fn page(
         .unwrap_or(1)
         .clamp(1, MAX_PAGE);
     let scope = user.case_scope();
-    let mut rows = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+    let clocks = crate::clocks::Clocks::of(&state.settings);
+    let (mut rows, dues) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         // One row more than a page tells whether there is a next page.
-        Ok(Case::list_page(
-            c,
-            scope,
-            status,
-            (page - 1) * PAGE_SIZE,
-            PAGE_SIZE + 1,
-        )?)
+        let rows = Case::list_page(c, scope, status, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)?;
+        let facts: Vec<crate::clocks::CaseFacts> = rows
+            .iter()
+            .take(PAGE_SIZE as usize)
+            .map(|r| (&r.case).into())
+            .collect();
+        let now = crate::platform::time::now();
+        let dues: std::collections::HashMap<i64, crate::clocks::DueLabel> =
+            crate::clocks::spans::measure(c, &clocks, &facts, now)?
+                .into_iter()
+                .filter_map(|(id, m)| {
+                    crate::clocks::due::most_urgent(&m, &clocks.calendar).map(|d| (id, d))
+                })
+                .collect();
+        Ok((rows, dues))
     })
     .await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
+    // Within the page, overdue cases first (then the most recently changed, as listed).
+    rows.sort_by_key(|r| !dues.get(&r.case.id).is_some_and(|d| d.is_overdue()));
     let href = |p: i64| {
         let status = status
             .map(|s| format!("status={}&", s.as_str()))
@@ -80,6 +96,7 @@ pub async fn page(
     crate::web::respond::html(&CaseListPage {
         layout: Layout::new(&user, &state.settings.service.name),
         rows,
+        dues,
         page,
         prev_href: if page > 1 {
             href(page - 1)

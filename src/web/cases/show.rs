@@ -58,6 +58,8 @@ pub struct CasePage {
     pub pending_correction: Option<i32>,
     /// What happens next (`CaseStatus::next_step`).
     pub next_step: &'static str,
+    /// The open stages' clocks (the most urgent of each stage), overdue first.
+    pub dues: Vec<crate::clocks::DueLabel>,
     /// A returned or rejected request: the reviewer's comment, shown first.
     pub reviewer_note: Option<ReviewerNote>,
     /// The current result packet of a concluded case, shown first with its download.
@@ -341,6 +343,31 @@ pub async fn page(
         None
     };
     let is_requester = case.requester_id == user.user.id && user.has(Role::Requester);
+    let dues = if deleted_flag {
+        Vec::new()
+    } else {
+        let clocks = crate::clocks::Clocks::of(&state.settings);
+        let facts = vec![crate::clocks::CaseFacts::from(&case)];
+        let now = crate::platform::time::now();
+        let measured = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+            Ok(crate::clocks::spans::measure(c, &clocks, &facts, now)?)
+        })
+        .await?;
+        let cal = &state.settings.service.calendar;
+        let mut open: Vec<&crate::domain::clock::StageClock> = measured
+            .values()
+            .flatten()
+            .filter(|c| c.state != crate::domain::clock::DueState::Done)
+            .collect();
+        open.sort_by_key(|c| c.urgency());
+        let mut dues: Vec<crate::clocks::DueLabel> = Vec::new();
+        for c in open {
+            if !dues.iter().any(|d| d.stage == c.span.stage.label()) {
+                dues.push(crate::clocks::DueLabel::of(c, cal));
+            }
+        }
+        dues
+    };
     let can_hold = crate::retention::access::may_hold(&user.roles, &user.agency, &case);
     let page = CasePage {
         holds,
@@ -354,6 +381,7 @@ pub async fn page(
         pending_correction: pending_correction
             .filter(|_| is_requester && status == crate::domain::CaseStatus::Returned),
         next_step: status.next_step(),
+        dues,
         reviewer_note,
         current_packet,
         can_review: !deleted_flag

@@ -18,12 +18,17 @@ use crate::web::state::AppState;
 pub struct QueuePage {
     pub layout: Layout,
     pub rows: Vec<CaseListRow>,
+    /// Each row's compliance-review clock, by case id (overdue rows are sorted first).
+    pub dues: std::collections::HashMap<i64, crate::clocks::DueLabel>,
     pub now: chrono::NaiveDateTime,
     /// The confirmation after a decision, with the next request to review.
     pub done: Option<Confirmation>,
 }
 
 impl QueuePage {
+    pub fn due_of(&self, case_id: &i64) -> Option<crate::clocks::DueLabel> {
+        self.dues.get(case_id).cloned()
+    }
     pub fn t(&self, at: &chrono::NaiveDateTime) -> String {
         fmt_time(at)
     }
@@ -48,16 +53,30 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     user.require(Role::Reviewer)?;
     let flash = crate::web::flash::take(&session);
-    let (rows, done_case) =
+    let clocks = crate::clocks::Clocks::of(&state.settings);
+    let now = crate::platform::time::now();
+    let (mut rows, done_case, dues) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let done_case = match flash {
                 Some(f) => Case::find(c, crate::domain::CaseId(f.case_id))?
                     .map(|case| (f.done, case.display_number(), case.id)),
                 None => None,
             };
-            Ok((Case::review_queue(c)?, done_case))
+            let rows = Case::review_queue(c)?;
+            let facts: Vec<crate::clocks::CaseFacts> =
+                rows.iter().map(|r| (&r.case).into()).collect();
+            let dues: std::collections::HashMap<i64, crate::clocks::DueLabel> =
+                crate::clocks::spans::measure(c, &clocks, &facts, now)?
+                    .into_iter()
+                    .filter_map(|(id, m)| {
+                        crate::clocks::due::most_urgent(&m, &clocks.calendar).map(|d| (id, d))
+                    })
+                    .collect();
+            Ok((rows, done_case, dues))
         })
         .await?;
+    // Overdue first, then the earliest due; the sort is stable, so the oldest first otherwise.
+    rows.sort_by_key(|r| crate::clocks::due::sort_key(dues.get(&r.case.id)));
     // The next request this reviewer may decide (never their own).
     let done = done_case.map(|(d, number, id)| Confirmation {
         message: d.message(&number),
@@ -74,7 +93,8 @@ pub async fn page(
     crate::web::respond::html(&QueuePage {
         layout: Layout::new(&user, &state.settings.service.name),
         rows,
-        now: crate::platform::time::now(),
+        dues,
+        now,
         done,
     })
 }

@@ -34,6 +34,8 @@ pub struct ClaimRow {
 pub struct QueuePage {
     pub layout: Layout,
     pub items: Vec<QueueItem>,
+    /// Each item's stage clock, in the order of `items` (overdue first).
+    pub dues: Vec<Option<crate::clocks::DueLabel>>,
     pub blocked: Option<String>,
     pub done: Option<Confirmation>,
     pub is_supervisor: bool,
@@ -64,7 +66,8 @@ pub async fn page(
     let u = user.clone();
     let is_supervisor = user.has(Role::Supervisor);
     let st = state.clone();
-    let (ExaminerQueue { items, blocked }, done_case, claims) =
+    let clocks = crate::clocks::Clocks::of(&state.settings);
+    let (ExaminerQueue { items, blocked }, done_case, claims, measured) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let now = crate::platform::time::now();
             let queue = crate::examination::queue::for_user(
@@ -115,9 +118,25 @@ pub async fn page(
                     candidates,
                 });
             }
-            Ok((queue, done_case, rows))
+            let facts: Vec<crate::clocks::CaseFacts> =
+                queue.items.iter().map(|i| (&i.row.case).into()).collect();
+            let measured = crate::clocks::spans::measure(c, &clocks, &facts, now)?;
+            Ok((queue, done_case, rows, measured))
         })
         .await?;
+    // Overdue first, then the earliest due (stable: oldest submission first otherwise).
+    let cal = &state.settings.service.calendar;
+    let mut items: Vec<(QueueItem, Option<crate::clocks::DueLabel>)> = items
+        .into_iter()
+        .map(|i| {
+            let due = measured
+                .get(&i.row.case.id)
+                .and_then(|m| crate::clocks::due::for_item(m, &i.item, cal));
+            (i, due)
+        })
+        .collect();
+    items.sort_by_key(|(_, d)| crate::clocks::due::sort_key(d.as_ref()));
+    let (items, dues): (Vec<QueueItem>, Vec<_>) = items.into_iter().unzip();
     let done = done_case.map(|(d, number, id)| Confirmation {
         message: d.message(&number),
         case_href: format!("/cases/{id}"),
@@ -126,6 +145,7 @@ pub async fn page(
     crate::web::respond::html(&QueuePage {
         layout: Layout::new(&user, &state.settings.service.name),
         items,
+        dues,
         blocked,
         done,
         is_supervisor,
