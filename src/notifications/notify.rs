@@ -129,7 +129,6 @@ fn notify_one(
                 kind_label: notice.kind.label().to_string(),
                 headline: notice.headline.clone(),
                 link: notice.link.clone(),
-                case_id: notice.case_id,
             }
             .render(&user.email)
             .map_err(|e| anyhow::anyhow!("Failed to render a staff notification: {e}"))?;

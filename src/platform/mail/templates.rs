@@ -358,7 +358,6 @@ pub struct StaffNotice {
     pub headline: String,
     /// The page, relative to `base_url`, e.g. `/review/12`.
     pub link: String,
-    pub case_id: Option<i64>,
 }
 
 #[derive(Template)]
@@ -382,7 +381,9 @@ impl StaffNotice {
         Ok(Email {
             kind: "staff_notice",
             to: to.to_string(),
-            case_id: self.case_id,
+            // Not listed with the case's email on its page (the requester sees that list);
+            // the `notifications` row keeps the case.
+            case_id: None,
             subject: StaffNoticeSubject { d: self }.render()?.trim().to_string(),
             text: StaffNoticeText { d: self }.render()?,
             html: StaffNoticeHtml { d: self }.render()?,
