@@ -143,12 +143,17 @@ impl Application {
             history_wake,
         ));
         tokio::spawn(run_worker(
-            crate::search::job::SearchWorker::new(crate::search::job::SearchContext::new(
-                pool.clone(),
-                ImageStore::new(settings.images_dir()),
-                settings.face.models_dir.clone(),
-                settings.face.candidates,
-            )),
+            crate::search::job::SearchWorker::new(
+                crate::search::job::SearchContext::new(
+                    pool.clone(),
+                    ImageStore::new(settings.images_dir()),
+                    settings.face.models_dir.clone(),
+                    settings.face.candidates,
+                )
+                .with_notify(crate::notifications::NotifyContext::from_settings(
+                    &settings,
+                )),
+            ),
             search_wake,
         ));
         let mut result_ctx =
@@ -160,6 +165,14 @@ impl Application {
         ));
         tokio::spawn(run_worker(
             crate::audit::daily_check::DailyAuditCheck { pool: pool.clone() },
+            never.clone(),
+        ));
+        tokio::spawn(run_worker(
+            crate::notifications::daily_digest::DailyDigest {
+                pool: pool.clone(),
+                ctx: crate::notifications::NotifyContext::from_settings(&settings),
+                mail_wake: wake.clone(),
+            },
             never.clone(),
         ));
         tokio::spawn(run_worker(

@@ -18,6 +18,7 @@ pub mod examination;
 pub mod face;
 pub mod gallery;
 pub mod history;
+pub mod notifications;
 pub mod platform;
 pub mod published;
 pub mod result;

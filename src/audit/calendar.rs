@@ -192,9 +192,9 @@ pub fn send_reminders(
 ) -> anyhow::Result<Vec<SentReminder>> {
     let today = now.date();
     let mut sent = Vec::new();
-    let sysadmins: Vec<(String, String)> = User::active_with_role(conn, Role::SystemAdmin)?
+    let sysadmins: Vec<(String, String, i64)> = User::active_with_role(conn, Role::SystemAdmin)?
         .into_iter()
-        .map(|u| (u.name, u.email))
+        .map(|u| (u.name, u.email, u.id))
         .collect();
     for line in calendar(conn, &ctx.rules, today)? {
         let agency = Agency::find(conn, crate::domain::AgencyId(line.agency_id))?;
@@ -222,22 +222,43 @@ pub fn send_reminders(
                         audit_reminders::sent_at.eq(now),
                     ))
                     .execute(c)?;
-                let mut to: Vec<(String, String, bool)> =
+                // (name, address, system administrator's copy, account id if a user)
+                let mut to: Vec<(String, String, bool, Option<i64>)> =
                     User::local_admins_of(c, agency.agency_id())?
                         .into_iter()
-                        .map(|a| (a.name, a.email, false))
+                        .map(|a| (a.name, a.email, false, Some(a.id)))
                         .collect();
                 if to.is_empty() {
                     to.push((
                         agency.contact_name.clone(),
                         agency.contact_email.clone(),
                         false,
+                        None,
                     ));
                 }
                 if due.overdue {
-                    to.extend(sysadmins.iter().map(|(n, e)| (n.clone(), e.clone(), true)));
+                    to.extend(
+                        sysadmins
+                            .iter()
+                            .map(|(n, e, id)| (n.clone(), e.clone(), true, Some(*id))),
+                    );
                 }
-                for (name, email, copy) in &to {
+                // The reminder is a staff notification of a kind that cannot be switched off
+                // (`crate::notifications`): recorded once per user with the email it is.
+                let notice = crate::notifications::notify::Notice {
+                    kind: crate::domain::notification::NotificationKind::AuditDue,
+                    subject_key: format!("agency:{}:{}:{}:{key}", agency.id, due.kind, due.period),
+                    case_id: None,
+                    headline: format!(
+                        "{} {} of {}: {}",
+                        due.label,
+                        due.period,
+                        agency.name,
+                        if due.overdue { "overdue" } else { "due soon" }
+                    ),
+                    link: due.link.clone(),
+                };
+                for (name, email, copy, user_id) in &to {
                     let mail = crate::platform::mail::templates::AuditReminder {
                         service_name: ctx.service_name.clone(),
                         base_url: ctx.base_url.clone(),
@@ -252,9 +273,14 @@ pub fn send_reminders(
                         copy_to_service: *copy,
                     }
                     .render(email)?;
-                    crate::platform::mail::enqueue(c, &mail)?;
+                    let outbox_id = crate::platform::mail::enqueue_with_id(c, &mail)?;
+                    if let Some(uid) = user_id {
+                        crate::notifications::notify::record_compliance(
+                            c, *uid, &notice, outbox_id,
+                        )?;
+                    }
                 }
-                let addresses: Vec<String> = to.into_iter().map(|(_, e, _)| e).collect();
+                let addresses: Vec<String> = to.into_iter().map(|(_, e, _, _)| e).collect();
                 audit::record(
                     c,
                     actor,

@@ -479,6 +479,13 @@ fn save_in_tx(
     .render(&ctx.user.email)
     .map_err(|e| anyhow::anyhow!("Failed to render the acknowledgement: {e}"))?;
     crate::platform::mail::enqueue(conn, &email)?;
+    // The service's reviewers are told (never the submitter: separation of duties).
+    let notify = crate::notifications::NotifyContext {
+        service_name: ctx.service_name.to_string(),
+        base_url: ctx.base_url.to_string(),
+        approver_may_examine: false,
+    };
+    crate::notifications::events::request_submitted(conn, &notify, &case, &number, version)?;
     Ok(SaveOutcome::Submitted {
         case_id,
         case_number: number,

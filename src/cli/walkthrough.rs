@@ -74,6 +74,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         models_dir.clone(),
         settings.face.candidates,
     );
+    let notify = crate::notifications::NotifyContext::from_settings(settings);
     let engines = search_ctx.engines()?;
     let demo = crate::gallery::demo::enroll_demo_into(&engines.gallery, &engines.engine, &demo_dir)
         .context("Failed to enroll the demo gallery")?;
@@ -266,6 +267,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
                 today,
                 single_examiner_allowed: settings.face.single_examiner_allowed,
                 approver_may_examine: settings.face.approver_may_examine,
+                notify: &notify,
             },
             ps.id,
             &forms,

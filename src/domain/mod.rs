@@ -12,6 +12,7 @@ pub mod deleted_access;
 pub mod duties;
 pub mod examination;
 pub mod ids;
+pub mod notification;
 pub mod password;
 pub mod reason;
 pub mod request;

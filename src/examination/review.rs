@@ -71,6 +71,8 @@ pub struct Ctx<'a> {
     pub single_examiner_allowed: bool,
     /// `face.approver_may_examine`: whether the reviewer who approved a case may examine it.
     pub approver_may_examine: bool,
+    /// Staff notifications of second reviews and adjudications awaiting someone.
+    pub notify: &'a crate::notifications::NotifyContext,
 }
 
 /// The live case of `ps`, open for examination (`searched`), and the separation-of-duties check
@@ -264,7 +266,7 @@ pub fn submit_review(
             )?;
             let exams = Examination::for_probe(conn, ps_id)?;
             let now_standing = standing(&exams, ctx.single_examiner_allowed);
-            let effects = settle(conn, ctx, ps.case_id, &now_standing)?;
+            let effects = settle(conn, ctx, ps.case_id, ps.id, &now_standing)?;
             Ok((now_standing, effects))
         },
     );
@@ -406,22 +408,53 @@ fn adjudicate_in_tx(
                 "Supervisor adjudicated the examiners' disagreement",
                 Some(comment),
             )?;
-            let effects = settle(conn, ctx, ps.case_id, &s)?;
+            let effects = settle(conn, ctx, ps.case_id, ps.id, &s)?;
             Ok((s, effects))
         },
     )
 }
 
-/// After a review or an adjudication: announces the new standing on the timeline and, once the
-/// probe is concluded, queues the packet job if the whole case is. Returns what to wake.
+/// After a review or an adjudication: announces the new standing on the timeline, tells the
+/// examiners of a second review awaiting them (never the first examiner) or the supervisors of
+/// a disagreement, and, once the probe is concluded, queues the packet job if the whole case
+/// is. Returns what to wake.
 fn settle(
     conn: &mut DbConnection,
     ctx: &Ctx<'_>,
     case_id: i64,
+    ps_id: i64,
     now: &Standing,
 ) -> Result<AfterCommit, ExamineError> {
     announce(conn, case_id, now)?;
     let effects = AfterCommit::none().and_history(case_id);
+    match now {
+        Standing::AwaitingSecond { first_examiner } => {
+            if let Some(case) =
+                crate::cases::store::Case::find(conn, crate::domain::CaseId(case_id))?
+            {
+                crate::notifications::events::second_review_awaiting(
+                    conn,
+                    ctx.notify,
+                    &case,
+                    ps_id,
+                    *first_examiner,
+                    ctx.today,
+                )?;
+            }
+            return Ok(effects.and_mail());
+        }
+        Standing::NeedsAdjudication => {
+            if let Some(case) =
+                crate::cases::store::Case::find(conn, crate::domain::CaseId(case_id))?
+            {
+                crate::notifications::events::adjudication_needed(
+                    conn, ctx.notify, &case, ps_id, ctx.today,
+                )?;
+            }
+            return Ok(effects.and_mail());
+        }
+        _ => {}
+    }
     if !matches!(now, Standing::Concluded(_)) {
         return Ok(effects);
     }

@@ -697,17 +697,22 @@ fn remind_hold_reviews(
             continue;
         };
         let agency = Agency::find(conn, crate::domain::AgencyId(case.agency_id))?;
-        let mut to: Vec<(String, String)> = Vec::new();
+        // (name, address, account id if a user)
+        let mut to: Vec<(String, String, Option<i64>)> = Vec::new();
         for u in User::local_admins_of(conn, agency.agency_id())?
             .into_iter()
             .chain(sysadmins.iter().cloned())
         {
-            if !to.iter().any(|(_, e)| e.eq_ignore_ascii_case(&u.email)) {
-                to.push((u.name, u.email));
+            if !to.iter().any(|(_, e, _)| e.eq_ignore_ascii_case(&u.email)) {
+                to.push((u.name, u.email, Some(u.id)));
             }
         }
         if to.is_empty() {
-            to.push((agency.contact_name.clone(), agency.contact_email.clone()));
+            to.push((
+                agency.contact_name.clone(),
+                agency.contact_email.clone(),
+                None,
+            ));
         }
         let item = HoldReviewItem {
             hold_id: hold.id,
@@ -715,13 +720,26 @@ fn remind_hold_reviews(
             case_number: case.display_number(),
             review_due: due,
             stage: stage.as_str().to_string(),
-            recipients: to.iter().map(|(_, e)| e.clone()).collect(),
+            recipients: to.iter().map(|(_, e, _)| e.clone()).collect(),
         };
         if !dry_run {
             let overdue = stage == ReminderStage::Overdue;
             write_tx(conn, |c| -> anyhow::Result<()> {
                 LegalHold::set_reminder_stage(c, hold.id, stage.as_str())?;
-                for (name, email) in &to {
+                // A staff notification of a kind that cannot be switched off
+                // (`crate::notifications`): recorded once per user with the email it is.
+                let notice = crate::notifications::notify::Notice {
+                    kind: crate::domain::notification::NotificationKind::HoldReviewDue,
+                    subject_key: format!("hold:{}:{}:{}", hold.id, due, stage.as_str()),
+                    case_id: Some(case.id),
+                    headline: format!(
+                        "Legal hold review of {} {}",
+                        case.display_number(),
+                        if overdue { "overdue" } else { "due soon" }
+                    ),
+                    link: format!("/cases/{}/holds", case.id),
+                };
+                for (name, email, user_id) in &to {
                     let mail = crate::platform::mail::templates::HoldReviewReminder {
                         service_name: ctx.service_name.clone(),
                         base_url: ctx.base_url.clone(),
@@ -737,7 +755,12 @@ fn remind_hold_reviews(
                         overdue,
                     }
                     .render(email)?;
-                    crate::platform::mail::enqueue(c, &mail)?;
+                    let outbox_id = crate::platform::mail::enqueue_with_id(c, &mail)?;
+                    if let Some(uid) = user_id {
+                        crate::notifications::notify::record_compliance(
+                            c, *uid, &notice, outbox_id,
+                        )?;
+                    }
                 }
                 let what = if overdue {
                     format!("Legal hold review overdue (was due {})", fmt_time(&due))

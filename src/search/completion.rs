@@ -8,17 +8,18 @@ use crate::search::{ProbeSearch, ProbeSearchState};
 
 /// Moves an approved case to `searched` once every probe search is finished; when no probe of
 /// the current version was searched (no face in any, or the examiner's assessment left every
-/// one out), queues the no-lead result (there is nothing to examine).
+/// one out), queues the no-lead result (there is nothing to examine). Returns whether this call
+/// moved the case to `searched` with candidate lists to examine (the examiners are then told).
 ///
 /// Errors: the database failed; a transition error cannot happen (checked state).
 pub fn complete_if_finished(
     conn: &mut DbConnection,
     case: &crate::cases::store::Case,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     use crate::domain::{CaseAction, CaseStatus};
     let all = ProbeSearch::for_case(conn, case.case_id())?;
     if all.is_empty() || !all.iter().all(|p| p.status.is_finished()) {
-        return Ok(());
+        return Ok(false);
     }
     // A probe whose analysis failed was never assessed: the case waits (approved) for an
     // examiner to run the analysis again and assess it.
@@ -26,7 +27,7 @@ pub fn complete_if_finished(
         .iter()
         .any(|p| p.status == ProbeSearchState::Failed && p.started_by.is_none())
     {
-        return Ok(());
+        return Ok(false);
     }
     let current: Vec<&ProbeSearch> = all
         .iter()
@@ -39,6 +40,7 @@ pub fn complete_if_finished(
         )
     });
     let any_face = current.iter().any(|p| p.status != ProbeSearchState::NoFace);
+    let mut moved = false;
     if case.status() == CaseStatus::Approved {
         let to = CaseStatus::Approved.apply(CaseAction::CompleteSearch)?;
         if crate::cases::store::Case::transition(
@@ -48,6 +50,7 @@ pub fn complete_if_finished(
             to,
             now(),
         )? {
+            moved = true;
             crate::cases::timeline::timeline(
                 conn,
                 case.id,
@@ -73,5 +76,5 @@ pub fn complete_if_finished(
     if !anything_to_examine {
         crate::result::job::queue_if_concluded(conn, case.id, false)?;
     }
-    Ok(())
+    Ok(moved && anything_to_examine)
 }

@@ -39,6 +39,9 @@ pub struct SearchContext {
     /// Candidate-list length (2–50).
     pub candidates: usize,
     engines: Arc<Mutex<Option<Arc<Engines>>>>,
+    /// Staff notifications of searches awaiting examiners (`crate::notifications`); `None`
+    /// notifies nobody (the CLI walk-through).
+    pub notify: Option<crate::notifications::NotifyContext>,
 }
 
 impl SearchContext {
@@ -49,7 +52,14 @@ impl SearchContext {
             models_dir,
             candidates,
             engines: Arc::new(Mutex::new(None)),
+            notify: None,
         }
+    }
+
+    /// The same context, telling examiners of searches awaiting them.
+    pub fn with_notify(mut self, notify: crate::notifications::NotifyContext) -> Self {
+        self.notify = Some(notify);
+        self
     }
 
     /// The loaded engines; loads them (models, calibration, gallery index) on first use.
@@ -160,7 +170,7 @@ fn process(
         ps.status,
         ProbeSearchState::Analysing | ProbeSearchState::Queued
     ) {
-        return store(conn, job, worker_id, &ps, Outcome::Stale);
+        return store(conn, job, worker_id, &ps, Outcome::Stale, None);
     }
     let img = CaseImage::in_case(conn, CaseId(ps.case_id), &ps.image_sha256)?
         .context("Probe image row not found")?;
@@ -226,7 +236,7 @@ fn process(
             model_key: engines.gallery.model_key(),
         }
     };
-    store(conn, job, worker_id, &ps, outcome)
+    store(conn, job, worker_id, &ps, outcome, ctx.notify.as_ref())
 }
 
 fn store(
@@ -235,6 +245,7 @@ fn store(
     worker_id: &str,
     ps: &ProbeSearch,
     outcome: Outcome,
+    notify: Option<&crate::notifications::NotifyContext>,
 ) -> anyhow::Result<()> {
     let at = now();
     crate::platform::db::write_tx(conn, |conn| -> anyhow::Result<()> {
@@ -352,9 +363,51 @@ fn store(
                 case.display_number()
             )),
         )?;
-        crate::search::completion::complete_if_finished(conn, &case)?;
+        let to_examine = crate::search::completion::complete_if_finished(conn, &case)?;
+        if let Some(n) = notify {
+            notify_examiners(conn, n, &case, ps, st, to_examine)?;
+        }
         Ok(())
     })
+}
+
+/// Tells the examiners, in the job's transaction, when this job left the case's probes
+/// awaiting the probe assessment (the last analysis of the version finished and some probe has
+/// a face), or its candidate lists awaiting their first review (`to_examine`).
+fn notify_examiners(
+    conn: &mut DbConnection,
+    notify: &crate::notifications::NotifyContext,
+    case: &Case,
+    ps: &ProbeSearch,
+    st: ProbeSearchState,
+    to_examine: bool,
+) -> anyhow::Result<()> {
+    let today = now().date();
+    if to_examine {
+        return crate::notifications::events::first_review_awaiting(conn, notify, case, today);
+    }
+    let analysed = ps.status == ProbeSearchState::Analysing
+        && matches!(
+            st,
+            ProbeSearchState::AwaitingAssessment | ProbeSearchState::NoFace
+        );
+    if !analysed {
+        return Ok(());
+    }
+    let current: Vec<ProbeSearch> = ProbeSearch::for_case(conn, case.case_id())?
+        .into_iter()
+        .filter(|p| p.version == case.current_version)
+        .collect();
+    if current
+        .iter()
+        .all(|p| p.status != ProbeSearchState::Analysing)
+        && current
+            .iter()
+            .any(|p| p.status == ProbeSearchState::AwaitingAssessment)
+    {
+        crate::notifications::events::assessment_awaiting(conn, notify, case, today)?;
+    }
+    Ok(())
 }
 
 fn record_failure(conn: &mut DbConnection, job: &Job, msg: &str) -> anyhow::Result<()> {

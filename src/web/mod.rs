@@ -89,6 +89,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(account::password::submit),
         )
         .route(
+            "/account/notifications",
+            web::post().to(account::notifications::submit),
+        )
+        .route(
             "/account/recovery-codes",
             web::post().to(account::recovery_codes::submit),
         )

@@ -313,7 +313,7 @@ async fn submit(b: &Browser, form_action: &str) {
 /// second factor: the authenticator code, or — for an account without one — the enrolment page,
 /// whose key is read off the page as a phone would scan it. Returns the page the person lands on
 /// (each role lands on its work).
-async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) -> String {
+pub(crate) async fn log_in(b: &Browser, base: &str, app: &TestApp, email: &str) -> String {
     b.goto(&format!("{base}/login")).await.unwrap();
     fill(b, "email", email).await;
     fill(b, "password", PASSWORD).await;

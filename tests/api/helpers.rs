@@ -495,6 +495,27 @@ impl TestApp {
         self.outbox_files()
     }
 
+    /// The outbox files addressed to `to`, waiting (bounded) until there are `n`. Staff
+    /// notifications (issue 16) go to the service's staff, so a count of one person's mail
+    /// uses this rather than [`TestApp::wait_for_outbox`].
+    pub async fn wait_for_mail_to(&self, to: &str, n: usize) -> Vec<String> {
+        let header = format!("To: {to}");
+        let mine = || -> Vec<String> {
+            self.outbox_files()
+                .into_iter()
+                .filter(|m| m.contains(&header))
+                .collect()
+        };
+        for _ in 0..100 {
+            let files = mine();
+            if files.len() >= n {
+                return files;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        mine()
+    }
+
     pub fn audit(&self) -> Vec<frdesk::audit::store::AuditRecord> {
         let mut c = self.pool.get().expect("conn");
         frdesk::audit::store::AuditRecord::list(

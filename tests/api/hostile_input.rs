@@ -139,7 +139,7 @@ async fn hostile_bidi_overrides_never_reach_the_acknowledgement_email() {
     let app = spawn_app().await;
     let requester = app.login("requester.a@test.example").await;
     submit(&requester, &hostile_fields()).await;
-    let mails = app.wait_for_outbox(1).await;
+    let mails = app.wait_for_mail_to("requester.a@test.example", 1).await;
     assert_eq!(mails.len(), 1);
     let text = decoded_email(&mails[0]);
     assert!(

@@ -327,7 +327,7 @@ async fn a_postgresql_restart_under_load_fails_requests_cleanly_and_corrupts_not
     }
     assert_eq!(check_whole(&app), 40);
     // The mail sender survived the restart: every acknowledgement is delivered.
-    let sent = app.wait_for_outbox(40).await;
+    let sent = app.wait_for_mail_to("requester.a@test.example", 40).await;
     assert_eq!(sent.len(), 40);
     eprintln!(
         "restart under load: {} of 40 answered 303 at first, {} failed cleanly",

@@ -31,6 +31,7 @@ mod isolation_routes;
 mod load;
 mod mail;
 mod mfa;
+mod notifications;
 mod published;
 mod queue;
 mod request_form;

@@ -53,7 +53,7 @@ async fn reviewer_approves_from_the_queue_with_checklist_email_timeline_and_audi
     assert!(case_page.contains("Approved — probe assessment and search by an examiner"));
     assert!(case_page.contains("Reason and case number verified."));
     assert!(case_page.contains("Sam Ortega (reviewer)"));
-    let mails = app.wait_for_outbox(2).await;
+    let mails = app.wait_for_mail_to("requester.a@test.example", 2).await;
     assert_eq!(mails.len(), 2);
     assert!(
         mails
@@ -149,7 +149,7 @@ async fn return_for_correction_keeps_both_versions() {
     assert!(page.contains("Robbery suspect, DR# 23-0145678, 211 PC"));
     assert!(page.contains("Robbery suspect, Case# 123-89765-0123-41X, 211 PC"));
     assert!(page.contains("Awaiting compliance review"));
-    let mails = app.wait_for_outbox(3).await;
+    let mails = app.wait_for_mail_to("requester.a@test.example", 3).await;
     assert_eq!(mails.len(), 3, "ack, return notice, second ack");
 }
 
@@ -178,7 +178,7 @@ async fn reject_emails_the_requester_and_ends_the_case() {
             .as_u16(),
         409
     );
-    let mails = app.wait_for_outbox(2).await;
+    let mails = app.wait_for_mail_to("requester.a@test.example", 2).await;
     assert!(mails.iter().any(|m| m.contains("rejected")));
 }
 

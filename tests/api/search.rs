@@ -364,7 +364,7 @@ async fn a_probe_without_a_face_is_recorded_not_dropped() {
     let (_, page) = requester.get_text(&format!("/cases/{case_id}")).await;
     assert!(page.contains("Result issued"), "{page}");
     assert!(
-        app.wait_for_outbox(2)
+        app.wait_for_mail_to("requester.a@test.example", 3)
             .await
             .iter()
             .any(|m| m.contains("Face search result")),

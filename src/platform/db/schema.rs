@@ -540,6 +540,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_preferences (user_id, kind) {
+        user_id -> BigInt,
+        kind -> Text,
+        delivery -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_digests (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        day -> Date,
+        outbox_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        subject_key -> Text,
+        case_id -> Nullable<BigInt>,
+        headline -> Text,
+        link -> Text,
+        delivery -> Text,
+        created_at -> Timestamp,
+        outbox_id -> Nullable<BigInt>,
+        digest_id -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -584,4 +619,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     published_documents,
     published_document_versions,
     work_claims,
+    notification_preferences,
+    notification_digests,
+    notifications,
 );

@@ -345,3 +345,97 @@ impl AuditReminder {
         })
     }
 }
+
+/// Data for a staff notification sent at once (`crate::notifications`): a notice and a link,
+/// never a probe image, a search reason or any criminal-history detail.
+pub struct StaffNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub recipient_name: String,
+    /// The kind's label, e.g. `New and resubmitted requests to review`.
+    pub kind_label: String,
+    /// One sentence without a full stop, e.g. `Request LACRIS-2026-000001 was submitted`.
+    pub headline: String,
+    /// The page, relative to `base_url`, e.g. `/review/12`.
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/staff_notice/subject.txt")]
+struct StaffNoticeSubject<'a> {
+    d: &'a StaffNotice,
+}
+#[derive(Template)]
+#[template(path = "email/staff_notice/body.txt")]
+struct StaffNoticeText<'a> {
+    d: &'a StaffNotice,
+}
+#[derive(Template)]
+#[template(path = "email/staff_notice/body.html")]
+struct StaffNoticeHtml<'a> {
+    d: &'a StaffNotice,
+}
+
+impl StaffNotice {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "staff_notice",
+            to: to.to_string(),
+            // Not listed with the case's email on its page (the requester sees that list);
+            // the `notifications` row keeps the case.
+            case_id: None,
+            subject: StaffNoticeSubject { d: self }.render()?.trim().to_string(),
+            text: StaffNoticeText { d: self }.render()?,
+            html: StaffNoticeHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}
+
+/// One line of a [`StaffDigest`].
+pub struct DigestItem {
+    /// When the notification was made, `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    pub headline: String,
+    pub link: String,
+}
+
+/// Data for a user's daily digest of staff notifications (`crate::notifications::digest`).
+pub struct StaffDigest {
+    pub service_name: String,
+    pub base_url: String,
+    pub recipient_name: String,
+    /// The day of the digest, `YYYY-MM-DD`.
+    pub day: String,
+    pub items: Vec<DigestItem>,
+}
+
+#[derive(Template)]
+#[template(path = "email/staff_digest/subject.txt")]
+struct StaffDigestSubject<'a> {
+    d: &'a StaffDigest,
+}
+#[derive(Template)]
+#[template(path = "email/staff_digest/body.txt")]
+struct StaffDigestText<'a> {
+    d: &'a StaffDigest,
+}
+#[derive(Template)]
+#[template(path = "email/staff_digest/body.html")]
+struct StaffDigestHtml<'a> {
+    d: &'a StaffDigest,
+}
+
+impl StaffDigest {
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "staff_digest",
+            to: to.to_string(),
+            case_id: None,
+            subject: StaffDigestSubject { d: self }.render()?.trim().to_string(),
+            text: StaffDigestText { d: self }.render()?,
+            html: StaffDigestHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}

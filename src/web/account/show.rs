@@ -1,6 +1,7 @@
 //! `GET /account`: the user's account — name, agency, roles, training, last login, second
-//! factor and recovery codes left — with the forms to change the password and renew the
-//! recovery codes. Also renders those forms again with their errors.
+//! factor and recovery codes left — with the forms to change the password, renew the
+//! recovery codes and choose how staff notifications arrive. Also renders those forms again
+//! with their errors.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -32,6 +33,9 @@ pub struct AccountPage {
     pub notice: Option<String>,
     /// New recovery codes, shown once right after they were made.
     pub new_codes: Vec<String>,
+    /// The staff notifications of the user's roles with their current choice (empty for a
+    /// role that gets none); errors of this form use the fields `pref_<kind>`.
+    pub notifications: Vec<crate::notifications::preferences::Choice>,
 }
 
 impl AccountPage {
@@ -57,13 +61,15 @@ pub async fn render(
     new_codes: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
     let uid = user.user.id;
-    let (since, left, records) =
+    let roles = user.roles.clone();
+    let (since, left, records, notifications) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
             let since = mfa::enrolled_at(c, uid).map_err(|e| AppError::Internal(e.into()))?;
             let left =
                 mfa::recovery_codes_left(c, uid).map_err(|e| AppError::Internal(e.into()))?;
             let records = crate::accounts::training::records_of(c, crate::domain::UserId(uid))?;
-            Ok((since, left, records))
+            let notifications = crate::notifications::preferences::choices(c, uid, &roles)?;
+            Ok((since, left, records, notifications))
         })
         .await?;
     let u = &user.user;
@@ -103,6 +109,7 @@ pub async fn render(
             errors,
             notice,
             new_codes,
+            notifications,
         },
     )
 }
@@ -116,10 +123,13 @@ pub async fn page(
     let notice = flags
         .changed
         .as_deref()
-        .filter(|c| *c == "password")
-        .map(|_| {
-            "Your password was changed. Your other sessions ended; a notice went to your email address."
-                .to_string()
-        });
+        .and_then(|c| match c {
+            "password" => Some(
+                "Your password was changed. Your other sessions ended; a notice went to your email address.",
+            ),
+            "notifications" => Some("Your notification choices were saved."),
+            _ => None,
+        })
+        .map(str::to_string);
     render(&user, &state, Vec::new(), notice, Vec::new()).await
 }

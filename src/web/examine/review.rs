@@ -848,6 +848,7 @@ pub async fn submit(
             Result<(Standing, crate::platform::jobs::effects::AfterCommit), ExamineError>,
             AppError,
         > {
+            let notify = crate::notifications::NotifyContext::from_settings(&st.settings);
             let ctx = Ctx {
                 user: &u.user,
                 agency: &u.agency,
@@ -855,6 +856,7 @@ pub async fn submit(
                 today: chrono::Utc::now().date_naive(),
                 single_examiner_allowed: single,
                 approver_may_examine: st.settings.face.approver_may_examine,
+                notify: &notify,
             };
             if save_only {
                 return Ok(examine::save_draft(c, &ctx, ps_id, &forms)
@@ -948,6 +950,7 @@ pub async fn adjudicate(
     let u = user.clone();
     let st = state.clone();
     let result = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
+        let notify = crate::notifications::NotifyContext::from_settings(&st.settings);
         let ctx = Ctx {
             user: &u.user,
             agency: &u.agency,
@@ -955,6 +958,7 @@ pub async fn adjudicate(
             today: chrono::Utc::now().date_naive(),
             single_examiner_allowed: st.settings.face.single_examiner_allowed,
             approver_may_examine: st.settings.face.approver_may_examine,
+            notify: &notify,
         };
         Ok(examine::adjudicate(c, &ctx, case_id, ps_id, &adjudication))
     })

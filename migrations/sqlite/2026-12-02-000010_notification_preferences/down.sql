@@ -1,0 +1,3 @@
+DROP TABLE notifications;
+DROP TABLE notification_digests;
+DROP TABLE notification_preferences;

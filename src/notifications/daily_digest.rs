@@ -1,0 +1,45 @@
+//! The daily digest ([`crate::notifications::digest::send_digests`]) as a background worker:
+//! three minutes after start and then every 24 hours. A run sends each user at most one digest
+//! per day, so a restart does not send a second one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::notifications::NotifyContext;
+use crate::platform::db::DbPool;
+use crate::platform::jobs::runner::{Worker, blocking};
+
+/// Sends the daily digests once a day.
+pub struct DailyDigest {
+    pub pool: DbPool,
+    pub ctx: NotifyContext,
+    /// Wakes the outbox sender after a run that queued digests.
+    pub mail_wake: Arc<tokio::sync::Notify>,
+}
+
+impl Worker for DailyDigest {
+    fn name(&self) -> &'static str {
+        "daily digest"
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(24 * 3600)
+    }
+
+    fn first_delay(&self) -> Duration {
+        Duration::from_secs(180)
+    }
+
+    async fn pass(&mut self) -> anyhow::Result<bool> {
+        let (p, c) = (self.pool.clone(), self.ctx.clone());
+        let sent = blocking(move || {
+            let mut conn = p.get()?;
+            crate::notifications::digest::send_digests(&mut conn, &c, crate::platform::time::now())
+        })
+        .await?;
+        if !sent.is_empty() {
+            self.mail_wake.notify_one();
+        }
+        Ok(false)
+    }
+}
