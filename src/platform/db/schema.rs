@@ -540,6 +540,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saved_searches (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        query_text -> Text,
+        sort -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -584,4 +595,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     published_documents,
     published_document_versions,
     work_claims,
+    saved_searches,
 );
