@@ -28,6 +28,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 3] = [Outcome::Success, Outcome::Denied, Outcome::Failed];
+
+    /// The word on the audit trail page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Success => "Succeeded",
+            Outcome::Denied => "Refused",
+            Outcome::Failed => "Failed",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Success => "success",

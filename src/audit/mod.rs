@@ -15,5 +15,6 @@ pub mod monthly_report;
 pub mod outcomes;
 pub mod rereview;
 pub mod store;
+pub mod trail;
 
 pub use entry::{Actor, Entry, Outcome, record};

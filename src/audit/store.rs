@@ -151,6 +151,148 @@ impl AuditRecord {
     }
 }
 
+/// The audit trail page's filters (issue 16): every field optional; `agency` is the reader's
+/// scope (local administrators and auditors: their agency), not a user's choice.
+#[derive(Debug, Clone, Default)]
+pub struct TrailFilter {
+    pub agency: Option<AgencyId>,
+    /// The acting user's e-mail address, exactly (addresses are stored in lower case).
+    pub user_email: Option<String>,
+    /// The action, exactly (e.g. `case.view`).
+    pub action: Option<String>,
+    /// The case: records whose object is the case itself, one of its probe searches or one
+    /// of its packets.
+    pub case: Option<TrailCase>,
+    /// `success`, `denied` or `failed`.
+    pub outcome: Option<String>,
+    /// First instant included.
+    pub from: Option<NaiveDateTime>,
+    /// First instant no longer included.
+    pub to: Option<NaiveDateTime>,
+}
+
+/// A case's objects in the audit trail (see [`TrailFilter::case`]).
+#[derive(Debug, Clone, Default)]
+pub struct TrailCase {
+    pub case_id: String,
+    pub probe_searches: Vec<String>,
+    pub packets: Vec<String>,
+}
+
+/// Which page of the trail: the newest, the records older than an id, or newer than one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrailPage {
+    Newest,
+    /// Records with a lower id (the next, older page).
+    Before(i64),
+    /// Records with a higher id (the previous, newer page).
+    After(i64),
+}
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+fn filtered<'a>(f: &'a TrailFilter) -> audit_records::BoxedQuery<'a, Backend> {
+    let mut q = audit_records::table.into_boxed();
+    if let Some(a) = f.agency {
+        q = q.filter(audit_records::agency_id.eq(a.0));
+    }
+    if let Some(e) = &f.user_email {
+        q = q.filter(audit_records::user_email.eq(e));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_records::action.eq(a));
+    }
+    if let Some(c) = &f.case {
+        q = q.filter(
+            audit_records::object_type
+                .eq("case")
+                .and(audit_records::object_id.eq(&c.case_id))
+                .or(audit_records::object_type
+                    .eq("probe_search")
+                    .and(audit_records::object_id.eq_any(&c.probe_searches)))
+                .or(audit_records::object_type
+                    .eq("packet")
+                    .and(audit_records::object_id.eq_any(&c.packets))),
+        );
+    }
+    if let Some(o) = &f.outcome {
+        q = q.filter(audit_records::outcome.eq(o));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(audit_records::at.ge(t));
+    }
+    if let Some(t) = f.to {
+        q = q.filter(audit_records::at.lt(t));
+    }
+    q
+}
+
+impl AuditRecord {
+    /// One page of at most `n` records matching `f`, newest first, by keyset on the id (no
+    /// offset, so every page costs the same however deep).
+    ///
+    /// Errors: database errors.
+    pub fn trail_page(
+        conn: &mut Conn,
+        f: &TrailFilter,
+        page: TrailPage,
+        n: i64,
+    ) -> QResult<Vec<AuditRecord>> {
+        let q = filtered(f).select(AuditRecord::as_select());
+        match page {
+            TrailPage::Newest => q.order(audit_records::id.desc()).limit(n).load(conn),
+            TrailPage::Before(id) => q
+                .filter(audit_records::id.lt(id))
+                .order(audit_records::id.desc())
+                .limit(n)
+                .load(conn),
+            TrailPage::After(id) => {
+                let mut rows: Vec<AuditRecord> = q
+                    .filter(audit_records::id.gt(id))
+                    .order(audit_records::id.asc())
+                    .limit(n)
+                    .load(conn)?;
+                rows.reverse();
+                Ok(rows)
+            }
+        }
+    }
+
+    /// Whether any record matching `f` has an id in the direction of `page` from `id`
+    /// (`Before`: lower, `After`: higher).
+    ///
+    /// Errors: database errors.
+    pub fn trail_has(conn: &mut Conn, f: &TrailFilter, page: TrailPage) -> QResult<bool> {
+        let q = filtered(f).select(audit_records::id);
+        let found: Option<i64> = match page {
+            TrailPage::Newest => q.first(conn).optional()?,
+            TrailPage::Before(id) => q.filter(audit_records::id.lt(id)).first(conn).optional()?,
+            TrailPage::After(id) => q.filter(audit_records::id.gt(id)).first(conn).optional()?,
+        };
+        Ok(found.is_some())
+    }
+
+    /// Number of records matching `f` with id ≤ `up_to`.
+    ///
+    /// Errors: database errors.
+    pub fn trail_count(conn: &mut Conn, f: &TrailFilter, up_to: i64) -> QResult<i64> {
+        filtered(f)
+            .filter(audit_records::id.le(up_to))
+            .count()
+            .get_result(conn)
+    }
+
+    /// The highest record id (0 for an empty trail).
+    ///
+    /// Errors: database errors.
+    pub fn max_id(conn: &mut Conn) -> QResult<i64> {
+        Ok(audit_records::table
+            .select(diesel::dsl::max(audit_records::id))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(0))
+    }
+}
+
 impl AuditRecord {
     pub fn at_label(&self) -> String {
         self.at.format("%Y-%m-%d %H:%M:%S UTC").to_string()

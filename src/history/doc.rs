@@ -59,6 +59,10 @@ pub struct HistoryHit {
     pub status: String,
     /// Submission date-time (UTC), or creation for a draft.
     pub filed_at: NaiveDateTime,
+    /// The search reason (filled for the CSV export only; empty on the page, which shows the
+    /// snippet).
+    pub search_reason: String,
+    /// The matching fragment, highlighted (empty in the CSV export).
     pub snippet: Vec<SnippetPart>,
 }
 

@@ -13,6 +13,7 @@ use tantivy::directory::error::LockError;
 use tantivy::query::{Query, QueryParser};
 use tantivy::schema::{Field, Value};
 use tantivy::snippet::{Snippet, SnippetGenerator};
+
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument};
 
 use crate::cases::store::CaseScope;
@@ -497,20 +498,54 @@ impl HistoryIndex {
 
     /// Searches within `scope`: `CaseScope::Agency` adds a filter on that agency to every query
     /// and cannot match examiner notes; `CaseScope::Service` is for service staff. Returns one page
-    /// of [`PAGE_SIZE`] hits, the total and any ignored parts of the free text.
+    /// of [`PAGE_SIZE`] hits, the total and any ignored parts of the free text. Snippets mark
+    /// the words matched exactly, with typos or as prefixes.
     ///
     /// Errors: index read errors only (bad user input is ignored and reported in `warnings`).
     pub fn search(&self, q: &HistoryQuery, scope: CaseScope) -> anyhow::Result<HistoryResults> {
+        let page = q.page.clamp(1, MAX_PAGE);
+        let (hits, total, warnings) =
+            self.run_query(q, scope, (page - 1) * PAGE_SIZE, PAGE_SIZE, true)?;
+        Ok(HistoryResults {
+            hits,
+            total,
+            page,
+            warnings,
+        })
+    }
+
+    /// Every hit of `q` in `scope` in the chosen order (no paging), at most `limit`, without
+    /// snippets, with the search reason: what the CSV export writes. Returns the hits and the
+    /// number of matching cases (which may exceed `limit`).
+    ///
+    /// Errors: index read errors only.
+    pub fn export(
+        &self,
+        q: &HistoryQuery,
+        scope: CaseScope,
+        limit: usize,
+    ) -> anyhow::Result<(Vec<HistoryHit>, usize)> {
+        let (hits, total, _) = self.run_query(q, scope, 0, limit.max(1), false)?;
+        Ok((hits, total))
+    }
+
+    fn run_query(
+        &self,
+        q: &HistoryQuery,
+        scope: CaseScope,
+        offset: usize,
+        limit: usize,
+        snippets: bool,
+    ) -> anyhow::Result<(Vec<HistoryHit>, usize, Vec<String>)> {
         let staff = matches!(scope, CaseScope::Service);
         let parser = if staff {
             &self.staff_parser
         } else {
             &self.agency_parser
         };
-        let built = query::build(&self.fields, parser, q, scope);
+        let built = query::build(&self.index, &self.fields, parser, q, scope);
         let searcher = self.reader.searcher();
-        let page = q.page.clamp(1, MAX_PAGE);
-        let top = TopDocs::with_limit(PAGE_SIZE).and_offset((page - 1) * PAGE_SIZE);
+        let top = TopDocs::with_limit(limit).and_offset(offset);
         let sort = if built.text.is_none() && q.sort == Sort::Relevance {
             Sort::Newest
         } else {
@@ -550,15 +585,21 @@ impl HistoryIndex {
         };
         let f = &self.fields;
         let mut generators = Vec::new();
-        if let Some(text) = &built.text {
+        if snippets
+            && !addrs.is_empty()
+            && let Some(text) = &built.text
+        {
             let mut snippet_fields = vec![f.reason, f.history];
             if staff {
                 snippet_fields.push(f.notes);
             }
             for field in snippet_fields {
-                let mut g = SnippetGenerator::create(&searcher, &**text, field)?;
-                g.set_max_num_chars(SNIPPET_CHARS);
-                generators.push((field, g));
+                let terms = highlight_terms(&searcher, &**text, &built.expansions, field)?;
+                let tokenizer = self.index.tokenizer_for_field(field)?;
+                generators.push((
+                    field,
+                    SnippetGenerator::new(terms, tokenizer, field, SNIPPET_CHARS),
+                ));
             }
         }
         let mut hits = Vec::with_capacity(addrs.len());
@@ -573,17 +614,22 @@ impl HistoryIndex {
                 .get_first(f.case_id)
                 .and_then(|v| v.as_i64())
                 .unwrap_or_default();
-            let snippet = generators
-                .iter()
-                .map(|(field, g)| g.snippet(&text(*field)))
-                .find(|s| !s.highlighted().is_empty())
-                .map(|s| parts(&s))
-                .unwrap_or_else(|| {
-                    vec![SnippetPart {
-                        text: truncate(&text(f.reason), SNIPPET_CHARS),
-                        hit: false,
-                    }]
-                });
+            let reason = text(f.reason);
+            let snippet = if snippets {
+                generators
+                    .iter()
+                    .map(|(field, g)| g.snippet(&text(*field)))
+                    .find(|s| !s.highlighted().is_empty())
+                    .map(|s| parts(&s))
+                    .unwrap_or_else(|| {
+                        vec![SnippetPart {
+                            text: truncate(&reason, SNIPPET_CHARS),
+                            hit: false,
+                        }]
+                    })
+            } else {
+                Vec::new()
+            };
             let number = text(f.case_number);
             hits.push(HistoryHit {
                 case_id,
@@ -600,16 +646,61 @@ impl HistoryIndex {
                     .and_then(|v| v.as_datetime())
                     .map(from_date)
                     .unwrap_or_default(),
+                search_reason: if snippets { String::new() } else { reason },
                 snippet,
             });
         }
-        Ok(HistoryResults {
-            hits,
-            total,
-            page,
-            warnings: built.warnings,
-        })
+        Ok((hits, total, built.warnings))
     }
+}
+
+/// Most index terms one typo-tolerant or prefix word highlights (per field and segment).
+const MAX_EXPANDED_TERMS: usize = 64;
+
+/// The terms of `field` to highlight, with their weights for choosing the fragment: the exact
+/// terms of `text` (weight 1 / (1 + document frequency), as tantivy's own snippets) and the
+/// index terms each of `expansions` matched (tantivy's snippet generator does not see into a
+/// fuzzy or prefix query, so its automaton is run over the term dictionary here; half weight).
+fn highlight_terms(
+    searcher: &tantivy::Searcher,
+    text: &dyn Query,
+    expansions: &[(Field, tantivy::query::FuzzyTermQuery)],
+    field: Field,
+) -> anyhow::Result<BTreeMap<String, tantivy::Score>> {
+    let mut terms: BTreeMap<String, tantivy::Score> = BTreeMap::new();
+    let mut exact: Vec<tantivy::Term> = Vec::new();
+    text.query_terms(&mut |t, _| {
+        if t.field() == field {
+            exact.push(t.clone());
+        }
+    });
+    for t in exact {
+        let df = searcher.doc_freq(&t)?;
+        if df > 0
+            && let Some(s) = t.value().as_str()
+        {
+            terms.insert(s.to_string(), 1.0 / (1.0 + df as tantivy::Score));
+        }
+    }
+    for (of, q) in expansions {
+        if *of != field {
+            continue;
+        }
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            let mut stream = inverted.terms().search(q.automaton()?).into_stream()?;
+            let mut n = 0;
+            while n < MAX_EXPANDED_TERMS && stream.advance() {
+                if let Ok(s) = std::str::from_utf8(stream.key()) {
+                    let w = 0.5 / (1.0 + stream.value().doc_freq as tantivy::Score);
+                    let e = terms.entry(s.to_string()).or_insert(w);
+                    *e = e.max(w);
+                }
+                n += 1;
+            }
+        }
+    }
+    Ok(terms)
 }
 
 /// The snippet's fragment cut into plain and highlighted pieces (askama escapes each).

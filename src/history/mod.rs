@@ -15,7 +15,9 @@
 pub mod bench;
 pub mod index;
 pub mod query;
+pub mod saved;
 pub mod source;
+pub mod words;
 pub mod worker;
 
 pub mod doc;

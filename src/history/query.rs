@@ -6,15 +6,18 @@ use std::ops::Bound;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser,
+    RangeQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, Schema};
-use tantivy::{Index, Term};
+use tantivy::query_grammar::{Delimiter, UserInputAst, UserInputLeaf};
+use tantivy::schema::{Field, IndexRecordOption, Schema};
+use tantivy::{Index, Score, Term};
 
 use crate::cases::store::CaseScope;
 use crate::domain::CaseStatus;
 use crate::history::doc::day_bounds;
 use crate::history::schema::Fields;
+use crate::history::words::{self, WordMatch};
 
 /// Longest free text accepted, in characters (longer input is cut).
 pub const MAX_TEXT: usize = 300;
@@ -191,11 +194,9 @@ impl SearchForm {
     }
 }
 
-/// The query parser: conjunction by default, boosts on the short identifying fields. `staff`
-/// parsers also search examiner notes by default; the others get a schema where the notes are
-/// not indexed (same field ids), so no query can reach them.
-pub(crate) fn parser(index: &Index, schema: Schema, f: &Fields, staff: bool) -> QueryParser {
-    let mut default_fields = vec![
+/// The fields a word without `field:` is searched in; `staff` adds the examiner notes.
+pub(crate) fn default_fields(f: &Fields, staff: bool) -> Vec<Field> {
+    let mut v = vec![
         f.case_number,
         f.agency_name,
         f.requester_name,
@@ -204,14 +205,39 @@ pub(crate) fn parser(index: &Index, schema: Schema, f: &Fields, staff: bool) -> 
         f.history,
     ];
     if staff {
-        default_fields.push(f.notes);
+        v.push(f.notes);
     }
-    let mut p = QueryParser::new(schema, default_fields, index.tokenizers().clone());
+    v
+}
+
+/// The ranking weight of a word found in `field` (identifying fields first).
+fn field_boost(f: &Fields, field: Field) -> Score {
+    if field == f.case_number {
+        4.0
+    } else if field == f.file_number {
+        3.0
+    } else if field == f.reason {
+        2.0
+    } else if field == f.requester_name {
+        1.5
+    } else {
+        1.0
+    }
+}
+
+/// The query parser: conjunction by default, boosts on the short identifying fields. `staff`
+/// parsers also search examiner notes by default; the others get a schema where the notes are
+/// not indexed (same field ids), so no query can reach them.
+pub(crate) fn parser(index: &Index, schema: Schema, f: &Fields, staff: bool) -> QueryParser {
+    let fields = default_fields(f, staff);
+    let mut p = QueryParser::new(schema, fields.clone(), index.tokenizers().clone());
     p.set_conjunction_by_default();
-    p.set_field_boost(f.case_number, 4.0);
-    p.set_field_boost(f.file_number, 3.0);
-    p.set_field_boost(f.reason, 2.0);
-    p.set_field_boost(f.requester_name, 1.5);
+    for field in fields {
+        let boost = field_boost(f, field);
+        if boost != 1.0 {
+            p.set_field_boost(field, boost);
+        }
+    }
     p
 }
 
@@ -221,6 +247,9 @@ pub(crate) struct Built {
     pub query: Box<dyn Query>,
     /// The free-text part alone (for snippets), if any.
     pub text: Option<Box<dyn Query>>,
+    /// The typo-tolerant and prefix parts of the free text, by field: the snippet expands each
+    /// against the index's term dictionary to highlight the words it matched.
+    pub expansions: Vec<(Field, FuzzyTermQuery)>,
     /// Ignored parts of the free text, in plain words.
     pub warnings: Vec<String>,
 }
@@ -234,20 +263,184 @@ fn term(t: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(t, IndexRecordOption::Basic))
 }
 
+/// What builds the free-text part: the parser (for everything it already does exactly) and
+/// what a word needs to be matched with typos or as a prefix.
+struct TextBuilder<'a> {
+    index: &'a Index,
+    f: &'a Fields,
+    parser: &'a QueryParser,
+    staff: bool,
+    expansions: Vec<(Field, FuzzyTermQuery)>,
+    warnings: Vec<String>,
+}
+
+impl TextBuilder<'_> {
+    /// The query of one node of the user's query; `None` when the node is left out (it could
+    /// not be used, and a warning says so). `negated`: under a `-`, words stay exact.
+    fn node(&mut self, ast: UserInputAst, negated: bool) -> Option<Box<dyn Query>> {
+        match ast {
+            UserInputAst::Clause(children) => {
+                let mut clauses = Vec::new();
+                for (occur, child) in children {
+                    let occur = occur.unwrap_or(Occur::Must);
+                    if let Some(q) = self.node(child, negated || occur == Occur::MustNot) {
+                        clauses.push((occur, q));
+                    }
+                }
+                if clauses.is_empty() {
+                    return None;
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    // Only exclusions: everything else in scope.
+                    clauses.push((Occur::Should, Box::new(AllQuery)));
+                }
+                Some(Box::new(BooleanQuery::new(clauses)))
+            }
+            UserInputAst::Boost(inner, boost) => {
+                let q = self.node(*inner, negated)?;
+                Some(Box::new(BoostQuery::new(q, boost.into_inner() as Score)))
+            }
+            UserInputAst::Leaf(leaf) => self.leaf(*leaf, negated),
+        }
+    }
+
+    fn leaf(&mut self, leaf: UserInputLeaf, negated: bool) -> Option<Box<dyn Query>> {
+        let leaf = match leaf {
+            UserInputLeaf::Literal(mut lit) => {
+                let word = lit.phrase.trim_end_matches('*').to_string();
+                let prefix = lit.prefix || lit.phrase.ends_with('*');
+                let rule = words::rule(&word, prefix);
+                if rule == WordMatch::Exact {
+                    // Identifiers (case, booking and file numbers) never become prefixes.
+                    if words::is_identifier(&word) {
+                        lit.prefix = false;
+                        lit.phrase = word;
+                    }
+                } else if lit.field_name.is_none()
+                    && lit.delimiter == Delimiter::None
+                    && lit.slop == 0
+                    && !negated
+                    && let Some(q) = self.word(&word, rule)
+                {
+                    return Some(q);
+                }
+                UserInputLeaf::Literal(lit)
+            }
+            other => other,
+        };
+        let (q, errors) = self
+            .parser
+            .build_query_from_user_input_ast_lenient(UserInputAst::Leaf(Box::new(leaf)));
+        if errors.is_empty() {
+            Some(q)
+        } else {
+            for e in errors {
+                self.warnings
+                    .push(format!("Part of the search text was ignored: {e}."));
+            }
+            None
+        }
+    }
+
+    /// One plain word matched in every default field: exactly (full weight) or, in the text
+    /// fields, with typos or as a prefix (half weight). `None` when a field's tokenizer splits
+    /// the word (then the parser makes it a phrase, exactly).
+    fn word(&mut self, word: &str, rule: WordMatch) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for field in default_fields(self.f, self.staff) {
+            let mut analyzer = self.index.tokenizer_for_field(field).ok()?;
+            let mut tokens = Vec::new();
+            analyzer
+                .token_stream(word)
+                .process(&mut |t| tokens.push(t.text.clone()));
+            if tokens.len() > 1 {
+                return None;
+            }
+            let Some(token) = tokens.pop() else { continue };
+            let boost = field_boost(self.f, field);
+            let exact = Term::from_field_text(field, &token);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(exact.clone(), IndexRecordOption::WithFreqs)),
+                    boost,
+                )),
+            ));
+            if !words::tolerant_field(self.f, field) {
+                continue;
+            }
+            let mut loose = Vec::new();
+            match rule {
+                WordMatch::Fuzzy(d) => loose.push(FuzzyTermQuery::new(exact, d, true)),
+                WordMatch::Prefix => {
+                    loose.push(FuzzyTermQuery::new_prefix(exact, 0, true));
+                    // A stemmed field holds stems ("robberi"); a typed prefix may be longer
+                    // than the stem or shorter than the word, so both forms are tried.
+                    let lower = word.to_lowercase();
+                    if lower != token {
+                        loose.push(FuzzyTermQuery::new_prefix(
+                            Term::from_field_text(field, &lower),
+                            0,
+                            true,
+                        ));
+                    }
+                }
+                WordMatch::Exact => {}
+            }
+            for q in loose {
+                self.expansions.push((field, q.clone()));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost * 0.5)),
+                ));
+            }
+        }
+        if clauses.is_empty() {
+            return None;
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
 /// Builds the query for `q` in `scope`. The scope filter is always added for an agency scope,
-/// whatever the text or the agency filter says.
-pub(crate) fn build(f: &Fields, parser: &QueryParser, q: &HistoryQuery, scope: CaseScope) -> Built {
+/// whatever the text or the agency filter says. Words of the free text tolerate typos and take
+/// a trailing `*` as a prefix ([`words::rule`]); identifiers stay exact.
+pub(crate) fn build(
+    index: &Index,
+    f: &Fields,
+    parser: &QueryParser,
+    q: &HistoryQuery,
+    scope: CaseScope,
+) -> Built {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut warnings = Vec::new();
+    let mut tb = TextBuilder {
+        index,
+        f,
+        parser,
+        staff: matches!(scope, CaseScope::Service),
+        expansions: Vec::new(),
+        warnings: Vec::new(),
+    };
     let text = if q.text.trim().is_empty() {
         None
     } else {
-        let (parsed, errors) = parser.parse_query_lenient(&q.text);
+        let (ast, errors) = tantivy::query_grammar::parse_query_lenient(&q.text);
         for e in errors {
-            warnings.push(format!("Part of the search text was ignored: {e}."));
+            tb.warnings.push(format!(
+                "Part of the search text was ignored: {} at position {}.",
+                e.message, e.pos
+            ));
         }
-        Some(parsed)
+        Some(
+            tb.node(ast, false)
+                .unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery)),
+        )
     };
+    let TextBuilder {
+        expansions,
+        warnings,
+        ..
+    } = tb;
     match &text {
         Some(t) => clauses.push((Occur::Must, t.box_clone())),
         None => clauses.push((Occur::Must, Box::new(AllQuery))),
@@ -288,6 +481,7 @@ pub(crate) fn build(f: &Fields, parser: &QueryParser, q: &HistoryQuery, scope: C
     Built {
         query: Box::new(BooleanQuery::new(clauses)),
         text,
+        expansions,
         warnings,
     }
 }
@@ -390,7 +584,13 @@ mod tests {
             agency: Some(1),
             ..Default::default()
         };
-        let built = build(&f, &p, &q, CaseScope::Agency(crate::domain::AgencyId(2)));
+        let built = build(
+            &index,
+            &f,
+            &p,
+            &q,
+            CaseScope::Agency(crate::domain::AgencyId(2)),
+        );
         let dbg = format!("{:?}", built.query);
         // The scope's agency 2 is required even though the text and the filter ask for 1.
         let scope_term = format!("{:?}", Term::from_field_i64(f.agency_id, 2));
@@ -406,7 +606,7 @@ mod tests {
             text: "robbery nosuchfield:x \"unclosed".into(),
             ..Default::default()
         };
-        let built = build(&f, &p, &q, CaseScope::Service);
+        let built = build(&index, &f, &p, &q, CaseScope::Service);
         assert!(built.text.is_some());
         assert!(!built.warnings.is_empty());
     }
@@ -415,7 +615,7 @@ mod tests {
     fn no_text_matches_everything_in_scope() {
         let (index, f) = parts();
         let p = parser(&index, index.schema(), &f, true);
-        let built = build(&f, &p, &HistoryQuery::default(), CaseScope::Service);
+        let built = build(&index, &f, &p, &HistoryQuery::default(), CaseScope::Service);
         assert!(built.text.is_none());
         assert!(format!("{:?}", built.query).contains("AllQuery"));
     }

@@ -263,6 +263,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/review/{id}", web::get().to(compliance::show::page))
         .route("/review/{id}", web::post().to(compliance::decide::submit))
         .route("/audit", web::get().to(audit::list::page))
+        .route("/audit/export.csv", web::get().to(audit::list::export))
         .route("/audits/monthly", web::get().to(audit::monthly::page))
         .route("/audit/calendar", web::get().to(audit::calendar::page))
         .route("/audit/rereviews", web::get().to(audit::rereview::page))
@@ -300,6 +301,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(audit::monthly::reviewed),
         )
         .route("/search", web::get().to(history::search::page))
+        .route("/search/export.csv", web::get().to(history::search::export))
+        .route("/search/saved", web::post().to(history::search::save))
+        .route(
+            "/search/saved/delete",
+            web::post().to(history::search::delete),
+        )
         .route("/reason/check", web::get().to(reason::check::json))
         .app_data(cases::save::multipart_config());
 }

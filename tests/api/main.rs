@@ -23,6 +23,7 @@ mod deleted_access;
 mod dissemination;
 mod docs;
 mod duties;
+mod finding;
 mod history;
 mod holds;
 mod hostile_input;

@@ -541,6 +541,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    saved_searches (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        query_text -> Text,
+        sort -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     notification_preferences (user_id, kind) {
         user_id -> BigInt,
         kind -> Text,
@@ -622,4 +633,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_preferences,
     notification_digests,
     notifications,
+    saved_searches,
 );
