@@ -10,6 +10,7 @@ pub mod deleted_access;
 pub mod duties;
 pub mod examination;
 pub mod ids;
+pub mod message;
 pub mod password;
 pub mod reason;
 pub mod request;

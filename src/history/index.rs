@@ -19,14 +19,14 @@ use crate::cases::store::CaseScope;
 use crate::history::doc::{CaseDoc, HistoryHit, HistoryResults, MAX_PAGE, PAGE_SIZE, SnippetPart};
 use crate::history::query::{self, HistoryQuery, Sort};
 use crate::history::schema::{
-    CASE_NUMBER_KEY, FILED, Fields, case_number_key, from_date, schema, to_date,
+    CASE_NUMBER_KEY, FILED, Fields, case_number_key, from_date, schema, schema_with, to_date,
 };
 use crate::history::source;
 use crate::platform::db::{DbConnection, DbPool};
 
 /// Bump when the schema or what goes into a document changes: an index with another version is
 /// deleted and rebuilt at start-up.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// File beside the index segments holding [`SCHEMA_VERSION`].
 const VERSION_FILE: &str = "frdesk-schema-version";
@@ -82,6 +82,8 @@ pub struct HistoryIndex {
     fields: Fields,
     staff_parser: QueryParser,
     agency_parser: QueryParser,
+    /// Service staff who compare candidates (examiners, supervisors): no messages.
+    blind_parser: QueryParser,
     /// The folder, or `None` for an index in memory (fallback when the folder is unusable).
     dir: Option<PathBuf>,
     state: Mutex<CatchUp>,
@@ -191,14 +193,16 @@ impl HistoryIndex {
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .context("Failed to open an index reader")?;
-        let staff_parser = query::parser(&index, schema(true).0, &fields, true);
-        let agency_parser = query::parser(&index, schema(false).0, &fields, false);
+        let staff_parser = query::parser(&index, schema(true).0, &fields, true, true);
+        let agency_parser = query::parser(&index, schema(false).0, &fields, false, true);
+        let blind_parser = query::parser(&index, schema_with(true, false).0, &fields, true, false);
         Ok(HistoryIndex {
             index,
             reader,
             fields,
             staff_parser,
             agency_parser,
+            blind_parser,
             dir,
             state: Mutex::new(CatchUp::default()),
         })
@@ -309,6 +313,9 @@ impl HistoryIndex {
         doc.add_text(f.history, &d.history);
         if !d.examiner_notes.is_empty() {
             doc.add_text(f.notes, &d.examiner_notes);
+        }
+        if !d.messages.is_empty() {
+            doc.add_text(f.messages, &d.messages);
         }
         doc
     }
@@ -501,11 +508,25 @@ impl HistoryIndex {
     ///
     /// Errors: index read errors only (bad user input is ignored and reported in `warnings`).
     pub fn search(&self, q: &HistoryQuery, scope: CaseScope) -> anyhow::Result<HistoryResults> {
+        self.search_with(q, scope, true)
+    }
+
+    /// [`search`](Self::search), with `messages = false` for examiners and supervisors: their
+    /// query cannot match, and their snippets never show, a case's messages (blind
+    /// examination, `domain::message`).
+    ///
+    /// Errors: index read errors only.
+    pub fn search_with(
+        &self,
+        q: &HistoryQuery,
+        scope: CaseScope,
+        messages: bool,
+    ) -> anyhow::Result<HistoryResults> {
         let staff = matches!(scope, CaseScope::Service);
-        let parser = if staff {
-            &self.staff_parser
-        } else {
-            &self.agency_parser
+        let parser = match (staff, messages) {
+            (true, true) => &self.staff_parser,
+            (true, false) => &self.blind_parser,
+            (false, _) => &self.agency_parser,
         };
         let built = query::build(&self.fields, parser, q, scope);
         let searcher = self.reader.searcher();
@@ -554,6 +575,9 @@ impl HistoryIndex {
             let mut snippet_fields = vec![f.reason, f.history];
             if staff {
                 snippet_fields.push(f.notes);
+            }
+            if messages || !staff {
+                snippet_fields.push(f.messages);
             }
             for field in snippet_fields {
                 let mut g = SnippetGenerator::create(&searcher, &**text, field)?;

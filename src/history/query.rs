@@ -194,7 +194,13 @@ impl SearchForm {
 /// The query parser: conjunction by default, boosts on the short identifying fields. `staff`
 /// parsers also search examiner notes by default; the others get a schema where the notes are
 /// not indexed (same field ids), so no query can reach them.
-pub(crate) fn parser(index: &Index, schema: Schema, f: &Fields, staff: bool) -> QueryParser {
+pub(crate) fn parser(
+    index: &Index,
+    schema: Schema,
+    f: &Fields,
+    staff: bool,
+    messages: bool,
+) -> QueryParser {
     let mut default_fields = vec![
         f.case_number,
         f.agency_name,
@@ -205,6 +211,9 @@ pub(crate) fn parser(index: &Index, schema: Schema, f: &Fields, staff: bool) -> 
     ];
     if staff {
         default_fields.push(f.notes);
+    }
+    if messages {
+        default_fields.push(f.messages);
     }
     let mut p = QueryParser::new(schema, default_fields, index.tokenizers().clone());
     p.set_conjunction_by_default();
@@ -384,7 +393,7 @@ mod tests {
     #[test]
     fn an_agency_scope_is_always_a_required_filter() {
         let (index, f) = parts();
-        let p = parser(&index, index.schema(), &f, false);
+        let p = parser(&index, index.schema(), &f, false, true);
         let q = HistoryQuery {
             text: "robbery OR agency_id:1".into(),
             agency: Some(1),
@@ -401,7 +410,7 @@ mod tests {
     #[test]
     fn syntax_problems_are_warnings_not_errors() {
         let (index, f) = parts();
-        let p = parser(&index, index.schema(), &f, true);
+        let p = parser(&index, index.schema(), &f, true, true);
         let q = HistoryQuery {
             text: "robbery nosuchfield:x \"unclosed".into(),
             ..Default::default()
@@ -414,7 +423,7 @@ mod tests {
     #[test]
     fn no_text_matches_everything_in_scope() {
         let (index, f) = parts();
-        let p = parser(&index, index.schema(), &f, true);
+        let p = parser(&index, index.schema(), &f, true, true);
         let built = build(&f, &p, &HistoryQuery::default(), CaseScope::Service);
         assert!(built.text.is_none());
         assert!(format!("{:?}", built.query).contains("AllQuery"));

@@ -29,6 +29,7 @@ mod isolation;
 mod isolation_routes;
 mod load;
 mod mail;
+mod messages;
 mod mfa;
 mod published;
 mod queue;

@@ -540,6 +540,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_messages (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        author_id -> BigInt,
+        side -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_message_attachments (id) {
+        id -> BigInt,
+        message_id -> BigInt,
+        case_id -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        original_name -> Text,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -549,6 +574,8 @@ diesel::joinable!(decisions -> cases (case_id));
 diesel::joinable!(timeline_events -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    case_messages,
+    case_message_attachments,
     agencies,
     agency_policies,
     terms_acceptances,

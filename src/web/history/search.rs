@@ -104,6 +104,9 @@ pub async fn page(
     }
     let asked = !form.is_empty();
     let index = state.history.clone();
+    // Examiners and supervisors compare candidates: no messages (blind examination).
+    let messages =
+        !(user.has(crate::domain::Role::Examiner) || user.has(crate::domain::Role::Supervisor));
     let actor = user.actor_as(user.primary_role());
     let (results, agencies) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
@@ -119,7 +122,7 @@ pub async fn page(
             if !asked {
                 return Ok((None, agencies));
             }
-            let results = index.search(&query, scope)?;
+            let results = index.search_with(&query, scope, messages)?;
             audit::record(
                 c,
                 &actor,
