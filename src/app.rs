@@ -67,9 +67,13 @@ impl Application {
             let (temps, orphans) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = p.get().context("Failed to get a database connection")?;
                 store.sweep(|sha| {
-                    Ok(crate::cases::store::CaseImage::is_referenced(
-                        &mut conn, sha,
-                    )?)
+                    // Probe images and message attachments share the content-addressed store.
+                    Ok(
+                        crate::cases::store::CaseImage::is_referenced(&mut conn, sha)?
+                            || crate::cases::messages::MessageAttachment::is_referenced(
+                                &mut conn, sha,
+                            )?,
+                    )
                 })
             })
             .await

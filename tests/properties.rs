@@ -37,7 +37,7 @@ proptest! {
             match state.apply(action) {
                 Ok(next) => {
                     prop_assert!(
-                        !matches!(before, CaseStatus::Rejected | CaseStatus::Withdrawn),
+                        !before.is_final(),
                         "{before} accepted {action:?}"
                     );
                     if action == CaseAction::Edit {
@@ -58,6 +58,13 @@ proptest! {
                     prop_assert!(approve.is_some() && submit < approve, "{path:?}");
                 }
                 _ => {}
+            }
+            // A requester's withdrawal never follows a result; a withdrawn result always does.
+            if state == CaseStatus::Withdrawn {
+                prop_assert!(pos(CaseAction::IssueResult).is_none(), "{path:?}");
+            }
+            if state == CaseStatus::ResultWithdrawn {
+                prop_assert!(pos(CaseAction::IssueResult).is_some(), "{path:?}");
             }
             if state == CaseStatus::Concluded {
                 let searched = pos(CaseAction::CompleteSearch);

@@ -5,9 +5,12 @@
 //!   ▲                  │   │                                              │
 //!   └──return (edit)───┘   └──reject──▶ rejected          examination concluded
 //! returned ──resubmit──▶ submitted                                        ▼
-//! withdrawn ◀── withdraw (draft, submitted, returned)   concluded (packet issued;
-//! withdrawn ◀── withdraw result (concluded)                re-issue keeps it concluded)
+//! withdrawn ◀── withdraw (draft, submitted, returned,    concluded (packet issued;
+//!                approved, searched: by the requester)     re-issue keeps it concluded)
+//! result_withdrawn ◀── withdraw result (concluded: by a supervisor)
 //! ```
+//! `withdrawn` (the requester withdrew the request before a result) and `result_withdrawn` (a
+//! supervisor withdrew the issued result) are different states with different labels.
 //! Every transition is checked here; the service layer writes the new state, a timeline event
 //! and an audit record in one transaction.
 
@@ -23,7 +26,10 @@ pub enum CaseStatus {
     /// The examination concluded and a signed result packet was issued to the requester.
     Concluded,
     Rejected,
+    /// The requester withdrew the request before a result was issued.
     Withdrawn,
+    /// A supervisor withdrew the issued result (every packet stopped being current).
+    ResultWithdrawn,
 }
 
 /// Something a user asks to do to a case.
@@ -60,6 +66,7 @@ crate::text_state!(CaseStatus, "case status", {
     Concluded => "concluded",
     Rejected => "rejected",
     Withdrawn => "withdrawn",
+    ResultWithdrawn => "result_withdrawn",
 });
 
 impl CaseStatus {
@@ -73,7 +80,8 @@ impl CaseStatus {
             CaseStatus::Searched => "Searched — awaiting examiner review",
             CaseStatus::Concluded => "Result issued (investigative lead only)",
             CaseStatus::Rejected => "Rejected",
-            CaseStatus::Withdrawn => "Withdrawn",
+            CaseStatus::Withdrawn => "Withdrawn by the requester",
+            CaseStatus::ResultWithdrawn => "Result withdrawn",
         }
     }
 
@@ -103,7 +111,10 @@ impl CaseStatus {
                 "Nothing more happens to this request: it does not meet the policy. A new request may be made."
             }
             CaseStatus::Withdrawn => {
-                "Nothing more happens: the request or its result was withdrawn."
+                "Nothing more happens: the requester withdrew the request before a result was issued (the reason is on the timeline). A new request may be made."
+            }
+            CaseStatus::ResultWithdrawn => {
+                "Nothing more happens: a supervisor withdrew the issued result, so no packet of this case is current (the requester was told by email)."
             }
         }
     }
@@ -111,6 +122,20 @@ impl CaseStatus {
     /// Whether the requester may change the form (drafts and returned requests).
     pub fn is_editable(self) -> bool {
         matches!(self, CaseStatus::Draft | CaseStatus::Returned)
+    }
+
+    /// Whether nothing more can happen to the case (rejected, withdrawn, result withdrawn).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Rejected | CaseStatus::Withdrawn | CaseStatus::ResultWithdrawn
+        )
+    }
+
+    /// Whether the requester may still withdraw the request: submitted or not, until a result
+    /// is issued.
+    pub fn may_withdraw(self) -> bool {
+        self.apply(CaseAction::Withdraw).is_ok()
     }
 
     /// The state `action` leads to, or why it is not allowed now.
@@ -124,10 +149,12 @@ impl CaseStatus {
             (S::Submitted, A::Approve) => Some(S::Approved),
             (S::Submitted, A::Return) => Some(S::Returned),
             (S::Submitted, A::Reject) => Some(S::Rejected),
-            (S::Draft | S::Submitted | S::Returned, A::Withdraw) => Some(S::Withdrawn),
+            (S::Draft | S::Submitted | S::Returned | S::Approved | S::Searched, A::Withdraw) => {
+                Some(S::Withdrawn)
+            }
             (S::Approved, A::CompleteSearch) => Some(S::Searched),
             (S::Searched | S::Concluded, A::IssueResult) => Some(S::Concluded),
-            (S::Concluded, A::WithdrawResult) => Some(S::Withdrawn),
+            (S::Concluded, A::WithdrawResult) => Some(S::ResultWithdrawn),
             _ => None,
         };
         next.ok_or(TransitionError {
@@ -168,6 +195,7 @@ mod tests {
             CaseStatus::Concluded,
             CaseStatus::Rejected,
             CaseStatus::Withdrawn,
+            CaseStatus::ResultWithdrawn,
         ] {
             assert!(s.next_step().ends_with('.'), "{s:?}");
         }
@@ -201,7 +229,12 @@ mod tests {
 
     #[test]
     fn final_states_accept_nothing() {
-        for s in [CaseStatus::Rejected, CaseStatus::Withdrawn] {
+        for s in [
+            CaseStatus::Rejected,
+            CaseStatus::Withdrawn,
+            CaseStatus::ResultWithdrawn,
+        ] {
+            assert!(s.is_final());
             for a in ACTIONS {
                 assert!(s.apply(a).is_err(), "{s:?} {a:?}");
             }
@@ -226,10 +259,32 @@ mod tests {
             );
             assert_eq!(
                 s.apply(CaseAction::WithdrawResult).ok(),
-                (s == CaseStatus::Concluded).then_some(CaseStatus::Withdrawn),
+                (s == CaseStatus::Concluded).then_some(CaseStatus::ResultWithdrawn),
                 "{s:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_requester_withdraws_until_a_result_is_issued() {
+        for &s in CaseStatus::ALL {
+            let open = matches!(
+                s,
+                CaseStatus::Draft
+                    | CaseStatus::Submitted
+                    | CaseStatus::Returned
+                    | CaseStatus::Approved
+                    | CaseStatus::Searched
+            );
+            assert_eq!(s.may_withdraw(), open, "{s:?}");
+            if open {
+                assert_eq!(s.apply(CaseAction::Withdraw), Ok(CaseStatus::Withdrawn));
+            }
+        }
+        assert_ne!(
+            CaseStatus::Withdrawn.label(),
+            CaseStatus::ResultWithdrawn.label()
+        );
     }
 
     #[test]

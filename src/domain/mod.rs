@@ -13,6 +13,7 @@ pub mod duties;
 pub mod examination;
 pub mod ids;
 pub mod notification;
+pub mod message;
 pub mod password;
 pub mod reason;
 pub mod request;

@@ -231,6 +231,7 @@ pub fn synthetic_cases(n: usize, seed: u64) -> Vec<CaseDoc> {
                 history.push("Examination concluded: no lead".into());
             }
             CaseDoc {
+                messages: String::new(),
                 case_id: id,
                 case_number: submitted.map(|s| {
                     use chrono::Datelike;

@@ -31,6 +31,9 @@ pub struct CaseDoc {
     pub history: String,
     /// Examiner notes; empty unless every examination of the case is concluded (blind review).
     pub examiner_notes: String,
+    /// The text of the case's messages (issue 16), one a line; searched by everyone but
+    /// examiners and supervisors (blind examination).
+    pub messages: String,
 }
 
 impl CaseDoc {

@@ -20,14 +20,14 @@ use crate::cases::store::CaseScope;
 use crate::history::doc::{CaseDoc, HistoryHit, HistoryResults, MAX_PAGE, PAGE_SIZE, SnippetPart};
 use crate::history::query::{self, HistoryQuery, Sort};
 use crate::history::schema::{
-    CASE_NUMBER_KEY, FILED, Fields, case_number_key, from_date, schema, to_date,
+    CASE_NUMBER_KEY, FILED, Fields, case_number_key, from_date, schema, schema_with, to_date,
 };
 use crate::history::source;
 use crate::platform::db::{DbConnection, DbPool};
 
 /// Bump when the schema or what goes into a document changes: an index with another version is
 /// deleted and rebuilt at start-up.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// File beside the index segments holding [`SCHEMA_VERSION`].
 const VERSION_FILE: &str = "frdesk-schema-version";
@@ -83,6 +83,8 @@ pub struct HistoryIndex {
     fields: Fields,
     staff_parser: QueryParser,
     agency_parser: QueryParser,
+    /// Service staff who compare candidates (examiners, supervisors): no messages.
+    blind_parser: QueryParser,
     /// The folder, or `None` for an index in memory (fallback when the folder is unusable).
     dir: Option<PathBuf>,
     state: Mutex<CatchUp>,
@@ -192,14 +194,16 @@ impl HistoryIndex {
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .context("Failed to open an index reader")?;
-        let staff_parser = query::parser(&index, schema(true).0, &fields, true);
-        let agency_parser = query::parser(&index, schema(false).0, &fields, false);
+        let staff_parser = query::parser(&index, schema(true).0, &fields, true, true);
+        let agency_parser = query::parser(&index, schema(false).0, &fields, false, true);
+        let blind_parser = query::parser(&index, schema_with(true, false).0, &fields, true, false);
         Ok(HistoryIndex {
             index,
             reader,
             fields,
             staff_parser,
             agency_parser,
+            blind_parser,
             dir,
             state: Mutex::new(CatchUp::default()),
         })
@@ -310,6 +314,9 @@ impl HistoryIndex {
         doc.add_text(f.history, &d.history);
         if !d.examiner_notes.is_empty() {
             doc.add_text(f.notes, &d.examiner_notes);
+        }
+        if !d.messages.is_empty() {
+            doc.add_text(f.messages, &d.messages);
         }
         doc
     }
@@ -503,9 +510,23 @@ impl HistoryIndex {
     ///
     /// Errors: index read errors only (bad user input is ignored and reported in `warnings`).
     pub fn search(&self, q: &HistoryQuery, scope: CaseScope) -> anyhow::Result<HistoryResults> {
+        self.search_with(q, scope, true)
+    }
+
+    /// [`search`](Self::search), with `messages = false` for examiners and supervisors: their
+    /// query cannot match, and their snippets never show, a case's messages (blind
+    /// examination, `domain::message`).
+    ///
+    /// Errors: index read errors only.
+    pub fn search_with(
+        &self,
+        q: &HistoryQuery,
+        scope: CaseScope,
+        messages: bool,
+    ) -> anyhow::Result<HistoryResults> {
         let page = q.page.clamp(1, MAX_PAGE);
         let (hits, total, warnings) =
-            self.run_query(q, scope, (page - 1) * PAGE_SIZE, PAGE_SIZE, true)?;
+            self.run_query(q, scope, messages, (page - 1) * PAGE_SIZE, PAGE_SIZE, true)?;
         Ok(HistoryResults {
             hits,
             total,
@@ -515,17 +536,19 @@ impl HistoryIndex {
     }
 
     /// Every hit of `q` in `scope` in the chosen order (no paging), at most `limit`, without
-    /// snippets, with the search reason: what the CSV export writes. Returns the hits and the
-    /// number of matching cases (which may exceed `limit`).
+    /// snippets, with the search reason: what the CSV export writes. `messages` as in
+    /// [`search_with`](Self::search_with). Returns the hits and the number of matching cases
+    /// (which may exceed `limit`).
     ///
     /// Errors: index read errors only.
     pub fn export(
         &self,
         q: &HistoryQuery,
         scope: CaseScope,
+        messages: bool,
         limit: usize,
     ) -> anyhow::Result<(Vec<HistoryHit>, usize)> {
-        let (hits, total, _) = self.run_query(q, scope, 0, limit.max(1), false)?;
+        let (hits, total, _) = self.run_query(q, scope, messages, 0, limit.max(1), false)?;
         Ok((hits, total))
     }
 
@@ -533,17 +556,18 @@ impl HistoryIndex {
         &self,
         q: &HistoryQuery,
         scope: CaseScope,
+        messages: bool,
         offset: usize,
         limit: usize,
         snippets: bool,
     ) -> anyhow::Result<(Vec<HistoryHit>, usize, Vec<String>)> {
         let staff = matches!(scope, CaseScope::Service);
-        let parser = if staff {
-            &self.staff_parser
-        } else {
-            &self.agency_parser
+        let parser = match (staff, messages) {
+            (true, true) => &self.staff_parser,
+            (true, false) => &self.blind_parser,
+            (false, _) => &self.agency_parser,
         };
-        let built = query::build(&self.index, &self.fields, parser, q, scope);
+        let built = query::build(&self.index, &self.fields, parser, q, scope, messages);
         let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(limit).and_offset(offset);
         let sort = if built.text.is_none() && q.sort == Sort::Relevance {
@@ -592,6 +616,9 @@ impl HistoryIndex {
             let mut snippet_fields = vec![f.reason, f.history];
             if staff {
                 snippet_fields.push(f.notes);
+            }
+            if messages || !staff {
+                snippet_fields.push(f.messages);
             }
             for field in snippet_fields {
                 let terms = highlight_terms(&searcher, &**text, &built.expansions, field)?;

@@ -194,8 +194,9 @@ impl SearchForm {
     }
 }
 
-/// The fields a word without `field:` is searched in; `staff` adds the examiner notes.
-pub(crate) fn default_fields(f: &Fields, staff: bool) -> Vec<Field> {
+/// The fields a word without `field:` is searched in; `staff` adds the examiner notes,
+/// `messages` the case's messages (never for examiners and supervisors: blind examination).
+pub(crate) fn default_fields(f: &Fields, staff: bool, messages: bool) -> Vec<Field> {
     let mut v = vec![
         f.case_number,
         f.agency_name,
@@ -206,6 +207,9 @@ pub(crate) fn default_fields(f: &Fields, staff: bool) -> Vec<Field> {
     ];
     if staff {
         v.push(f.notes);
+    }
+    if messages {
+        v.push(f.messages);
     }
     v
 }
@@ -228,8 +232,14 @@ fn field_boost(f: &Fields, field: Field) -> Score {
 /// The query parser: conjunction by default, boosts on the short identifying fields. `staff`
 /// parsers also search examiner notes by default; the others get a schema where the notes are
 /// not indexed (same field ids), so no query can reach them.
-pub(crate) fn parser(index: &Index, schema: Schema, f: &Fields, staff: bool) -> QueryParser {
-    let fields = default_fields(f, staff);
+pub(crate) fn parser(
+    index: &Index,
+    schema: Schema,
+    f: &Fields,
+    staff: bool,
+    messages: bool,
+) -> QueryParser {
+    let fields = default_fields(f, staff, messages);
     let mut p = QueryParser::new(schema, fields.clone(), index.tokenizers().clone());
     p.set_conjunction_by_default();
     for field in fields {
@@ -270,6 +280,7 @@ struct TextBuilder<'a> {
     f: &'a Fields,
     parser: &'a QueryParser,
     staff: bool,
+    messages: bool,
     expansions: Vec<(Field, FuzzyTermQuery)>,
     warnings: Vec<String>,
 }
@@ -347,7 +358,7 @@ impl TextBuilder<'_> {
     /// the word (then the parser makes it a phrase, exactly).
     fn word(&mut self, word: &str, rule: WordMatch) -> Option<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for field in default_fields(self.f, self.staff) {
+        for field in default_fields(self.f, self.staff, self.messages) {
             let mut analyzer = self.index.tokenizer_for_field(field).ok()?;
             let mut tokens = Vec::new();
             analyzer
@@ -411,6 +422,7 @@ pub(crate) fn build(
     parser: &QueryParser,
     q: &HistoryQuery,
     scope: CaseScope,
+    messages: bool,
 ) -> Built {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut tb = TextBuilder {
@@ -418,6 +430,7 @@ pub(crate) fn build(
         f,
         parser,
         staff: matches!(scope, CaseScope::Service),
+        messages,
         expansions: Vec::new(),
         warnings: Vec::new(),
     };
@@ -578,7 +591,7 @@ mod tests {
     #[test]
     fn an_agency_scope_is_always_a_required_filter() {
         let (index, f) = parts();
-        let p = parser(&index, index.schema(), &f, false);
+        let p = parser(&index, index.schema(), &f, false, true);
         let q = HistoryQuery {
             text: "robbery OR agency_id:1".into(),
             agency: Some(1),
@@ -601,12 +614,12 @@ mod tests {
     #[test]
     fn syntax_problems_are_warnings_not_errors() {
         let (index, f) = parts();
-        let p = parser(&index, index.schema(), &f, true);
+        let p = parser(&index, index.schema(), &f, true, true);
         let q = HistoryQuery {
             text: "robbery nosuchfield:x \"unclosed".into(),
             ..Default::default()
         };
-        let built = build(&index, &f, &p, &q, CaseScope::Service);
+        let built = build(&index, &f, &p, &q, CaseScope::Service, true);
         assert!(built.text.is_some());
         assert!(!built.warnings.is_empty());
     }
@@ -614,8 +627,15 @@ mod tests {
     #[test]
     fn no_text_matches_everything_in_scope() {
         let (index, f) = parts();
-        let p = parser(&index, index.schema(), &f, true);
-        let built = build(&index, &f, &p, &HistoryQuery::default(), CaseScope::Service);
+        let p = parser(&index, index.schema(), &f, true, true);
+        let built = build(
+            &index,
+            &f,
+            &p,
+            &HistoryQuery::default(),
+            CaseScope::Service,
+            true,
+        );
         assert!(built.text.is_none());
         assert!(format!("{:?}", built.query).contains("AllQuery"));
     }

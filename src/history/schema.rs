@@ -25,6 +25,7 @@ pub struct Fields {
     pub filed: Field,
     pub history: Field,
     pub notes: Field,
+    pub messages: Field,
 }
 
 /// Field names used in sorting (fast fields).
@@ -35,6 +36,13 @@ pub const CASE_NUMBER_KEY: &str = "case_number_key";
 /// not searchable: the query parser of agency-scoped users is built on it, so even an explicit
 /// `examiner_notes:word` cannot match them.
 pub fn schema(notes_indexed: bool) -> (Schema, Fields) {
+    schema_with(notes_indexed, true)
+}
+
+/// [`schema`], choosing also whether the messages are searchable: the query parser of
+/// examiners and supervisors is built with `messages_indexed = false`, so they cannot reach a
+/// case's messages through search (blind examination, `domain::message`).
+pub fn schema_with(notes_indexed: bool, messages_indexed: bool) -> (Schema, Fields) {
     let mut b = Schema::builder();
     let words = |tokenizer: &str| {
         TextOptions::default().set_indexing_options(
@@ -63,6 +71,14 @@ pub fn schema(notes_indexed: bool) -> (Schema, Fields) {
         notes: b.add_text_field(
             "examiner_notes",
             if notes_indexed {
+                words("en_stem").set_stored()
+            } else {
+                TextOptions::default().set_stored()
+            },
+        ),
+        messages: b.add_text_field(
+            "messages",
+            if messages_indexed {
                 words("en_stem").set_stored()
             } else {
                 TextOptions::default().set_stored()

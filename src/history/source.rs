@@ -124,6 +124,12 @@ fn load_chunk(conn: &mut DbConnection, ids: &[i64]) -> anyhow::Result<Vec<CaseDo
         .load(conn)
         .context("Failed to read examinations for the history index")?;
 
+    let mut messages_by_case: HashMap<i64, Vec<String>> = HashMap::new();
+    for (c, text) in crate::cases::messages::Message::texts_of(conn, ids)
+        .context("Failed to read messages for the history index")?
+    {
+        messages_by_case.entry(c).or_default().push(text);
+    }
     let mut by_case: HashMap<i64, Vec<EventRow>> = HashMap::new();
     for e in events {
         by_case.entry(e.0).or_default().push(e);
@@ -156,6 +162,10 @@ fn load_chunk(conn: &mut DbConnection, ids: &[i64]) -> anyhow::Result<Vec<CaseDo
                 submitted_at: case.submitted_at,
                 history: history_text(&events, &decisions),
                 examiner_notes: examiner_notes(&events, &exams),
+                messages: messages_by_case
+                    .remove(&case.id)
+                    .unwrap_or_default()
+                    .join("\n"),
             }
         })
         .collect())

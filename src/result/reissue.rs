@@ -124,7 +124,7 @@ pub fn request_reissue(
 }
 
 /// Withdraws a concluded case's result: every packet stops being current, the case becomes
-/// `withdrawn`, and the requester is told (without attachment). Audited. Errors: see
+/// `result_withdrawn` (apart from a request the requester withdrew, `withdrawn`), and the requester is told (without attachment). Audited. Errors: see
 /// [`ResultError`].
 pub fn withdraw(
     conn: &mut DbConnection,

@@ -466,6 +466,9 @@ pub struct PurgedRows {
     pub timeline_comments: usize,
     pub emails: usize,
     pub packets: usize,
+    /// Messages whose text was cleared (issue 16).
+    #[serde(default)]
+    pub messages: usize,
     /// `(sha256, content_type)` of images no other unpurged case uses.
     #[serde(skip)]
     pub image_files: Vec<(String, String)>,
@@ -503,7 +506,19 @@ impl Case {
                     .filter(cases::purged_at.is_null()),
             ))
             .get_result(conn)?;
-            if shared {
+            // A message attachment of another unpurged case may be the same file.
+            let attached: bool = {
+                use crate::platform::db::schema::case_message_attachments as cma;
+                diesel::select(diesel::dsl::exists(
+                    cma::table
+                        .inner_join(cases::table.on(cases::id.eq(cma::case_id)))
+                        .filter(cma::sha256.eq(&sha))
+                        .filter(cma::case_id.ne(id.0))
+                        .filter(cases::purged_at.is_null()),
+                ))
+                .get_result(conn)?
+            };
+            if shared || attached {
                 p.shared_images_kept.push(sha);
             } else {
                 p.image_files.push((sha, ct));
@@ -568,6 +583,7 @@ impl Case {
         p.packets = diesel::update(packets::table.filter(packets::case_id.eq(id.0)))
             .set(packets::reason.eq(PURGED))
             .execute(conn)?;
+        purge_messages(conn, id, &mut p)?;
         diesel::update(cases::table.filter(cases::id.eq(id.0)))
             .set((
                 cases::purged_at.eq(Some(at)),
@@ -577,6 +593,51 @@ impl Case {
             .execute(conn)?;
         Ok(p)
     }
+}
+
+/// Clears the text of a case's messages and lists their attachment files for deletion, unless
+/// another unpurged case uses the same file (as a probe image or an attachment) or the case's
+/// own probe images already list it.
+fn purge_messages(conn: &mut Conn, id: CaseId, p: &mut PurgedRows) -> QResult<()> {
+    use crate::platform::db::schema::{case_message_attachments as cma, case_messages};
+    let files: Vec<(String, String)> = cma::table
+        .filter(cma::case_id.eq(id.0))
+        .select((cma::sha256, cma::content_type))
+        .distinct()
+        .load(conn)?;
+    for (sha, ct) in files {
+        if p.image_files.iter().any(|(s, _)| *s == sha) || p.shared_images_kept.contains(&sha) {
+            continue;
+        }
+        let probe_elsewhere: bool = diesel::select(diesel::dsl::exists(
+            case_images::table
+                .inner_join(cases::table)
+                .filter(case_images::sha256.eq(&sha))
+                .filter(case_images::case_id.ne(id.0))
+                .filter(cases::purged_at.is_null()),
+        ))
+        .get_result(conn)?;
+        let attached_elsewhere: bool = diesel::select(diesel::dsl::exists(
+            cma::table
+                .inner_join(cases::table.on(cases::id.eq(cma::case_id)))
+                .filter(cma::sha256.eq(&sha))
+                .filter(cma::case_id.ne(id.0))
+                .filter(cases::purged_at.is_null()),
+        ))
+        .get_result(conn)?;
+        if probe_elsewhere || attached_elsewhere {
+            p.shared_images_kept.push(sha);
+        } else {
+            p.image_files.push((sha, ct));
+        }
+    }
+    diesel::update(cma::table.filter(cma::case_id.eq(id.0)))
+        .set(cma::original_name.eq(PURGED))
+        .execute(conn)?;
+    p.messages = diesel::update(case_messages::table.filter(case_messages::case_id.eq(id.0)))
+        .set(case_messages::body.eq(PURGED))
+        .execute(conn)?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- tombstones

@@ -249,6 +249,21 @@ fn store(
 ) -> anyhow::Result<()> {
     let at = now();
     crate::platform::db::write_tx(conn, |conn| -> anyhow::Result<()> {
+        // A case withdrawn (or otherwise closed) while the job ran gets nothing recorded: its
+        // job was cancelled in the withdrawal's transaction, so it cannot complete either.
+        let closed = Case::find(conn, CaseId(ps.case_id))?
+            .context("Case not found")?
+            .status()
+            .is_final();
+        if closed {
+            jobs::complete(conn, job.id, worker_id, "case closed")?;
+            tracing::info!(
+                job_id = job.id,
+                case_id = ps.case_id,
+                "Search job's case is closed: nothing recorded"
+            );
+            return Ok(());
+        }
         let (summary, st) = match &outcome {
             Outcome::NoFace => {
                 diesel::update(probe_searches::table.find(ps.id))

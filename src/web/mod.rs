@@ -203,6 +203,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/cases/{id}/disseminations.csv",
             web::get().to(cases::packet::disseminations_csv),
         )
+        .route("/cases/{id}/messages", web::get().to(cases::messages::page))
+        .route(
+            "/cases/{id}/messages",
+            web::post().to(cases::messages::post),
+        )
+        .route(
+            "/cases/{id}/messages/images/{sha}",
+            web::get().to(cases::messages::image),
+        )
+        .route("/cases/{id}/withdraw", web::get().to(cases::withdraw::page))
+        .route(
+            "/cases/{id}/withdraw",
+            web::post().to(cases::withdraw::submit),
+        )
         .route(
             "/cases/{id}/result/reissue",
             web::post().to(cases::packet::reissue),

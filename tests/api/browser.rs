@@ -1011,3 +1011,65 @@ async fn a_field_error_goes_once_the_field_is_changed() {
     );
     b.close().await.unwrap();
 }
+
+/// Issue 16: the requester sends a message on their case and the reviewer answers; each sees
+/// the other's message (screenshots of both sides' thread at desktop and 390 px).
+#[actix_web::test]
+async fn a_message_each_way_in_the_browser() {
+    let app = spawn_app().await;
+    let base = app.address.clone();
+    let case_id = app
+        .login("requester.a@test.example")
+        .await
+        .submit_valid_request()
+        .await;
+    let profiles = tempfile::tempdir().unwrap();
+    let driver = start_driver().await;
+    let thread = format!("{base}/cases/{case_id}/messages");
+
+    let requester = browser(&driver, &profiles.path().join("requester")).await;
+    log_in(&requester, &base, &app, "requester.a@test.example").await;
+    requester
+        .goto(&format!("{base}/cases/{case_id}"))
+        .await
+        .unwrap();
+    click(&requester, &format!("a[href='/cases/{case_id}/messages']")).await;
+    wait_for_text(&requester, "No messages yet.").await;
+    fill(
+        &requester,
+        "body",
+        "The suspect left in a green van; a second photo follows.",
+    )
+    .await;
+    submit(&requester, &format!("/cases/{case_id}/messages")).await;
+    wait_for_text(&requester, "Message sent").await;
+    shot(&requester, "16-requester-message-sent").await;
+
+    let reviewer = browser(&driver, &profiles.path().join("reviewer")).await;
+    log_in(&reviewer, &base, &app, "reviewer@test.example").await;
+    reviewer.goto(&thread).await.unwrap();
+    wait_for_text(&reviewer, "green van").await;
+    fill(
+        &reviewer,
+        "body",
+        "Noted. Please attach the second photo as a new version of the request.",
+    )
+    .await;
+    submit(&reviewer, &format!("/cases/{case_id}/messages")).await;
+    let page = wait_for_text(&reviewer, "Message sent").await;
+    assert!(
+        page.contains("green van") && page.contains("new version"),
+        "{page}"
+    );
+    shot(&reviewer, "16-reviewer-answer").await;
+    reviewer.set_window_size(390, 900).await.unwrap();
+    shot(&reviewer, "16-reviewer-answer-390").await;
+    reviewer.close().await.unwrap();
+
+    requester.goto(&thread).await.unwrap();
+    let page = wait_for_text(&requester, "Please attach the second photo").await;
+    assert!(page.contains("green van"), "{page}");
+    requester.set_window_size(390, 900).await.unwrap();
+    shot(&requester, "16-requester-sees-answer-390").await;
+    requester.close().await.unwrap();
+}

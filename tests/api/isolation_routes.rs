@@ -275,6 +275,24 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             "/cases/{id}/packets/{file}",
             format!("/cases/{case_id}/packets/{}", packet.file_name()),
         ),
+        ("/cases/{id}/messages", format!("/cases/{case_id}/messages")),
+        (
+            "/cases/{id}/messages",
+            format!("/cases/{draft_id}/messages"),
+        ),
+        (
+            "/cases/{id}/messages/images/{sha}",
+            format!("/cases/{case_id}/messages/images/{sha}"),
+        ),
+        (
+            "/cases/{id}/messages/images/{sha}",
+            format!("/cases/{own_case}/messages/images/{sha}"),
+        ),
+        ("/cases/{id}/withdraw", format!("/cases/{case_id}/withdraw")),
+        (
+            "/cases/{id}/withdraw",
+            format!("/cases/{draft_id}/withdraw"),
+        ),
         (
             "/cases/{id}/packets/{file}",
             format!("/cases/{own_case}/packets/{}", packet.file_name()),
@@ -448,6 +466,11 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             vec![("reason", "Withdraw the result now".into())],
         ),
         (
+            "/cases/{id}/withdraw",
+            format!("/cases/{draft_id}/withdraw"),
+            vec![("reason", "Withdrawn by another agency".into())],
+        ),
+        (
             "/cases/{id}/assessment",
             format!("/cases/{case_id}/assessment"),
             vec![("note", "Started from another agency".into())],
@@ -544,6 +567,7 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
             "/audits/monthly/export.{kind}".to_string(),
             // Multipart; tried below.
             "/admin/agencies/{id}/policy".to_string(),
+            "/cases/{id}/messages".to_string(),
             "/admin/published/{id}/replace".to_string(),
             // Public by design: published documents and agencies' published policies
             // (tests/api/published.rs: only those files, by their own ids).
@@ -595,6 +619,17 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         .status()
         .as_u16();
         assert!(s == 403 || s == 404, "{email} filing A's policy gave {s}");
+        // Posting a message on agency A's case and draft (multipart).
+        for id in [case_id, draft_id] {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", csrf.clone())
+                .text("body", "A message from another agency");
+            let s = post_multipart(&c, &format!("/cases/{id}/messages"), form)
+                .await
+                .status()
+                .as_u16();
+            assert!(s == 403 || s == 404, "{email} messaging A's case gave {s}");
+        }
         // Replacing a published document (multipart): the service's system administrators only.
         let s = post_multipart(
             &c,

@@ -31,6 +31,7 @@ mod isolation;
 mod isolation_routes;
 mod load;
 mod mail;
+mod messages;
 mod mfa;
 mod notifications;
 mod published;

@@ -368,7 +368,7 @@ async fn a_non_compliant_reason_is_refused_with_the_rule() {
 }
 
 /// CRC-32 (IEEE) as PNG chunks use it.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in data {
         crc ^= u32::from(b);

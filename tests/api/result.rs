@@ -297,7 +297,7 @@ async fn a_concluded_examination_issues_a_signed_packet_by_email() {
         )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(case_status(&app, case_id), "withdrawn");
+    assert_eq!(case_status(&app, case_id), "result_withdrawn");
     let (code, v) = verify(&app, &file2);
     assert_eq!((code, v["current"].clone()), (1, serde_json::json!(false)));
     let all = smtp.wait_for(5, 20).await;

@@ -541,6 +541,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_messages (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        author_id -> BigInt,
+        side -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_message_attachments (id) {
+        id -> BigInt,
+        message_id -> BigInt,
+        case_id -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        byte_size -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        original_name -> Text,
+    }
+}
+
+diesel::table! {
     saved_searches (id) {
         id -> BigInt,
         user_id -> BigInt,
@@ -634,4 +659,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_digests,
     notifications,
     saved_searches,
+    case_messages,
+    case_message_attachments,
 );

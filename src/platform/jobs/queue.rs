@@ -25,6 +25,9 @@ pub enum JobState {
     Done,
     /// Failed [`MAX_ATTEMPTS`] times; given up.
     Failed,
+    /// Cancelled before it completed (its case was withdrawn): never claimed again, and a
+    /// worker still running it cannot complete it ([`complete`] needs `running`).
+    Cancelled,
 }
 
 crate::text_state!(JobState, "job", {
@@ -32,6 +35,7 @@ crate::text_state!(JobState, "job", {
     Running => "running",
     Done => "done",
     Failed => "failed",
+    Cancelled => "cancelled",
 });
 
 /// Attempts before a job is marked failed for good.
@@ -192,6 +196,33 @@ pub fn requeue_interrupted(conn: &mut DbConnection) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// Cancels every queued or running job of `kinds` for case `case_id`; returns how many. Call
+/// inside the transaction that makes the jobs pointless (e.g. the case is withdrawn). A worker
+/// running one of them finds at its finishing update that it no longer holds a running job, so
+/// its transaction — with whatever result it meant to record — rolls back.
+///
+/// Errors: database errors.
+pub fn cancel_for_case(
+    conn: &mut DbConnection,
+    case_id: i64,
+    kinds: &[&str],
+    why: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        jobs::table
+            .filter(jobs::case_id.eq(case_id))
+            .filter(jobs::kind.eq_any(kinds))
+            .filter(jobs::status.eq_any([JobState::Queued.as_str(), JobState::Running.as_str()])),
+    )
+    .set((
+        jobs::status.eq(JobState::Cancelled.as_str()),
+        jobs::claimed_by.eq(None::<String>),
+        jobs::last_error.eq(Some(why)),
+        jobs::finished_at.eq(Some(now())),
+    ))
+    .execute(conn)
+}
+
 /// Jobs of a case, oldest first (for the case timeline).
 pub fn for_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Job>> {
     jobs::table
@@ -235,6 +266,28 @@ mod tests {
         assert!(!complete(&mut c, job.id, "w1", "stale").unwrap());
         assert!(complete(&mut c, job.id, "w2", "ok").unwrap());
         assert!(!complete(&mut c, job.id, "w2", "twice").unwrap());
+    }
+
+    #[test]
+    fn a_cancelled_job_is_never_claimed_nor_completed() {
+        let (_d, pool) = conn();
+        let mut c = pool.get().unwrap();
+        enqueue(&mut c, "search", Some(7), "a", "{}").unwrap();
+        enqueue(&mut c, "search", Some(7), "b", "{}").unwrap();
+        let running = claim(&mut c, &["search"], "w").unwrap().unwrap();
+        assert_eq!(
+            cancel_for_case(&mut c, 7, &["search"], "withdrawn").unwrap(),
+            2
+        );
+        assert!(!complete(&mut c, running.id, "w", "late").unwrap());
+        assert!(!fail(&mut c, &running, "w", "late").unwrap());
+        assert!(claim(&mut c, &["search"], "w").unwrap().is_none());
+        assert!(
+            for_case(&mut c, 7)
+                .unwrap()
+                .iter()
+                .all(|j| j.status == JobState::Cancelled)
+        );
     }
 
     #[test]

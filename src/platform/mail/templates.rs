@@ -435,6 +435,49 @@ impl StaffDigest {
             subject: StaffDigestSubject { d: self }.render()?.trim().to_string(),
             text: StaffDigestText { d: self }.render()?,
             html: StaffDigestHtml { d: self }.render()?,
+/// Data for the notice of a new message on a case, sent to the other side of the thread. It
+/// names the case and the author and links to the thread; it never carries the message text
+/// (which may hold criminal justice information) nor its attachments.
+pub struct CaseMessageNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub recipient_name: String,
+    pub author_name: String,
+    /// "Requesting agency" or "Service".
+    pub from_side: String,
+    pub sent_at: String,
+    /// Number of image attachments.
+    pub attachments: usize,
+}
+
+#[derive(Template)]
+#[template(path = "email/case_message/subject.txt")]
+struct CaseMessageSubject<'a> {
+    d: &'a CaseMessageNotice,
+}
+#[derive(Template)]
+#[template(path = "email/case_message/body.txt")]
+struct CaseMessageText<'a> {
+    d: &'a CaseMessageNotice,
+}
+#[derive(Template)]
+#[template(path = "email/case_message/body.html")]
+struct CaseMessageHtml<'a> {
+    d: &'a CaseMessageNotice,
+}
+
+impl CaseMessageNotice {
+    /// The email to `to`. Errors: a template failed to render.
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "case_message",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: CaseMessageSubject { d: self }.render()?.trim().to_string(),
+            text: CaseMessageText { d: self }.render()?,
+            html: CaseMessageHtml { d: self }.render()?,
             attachment: None,
         })
     }

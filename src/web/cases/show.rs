@@ -96,6 +96,13 @@ pub struct CasePage {
     /// Whether the packet links are shown (the requester, the agency's local administrators,
     /// service staff — NY MPTC §IV.G need to know).
     pub can_download_packets: bool,
+    /// The number of messages, when the user may read the thread (issue 16); hidden from
+    /// examiners while the examination is open.
+    pub messages: Option<i64>,
+    /// The requester may withdraw the request (until a result is issued).
+    pub can_withdraw: bool,
+    /// A request the requester withdrew: the reason, who and when (from the timeline).
+    pub withdrawal: Option<ReviewerNote>,
 }
 
 impl CasePage {
@@ -110,6 +117,7 @@ pub struct Flags {
     pub saved: Option<String>,
     pub reissued: Option<String>,
     pub withdrawn: Option<String>,
+    pub request_withdrawn: Option<String>,
 }
 
 pub async fn page(
@@ -200,6 +208,10 @@ pub async fn page(
         let mail = OutboxMessage::for_case(c, id)?;
         let searches = crate::search::ProbeSearch::for_case(c, id)?;
         let packets = crate::result::store::PacketRecord::for_case(c, id)?;
+        let messages = crate::cases::messages::access_of(&su, &sa, &case)
+            .may_read()
+            .then(|| crate::cases::messages::Message::count(c, id))
+            .transpose()?;
         let sees_log = crate::domain::deleted_access::may_see_disseminations(
             &viewer.roles,
             sa.is_service,
@@ -229,7 +241,7 @@ pub async fn page(
             holds,
             tombstone,
             deleted,
-            (log, can_download),
+            (log, can_download, messages),
         )))
     })
     .await?;
@@ -260,7 +272,7 @@ pub async fn page(
         holds,
         tombstone,
         deleted,
-        (disseminations, can_download_packets),
+        (disseminations, can_download_packets, messages),
     ) = data;
     let current = case.current_version;
     let is_examiner = crate::domain::examination::may_examine(
@@ -368,6 +380,20 @@ pub async fn page(
         }
         dues
     };
+    let withdrawal = (status == crate::domain::CaseStatus::Withdrawn)
+        .then(|| timeline.iter().rev().find(|e| e.kind == "withdrawn"))
+        .flatten()
+        .map(|e| ReviewerNote {
+            label: "Withdrawn by the requester",
+            comment: e.comment.clone().unwrap_or_default(),
+            reviewer: e.actor_name.clone(),
+            at: e.at_label(),
+            version: case.current_version,
+        });
+    let can_withdraw = !deleted_flag
+        && status.may_withdraw()
+        && user.has(Role::Requester)
+        && case.agency_id == user.agency.id;
     let can_hold = crate::retention::access::may_hold(&user.roles, &user.agency, &case);
     let page = CasePage {
         holds,
@@ -376,6 +402,9 @@ pub async fn page(
         deleted_notice: deleted.clone(),
         disseminations,
         can_download_packets,
+        messages,
+        can_withdraw,
+        withdrawal,
         layout: Layout::new(&user, &state.settings.service.name),
         can_edit: !deleted_flag && status.is_editable() && is_requester,
         pending_correction: pending_correction
@@ -400,6 +429,8 @@ pub async fn page(
                 "A corrected packet is being issued; the requester will receive it by email."
                     .into(),
             )
+        } else if flags.request_withdrawn.is_some() {
+            Some("The request is withdrawn: nothing more happens to it.".into())
         } else if flags.withdrawn.is_some() {
             Some("The result is withdrawn and the requester is being told.".into())
         } else {

@@ -171,6 +171,9 @@ async fn render(
     let all_agencies = matches!(scope, CaseScope::Service);
     let asked = !form.is_empty();
     let index = state.history.clone();
+    // Examiners and supervisors compare candidates: no messages (blind examination).
+    let messages =
+        !(user.has(crate::domain::Role::Examiner) || user.has(crate::domain::Role::Supervisor));
     let actor = user.actor_as(user.primary_role());
     let me = user.id();
     let (results, agencies, saved) =
@@ -188,7 +191,7 @@ async fn render(
             if !asked {
                 return Ok((None, agencies, saved));
             }
-            let results = index.search(&query, scope)?;
+            let results = index.search_with(&query, scope, messages)?;
             audit::record(
                 c,
                 &actor,
@@ -261,9 +264,12 @@ pub async fn export(
         return Err(AppError::BadRequest(p.message.clone()));
     }
     let index = state.history.clone();
+    // As on the page: examiners and supervisors never reach a case's messages.
+    let messages =
+        !(user.has(crate::domain::Role::Examiner) || user.has(crate::domain::Role::Supervisor));
     let actor = user.actor_as(user.primary_role());
     let body = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let (hits, total) = index.export(&query, scope, EXPORT_MAX)?;
+        let (hits, total) = index.export(&query, scope, messages, EXPORT_MAX)?;
         audit::record(
             c,
             &actor,
