@@ -143,12 +143,15 @@ impl Application {
             history_wake,
         ));
         tokio::spawn(run_worker(
-            crate::search::job::SearchWorker::new(crate::search::job::SearchContext::new(
-                pool.clone(),
-                ImageStore::new(settings.images_dir()),
-                settings.face.models_dir.clone(),
-                settings.face.candidates,
-            )),
+            crate::search::job::SearchWorker::new(
+                crate::search::job::SearchContext::new(
+                    pool.clone(),
+                    ImageStore::new(settings.images_dir()),
+                    settings.face.models_dir.clone(),
+                    settings.face.candidates,
+                )
+                .with_gallery_index_dir(crate::gallery::Gallery::index_dir_in(&settings.data_dir)),
+            ),
             search_wake,
         ));
         let mut result_ctx =
