@@ -156,7 +156,8 @@ impl Application {
                 )
                 .with_notify(crate::notifications::NotifyContext::from_settings(
                     &settings,
-                )),
+                ))
+                .with_gallery_index_dir(crate::gallery::Gallery::index_dir_in(&settings.data_dir)),
             ),
             search_wake,
         ));

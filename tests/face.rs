@@ -586,3 +586,180 @@ fn zero_byte_and_random_bytes_are_clear_errors_not_panics() {
         }
     }
 }
+
+/// A gallery whose index is saved in `<dir>/gallery-index` (as the server's is in its data dir).
+fn open_saved(dir: &Path) -> Gallery {
+    let db = dir.join("gallery.sqlite");
+    let pool = frdesk::platform::db::connect(&db.display().to_string()).expect("connect");
+    Gallery::open_in(pool, engine(), Some(&Gallery::index_dir_in(dir))).expect("open gallery")
+}
+
+fn flip_byte(path: &Path, at_fraction: f64) {
+    let mut b = std::fs::read(path).expect("read index file");
+    let at = ((b.len() as f64 * at_fraction) as usize).min(b.len() - 1);
+    b[at] ^= 0x5a;
+    std::fs::write(path, b).expect("write index file");
+}
+
+#[test]
+fn compact_index_gives_the_f32_top20_lists_on_lfw_templates() {
+    use rayon::prelude::*;
+    // A slice of LFW in name order: identities with one photo and with many.
+    let paths = frdesk::cli::bench::dataset::first_photos(&lfw(), 400).expect("LFW");
+    let templates: Vec<(usize, Vec<f32>)> = paths
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let img = decode_image_file(p).ok()?;
+            let a = engine()
+                .analyze_one(&img.to_rgb8(), frdesk::face::nearest_centre_face)
+                .ok()?;
+            Some((i, a.template.vector))
+        })
+        .collect();
+    assert!(templates.len() > 350, "{} templates", templates.len());
+    let mut idx = frdesk::gallery::TemplateIndex::new(engine().template_dim());
+    let mut subjects = std::collections::HashMap::new();
+    for (i, v) in &templates {
+        // Subject = the identity folder.
+        let n = subjects.len() as i64;
+        let subject = *subjects.entry(paths[*i].parent()).or_insert(n);
+        idx.push(*i as i64, subject, v);
+    }
+    let mut second_pass = 0;
+    for (_, q) in &templates {
+        let (hits, stats) = idx.search_with_stats(q, 20);
+        assert_eq!(hits, idx.search_exact(q, 20));
+        assert_eq!(hits.len(), 20);
+        second_pass += usize::from(stats.passes > 1);
+    }
+    eprintln!(
+        "{second_pass} of {} searches needed a second pass",
+        templates.len()
+    );
+}
+
+#[test]
+fn a_corrupt_or_stale_index_file_is_rebuilt_from_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let g = open_saved(dir.path());
+    assert_eq!(g.index_origin().kind, "rebuilt");
+    let items = lfw_items(
+        &["Colin_Powell", "Tony_Blair", "Hugo_Chavez", "Abdullah_Gul"],
+        3,
+    );
+    enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    let probe = template_of(&lfw_photo("Tony_Blair", 5));
+    let want = g.search(&probe, 10).expect("search");
+    assert_eq!(want[0].subject_key, "Tony_Blair");
+    drop(g);
+
+    // Enrolled after the file was written: stale, rebuilt from the database.
+    let g = open_saved(dir.path());
+    let o = g.index_origin();
+    assert_eq!(o.kind, "rebuilt");
+    assert!(
+        o.reason.as_deref().is_some_and(|r| r.contains("stale")),
+        "{o:?}"
+    );
+    assert_eq!(g.search(&probe, 10).expect("search").len(), want.len());
+    drop(g);
+
+    // Unchanged gallery: the saved file is used, and searches alike.
+    let g = open_saved(dir.path());
+    assert_eq!(g.index_origin().kind, "file");
+    let ids = |l: &[frdesk::gallery::Candidate]| {
+        l.iter()
+            .map(|c| (c.template_id, c.score))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&g.search(&probe, 10).expect("search")), ids(&want));
+    drop(g);
+
+    // One byte changed in either file: corrupt, rebuilt, and the search is still right.
+    let files = frdesk::gallery::IndexFiles::new(
+        &Gallery::index_dir_in(dir.path()),
+        &format!("{}/{}", engine().model_id(), engine().model_version()),
+    );
+    for path in [&files.index, &files.rows] {
+        flip_byte(path, 0.6);
+        let g = open_saved(dir.path());
+        let o = g.index_origin();
+        assert_eq!(o.kind, "rebuilt", "{}", path.display());
+        assert!(
+            o.reason.as_deref().is_some_and(|r| r.contains("corrupt")),
+            "{o:?}"
+        );
+        assert_eq!(ids(&g.search(&probe, 10).expect("search")), ids(&want));
+        drop(g);
+        assert_eq!(open_saved(dir.path()).index_origin().kind, "file");
+    }
+
+    // A new photo enrolled into a gallery loaded from its file is searchable at once.
+    let g = open_saved(dir.path());
+    let extra = lfw_items(&["Tony_Blair"], 5);
+    enroll_items(&g, engine(), &extra, FaceChoice::Primary, None).expect("enroll");
+    let list = g.search(&probe, 10).expect("search");
+    assert!(
+        list[0].booking_number.ends_with("-5"),
+        "{:?}",
+        list[0].booking_number
+    );
+}
+
+#[test]
+fn a_search_never_mixes_models() {
+    use diesel::prelude::*;
+    use frdesk::gallery::schema::gallery_templates as t;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let g = open_saved(dir.path());
+    let items = lfw_items(&["Colin_Powell", "Hugo_Chavez"], 2);
+    enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    let probe = template_of(&lfw_photo("Tony_Blair", 1));
+    // Templates of another model (and of another version of this one) in the same tables,
+    // with the probe's own vector: a perfect score if they were ever compared.
+    let mut conn = g.pool().get().expect("conn");
+    let (photo_id, subject_id): (i64, i64) = t::table
+        .select((t::photo_id, t::subject_id))
+        .first(&mut conn)
+        .expect("a template");
+    for (model, version) in [
+        ("other-model", engine().model_version()),
+        (engine().model_id(), "other-version"),
+    ] {
+        diesel::insert_into(t::table)
+            .values((
+                t::photo_id.eq(photo_id),
+                t::subject_id.eq(subject_id),
+                t::model_id.eq(model),
+                t::model_version.eq(version),
+                t::vector.eq(probe.to_le_bytes()),
+                t::face_box.eq("[0,0,1,1]"),
+                t::landmarks.eq("[]"),
+                t::detector_score.eq(1.0),
+                t::active.eq(true),
+                t::created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .execute(&mut conn)
+            .expect("insert");
+    }
+    let foreign: Vec<i64> = t::table
+        .filter(
+            t::model_id
+                .ne(engine().model_id())
+                .or(t::model_version.ne(engine().model_version())),
+        )
+        .select(t::id)
+        .load(&mut conn)
+        .expect("ids");
+    assert_eq!(foreign.len(), 2);
+    drop(conn);
+    let searchable = g.len();
+    for g in [g, open_saved(dir.path())] {
+        // Templates of other models do not change this model's gallery version or its index.
+        assert_eq!(g.len(), searchable);
+        let list = g.search(&probe, 50).expect("search");
+        assert!(list.iter().all(|c| !foreign.contains(&c.template_id)));
+        assert!(list.iter().all(|c| c.score < 0.99), "{:?}", list[0].score);
+    }
+}

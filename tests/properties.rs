@@ -172,3 +172,61 @@ fn seen(ranks: &[u32]) -> Vec<(u32, frdesk::domain::examination::CandidateSight)
         .map(|&r| (r, frdesk::domain::examination::CandidateSight::Seen))
         .collect()
 }
+
+/// Rows for the compact-index property: values drawn from a few levels so that exact
+/// duplicates (ties) are common, each optionally nudged by less than one int8 step (near-ties).
+fn gallery_rows(dim: usize) -> impl Strategy<Value = Vec<(Vec<f32>, u8, usize)>> {
+    proptest::collection::vec(
+        (proptest::collection::vec(-3i8..=3, dim), 0u8..4, 0usize..40).prop_map(
+            move |(levels, nudge, subject)| {
+                let mut v: Vec<f32> = levels.iter().map(|l| f32::from(*l)).collect();
+                if v.iter().all(|x| *x == 0.0) {
+                    v[0] = 1.0;
+                }
+                // nudge 0: exact level vector; 1..3: moved by 1e-5..3e-5 on one dimension.
+                let at = usize::from(nudge) % v.len();
+                v[at] += 1e-5 * f32::from(nudge);
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                (v.iter().map(|x| x / n).collect(), nudge, subject)
+            },
+        ),
+        1..300,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The compact index (int8 scan, error bound, exact f32 re-rank) returns exactly the exact
+    /// f32 scan's candidate list — same subjects, same best templates, same scores, same order
+    /// (ties by template id) — whatever the rows, ties, near-ties, removals and list size.
+    #[test]
+    fn compact_search_equals_the_exact_f32_scan(
+        (dim, rows) in prop_oneof![Just(3usize), Just(8), Just(128)]
+            .prop_flat_map(|d| (Just(d), gallery_rows(d))),
+        k in 1usize..30,
+        removed in proptest::collection::vec(0i64..40, 0..4),
+    ) {
+        let mut idx = frdesk::gallery::TemplateIndex::new(dim);
+        for (i, (v, _, subject)) in rows.iter().enumerate() {
+            prop_assert!(idx.push(i as i64 + 1, *subject as i64, v));
+        }
+        for s in &removed {
+            idx.remove_subject(*s);
+        }
+        // Probes: gallery rows themselves (exact ties with their duplicates) and a blend.
+        let mut probes: Vec<Vec<f32>> = rows.iter().take(5).map(|r| r.0.clone()).collect();
+        let blend: Vec<f32> = (0..dim)
+            .map(|d| rows.iter().map(|r| r.0[d]).sum::<f32>() + 0.01 * d as f32)
+            .collect();
+        let n = blend.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+        probes.push(blend.iter().map(|x| x / n).collect());
+        for q in &probes {
+            let want = idx.search_exact(q, k);
+            prop_assert_eq!(idx.search(q, k), want.clone());
+            idx.set_kernel(frdesk::gallery::quant::Kernel::Portable);
+            prop_assert_eq!(idx.search(q, k), want);
+            idx.set_kernel(frdesk::gallery::quant::Kernel::detect());
+        }
+    }
+}

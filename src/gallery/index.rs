@@ -1,23 +1,103 @@
-//! In-memory template index: one contiguous f32 matrix, exact top-k by cosine.
+//! The template index: int8 compact codes scanned with SIMD, then an exact f32 re-rank.
+//!
+//! Each row (one template) is held twice:
+//! - on the heap, its int8 codes and scale ([`crate::gallery::quant`]: `dim` rounded up to 4
+//!   bytes + 4 bytes per template), which every search scans;
+//! - its f32 vector in [`ExactRows`]: a memory-mapped file (rows written when the index was
+//!   built) and, after them, rows enrolled since on the heap. A search reads only the few rows
+//!   it re-ranks, so at 10M templates the 5 GB of f32 stay in the page cache, not on the heap.
+//!
+//! [`TemplateIndex::search`] returns exactly what an exact f32 scan returns (one row per
+//! subject, best first, ties by row order = template id order): rows are ranked by their
+//! approximate score, the best are re-scored in f32, and every row whose approximate score plus
+//! the proven quantisation error bound could still reach the k-th subject's exact score is
+//! re-scored too (a second pass when the first candidates do not settle it).
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, Write};
 
 use rayon::prelude::*;
 
-/// One searchable template per row of a contiguous `rows × dim` f32 matrix.
+use crate::gallery::quant::{
+    Kernel, LANES, ProbeCodes, approx_score, block_bytes, padded_dim, put_lane, quantise_row,
+};
+
+/// The f32 rows the re-rank reads: rows `0..mapped` from a memory-mapped file of little-endian
+/// f32 (`dim` per row), the rest (enrolled after the file was written) on the heap.
+#[derive(Debug, Default)]
+pub struct ExactRows {
+    map: Option<memmap2::Mmap>,
+    mapped: usize,
+    tail: Vec<f32>,
+}
+
+impl ExactRows {
+    /// Maps `file` (`rows × dim` little-endian f32). Errors: the file is shorter than that, or
+    /// mapping fails.
+    pub fn map_file(file: &File, rows: usize, dim: usize) -> std::io::Result<ExactRows> {
+        let need = (rows * dim * 4) as u64;
+        if file.metadata()?.len() < need {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "f32 rows file is shorter than its index says",
+            ));
+        }
+        if rows == 0 {
+            return Ok(ExactRows::default());
+        }
+        // SAFETY: the file belongs to this gallery index: it is written completely before it is
+        // mapped, is replaced only by renaming a new file over it (the mapping keeps the old
+        // inode) and is never written in place, so the mapped bytes do not change under us.
+        let map = unsafe { memmap2::Mmap::map(file)? };
+        Ok(ExactRows {
+            map: Some(map),
+            mapped: rows,
+            tail: Vec::new(),
+        })
+    }
+
+    /// Row `r` (of `dim` values), decoded into `buf` when it comes from the file.
+    fn row<'a>(&'a self, r: usize, dim: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+        match &self.map {
+            Some(map) if r < self.mapped => {
+                buf.clear();
+                buf.extend(
+                    map[r * dim * 4..(r + 1) * dim * 4]
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+                );
+                buf
+            }
+            _ => {
+                let t = r - self.mapped;
+                &self.tail[t * dim..(t + 1) * dim]
+            }
+        }
+    }
+}
+
+/// One searchable template per row.
 ///
-/// Rows are L2-normalised, so the dot product is the cosine similarity.
-/// Removal only clears a row's `live` flag (the database stays the truth; the
-/// index is rebuilt from it at start-up).
-#[derive(Debug, Clone, Default)]
+/// Rows are L2-normalised, so the dot product is the cosine similarity. Removal only clears a
+/// row's `live` flag (the database stays the truth; the index is rebuilt from it).
+#[derive(Debug)]
 pub struct TemplateIndex {
-    dim: usize,
-    vectors: Vec<f32>,
-    template_ids: Vec<i64>,
-    subject_ids: Vec<i64>,
-    live: Vec<bool>,
-    live_count: usize,
+    pub(super) dim: usize,
+    /// Interleaved blocks of [`LANES`] rows (see [`crate::gallery::quant`]).
+    pub(super) codes: Vec<u8>,
+    pub(super) scales: Vec<f32>,
+    pub(super) template_ids: Vec<i64>,
+    pub(super) subject_ids: Vec<i64>,
+    pub(super) live: Vec<bool>,
+    pub(super) live_count: usize,
+    /// Largest `‖s·q‖` over the rows (error bound).
+    pub(super) code_norm_max: f64,
+    /// Largest `‖x − s·q‖` over the rows (error bound).
+    pub(super) residual_max: f64,
+    pub(super) exact: ExactRows,
+    kernel: Kernel,
 }
 
 /// A search hit: the best template of one subject.
@@ -25,8 +105,19 @@ pub struct TemplateIndex {
 pub struct Hit {
     pub template_id: i64,
     pub subject_id: i64,
-    /// Cosine similarity, -1..=1.
+    /// Cosine similarity, -1..=1 (exact f32).
     pub score: f32,
+}
+
+/// What a search did (for logs and benchmarks).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SearchStats {
+    /// Rows re-scored in f32.
+    pub rescored: usize,
+    /// Scans of the compact codes (1, or 2 when the first candidates did not settle the list).
+    pub passes: u32,
+    /// The quantisation error bound used (similarity score units).
+    pub bound: f32,
 }
 
 #[derive(Clone, Copy)]
@@ -43,31 +134,65 @@ impl PartialOrd for Scored {
     }
 }
 impl Ord for Scored {
-    // Reversed so that BinaryHeap is a min-heap on score (ties: lower row first out).
+    // Reversed so that BinaryHeap is a min-heap on score.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
+        o.0.total_cmp(&self.0).then(self.1.cmp(&o.1))
     }
 }
 
-/// Rows per parallel task: large enough that scheduling is negligible.
+/// Rows per parallel task (a multiple of [`LANES`]).
 const BLOCK_ROWS: usize = 32_768;
+/// Rows per kernel call inside a task.
+const SUB_ROWS: usize = 1024;
 
 impl TemplateIndex {
+    /// An empty index whose rows live on the heap (small galleries, tests).
     pub fn new(dim: usize) -> Self {
-        Self {
-            dim,
-            ..Self::default()
-        }
+        Self::with_capacity(dim, 0)
     }
 
+    /// An empty index with room for `rows` compact rows.
     pub fn with_capacity(dim: usize, rows: usize) -> Self {
         Self {
             dim,
-            vectors: Vec::with_capacity(rows * dim),
+            codes: Vec::with_capacity(rows.div_ceil(LANES) * block_bytes(dim)),
+            scales: Vec::with_capacity(rows),
             template_ids: Vec::with_capacity(rows),
             subject_ids: Vec::with_capacity(rows),
             live: Vec::with_capacity(rows),
             live_count: 0,
+            code_norm_max: 0.0,
+            residual_max: 0.0,
+            exact: ExactRows::default(),
+            kernel: Kernel::detect(),
+        }
+    }
+
+    /// An index read back from its saved parts (see [`crate::gallery::index_file`]).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn from_parts(
+        dim: usize,
+        codes: Vec<u8>,
+        scales: Vec<f32>,
+        template_ids: Vec<i64>,
+        subject_ids: Vec<i64>,
+        live: Vec<bool>,
+        (code_norm_max, residual_max): (f64, f64),
+        exact: ExactRows,
+    ) -> Self {
+        let live_count = live.iter().filter(|l| **l).count();
+        Self {
+            dim,
+            codes,
+            scales,
+            template_ids,
+            subject_ids,
+            live,
+            live_count,
+            code_norm_max,
+            residual_max,
+            exact,
+            kernel: Kernel::detect(),
         }
     }
 
@@ -89,25 +214,63 @@ impl TemplateIndex {
         self.live_count == 0
     }
 
-    /// Heap bytes held by the index.
+    /// The scan kernel in use.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// Forces a kernel (tests compare kernels; benchmarks report the portable one).
+    pub fn set_kernel(&mut self, kernel: Kernel) {
+        self.kernel = kernel;
+    }
+
+    /// Bytes every search scans per template: the codes (`dim` rounded up to 4) and the scale.
+    pub fn scanned_bytes_per_template(&self) -> usize {
+        padded_dim(self.dim) + 4
+    }
+
+    /// Heap bytes held by the index (the memory-mapped f32 rows are not counted).
     pub fn memory_bytes(&self) -> usize {
-        self.vectors.capacity() * 4
+        self.codes.capacity()
+            + self.scales.capacity() * 4
             + self.template_ids.capacity() * 8
             + self.subject_ids.capacity() * 8
             + self.live.capacity()
+            + self.exact.tail.capacity() * 4
     }
 
-    /// Adds a template. Returns false (and adds nothing) when `vector` does not
+    /// Quantises and appends the compact row (not the f32 row). False when `vector` does not
     /// have `dim` values.
-    pub fn push(&mut self, template_id: i64, subject_id: i64, vector: &[f32]) -> bool {
+    fn push_compact(&mut self, template_id: i64, subject_id: i64, vector: &[f32]) -> bool {
         if vector.len() != self.dim {
             return false;
         }
-        self.vectors.extend_from_slice(vector);
+        let r = self.rows();
+        let bb = block_bytes(self.dim);
+        if r.is_multiple_of(LANES) {
+            self.codes.resize(self.codes.len() + bb, 128);
+        }
+        let mut row = vec![0u8; padded_dim(self.dim)];
+        let (s, nq, ne) = quantise_row(vector, &mut row);
+        let b = r / LANES;
+        put_lane(&mut self.codes[b * bb..(b + 1) * bb], r % LANES, &row);
+        self.scales.push(s);
+        self.code_norm_max = self.code_norm_max.max(nq);
+        self.residual_max = self.residual_max.max(ne);
         self.template_ids.push(template_id);
         self.subject_ids.push(subject_id);
         self.live.push(true);
         self.live_count += 1;
+        true
+    }
+
+    /// Adds a template (its f32 row on the heap, after the mapped rows). Returns false (and adds
+    /// nothing) when `vector` does not have `dim` values.
+    pub fn push(&mut self, template_id: i64, subject_id: i64, vector: &[f32]) -> bool {
+        if !self.push_compact(template_id, subject_id, vector) {
+            return false;
+        }
+        self.exact.tail.extend_from_slice(vector);
         true
     }
 
@@ -124,78 +287,230 @@ impl TemplateIndex {
         n
     }
 
-    /// Top `m` live rows by score, best first (exact; parallel over blocks).
-    fn top_rows(&self, query: &[f32], m: usize) -> Vec<Scored> {
-        let dim = self.dim;
+    /// Calls `f(row, approximate score)` for every row in `start..end` (`start` a multiple of
+    /// [`LANES`]).
+    fn scan(&self, pq: &ProbeCodes, start: usize, end: usize, mut f: impl FnMut(usize, f32)) {
+        let bb = block_bytes(self.dim);
+        let mut buf = [0i32; SUB_ROWS];
+        let mut s = start;
+        while s < end {
+            let e = (s + SUB_ROWS).min(end);
+            let n = e - s;
+            let codes = &self.codes[(s / LANES) * bb..e.div_ceil(LANES) * bb];
+            pq.dots(self.kernel, codes, &mut buf[..n]);
+            for (i, d) in buf[..n].iter().enumerate() {
+                f(s + i, approx_score(self.scales[s + i], pq, *d));
+            }
+            s = e;
+        }
+    }
+
+    /// The `m` live rows with the highest approximate scores, and the lowest of those scores
+    /// when `m` rows were found (every other live row scores at most that).
+    fn approx_top(&self, pq: &ProbeCodes, m: usize) -> (Vec<u32>, Option<f32>) {
         let rows = self.rows();
         let blocks = rows.div_ceil(BLOCK_ROWS).max(1);
         let partial: Vec<Vec<Scored>> = (0..blocks)
             .into_par_iter()
             .map(|b| {
-                let start = b * BLOCK_ROWS;
-                let end = ((b + 1) * BLOCK_ROWS).min(rows);
+                let (start, end) = (b * BLOCK_ROWS, ((b + 1) * BLOCK_ROWS).min(rows));
                 let mut heap: BinaryHeap<Scored> = BinaryHeap::with_capacity(m + 1);
                 let mut floor = f32::NEG_INFINITY;
-                let mat = &self.vectors[start * dim..end * dim];
-                for (j, row) in mat.chunks_exact(dim).enumerate() {
-                    let s = crate::face::dot(query, row);
-                    if s <= floor && heap.len() >= m {
-                        continue;
+                self.scan(pq, start, end, |r, a| {
+                    if (a <= floor && heap.len() >= m) || !self.live[r] {
+                        return;
                     }
-                    let r = start + j;
-                    if !self.live[r] {
-                        continue;
-                    }
-                    heap.push(Scored(s, r as u32));
+                    heap.push(Scored(a, r as u32));
                     if heap.len() > m {
                         heap.pop();
                     }
                     if heap.len() >= m {
                         floor = heap.peek().map_or(f32::NEG_INFINITY, |x| x.0);
                     }
-                }
+                });
                 heap.into_vec()
             })
             .collect();
         let mut all: Vec<Scored> = partial.into_iter().flatten().collect();
         all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         all.truncate(m);
-        all
+        let cut = (all.len() == m).then(|| all.last().map_or(f32::NEG_INFINITY, |x| x.0));
+        (all.into_iter().map(|s| s.1).collect(), cut)
     }
 
-    /// Exact search: the `k` subjects with the highest cosine similarity to
-    /// `query` (each subject scored by its best live template), best first.
-    /// Fewer than `k` when the index holds fewer subjects. Every live row is
-    /// compared; nothing is approximated.
-    pub fn search(&self, query: &[f32], k: usize) -> Vec<Hit> {
-        if query.len() != self.dim || k == 0 || self.live_count == 0 {
-            return Vec::new();
-        }
-        let mut m = (k * 4).max(16);
-        loop {
-            let top = self.top_rows(query, m);
-            let exhausted = top.len() < m;
-            let mut seen = HashSet::new();
-            let mut hits = Vec::with_capacity(k);
-            for Scored(score, r) in &top {
-                let r = *r as usize;
-                if seen.insert(self.subject_ids[r]) {
-                    hits.push(Hit {
-                        template_id: self.template_ids[r],
-                        subject_id: self.subject_ids[r],
-                        score: *score,
-                    });
-                    if hits.len() == k {
-                        return hits;
+    /// Every live row whose approximate score is at least `floor`.
+    fn approx_at_least(&self, pq: &ProbeCodes, floor: f32) -> Vec<u32> {
+        let rows = self.rows();
+        let blocks = rows.div_ceil(BLOCK_ROWS).max(1);
+        (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                let (start, end) = (b * BLOCK_ROWS, ((b + 1) * BLOCK_ROWS).min(rows));
+                let mut out = Vec::new();
+                self.scan(pq, start, end, |r, a| {
+                    if a >= floor && self.live[r] {
+                        out.push(r as u32);
                     }
+                });
+                out
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Exact f32 scores of `rows`, best first, ties by row.
+    fn rerank(&self, query: &[f32], rows: &[u32]) -> Vec<(f32, u32)> {
+        let score = |r: &u32| {
+            let mut buf = Vec::with_capacity(self.dim);
+            let v = self.exact.row(*r as usize, self.dim, &mut buf);
+            (crate::face::dot(query, v), *r)
+        };
+        let mut out: Vec<(f32, u32)> = if rows.len() > 4096 {
+            rows.par_iter().map(score).collect()
+        } else {
+            rows.iter().map(score).collect()
+        };
+        out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        out
+    }
+
+    /// The first `k` distinct subjects of rows ranked best first.
+    fn subjects(&self, ranked: &[(f32, u32)], k: usize) -> Vec<Hit> {
+        let mut seen = HashSet::new();
+        let mut hits = Vec::with_capacity(k);
+        for (score, r) in ranked {
+            let r = *r as usize;
+            if seen.insert(self.subject_ids[r]) {
+                hits.push(Hit {
+                    template_id: self.template_ids[r],
+                    subject_id: self.subject_ids[r],
+                    score: *score,
+                });
+                if hits.len() == k {
+                    break;
                 }
             }
-            // Fewer than k distinct subjects among the top m rows: widen (exact).
-            if exhausted || m >= self.live_count {
-                return hits;
-            }
-            m = (m * 4).min(self.live_count);
         }
+        hits
+    }
+
+    /// The `k` subjects with the highest cosine similarity to `query` (each subject scored by
+    /// its best live template), best first; ties by row order (template id order). Fewer than
+    /// `k` when the index holds fewer subjects. Identical to [`Self::search_exact`]: the compact
+    /// scan only chooses which rows to re-score in f32 (see the module docs).
+    pub fn search(&self, query: &[f32], k: usize) -> Vec<Hit> {
+        self.search_with_stats(query, k).0
+    }
+
+    /// [`Self::search`] with what it did.
+    pub fn search_with_stats(&self, query: &[f32], k: usize) -> (Vec<Hit>, SearchStats) {
+        let mut stats = SearchStats::default();
+        if query.len() != self.dim || k == 0 || self.live_count == 0 {
+            return (Vec::new(), stats);
+        }
+        let pq = ProbeCodes::new(query);
+        let bound = pq.bound(self.code_norm_max, self.residual_max);
+        stats.bound = bound;
+        let mut m = (k * 8).max(256).min(self.live_count);
+        loop {
+            let (top, cut) = self.approx_top(&pq, m);
+            stats.passes += 1;
+            stats.rescored += top.len();
+            let ranked = self.rerank(query, &top);
+            let hits = self.subjects(&ranked, k);
+            // Every live row is among `top`: the list is exact.
+            let Some(cut) = cut.filter(|_| m < self.live_count) else {
+                return (hits, stats);
+            };
+            if hits.len() < k {
+                m = (m * 4).min(self.live_count);
+                continue;
+            }
+            let theta = hits[k - 1].score;
+            // Rows left out score at most `cut + bound` exactly: below the k-th subject.
+            if cut + bound < theta {
+                return (hits, stats);
+            }
+            // Otherwise every row that could reach `theta` (a lower bound of the true k-th
+            // score) is re-scored.
+            let rows = self.approx_at_least(&pq, theta - bound);
+            stats.passes += 1;
+            stats.rescored += rows.len();
+            let ranked = self.rerank(query, &rows);
+            return (self.subjects(&ranked, k), stats);
+        }
+    }
+
+    /// Reference search: every live row scored in f32 (reads all f32 rows; tests and
+    /// benchmarks).
+    pub fn search_exact(&self, query: &[f32], k: usize) -> Vec<Hit> {
+        if query.len() != self.dim || k == 0 {
+            return Vec::new();
+        }
+        let rows: Vec<u32> = (0..self.rows())
+            .filter(|r| self.live[*r])
+            .map(|r| r as u32)
+            .collect();
+        let ranked = self.rerank(query, &rows);
+        self.subjects(&ranked, k)
+    }
+}
+
+/// Builds an index whose f32 rows stream to a file (never held on the heap), then maps it.
+pub struct IndexBuilder {
+    index: TemplateIndex,
+    out: BufWriter<File>,
+    crc: crc32fast::Hasher,
+    bytes: Vec<u8>,
+}
+
+impl IndexBuilder {
+    /// Writes f32 rows to `file` (empty, opened for writing and reading); room for `rows`.
+    pub fn new(dim: usize, rows: usize, file: File) -> IndexBuilder {
+        IndexBuilder {
+            index: TemplateIndex::with_capacity(dim, rows),
+            out: BufWriter::with_capacity(1 << 20, file),
+            crc: crc32fast::Hasher::new(),
+            bytes: Vec::with_capacity(dim * 4),
+        }
+    }
+
+    /// Adds a row. Ok(false) when `vector` does not have `dim` values; errors: writing the file.
+    pub fn push(
+        &mut self,
+        template_id: i64,
+        subject_id: i64,
+        vector: &[f32],
+    ) -> std::io::Result<bool> {
+        if !self.index.push_compact(template_id, subject_id, vector) {
+            return Ok(false);
+        }
+        self.bytes.clear();
+        for v in vector {
+            self.bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        self.crc.update(&self.bytes);
+        self.out.write_all(&self.bytes)?;
+        Ok(true)
+    }
+
+    /// Rows added so far.
+    pub fn rows(&self) -> usize {
+        self.index.rows()
+    }
+
+    /// Flushes the f32 rows, maps them and returns the index with the CRC-32 of the f32 file.
+    pub fn finish(self) -> std::io::Result<(TemplateIndex, u32)> {
+        let IndexBuilder {
+            mut index,
+            out,
+            crc,
+            ..
+        } = self;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        index.exact = ExactRows::map_file(&file, index.rows(), index.dim)?;
+        Ok((index, crc.finalize()))
     }
 }
 
@@ -226,6 +541,74 @@ mod tests {
         assert_eq!(
             hits.iter().map(|h| h.subject_id).collect::<Vec<_>>(),
             vec![20, 30]
+        );
+    }
+
+    #[test]
+    fn file_backed_rows_search_like_heap_rows_and_enrolment_appends() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let dim = 128;
+        let vs: Vec<Vec<f32>> = (0..3000)
+            .map(|_| {
+                unit(
+                    &(0..dim)
+                        .map(|_| rng.r#gen::<f32>() - 0.5)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        let file = tempfile::tempfile().expect("tempfile");
+        let mut b = IndexBuilder::new(dim, vs.len(), file);
+        let mut heap = TemplateIndex::new(dim);
+        for (i, v) in vs.iter().enumerate().take(2500) {
+            assert!(b.push(i as i64, (i % 700) as i64, v).expect("push"));
+            heap.push(i as i64, (i % 700) as i64, v);
+        }
+        let (mut mapped, _) = b.finish().expect("finish");
+        for (i, v) in vs.iter().enumerate().skip(2500) {
+            mapped.push(i as i64, (i % 700) as i64, v);
+            heap.push(i as i64, (i % 700) as i64, v);
+        }
+        for q in vs.iter().step_by(97) {
+            let want = heap.search_exact(q, 20);
+            assert_eq!(mapped.search(q, 20), want);
+            assert_eq!(heap.search(q, 20), want);
+        }
+    }
+
+    #[test]
+    fn near_ties_below_the_quantisation_step_keep_the_exact_order() {
+        // Rows that differ by less than one int8 step: the compact scores cannot tell them apart
+        // (or order them wrongly); the re-rank must.
+        let dim = 128;
+        let base = unit(
+            &(0..dim)
+                .map(|i| ((i * 37 % 11) as f32) - 5.0)
+                .collect::<Vec<_>>(),
+        );
+        let mut idx = TemplateIndex::new(dim);
+        for i in 0..400 {
+            let mut v = base.clone();
+            v[i % dim] += 1e-4 * ((i % 7) as f32 - 3.0);
+            idx.push(i as i64, i as i64, &unit(&v));
+        }
+        // Exact duplicates: ties broken by template id.
+        idx.push(1000, 1000, &base);
+        idx.push(1001, 1001, &base);
+        let (hits, stats) = idx.search_with_stats(&base, 20);
+        assert_eq!(hits, idx.search_exact(&base, 20));
+        assert!(stats.rescored >= 20);
+        // Equal exact scores: the earlier row (lower template id) ranks first.
+        let mut dup = TemplateIndex::new(dim);
+        for i in 0..40 {
+            dup.push(100 - i, 100 - i, &base);
+        }
+        let hits = dup.search(&base, 20);
+        assert_eq!(hits, dup.search_exact(&base, 20));
+        assert_eq!(
+            hits.iter().map(|h| h.template_id).collect::<Vec<_>>(),
+            (81..=100).rev().collect::<Vec<i64>>()
         );
     }
 }

@@ -1,19 +1,26 @@
 //! Booking-photo gallery: persisted templates, in-memory index, exact 1:N search.
 //!
 //! The database is the truth: subjects, photos (SHA-256, path, active flag) and
-//! templates (model id/version, vector, box, landmarks). [`Gallery::open`]
-//! loads every active template of the engine's model into a contiguous f32
-//! matrix; enrollment writes to the database first and then to the index.
-//! A search reads only: a probe is never added to the gallery.
+//! templates (model id/version, vector, box, landmarks). [`Gallery::open_in`]
+//! loads the index of every active template of the engine's model — int8 codes
+//! scanned by every search, f32 rows memory-mapped for the exact re-rank
+//! ([`index`]) — from its saved files ([`index_file`]) when they match the
+//! database, else rebuilds it from the database; enrollment writes to the
+//! database first and then to the index. A search reads only: a probe is never
+//! added to the gallery.
 
 pub mod calibration;
 pub mod demo;
 pub mod enroll;
 pub mod index;
+pub mod index_file;
+pub mod quant;
 pub mod schema;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::time::Instant;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -22,7 +29,8 @@ use serde::Serialize;
 use crate::face::{FaceAnalysis, FaceEngine, Template, vector_from_le_bytes};
 use crate::platform::db::{DbConnection, DbPool};
 pub use calibration::{Calibration, Fmr};
-pub use index::{Hit, TemplateIndex};
+pub use index::{Hit, IndexBuilder, SearchStats, TemplateIndex};
+pub use index_file::{GalleryVersion, IndexFiles};
 use schema::{gallery_photos, gallery_subjects, gallery_templates};
 
 /// Smallest and largest candidate-list sizes a search accepts.
@@ -49,6 +57,8 @@ pub enum GalleryError {
     Invalid(String),
     #[error("gallery index lock poisoned")]
     Poisoned,
+    #[error("gallery index file: {0}")]
+    IndexFile(#[from] std::io::Error),
 }
 
 /// A person in the gallery (`gallery_subjects`).
@@ -314,6 +324,22 @@ pub struct GalleryStats {
     pub model: String,
     pub index_templates: usize,
     pub index_memory_bytes: usize,
+    /// How the index was loaded at start.
+    pub index_origin: IndexOrigin,
+}
+
+/// How the in-memory index was obtained the last time it was loaded.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct IndexOrigin {
+    /// `file` (the saved index matched the database), `rebuilt` (from the database).
+    pub kind: &'static str,
+    /// Why the saved index was not used (`rebuilt` only).
+    pub reason: Option<String>,
+    /// Reading the database's gallery version (ids of the active templates).
+    pub version_seconds: f64,
+    /// Loading and checking the saved files (`file`) or rebuilding from the database and
+    /// saving (`rebuilt`).
+    pub seconds: f64,
 }
 
 /// What [`Gallery::enroll`] did with one photo.
@@ -333,13 +359,35 @@ pub struct Gallery {
     model_version: String,
     index: RwLock<TemplateIndex>,
     calibration: Calibration,
+    /// Where the index is saved (`None`: an unnamed temporary file holds the f32 rows).
+    index_dir: Option<PathBuf>,
+    origin: RwLock<IndexOrigin>,
 }
 
 impl Gallery {
-    /// Opens the gallery for `engine`'s embedder model: reads the calibration
-    /// file named in the model manifest and loads every active template of that
-    /// model from the database into memory (bulk read of contiguous f32 blobs).
+    /// [`Self::open_in`] without a saved index: the index is rebuilt from the database and its
+    /// f32 rows kept in an unnamed temporary file (small galleries, tools, tests).
     pub fn open(pool: DbPool, engine: &FaceEngine) -> Result<Self, GalleryError> {
+        Self::open_in(pool, engine, None)
+    }
+
+    /// The index folder of an instance: `<data_dir>/gallery-index`.
+    pub fn index_dir_in(data_dir: &Path) -> PathBuf {
+        data_dir.join("gallery-index")
+    }
+
+    /// Opens the gallery for `engine`'s embedder model: reads the calibration
+    /// file named in the model manifest and loads the index of every active template of that
+    /// model — from its saved files in `index_dir` when they were built from the database's
+    /// current [`GalleryVersion`] and pass their checksums, else rebuilt from the database
+    /// (and saved there). Both times are logged and kept in [`GalleryStats::index_origin`].
+    ///
+    /// Errors: calibration of another model, database, invalid stored template.
+    pub fn open_in(
+        pool: DbPool,
+        engine: &FaceEngine,
+        index_dir: Option<&Path>,
+    ) -> Result<Self, GalleryError> {
         let path = engine.manifest().calibration_path();
         let calibration =
             Calibration::load(&path).map_err(|e| GalleryError::Calibration(e.to_string()))?;
@@ -361,9 +409,77 @@ impl Gallery {
             model_version: engine.model_version().to_string(),
             index: RwLock::new(TemplateIndex::new(engine.template_dim())),
             calibration,
+            index_dir: index_dir.map(Path::to_path_buf),
+            origin: RwLock::new(IndexOrigin::default()),
         };
-        g.reload()?;
+        g.load_or_rebuild()?;
         Ok(g)
+    }
+
+    /// The database's [`GalleryVersion`] of this model (reads the ids of the active templates,
+    /// an index-only scan).
+    pub fn db_version(&self) -> Result<GalleryVersion, GalleryError> {
+        let mut conn = self.pool.get()?;
+        let ids = gallery_templates::table
+            .filter(gallery_templates::model_id.eq(&self.model_id))
+            .filter(gallery_templates::model_version.eq(&self.model_version))
+            .filter(gallery_templates::active.eq(true))
+            .order(gallery_templates::id)
+            .select(gallery_templates::id)
+            .load_iter::<i64, diesel::connection::DefaultLoadingMode>(&mut conn)?;
+        let mut v = GalleryVersion::default();
+        for id in ids {
+            v.add(id?);
+        }
+        Ok(v)
+    }
+
+    /// Uses the saved index when it matches the database, else rebuilds it.
+    fn load_or_rebuild(&self) -> Result<usize, GalleryError> {
+        let Some(dir) = &self.index_dir else {
+            return self.reload();
+        };
+        let t = Instant::now();
+        let version = self.db_version()?;
+        let version_seconds = t.elapsed().as_secs_f64();
+        let dim = self.index.read().map_err(|_| GalleryError::Poisoned)?.dim();
+        let files = IndexFiles::new(dir, &self.model_key());
+        let t = Instant::now();
+        match index_file::load(&files, &self.model_key(), dim, &version) {
+            Ok(idx) => {
+                let seconds = t.elapsed().as_secs_f64();
+                let n = idx.len();
+                tracing::info!(
+                    templates = n,
+                    model = %self.model_key(),
+                    version_seconds,
+                    load_seconds = seconds,
+                    kernel = idx.kernel().name(),
+                    "Gallery index loaded from its file"
+                );
+                *self.index.write().map_err(|_| GalleryError::Poisoned)? = idx;
+                *self.origin.write().map_err(|_| GalleryError::Poisoned)? = IndexOrigin {
+                    kind: "file",
+                    reason: None,
+                    version_seconds,
+                    seconds,
+                };
+                Ok(n)
+            }
+            Err(e) => {
+                tracing::info!(reason = %e, model = %self.model_key(), "Gallery index file not used; rebuilding from the database");
+                let n = self.reload()?;
+                let mut o = self.origin.write().map_err(|_| GalleryError::Poisoned)?;
+                o.reason = Some(e.to_string());
+                o.version_seconds = version_seconds;
+                Ok(n)
+            }
+        }
+    }
+
+    /// How the index was obtained (saved file or rebuilt, and how long it took).
+    pub fn index_origin(&self) -> IndexOrigin {
+        self.origin.read().map(|o| o.clone()).unwrap_or_default()
     }
 
     pub fn pool(&self) -> &DbPool {
@@ -379,12 +495,32 @@ impl Gallery {
         format!("{}/{}", self.model_id, self.model_version)
     }
 
-    /// Rebuilds the in-memory index from the database.
+    /// Rebuilds the index from the database: compact rows on the heap, f32 rows streamed to
+    /// a file (saved with the index when the gallery has an index folder). Returns the number
+    /// of searchable templates; the time is logged and kept in [`Self::index_origin`].
     pub fn reload(&self) -> Result<usize, GalleryError> {
+        let t = Instant::now();
         let dim = self.index.read().map_err(|_| GalleryError::Poisoned)?.dim();
         let mut conn = self.pool.get()?;
         let n = TemplateRow::count_active(&mut conn, &self.model_id, &self.model_version)?;
-        let mut idx = TemplateIndex::with_capacity(dim, usize::try_from(n).unwrap_or(0));
+        let files = match &self.index_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                Some(IndexFiles::new(dir, &self.model_key()))
+            }
+            None => None,
+        };
+        let rows_file = match &files {
+            Some(f) => std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(true)
+                .read(true)
+                .write(true)
+                .open(f.rows_tmp())?,
+            None => tempfile::tempfile()?,
+        };
+        let mut idx = IndexBuilder::new(dim, usize::try_from(n).unwrap_or(0), rows_file);
+        let mut version = GalleryVersion::default();
         let mut buf = Vec::with_capacity(dim);
         let rows = gallery_templates::table
             .filter(gallery_templates::active.eq(true))
@@ -400,16 +536,39 @@ impl Gallery {
         for row in rows {
             let (tid, sid, bytes) = row?;
             buf.clear();
-            if !vector_from_le_bytes(&bytes, &mut buf) || !idx.push(tid, sid, &buf) {
+            if !vector_from_le_bytes(&bytes, &mut buf) || !idx.push(tid, sid, &buf)? {
                 return Err(GalleryError::Invalid(format!(
                     "template {tid} has {} bytes, expected {}",
                     bytes.len(),
                     dim * 4
                 )));
             }
+            version.add(tid);
+        }
+        drop(conn);
+        let (idx, rows_crc) = idx.finish()?;
+        if let Some(files) = &files
+            && let Err(e) = index_file::save(files, &self.model_key(), &version, &idx, rows_crc)
+        {
+            // The index in memory is complete; only the next start will rebuild again.
+            tracing::warn!(error = %e, path = %files.index.display(), "Failed to save the gallery index file");
         }
         let len = idx.len();
+        let seconds = t.elapsed().as_secs_f64();
+        tracing::info!(
+            templates = len,
+            model = %self.model_key(),
+            rebuild_seconds = seconds,
+            kernel = idx.kernel().name(),
+            "Gallery index rebuilt from the database"
+        );
         *self.index.write().map_err(|_| GalleryError::Poisoned)? = idx;
+        *self.origin.write().map_err(|_| GalleryError::Poisoned)? = IndexOrigin {
+            kind: "rebuilt",
+            reason: None,
+            version_seconds: 0.0,
+            seconds,
+        };
         Ok(len)
     }
 
@@ -447,11 +606,19 @@ impl Gallery {
                 got: probe.model_key(),
             });
         }
-        let hits = self
+        let t = Instant::now();
+        let (hits, stats) = self
             .index
             .read()
             .map_err(|_| GalleryError::Poisoned)?
-            .search(&probe.vector, max_candidates);
+            .search_with_stats(&probe.vector, max_candidates);
+        tracing::debug!(
+            search_ms = t.elapsed().as_secs_f64() * 1000.0,
+            rescored = stats.rescored,
+            passes = stats.passes,
+            bound = stats.bound,
+            "Gallery searched"
+        );
         self.candidates(&hits)
     }
 
@@ -653,6 +820,7 @@ impl Gallery {
             model: self.model_key(),
             index_templates: idx.len(),
             index_memory_bytes: idx.memory_bytes(),
+            index_origin: self.index_origin(),
         })
     }
 }

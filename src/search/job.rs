@@ -38,6 +38,8 @@ pub struct SearchContext {
     pub models_dir: PathBuf,
     /// Candidate-list length (2–50).
     pub candidates: usize,
+    /// Where the gallery index is saved (`None`: rebuilt from the database at every start).
+    pub gallery_index_dir: Option<PathBuf>,
     engines: Arc<Mutex<Option<Arc<Engines>>>>,
     /// Staff notifications of searches awaiting examiners (`crate::notifications`); `None`
     /// notifies nobody (the CLI walk-through).
@@ -51,6 +53,7 @@ impl SearchContext {
             images,
             models_dir,
             candidates,
+            gallery_index_dir: None,
             engines: Arc::new(Mutex::new(None)),
             notify: None,
         }
@@ -59,6 +62,12 @@ impl SearchContext {
     /// The same context, telling examiners of searches awaiting them.
     pub fn with_notify(mut self, notify: crate::notifications::NotifyContext) -> Self {
         self.notify = Some(notify);
+        self
+    }
+
+    /// Saves the gallery index in `dir` (`<data_dir>/gallery-index`) for a fast start.
+    pub fn with_gallery_index_dir(mut self, dir: PathBuf) -> Self {
+        self.gallery_index_dir = Some(dir);
         self
     }
 
@@ -78,8 +87,12 @@ impl SearchContext {
                     self.models_dir.display()
                 )
             })?;
-        let gallery =
-            Gallery::open(self.pool.clone(), &engine).context("Failed to open the gallery")?;
+        let gallery = Gallery::open_in(
+            self.pool.clone(),
+            &engine,
+            self.gallery_index_dir.as_deref(),
+        )
+        .context("Failed to open the gallery")?;
         tracing::info!(templates = gallery.len(), model = %gallery.model_key(), "Face engine and gallery loaded");
         let e = Arc::new(Engines { engine, gallery });
         *guard = Some(e.clone());

@@ -12,7 +12,107 @@ use serde_json::json;
 
 use crate::cli::bench::dataset::lfw_identities;
 use crate::face::{FaceEngine, FaceError, decode_image_file, nearest_centre_face};
+use crate::gallery::TemplateIndex;
 use crate::gallery::calibration::Calibration;
+
+/// FPIR targets of the open-set figures.
+const FPIR_TARGETS: [f64; 3] = [0.1, 0.01, 0.001];
+/// Candidate-list length of the open-set protocol (the desk's default).
+const OPEN_SET_CANDIDATES: usize = 20;
+
+/// Open-set 1:N figures as NIST FRTE 1:N reports them. Every second identity (name order) of
+/// those with two or more photos is held out of the gallery. Gallery: the first photo of every
+/// other identity. Mated searches: the other photos of gallery identities with several photos.
+/// Non-mated searches: every photo of the held-out identities. For a threshold T,
+/// FPIR(T) = non-mated searches whose rank-1 similarity score is ≥ T; FNIR(T) = mated searches
+/// whose mate is not in the top 20 or scores < T (a photo without a face is a miss when mated,
+/// and no candidate when non-mated). For each FPIR target the threshold is the lowest that
+/// keeps FPIR at or below the target.
+fn open_set(
+    ids: &[(String, Vec<PathBuf>)],
+    all: &[(usize, &Path)],
+    temps: &[Result<Vec<f32>, FaceError>],
+    dim: usize,
+) -> serde_json::Value {
+    let mut held_out = vec![false; ids.len()];
+    let mut multi = 0usize;
+    for (i, (_, ps)) in ids.iter().enumerate() {
+        if ps.len() >= 2 {
+            held_out[i] = multi % 2 == 1;
+            multi += 1;
+        }
+    }
+    let mut index = TemplateIndex::new(dim);
+    let mut seen = vec![false; ids.len()];
+    let mut mated: Vec<(usize, Option<&Vec<f32>>)> = Vec::new();
+    let mut non_mated: Vec<Option<&Vec<f32>>> = Vec::new();
+    for (row, ((id, _), t)) in all.iter().zip(temps).enumerate() {
+        if held_out[*id] {
+            non_mated.push(t.as_ref().ok());
+        } else if !seen[*id] {
+            seen[*id] = true;
+            if let Ok(v) = t {
+                index.push(row as i64, *id as i64, v);
+            }
+        } else {
+            mated.push((*id, t.as_ref().ok()));
+        }
+    }
+    let k = OPEN_SET_CANDIDATES;
+    // Mated: the mate's score when it is in the top k.
+    let mate: Vec<Option<f32>> = mated
+        .par_iter()
+        .map(|(id, t)| {
+            let q = (*t)?;
+            index
+                .search(q, k)
+                .iter()
+                .find(|h| h.subject_id == *id as i64)
+                .map(|h| h.score)
+        })
+        .collect();
+    // Non-mated: the rank-1 score.
+    let mut top: Vec<f32> = non_mated
+        .par_iter()
+        .map(|t| {
+            t.and_then(|q| index.search(q, k).first().map(|h| h.score))
+                .unwrap_or(f32::NEG_INFINITY)
+        })
+        .collect();
+    top.sort_by(|a, b| b.total_cmp(a));
+    let n_nm = top.len().max(1) as f64;
+    let n_m = mate.len().max(1) as f64;
+    let points: Vec<serde_json::Value> = FPIR_TARGETS
+        .iter()
+        .map(|target| {
+            let allowed = (target * top.len() as f64).floor() as usize;
+            let threshold = match top.get(allowed) {
+                Some(s) if s.is_finite() => s.next_up(),
+                _ => -1.0,
+            };
+            let fp = top.iter().filter(|s| **s >= threshold).count();
+            let missed = mate
+                .iter()
+                .filter(|m| !m.is_some_and(|s| s >= threshold))
+                .count();
+            json!({
+                "fpir_target": target,
+                "threshold": threshold,
+                "fpir": fp as f64 / n_nm,
+                "fnir": missed as f64 / n_m,
+            })
+        })
+        .collect();
+    json!({
+        "protocol": "NIST FRTE 1:N style: every second multi-photo identity (name order) held out; gallery = first photo of the others; mated = their other photos; non-mated = every photo of the held-out identities; FNIR counts a mate outside the top 20 or below the threshold",
+        "gallery": index.len(),
+        "held_out_identities": held_out.iter().filter(|h| **h).count(),
+        "mated_searches": mated.len(),
+        "non_mated_searches": non_mated.len(),
+        "candidates": k,
+        "points": points,
+    })
+}
 
 /// A progress bar for `len` items, hidden unless `show`.
 fn bar(len: usize, show: bool, what: &str) -> ProgressBar {
@@ -124,13 +224,42 @@ pub fn accuracy(
         })
         .collect();
     let n_probes = probes.len();
-    let rank_le = |k: usize| {
+    let f32_rank_le = |k: usize| {
         per_probe
             .iter()
             .filter(|(r, _)| r.is_some_and(|r| r <= k))
             .count()
     };
+    // The ranks users see: the gallery's compact index (int8 scan + exact f32 re-rank), top 20.
+    let mut index = TemplateIndex::new(dim);
+    for (row, (gid, v)) in gallery_ids
+        .iter()
+        .zip(gallery.chunks_exact(dim))
+        .enumerate()
+    {
+        index.push(row as i64, *gid as i64, v);
+    }
+    let compact: Vec<(Option<usize>, bool)> = probes
+        .par_iter()
+        .map(|(id, t)| {
+            let Some(q) = t else {
+                return (None, true);
+            };
+            let hits = index.search(q, 20);
+            let same = hits == index.search_exact(q, 20);
+            let rank = hits.iter().position(|h| h.subject_id == *id as i64);
+            (rank.map(|r| r + 1), same)
+        })
+        .collect();
+    let rank_le = |k: usize| {
+        compact
+            .iter()
+            .filter(|(r, _)| r.is_some_and(|r| r <= k))
+            .count()
+    };
+    let identical = compact.iter().filter(|(_, same)| *same).count();
     let (rank1, rank20) = (rank_le(1), rank_le(20));
+    let open_set = open_set(&ids, &all, &temps, dim);
     let mut hist = vec![0u64; bins];
     for (_, h) in &per_probe {
         for (a, b) in hist.iter_mut().zip(h) {
@@ -175,7 +304,12 @@ pub fn accuracy(
         "probes": n_probes,
         "rank1": ratio(rank1, n_probes),
         "rank20": ratio(rank20, n_probes),
+        "rank1_f32_scan": ratio(f32_rank_le(1), n_probes),
+        "rank20_f32_scan": ratio(f32_rank_le(20), n_probes),
+        "top20_lists_identical_to_f32": identical,
+        "search_path": "gallery index: int8 scan + exact f32 re-rank (TemplateIndex::search)",
         "pairs_accuracy": pairs_accuracy,
+        "open_set": open_set,
         "impostor_comparisons": calibration.impostor_comparisons,
         "threshold_fmr_1e-3": calibration.threshold_at(1e-3),
         "threshold_fmr_1e-4": calibration.threshold_at(1e-4),

@@ -30,7 +30,7 @@ pub fn lfw_identities(dir: &Path) -> anyhow::Result<Vec<(String, Vec<PathBuf>)>>
 }
 
 /// The first `n` photos of the dataset (identities and photos in name order).
-pub(super) fn first_photos(dataset: &Path, n: usize) -> anyhow::Result<Vec<PathBuf>> {
+pub fn first_photos(dataset: &Path, n: usize) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for (_, ps) in lfw_identities(dataset)? {
         out.extend(ps);
