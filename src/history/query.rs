@@ -603,6 +603,7 @@ mod tests {
             &p,
             &q,
             CaseScope::Agency(crate::domain::AgencyId(2)),
+            true,
         );
         let dbg = format!("{:?}", built.query);
         // The scope's agency 2 is required even though the text and the filter ask for 1.

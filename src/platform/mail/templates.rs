@@ -435,6 +435,11 @@ impl StaffDigest {
             subject: StaffDigestSubject { d: self }.render()?.trim().to_string(),
             text: StaffDigestText { d: self }.render()?,
             html: StaffDigestHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}
+
 /// Data for the notice of a new message on a case, sent to the other side of the thread. It
 /// names the case and the author and links to the thread; it never carries the message text
 /// (which may hold criminal justice information) nor its attachments.
