@@ -278,7 +278,7 @@ async fn hostile_attachments_are_refused_beside_the_field_and_the_text_is_kept()
         assert!(page.contains(says), "{name}: {page}");
         // The typed text comes back, escaped.
         assert!(
-            page.contains("Second camera &lt;b&gt;frame&lt;/b&gt; attached"),
+            page.contains("Second camera &#60;b&#62;frame&#60;/b&#62; attached"),
             "{name}: {page}"
         );
     }
