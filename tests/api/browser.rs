@@ -1073,3 +1073,70 @@ async fn a_message_each_way_in_the_browser() {
     shot(&requester, "16-requester-sees-answer-390").await;
     requester.close().await.unwrap();
 }
+
+/// Finding and exporting (issue 16): the history search with a typo (highlighted), the saved
+/// searches and the filtered audit trail, at desktop width and at 390 px.
+#[actix_web::test]
+async fn the_search_and_audit_pages_fit_and_read_at_both_widths() {
+    let app = spawn_app().await;
+    let base = app.address.clone();
+    let requester = app.login("requester.a@test.example").await;
+    let case_id = requester.submit_valid_request().await;
+    let profiles = tempfile::tempdir().unwrap();
+    let driver = start_driver().await;
+    let b = browser(&driver, &profiles.path().join("reviewer-find")).await;
+    log_in(&b, &base, &app, "reviewer@test.example").await;
+    b.set_window_size(1280, 900).await.unwrap();
+    // The index catches up within about a second: wait for the highlighted typo match.
+    let mut found = false;
+    for _ in 0..100 {
+        b.goto(&format!("{base}/search?q=robbry&sort=newest"))
+            .await
+            .unwrap();
+        if text_now(&b).await.contains("1 case matches") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        found,
+        "case {case_id} found with a typo: {}",
+        text_now(&b).await
+    );
+    let marked = b
+        .execute(
+            "return [...document.querySelectorAll('mark')].map(m => m.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        marked.to_string().to_lowercase().contains("robbery"),
+        "{marked}"
+    );
+    fill(&b, "name", "Robberies, newest first").await;
+    submit(&b, "/search/saved").await;
+    b.wait()
+        .for_element(Locator::Css(".saved-searches a"))
+        .await
+        .unwrap();
+    shot(&b, "16a-reviewer-search-typo-saved").await;
+    b.set_window_size(390, 900).await.unwrap();
+    shot(&b, "16b-reviewer-search-typo-saved-390").await;
+
+    b.set_window_size(1280, 900).await.unwrap();
+    b.goto(&format!(
+        "{base}/audit?action=request.submit&from=2026-13-01&outcome=success"
+    ))
+    .await
+    .unwrap();
+    b.wait()
+        .for_element(Locator::Id("from-error"))
+        .await
+        .unwrap();
+    shot(&b, "16c-reviewer-audit-filter-error").await;
+    b.set_window_size(390, 900).await.unwrap();
+    shot(&b, "16d-reviewer-audit-filter-error-390").await;
+    b.close().await.unwrap();
+}
