@@ -3,9 +3,10 @@
 //! Each row (one template) is held twice:
 //! - on the heap, its int8 codes and scale ([`crate::gallery::quant`]: `dim` rounded up to 4
 //!   bytes + 4 bytes per template), which every search scans;
-//! - its f32 vector in [`ExactRows`]: a memory-mapped file (rows written when the index was
-//!   built) and, after them, rows enrolled since on the heap. A search reads only the few rows
-//!   it re-ranks, so at 10M templates the 5 GB of f32 stay in the page cache, not on the heap.
+//! - its f32 vector in [`ExactRows`]: a file (rows written when the index was built, read with
+//!   positioned reads) and, after them, rows enrolled since on the heap. A search reads only the
+//!   few rows it re-ranks, so at 10M templates the 5 GB of f32 stay in the page cache (or on
+//!   disk), neither on the heap nor in the process's resident set.
 //!
 //! [`TemplateIndex::search`] returns exactly what an exact f32 scan returns (one row per
 //! subject, best first, ties by row order = template id order): rows are ranked by their
@@ -24,19 +25,21 @@ use crate::gallery::quant::{
     Kernel, LANES, ProbeCodes, approx_score, block_bytes, padded_dim, put_lane, quantise_row,
 };
 
-/// The f32 rows the re-rank reads: rows `0..mapped` from a memory-mapped file of little-endian
-/// f32 (`dim` per row), the rest (enrolled after the file was written) on the heap.
+/// The f32 rows the re-rank reads: rows `0..in_file` from a file of little-endian f32 (`dim`
+/// per row), read row by row with positioned reads (the page cache holds the file, not this
+/// process: a memory map would count every touched page — whole large folios — as resident),
+/// the rest (enrolled after the file was written) on the heap.
 #[derive(Debug, Default)]
 pub struct ExactRows {
-    map: Option<memmap2::Mmap>,
-    mapped: usize,
+    file: Option<File>,
+    in_file: usize,
     tail: Vec<f32>,
 }
 
 impl ExactRows {
-    /// Maps `file` (`rows × dim` little-endian f32). Errors: the file is shorter than that, or
-    /// mapping fails.
-    pub fn map_file(file: &File, rows: usize, dim: usize) -> std::io::Result<ExactRows> {
+    /// Reads rows from `file` (`rows × dim` little-endian f32). Errors: the file is shorter than
+    /// that.
+    pub fn from_file(file: &File, rows: usize, dim: usize) -> std::io::Result<ExactRows> {
         let need = (rows * dim * 4) as u64;
         if file.metadata()?.len() < need {
             return Err(std::io::Error::new(
@@ -44,35 +47,35 @@ impl ExactRows {
                 "f32 rows file is shorter than its index says",
             ));
         }
-        if rows == 0 {
-            return Ok(ExactRows::default());
-        }
-        // SAFETY: the file belongs to this gallery index: it is written completely before it is
-        // mapped, is replaced only by renaming a new file over it (the mapping keeps the old
-        // inode) and is never written in place, so the mapped bytes do not change under us.
-        let map = unsafe { memmap2::Mmap::map(file)? };
         Ok(ExactRows {
-            map: Some(map),
-            mapped: rows,
+            file: Some(file.try_clone()?),
+            in_file: rows,
             tail: Vec::new(),
         })
     }
 
-    /// Row `r` (of `dim` values), decoded into `buf` when it comes from the file.
-    fn row<'a>(&'a self, r: usize, dim: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
-        match &self.map {
-            Some(map) if r < self.mapped => {
+    /// Row `r` (of `dim` values), decoded into `buf` when it comes from the file. None when
+    /// the file cannot be read (logged).
+    fn row<'a>(&'a self, r: usize, dim: usize, buf: &'a mut Vec<f32>) -> Option<&'a [f32]> {
+        use std::os::unix::fs::FileExt;
+        match &self.file {
+            Some(file) if r < self.in_file => {
+                let mut bytes = vec![0u8; dim * 4];
+                if let Err(e) = file.read_exact_at(&mut bytes, (r * dim * 4) as u64) {
+                    tracing::error!(error = %e, row = r, "Failed to read a gallery index f32 row");
+                    return None;
+                }
                 buf.clear();
                 buf.extend(
-                    map[r * dim * 4..(r + 1) * dim * 4]
+                    bytes
                         .chunks_exact(4)
                         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
                 );
-                buf
+                Some(&buf[..])
             }
             _ => {
-                let t = r - self.mapped;
-                &self.tail[t * dim..(t + 1) * dim]
+                let t = r - self.in_file;
+                Some(&self.tail[t * dim..(t + 1) * dim])
             }
         }
     }
@@ -229,7 +232,7 @@ impl TemplateIndex {
         padded_dim(self.dim) + 4
     }
 
-    /// Heap bytes held by the index (the memory-mapped f32 rows are not counted).
+    /// Heap bytes held by the index (the f32 rows in the file are not counted).
     pub fn memory_bytes(&self) -> usize {
         self.codes.capacity()
             + self.scales.capacity() * 4
@@ -264,7 +267,7 @@ impl TemplateIndex {
         true
     }
 
-    /// Adds a template (its f32 row on the heap, after the mapped rows). Returns false (and adds
+    /// Adds a template (its f32 row on the heap, after the rows in the file). Returns false (and adds
     /// nothing) when `vector` does not have `dim` values.
     pub fn push(&mut self, template_id: i64, subject_id: i64, vector: &[f32]) -> bool {
         if !self.push_compact(template_id, subject_id, vector) {
@@ -362,8 +365,12 @@ impl TemplateIndex {
     fn rerank(&self, query: &[f32], rows: &[u32]) -> Vec<(f32, u32)> {
         let score = |r: &u32| {
             let mut buf = Vec::with_capacity(self.dim);
-            let v = self.exact.row(*r as usize, self.dim, &mut buf);
-            (crate::face::dot(query, v), *r)
+            // An unreadable row (logged) cannot be a candidate.
+            let score = self
+                .exact
+                .row(*r as usize, self.dim, &mut buf)
+                .map_or(f32::NEG_INFINITY, |v| crate::face::dot(query, v));
+            (score, *r)
         };
         let mut out: Vec<(f32, u32)> = if rows.len() > 4096 {
             rows.par_iter().map(score).collect()
@@ -456,7 +463,7 @@ impl TemplateIndex {
     }
 }
 
-/// Builds an index whose f32 rows stream to a file (never held on the heap), then maps it.
+/// Builds an index whose f32 rows stream to a file (never held on the heap).
 pub struct IndexBuilder {
     index: TemplateIndex,
     out: BufWriter<File>,
@@ -499,7 +506,8 @@ impl IndexBuilder {
         self.index.rows()
     }
 
-    /// Flushes the f32 rows, maps them and returns the index with the CRC-32 of the f32 file.
+    /// Flushes the f32 rows and returns the index (reading them from the file) with the CRC-32
+    /// of the f32 file.
     pub fn finish(self) -> std::io::Result<(TemplateIndex, u32)> {
         let IndexBuilder {
             mut index,
@@ -509,7 +517,7 @@ impl IndexBuilder {
         } = self;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
-        index.exact = ExactRows::map_file(&file, index.rows(), index.dim)?;
+        index.exact = ExactRows::from_file(&file, index.rows(), index.dim)?;
         Ok((index, crc.finalize()))
     }
 }

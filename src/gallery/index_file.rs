@@ -6,7 +6,7 @@
 //!   was built from, the model key, the error-bound norms, the CRC-32 of the body and of the
 //!   rows file, and the CRC-32 of the header itself — then the body: template ids, subject ids
 //!   (i64 LE), live flags (u8), scales (f32 LE) and the interleaved int8 codes;
-//! - `<model>.f32`: every row's f32 vector (LE), memory-mapped for the exact re-rank.
+//! - `<model>.f32`: every row's f32 vector (LE), read row by row for the exact re-rank.
 //!
 //! The database stays the truth: a missing file, a file of another model or dim, a file whose
 //! version differs from the database's ([`LoadError::Stale`]) or whose checksums do not match
@@ -378,7 +378,6 @@ pub fn load(
     if rows_file.metadata()?.len() != (n * dim * 4) as u64 {
         return Err(LoadError::Corrupt("rows file size".into()));
     }
-    // Streamed through read(), not the mapping: checking does not make the rows resident.
     let mut rows_crc = crc32fast::Hasher::new();
     let mut rr = BufReader::with_capacity(1 << 22, &rows_file);
     let mut buf = vec![0u8; 1 << 22];
@@ -392,7 +391,7 @@ pub fn load(
     if rows_crc.finalize() != h.rows_crc {
         return Err(LoadError::Corrupt("rows checksum".into()));
     }
-    let exact = ExactRows::map_file(&rows_file, n, dim)?;
+    let exact = ExactRows::from_file(&rows_file, n, dim)?;
     Ok(TemplateIndex::from_parts(
         dim,
         codes,

@@ -3,7 +3,7 @@
 //! The database is the truth: subjects, photos (SHA-256, path, active flag) and
 //! templates (model id/version, vector, box, landmarks). [`Gallery::open_in`]
 //! loads the index of every active template of the engine's model — int8 codes
-//! scanned by every search, f32 rows memory-mapped for the exact re-rank
+//! scanned by every search, f32 rows read row by row for the exact re-rank
 //! ([`index`]) — from its saved files ([`index_file`]) when they match the
 //! database, else rebuilds it from the database; enrollment writes to the
 //! database first and then to the index. A search reads only: a probe is never

@@ -232,7 +232,7 @@ pub fn search_bench(b: &SearchBench) -> anyhow::Result<serde_json::Value> {
         "queries": b.queries,
         "candidates": k,
         "mean_candidates_returned": found as f64 / nq,
-        "index_kind": format!("int8 per-vector symmetric scale, {} scan, exact f32 re-rank (memory-mapped rows)", kernel.name()),
+        "index_kind": format!("int8 per-vector symmetric scale, {} scan, exact f32 re-rank (f32 rows in a file)", kernel.name()),
         "bytes_per_template": bpt,
         "index_build_seconds": build,
         "startup_seconds": startup,
