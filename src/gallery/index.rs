@@ -121,6 +121,9 @@ pub struct SearchStats {
     pub passes: u32,
     /// The quantisation error bound used (similarity score units).
     pub bound: f32,
+    /// f32 rows that could not be read (logged): the list may then miss a candidate, so
+    /// [`crate::gallery::Gallery::search`] refuses it (the search job fails and is retried).
+    pub unreadable: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -361,24 +364,30 @@ impl TemplateIndex {
             .collect()
     }
 
-    /// Exact f32 scores of `rows`, best first, ties by row.
-    fn rerank(&self, query: &[f32], rows: &[u32]) -> Vec<(f32, u32)> {
+    /// Exact f32 scores of `rows`, best first, ties by row, and how many rows could not be
+    /// read (scored as nothing: they cannot be candidates, and the caller must not trust the
+    /// list).
+    fn rerank(&self, query: &[f32], rows: &[u32]) -> (Vec<(f32, u32)>, usize) {
         let score = |r: &u32| {
             let mut buf = Vec::with_capacity(self.dim);
-            // An unreadable row (logged) cannot be a candidate.
             let score = self
                 .exact
                 .row(*r as usize, self.dim, &mut buf)
-                .map_or(f32::NEG_INFINITY, |v| crate::face::dot(query, v));
+                .map(|v| crate::face::dot(query, v));
             (score, *r)
         };
-        let mut out: Vec<(f32, u32)> = if rows.len() > 4096 {
+        let scored: Vec<(Option<f32>, u32)> = if rows.len() > 4096 {
             rows.par_iter().map(score).collect()
         } else {
             rows.iter().map(score).collect()
         };
+        let unreadable = scored.iter().filter(|(s, _)| s.is_none()).count();
+        let mut out: Vec<(f32, u32)> = scored
+            .into_iter()
+            .filter_map(|(s, r)| s.map(|s| (s, r)))
+            .collect();
         out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        out
+        (out, unreadable)
     }
 
     /// The first `k` distinct subjects of rows ranked best first.
@@ -423,7 +432,8 @@ impl TemplateIndex {
             let (top, cut) = self.approx_top(&pq, m);
             stats.passes += 1;
             stats.rescored += top.len();
-            let ranked = self.rerank(query, &top);
+            let (ranked, unreadable) = self.rerank(query, &top);
+            stats.unreadable += unreadable;
             let hits = self.subjects(&ranked, k);
             // Every live row is among `top`: the list is exact.
             let Some(cut) = cut.filter(|_| m < self.live_count) else {
@@ -443,7 +453,8 @@ impl TemplateIndex {
             let rows = self.approx_at_least(&pq, theta - bound);
             stats.passes += 1;
             stats.rescored += rows.len();
-            let ranked = self.rerank(query, &rows);
+            let (ranked, unreadable) = self.rerank(query, &rows);
+            stats.unreadable += unreadable;
             return (self.subjects(&ranked, k), stats);
         }
     }
@@ -458,7 +469,7 @@ impl TemplateIndex {
             .filter(|r| self.live[*r])
             .map(|r| r as u32)
             .collect();
-        let ranked = self.rerank(query, &rows);
+        let (ranked, _) = self.rerank(query, &rows);
         self.subjects(&ranked, k)
     }
 }

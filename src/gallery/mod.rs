@@ -619,6 +619,14 @@ impl Gallery {
             bound = stats.bound,
             "Gallery searched"
         );
+        if stats.unreadable > 0 {
+            // A row the re-rank could not read might have been a candidate: no list at all
+            // rather than a list that silently misses someone (the job fails and is retried).
+            return Err(GalleryError::IndexFile(std::io::Error::other(format!(
+                "{} gallery index row(s) could not be read",
+                stats.unreadable
+            ))));
+        }
         self.candidates(&hits)
     }
 
