@@ -88,13 +88,15 @@ impl TrailForm {
     }
 
     /// Validates the form for a reader confined to `agency` (`None`: every agency). Problems
-    /// name the field; a field with a problem is left out of the filter.
+    /// name the field; a field with a problem is left out of the filter. The dates are whole
+    /// local days of the service's time zone (`cal`), daylight saving included.
     ///
     /// Errors: database errors (looking up the case).
     pub fn filter(
         &self,
         conn: &mut DbConnection,
         agency: Option<AgencyId>,
+        cal: &crate::domain::business_time::BusinessCalendar,
     ) -> QueryResult<(TrailFilter, Vec<FieldProblem>)> {
         let mut problems = Vec::new();
         let mut problem = |field, message: &str| {
@@ -161,10 +163,11 @@ impl TrailForm {
                 found
             }
         };
-        let start = from.and_then(|d| d.and_hms_opt(0, 0, 0));
-        let end = to
-            .and_then(|d| d.succ_opt())
-            .and_then(|d| d.and_hms_opt(0, 0, 0));
+        // Local midnight before `from` and after `to`, as UTC instants.
+        let start = from
+            .and_then(|d| d.pred_opt())
+            .map(|d| cal.end_of_local_day(d));
+        let end = to.map(|d| cal.end_of_local_day(d));
         Ok((
             TrailFilter {
                 agency,

@@ -39,6 +39,8 @@ pub struct AuditPage {
     pub older: Option<String>,
     /// Query string of the CSV export of the filtered set.
     pub export_query: String,
+    /// The service's time zone (`service.time_zone`), in which the date filter's days are read.
+    pub time_zone: String,
 }
 
 impl AuditPage {
@@ -89,9 +91,10 @@ pub async fn page(
     let form = q.into_inner();
     let actor = user.actor(role);
     let f2 = form.clone();
+    let cal = state.settings.service.calendar.clone();
     let (records, problems, newer, older) =
         crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-            let (filter, problems) = f2.filter(c, agency)?;
+            let (filter, problems) = f2.filter(c, agency, &cal)?;
             audit::record(
                 c,
                 &actor,
@@ -129,6 +132,7 @@ pub async fn page(
             newer: newer.map(|id| link("after", id)),
             older: older.map(|id| link("before", id)),
             export_query: query_string(&kept),
+            time_zone: state.settings.service.time_zone.clone(),
             form,
             problems,
             outcomes: Outcome::ALL
@@ -156,8 +160,9 @@ pub async fn export(
     let (role, agency) = reader(&user)?;
     let form = q.into_inner();
     let actor = user.actor(role);
+    let cal = state.settings.service.calendar.clone();
     let (filter, up_to) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        let (filter, problems) = form.filter(c, agency)?;
+        let (filter, problems) = form.filter(c, agency, &cal)?;
         if let Some(p) = problems.first() {
             return Err(AppError::BadRequest(p.message.clone()));
         }
