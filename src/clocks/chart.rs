@@ -65,7 +65,7 @@ impl Chart {
             .iter()
             .flat_map(|s| s.2.iter().flatten().copied())
             .fold(0.0_f64, f64::max);
-        let top = nice_ceiling(max);
+        let top = axis_top(max);
         let (left, right) = (Self::LEFT, Self::W - 8.0);
         let baseline = Self::H - Self::BOTTOM;
         let span = baseline - Self::TOP;
@@ -141,17 +141,20 @@ impl Chart {
     }
 }
 
-/// A round top for the axis: 1, 2, 5 × 10ⁿ at or above `v` (at least 1).
-fn nice_ceiling(v: f64) -> f64 {
-    if v <= 1.0 {
-        return 1.0;
+/// The top of the axis: four grid steps of 1, 2, 3 or 5 × 10ⁿ (at least 1), reaching `v`, so
+/// the grid values are round (counts stay whole numbers).
+fn axis_top(v: f64) -> f64 {
+    let quarter = v / 4.0;
+    if quarter <= 1.0 {
+        return 4.0;
     }
-    let mag = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    let mag = 10f64.powf(quarter.log10().floor());
+    let step = [1.0, 2.0, 3.0, 5.0, 10.0]
         .iter()
         .map(|m| m * mag)
-        .find(|c| *c >= v)
-        .unwrap_or(10.0 * mag)
+        .find(|c| *c >= quarter)
+        .unwrap_or(10.0 * mag);
+    step * 4.0
 }
 
 /// A value as shown: whole numbers without decimals, else one decimal.
@@ -169,9 +172,11 @@ mod tests {
 
     #[test]
     fn bars_scale_to_a_round_top_and_missing_values_have_no_bar() {
-        assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(7.0), 10.0);
-        assert_eq!(nice_ceiling(13.0), 20.0);
+        assert_eq!(axis_top(0.0), 4.0);
+        assert_eq!(axis_top(1.0), 4.0);
+        assert_eq!(axis_top(7.0), 8.0);
+        assert_eq!(axis_top(13.0), 20.0);
+        assert_eq!(axis_top(90.0), 120.0);
         let c = Chart::grouped(
             "t",
             "Test",
@@ -184,7 +189,8 @@ mod tests {
         );
         assert_eq!(c.bars.len(), 3);
         let tallest = c.bars.iter().map(|b| b.h).fold(0.0, f64::max);
-        assert!((tallest - (c.baseline - 12.0)).abs() < 1e-9);
+        // 10 on an axis of 12 (steps of 3).
+        assert!((tallest - (c.baseline - 12.0) * 10.0 / 12.0).abs() < 1e-9);
         assert!(
             c.summary.contains("a: One 5, Two 10; b: One none, Two 2.5"),
             "{}",

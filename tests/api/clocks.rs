@@ -44,14 +44,20 @@ fn set_events(app: &TestApp, case_id: i64, kind: &str, times: &[&str]) {
     }
 }
 
-/// The table row of the page that holds `needle` (from its `<tr` to its `</tr>`).
+/// The first table row of the page that holds `needle` (from its `<tr` to its `</tr>`).
 fn row_with<'a>(page: &'a str, needle: &str) -> &'a str {
-    let i = page
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle} in {page}"));
-    let start = page[..i].rfind("<tr").unwrap_or(0);
-    let end = page[i..].find("</tr>").map_or(page.len(), |e| i + e);
-    &page[start..end]
+    for (i, _) in page.match_indices(needle) {
+        let Some(start) = page[..i].rfind("<tr") else {
+            continue;
+        };
+        // Inside that row only if no row ended between its start and the needle.
+        if page[start..i].contains("</tr>") {
+            continue;
+        }
+        let end = page[i..].find("</tr>").map_or(page.len(), |e| i + e);
+        return &page[start..end];
+    }
+    panic!("no table row holds {needle}: {page}")
 }
 
 #[actix_web::test]
