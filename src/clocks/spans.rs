@@ -127,10 +127,9 @@ pub fn spans(
                     list.extend(probe_spans(*ps, from, &mine, single_examiner_allowed));
                 }
             }
-            if matches!(
-                c.status,
-                CaseStatus::Rejected | CaseStatus::Withdrawn | CaseStatus::Concluded
-            ) {
+            // Every open stage stops at a final state (rejected, withdrawn, result withdrawn)
+            // or when the result is issued.
+            if c.status.is_final() || c.status == CaseStatus::Concluded {
                 for s in list.iter_mut().filter(|s| s.ended.is_none()) {
                     s.stopped = Some(c.updated_at.max(s.started));
                     for p in s.pauses.iter_mut().filter(|p| p.to.is_none()) {
