@@ -39,6 +39,11 @@ pub struct AccountPage {
 }
 
 impl AccountPage {
+    /// Whether any notification kind shown can be changed (compliance reminders cannot): the
+    /// form's button is shown only then.
+    pub fn notifications_choosable(&self) -> bool {
+        self.notifications.iter().any(|n| !n.compliance())
+    }
     pub fn err(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()
