@@ -32,7 +32,7 @@ async fn a_months_audit_lists_exactly_the_agencys_activity_and_is_signed_off_onc
     let hour = chrono::Utc::now().hour();
     let (start, end) = if hour < 12 { ("13", "24") } else { ("0", "1") };
     let app = spawn_app_with(&[
-        ("FRDESK_AUDIT__UTC_OFFSET_MINUTES", "0"),
+        ("FRDESK_SERVICE__TIME_ZONE", "UTC"),
         ("FRDESK_AUDIT__BUSINESS_START_HOUR", start),
         ("FRDESK_AUDIT__BUSINESS_END_HOUR", end),
         ("FRDESK_AUDIT__VOLUME_FLOOR", "3"),
