@@ -84,6 +84,18 @@ impl SmtpServer {
         }
         self.messages()
     }
+    /// Every message received, once one of them contains `needle` (or after `secs`): other
+    /// mail, such as staff notifications, may arrive in any order around it.
+    pub(crate) async fn wait_for_one(&self, needle: &str, secs: u64) -> Vec<String> {
+        for _ in 0..secs * 10 {
+            let m = self.messages();
+            if m.iter().any(|x| x.contains(needle)) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.messages()
+    }
 }
 
 #[actix_web::test]

@@ -275,7 +275,7 @@ async fn a_concluded_examination_issues_a_signed_packet_by_email() {
     assert_eq!(v["current"], false, "the first packet was superseded");
     let (code, v) = verify(&app, &file2);
     assert_eq!((code, v["current"].clone()), (0, serde_json::json!(true)));
-    let corrected = smtp.wait_for(4, 20).await;
+    let corrected = smtp.wait_for_one("Corrected face search result", 60).await;
     assert!(
         corrected
             .iter()
@@ -300,7 +300,7 @@ async fn a_concluded_examination_issues_a_signed_packet_by_email() {
     assert_eq!(case_status(&app, case_id), "result_withdrawn");
     let (code, v) = verify(&app, &file2);
     assert_eq!((code, v["current"].clone()), (1, serde_json::json!(false)));
-    let all = smtp.wait_for(5, 20).await;
+    let all = smtp.wait_for_one("WITHDRAWN", 60).await;
     assert!(all.iter().any(|m| m.contains("WITHDRAWN")));
     let actions: Vec<String> = app.audit().into_iter().map(|a| a.action).collect();
     for a in [
