@@ -39,7 +39,9 @@ pub fn examiners(
 ) -> diesel::QueryResult<Vec<User>> {
     let mut out = Vec::new();
     for u in crate::accounts::training::trained_examiners(conn, today)? {
-        if Some(u.id) == except {
+        // Not the first examiner; not one whose examining is restricted after an audit finding
+        // (the workflow would refuse them).
+        if Some(u.id) == except || crate::accounts::restriction::check(conn, u.id)?.is_err() {
             continue;
         }
         if crate::examination::duties::check(
@@ -80,6 +82,7 @@ pub fn supervisors(
         )
         .is_ok();
         if trained
+            && crate::accounts::restriction::check(conn, u.id)?.is_ok()
             && crate::examination::duties::check(
                 conn,
                 case,
