@@ -113,6 +113,25 @@ impl Application {
             )
         };
         tracing::info!(fingerprint = %signer.fingerprint_sha256(), subject = %signer.subject(), "Packet signing key loaded");
+        {
+            // Every certificate the desk signs with is kept, so packets signed before a
+            // rotation (new PKCS#12, regenerated key) still verify.
+            let (p, s) = (pool.clone(), signer.clone());
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                let mut conn = p.get().context("Failed to get a database connection")?;
+                crate::platform::db::write_tx(&mut conn, |c| {
+                    crate::result::certificates::SigningCertificate::record_in_use(
+                        c,
+                        &s,
+                        crate::platform::time::now(),
+                    )
+                })
+                .context("Failed to record the packet signing certificate")?;
+                Ok(())
+            })
+            .await
+            .context("Signing-certificate task failed")??;
+        }
         let transport = crate::platform::mail::Transport::from_settings(&settings)?;
         let from: Mailbox = settings.mail.from.parse().context("Invalid mail.from")?;
         let wake = Arc::new(tokio::sync::Notify::new());

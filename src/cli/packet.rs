@@ -1,6 +1,8 @@
 //! `frdesk packet verify FILE.pdf [--json]`: checks a result packet that comes back (from a
-//! court, a prosecutor, an email): is the signature valid, was it signed by this desk's key and
-//! recorded here, and is it still the current result of its case?
+//! court, a prosecutor, an email): is the signature valid, was it signed with a certificate this
+//! desk has signed with (the current one or an earlier, retired one) and recorded here, and is it
+//! still the current result of its case? The check itself is `crate::result::verify`, shared
+//! with the public page `/verify`.
 //!
 //! Exit code 0 only when all three hold; 1 otherwise. Each check is an audit record.
 
@@ -9,12 +11,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::audit::{self, Actor, Entry, Outcome};
+use crate::audit::Actor;
 use crate::config::Settings;
-use crate::result::store::PacketRecord;
 
 #[derive(Subcommand)]
 pub enum PacketCommand {
@@ -28,90 +27,18 @@ pub enum PacketCommand {
     },
 }
 
-/// What `frdesk packet verify` reports.
-#[derive(Debug, Serialize)]
-pub struct PacketReport {
-    /// The signature covers the whole file, the digest matches and the CMS verifies.
-    pub signature_valid: bool,
-    /// Valid, signed with this desk's signing certificate, and recorded as issued here with the
-    /// same bytes (SHA-256).
-    pub issued_by_this_server: bool,
-    /// The case number the packet names (empty when none could be read).
-    pub case: String,
-    /// Issued here and not superseded by a corrected packet or a withdrawal of the result.
-    pub current: bool,
-    pub packet_id: Option<String>,
-    /// One sentence for people.
-    pub detail: String,
-}
+pub use crate::result::verify::PacketReport;
 
-/// Builds the report for `pdf` against this desk's key and packet records.
+/// Checks `pdf` against every certificate this desk has signed with and its packet records
+/// ([`crate::result::verify::verify_packet`]); the check is an audit record of the operator.
 pub fn verify_packet(settings: &Settings, pdf: &[u8]) -> anyhow::Result<PacketReport> {
-    let v = crate::platform::pdf::verify(pdf);
-    let our_fingerprint = if !settings.packet.pkcs12_path.trim().is_empty()
-        || settings
-            .data_dir
-            .join("signing")
-            .join(crate::platform::pdf::signer::KEY_FILE)
-            .exists()
-    {
-        Some(settings.packet_signer()?.fingerprint_sha256())
-    } else {
-        None
-    };
-    let ours = our_fingerprint
-        .as_deref()
-        .is_some_and(|f| v.is_valid_for(f));
     let pool = crate::platform::db::connect(&settings.database.url)?;
     let mut conn = pool.get()?;
-    let record = match &v.packet_id {
-        Some(id) => PacketRecord::by_packet_id(&mut conn, id)?,
-        None => None,
-    };
-    let sha = hex::encode(Sha256::digest(pdf));
-    let recorded = record.as_ref().is_some_and(|r| r.file_sha256 == sha);
-    let issued = ours && recorded;
-    let current = issued && record.as_ref().is_some_and(PacketRecord::is_current);
-    let detail = if !v.signature_valid {
-        format!("Signature NOT valid: {}", v.detail)
-    } else if !ours {
-        "The signature is valid but was not made with this desk's signing key.".to_string()
-    } else if !recorded {
-        "Signed with this desk's key, but no packet with these exact bytes is on record here."
-            .to_string()
-    } else if !current {
-        let why = record
-            .as_ref()
-            .and_then(|r| r.superseded_reason.clone())
-            .unwrap_or_default();
-        format!("Issued by this desk but NO LONGER CURRENT: {why}")
-    } else {
-        "Valid, issued by this desk, and the current result of its case.".to_string()
-    };
-    let report = PacketReport {
-        signature_valid: v.signature_valid,
-        issued_by_this_server: issued,
-        case: v.case_number.clone().unwrap_or_default(),
-        current,
-        packet_id: v.packet_id.clone(),
-        detail,
-    };
-    let entry = Entry::new(
-        "packet.verify",
-        "packet",
-        report.packet_id.clone().unwrap_or_else(|| "unknown".into()),
-    )
-    .details(format!("sha256 {sha}; {}", report.detail));
-    audit::record(
+    Ok(crate::result::verify::verify_packet(
         &mut conn,
         &Actor::cli("packet verify"),
-        if report.current {
-            entry
-        } else {
-            entry.outcome(Outcome::Failed)
-        },
-    )?;
-    Ok(report)
+        pdf,
+    )?)
 }
 
 pub fn run(settings: &Settings, cmd: PacketCommand) -> anyhow::Result<ExitCode> {
@@ -122,7 +49,7 @@ pub fn run(settings: &Settings, cmd: PacketCommand) -> anyhow::Result<ExitCode> 
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{}\n  case: {}\n  packet: {}\n  signature valid: {}\n  issued by this desk: {}\n  current: {}",
+            "{}\n  case: {}\n  packet: {}\n  signature valid: {}\n  issued by this desk: {}\n  current: {}\n  signing certificate: {}",
             report.detail,
             if report.case.is_empty() {
                 "(none)"
@@ -133,6 +60,7 @@ pub fn run(settings: &Settings, cmd: PacketCommand) -> anyhow::Result<ExitCode> 
             yes(report.signature_valid),
             yes(report.issued_by_this_server),
             yes(report.current),
+            certificate_line(&report),
         );
     }
     Ok(if report.current {
@@ -140,6 +68,26 @@ pub fn run(settings: &Settings, cmd: PacketCommand) -> anyhow::Result<ExitCode> 
     } else {
         ExitCode::from(1)
     })
+}
+
+/// "SHA-256 <fingerprint> (<subject>), in use" / ", retired <time>" / "(none of this desk's)".
+fn certificate_line(report: &PacketReport) -> String {
+    match &report.signing_certificate {
+        None => "(none of this desk's)".to_string(),
+        Some(c) => format!(
+            "SHA-256 {}{}, {}",
+            c.fingerprint_sha256,
+            if c.subject.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.subject)
+            },
+            match &c.retired_at {
+                Some(at) => format!("retired {at}"),
+                None => "in use".to_string(),
+            }
+        ),
+    }
 }
 
 fn yes(b: bool) -> &'static str {

@@ -210,6 +210,12 @@ fn issue(
     crate::platform::db::write_tx(conn, |conn| -> anyhow::Result<()> {
         let now_case = Case::find(conn, case_id)?.context("Case not found")?;
         let to = now_case.status().apply(CaseAction::IssueResult)?;
+        // The certificate is kept for verifying this packet after any later rotation.
+        crate::result::certificates::SigningCertificate::record_in_use(
+            conn,
+            &ctx.signer,
+            issued_at,
+        )?;
         let superseded = PacketRecord::supersede_all(
             conn,
             case_id,

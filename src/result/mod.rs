@@ -11,8 +11,11 @@
 //! - [`job`]: the packet job — queued when an examination concludes, run by a worker.
 //! - [`reissue`]: re-issuing a corrected packet or withdrawing the result.
 //! - [`dissemination`]: the dissemination log (every download and email of a packet).
+//! - [`certificates`]: every certificate the desk has signed packets with (kept across rotation).
+//! - [`verify`]: checking a packet that comes back (CLI and the public `/verify` page).
 
 pub mod assemble;
+pub mod certificates;
 pub mod context;
 pub mod dissemination;
 pub mod job;
@@ -21,3 +24,4 @@ pub mod outcome;
 pub mod packet;
 pub mod reissue;
 pub mod store;
+pub mod verify;

@@ -21,6 +21,7 @@ pub mod respond;
 pub mod session;
 pub mod state;
 pub mod transparency;
+pub mod verify;
 
 use actix_web::{HttpResponse, web};
 
@@ -63,6 +64,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/transparency/model-card.pdf",
             web::get().to(transparency::published::model_card_pdf),
+        )
+        .service(
+            web::resource("/verify")
+                .app_data(verify::page::multipart_config())
+                .route(web::get().to(verify::page::form))
+                .route(web::post().to(verify::page::submit)),
         )
         .route("/login", web::get().to(auth::login::form))
         .route("/login", web::post().to(auth::login::submit))

@@ -1140,3 +1140,48 @@ async fn the_search_and_audit_pages_fit_and_read_at_both_widths() {
     shot(&b, "16d-reviewer-audit-filter-error-390").await;
     b.close().await.unwrap();
 }
+
+/// The public packet check in the browser, without a login: a file that is not a PDF gets its
+/// message beside the field; an unsigned PDF is answered "Not genuine". Both states fit 390 px
+/// and pass the accessibility check; the form works without JavaScript (none on the page).
+#[actix_web::test]
+async fn the_public_packet_check_reads_at_both_widths() {
+    let app = spawn_app().await;
+    let base = app.address.clone();
+    let files = tempfile::tempdir().unwrap();
+    let text = files.path().join("notes.txt");
+    std::fs::write(&text, "not a packet").unwrap();
+    let unsigned = files.path().join("copy.pdf");
+    std::fs::write(&unsigned, "%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n").unwrap();
+    let driver = start_driver().await;
+    let b = browser(&driver, &files.path().join("profile")).await;
+    b.goto(&format!("{base}/verify")).await.unwrap();
+    wait_for_text(&b, "Check a lead packet").await;
+    shot(&b, "17a-public-verify").await;
+    b.find(Locator::Id("packet"))
+        .await
+        .unwrap()
+        .send_keys(&text.to_string_lossy())
+        .await
+        .unwrap();
+    submit(&b, "/verify").await;
+    b.wait()
+        .for_element(Locator::Id("packet-error"))
+        .await
+        .unwrap();
+    wait_for_text(&b, "This file is not a PDF").await;
+    b.set_window_size(390, 900).await.unwrap();
+    shot(&b, "17b-public-verify-not-a-pdf-390").await;
+    b.find(Locator::Id("packet"))
+        .await
+        .unwrap()
+        .send_keys(&unsigned.to_string_lossy())
+        .await
+        .unwrap();
+    submit(&b, "/verify").await;
+    wait_for_text(&b, "Not genuine").await;
+    shot(&b, "17c-public-verify-not-genuine-390").await;
+    b.set_window_size(1280, 900).await.unwrap();
+    shot(&b, "17d-public-verify-not-genuine").await;
+    b.close().await.unwrap();
+}

@@ -205,6 +205,42 @@ pub async fn spawn_app_on(
     t
 }
 
+impl TestApp {
+    /// Starts another server on this app's data folder and database, as a restart does (the
+    /// first keeps running): it loads the signing key afresh — a new one when the key file was
+    /// deleted, or the PKCS#12 file `extra_env` names. Returns its base address.
+    pub async fn start_again(&self, extra_env: &[(&str, &str)]) -> String {
+        let mut env: Vec<(String, String)> = vec![
+            (
+                "FRDESK_DATA_DIR".into(),
+                self.data_dir.path().to_string_lossy().into_owned(),
+            ),
+            ("FRDESK_HTTP__BIND".into(), "127.0.0.1:0".into()),
+            ("FRDESK_DATABASE__URL".into(), self.db_url.clone()),
+            (
+                "FRDESK_MAIL__FROM".into(),
+                "Face Search Desk <frdesk@test.example>".into(),
+            ),
+            (
+                "FRDESK_FACE__MODELS_DIR".into(),
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("models")
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
+        ];
+        for (k, v) in extra_env {
+            env.push((k.to_string(), v.to_string()));
+        }
+        let settings =
+            Settings::load_with_env(Some(&empty_config(&self.data_dir)), env).expect("settings");
+        let app = Application::build(settings).await.expect("build app");
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
+        format!("http://127.0.0.1:{port}")
+    }
+}
+
 /// A seeded data folder and database for a server run as a separate `frdesk serve` process
 /// (crash tests `kill -9` it): migrated (by connecting), seeded, signing key installed; no
 /// server is started, so `address` is empty until the caller starts one.

@@ -44,4 +44,5 @@ mod review;
 mod search;
 mod training;
 mod transparency;
+mod verify_page;
 mod workbench;

@@ -276,6 +276,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    signing_certificates (fingerprint_sha256) {
+        fingerprint_sha256 -> Text,
+        certificate_pem -> Nullable<Text>,
+        subject -> Text,
+        first_used_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     legal_holds (id) {
         id -> BigInt,
         case_id -> BigInt,
@@ -620,6 +630,7 @@ diesel::joinable!(decisions -> cases (case_id));
 diesel::joinable!(timeline_events -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    signing_certificates,
     agencies,
     agency_policies,
     terms_acceptances,

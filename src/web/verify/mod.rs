@@ -1,0 +1,3 @@
+//! The public packet check (no login): `/verify`.
+
+pub mod page;
