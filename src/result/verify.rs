@@ -172,7 +172,9 @@ pub fn verify_packet(
         superseded_by.as_deref(),
         superseded_reason.as_deref(),
         result_later_withdrawn,
-        certificate.as_ref(),
+        certificate
+            .as_ref()
+            .is_some_and(SigningCertificate::is_retired),
     );
     let report = PacketReport {
         signature_valid: v.signature_valid,
@@ -209,6 +211,27 @@ pub fn verify_packet(
     };
     audit::record(conn, actor, entry)?;
     Ok(report)
+}
+
+impl PacketReport {
+    /// The report for the public `/verify` page: the same answer without the reason the desk
+    /// typed for a correction or withdrawal (free text that may name people or details of the
+    /// case); the standing, the corrected packet's number and the dates stay.
+    pub fn for_public(mut self) -> PacketReport {
+        self.superseded_reason = None;
+        if !matches!(self.standing, Standing::Superseded | Standing::Withdrawn) {
+            return self;
+        }
+        self.detail = detail(
+            self.standing,
+            &self.detail,
+            self.superseded_by.as_deref(),
+            None,
+            self.result_later_withdrawn,
+            self.signing_certificate.as_ref().is_some_and(|c| c.retired),
+        );
+        self
+    }
 }
 
 /// How a packet stopped being current, from its `superseded_reason`.
@@ -249,14 +272,17 @@ fn detail(
     by: Option<&str>,
     why: Option<&str>,
     later_withdrawn: bool,
-    certificate: Option<&SigningCertificate>,
+    retired: bool,
 ) -> String {
-    let retired = if certificate.is_some_and(SigningCertificate::is_retired) {
+    let retired = if retired {
         " (signed with an earlier desk certificate, since retired)"
     } else {
         ""
     };
-    let why = why.unwrap_or_default();
+    let why = match why {
+        Some(w) if !w.trim().is_empty() => format!(": {w}"),
+        _ => String::new(),
+    };
     match standing {
         Standing::NotGenuine => format!("Signature NOT valid: {signature_detail}"),
         Standing::NotThisDesk => {
@@ -281,11 +307,11 @@ fn detail(
                 ""
             };
             format!(
-                "Issued by this desk{retired} but NO LONGER CURRENT: superseded{by}: {why}.{later}"
+                "Issued by this desk{retired} but NO LONGER CURRENT: superseded{by}{why}.{later}"
             )
         }
         Standing::Withdrawn => format!(
-            "Issued by this desk{retired} but NO LONGER CURRENT: the result was withdrawn: {why}."
+            "Issued by this desk{retired} but NO LONGER CURRENT: the result was withdrawn{why}."
         ),
     }
 }
@@ -311,10 +337,10 @@ mod tests {
 
     #[test]
     fn details_name_the_standing() {
-        let d = detail(Standing::Withdrawn, "", None, Some("x"), false, None);
+        let d = detail(Standing::Withdrawn, "", None, Some("x"), false, false);
         assert!(d.contains("withdrawn: x"), "{d}");
-        let d = detail(Standing::Superseded, "", Some("P2"), Some("y"), true, None);
+        let d = detail(Standing::Superseded, "", Some("P2"), Some("y"), true, false);
         assert!(d.contains("corrected packet P2: y") && d.contains("since been withdrawn"));
-        assert!(detail(Standing::Current, "", None, None, false, None).starts_with("Valid"));
+        assert!(detail(Standing::Current, "", None, None, false, false).starts_with("Valid"));
     }
 }

@@ -218,7 +218,7 @@ pub async fn submit(
         user_agent: meta.user_agent.clone(),
     };
     let report = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
-        Ok(crate::result::verify::verify_packet(c, &actor, &pdf)?)
+        Ok(crate::result::verify::verify_packet(c, &actor, &pdf)?.for_public())
     })
     .await?;
     tracing::info!(ip = %meta.ip, standing = ?report.standing, packet = ?report.packet_id, "Public packet check");
