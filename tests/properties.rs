@@ -223,9 +223,10 @@ proptest! {
         probes.push(blend.iter().map(|x| x / n).collect());
         for q in &probes {
             let want = idx.search_exact(q, k);
-            prop_assert_eq!(idx.search(q, k), want.clone());
-            idx.set_kernel(frdesk::gallery::quant::Kernel::Portable);
-            prop_assert_eq!(idx.search(q, k), want);
+            for kernel in frdesk::gallery::quant::Kernel::available() {
+                idx.set_kernel(kernel);
+                prop_assert_eq!(idx.search(q, k), want.clone(), "{}", kernel.name());
+            }
             idx.set_kernel(frdesk::gallery::quant::Kernel::detect());
         }
     }

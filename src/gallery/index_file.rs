@@ -4,13 +4,18 @@
 //! Two files per model in `<data_dir>/gallery-index/` ([`IndexFiles`]):
 //! - `<model>.index`: a header — magic `FRDGIDX1`, format, dim, rows, the [`GalleryVersion`] it
 //!   was built from, the model key, the error-bound norms, the CRC-32 of the body and of the
-//!   rows file, and the CRC-32 of the header itself — then the body: template ids, subject ids
-//!   (i64 LE), live flags (u8), scales (f32 LE) and the interleaved int8 codes;
+//!   whole rows file as written, and the CRC-32 of the header itself — then the body: template
+//!   ids, subject ids (i64 LE), live flags (u8), scales (f32 LE), the CRC-32 of each f32 row
+//!   (u32 LE) and the interleaved int8 codes;
 //! - `<model>.f32`: every row's f32 vector (LE), read row by row for the exact re-rank.
 //!
 //! The database stays the truth: a missing file, a file of another model or dim, a file whose
-//! version differs from the database's ([`LoadError::Stale`]) or whose checksums do not match
-//! ([`LoadError::Corrupt`]) is not used; the caller rebuilds it from the database. New files are
+//! version differs from the database's ([`LoadError::Stale`]) or whose header or body checksum
+//! does not match ([`LoadError::Corrupt`]) is not used; the caller rebuilds it from the
+//! database. The rows file is not read at start-up (at 10M templates it is 5 GB: about ten
+//! seconds from a cold disk); its size is checked, and each row is checked against its own
+//! CRC-32 whenever a search reads it, so a changed byte is caught before that row is used and
+//! the gallery then rebuilds the index ([`crate::gallery::Gallery::search`]). New files are
 //! written beside the old ones and renamed over them (rows first, then the index), so a crash
 //! leaves either the old pair, or a pair whose checksums refuse it.
 
@@ -23,7 +28,7 @@ use crate::gallery::quant::{LANES, block_bytes};
 
 const MAGIC: &[u8; 8] = b"FRDGIDX1";
 /// Format of the index file; a file of another format is rebuilt.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// What the gallery of one model holds, as far as its index is concerned: the number of
 /// active templates of the model, the largest template id and a hash of every active template
@@ -238,6 +243,7 @@ pub fn save(
 /// The body, section by section, as byte chunks (no copy of the codes).
 enum Section<'a> {
     I64(&'a [i64]),
+    U32(&'a [u32]),
     Bool(&'a [bool]),
     F32(&'a [f32]),
     Bytes(&'a [u8]),
@@ -249,6 +255,14 @@ impl Section<'_> {
         let mut buf = Vec::with_capacity(N * 8);
         match self {
             Section::I64(v) => {
+                for c in v.chunks(N) {
+                    buf.clear();
+                    c.iter()
+                        .for_each(|x| buf.extend_from_slice(&x.to_le_bytes()));
+                    f(&buf);
+                }
+            }
+            Section::U32(v) => {
                 for c in v.chunks(N) {
                     buf.clear();
                     c.iter()
@@ -280,12 +294,13 @@ impl Section<'_> {
     }
 }
 
-fn body_sections(idx: &TemplateIndex) -> [Section<'_>; 5] {
+fn body_sections(idx: &TemplateIndex) -> [Section<'_>; 6] {
     [
         Section::I64(&idx.template_ids),
         Section::I64(&idx.subject_ids),
         Section::Bool(&idx.live),
         Section::F32(&idx.scales),
+        Section::U32(idx.exact.row_crcs()),
         Section::Bytes(&idx.codes),
     ]
 }
@@ -313,7 +328,8 @@ fn read_values<T>(
 }
 
 /// Loads the saved index of `model_key` (`dim` values per row) if it was built from exactly
-/// `expected` and both checksums match. Errors: see [`LoadError`].
+/// `expected` and its header and body checksums match (the rows file's size is checked; each of
+/// its rows is checked against its CRC-32 when a search reads it). Errors: see [`LoadError`].
 pub fn load(
     files: &IndexFiles,
     model_key: &str,
@@ -358,6 +374,9 @@ pub fn load(
     let scales = read_values(&mut r, n, 4, &mut crc, |c| {
         f32::from_le_bytes([c[0], c[1], c[2], c[3]])
     })?;
+    let row_crcs = read_values(&mut r, n, 4, &mut crc, |c| {
+        u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+    })?;
     let mut codes = vec![0u8; n.div_ceil(LANES) * block_bytes(dim)];
     r.read_exact(&mut codes).map_err(short)?;
     crc.update(&codes);
@@ -378,20 +397,7 @@ pub fn load(
     if rows_file.metadata()?.len() != (n * dim * 4) as u64 {
         return Err(LoadError::Corrupt("rows file size".into()));
     }
-    let mut rows_crc = crc32fast::Hasher::new();
-    let mut rr = BufReader::with_capacity(1 << 22, &rows_file);
-    let mut buf = vec![0u8; 1 << 22];
-    loop {
-        let k = rr.read(&mut buf)?;
-        if k == 0 {
-            break;
-        }
-        rows_crc.update(&buf[..k]);
-    }
-    if rows_crc.finalize() != h.rows_crc {
-        return Err(LoadError::Corrupt("rows checksum".into()));
-    }
-    let exact = ExactRows::from_file(&rows_file, n, dim)?;
+    let exact = ExactRows::from_file(&rows_file, n, dim, row_crcs)?;
     Ok(TemplateIndex::from_parts(
         dim,
         codes,
@@ -453,24 +459,46 @@ mod tests {
             load(&files, "m/1", 16, &v2),
             Err(LoadError::Stale(_))
         ));
-        // One byte flipped anywhere: refused.
-        for path in [&files.index, &files.rows] {
-            let good = std::fs::read(path).expect("read");
-            for at in [3, good.len() / 2, good.len() - 1] {
-                let mut bad = good.clone();
-                bad[at] ^= 0x40;
-                std::fs::write(path, &bad).expect("write");
-                assert!(
-                    matches!(
-                        load(&files, "m/1", 16, &v),
-                        Err(LoadError::Corrupt(_) | LoadError::Stale(_))
-                    ),
-                    "{} byte {at}",
-                    path.display()
-                );
-            }
-            std::fs::write(path, &good).expect("restore");
+        // One byte flipped anywhere in the index file: refused.
+        let good = std::fs::read(&files.index).expect("read");
+        for at in [3, good.len() / 2, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x40;
+            std::fs::write(&files.index, &bad).expect("write");
+            assert!(
+                matches!(
+                    load(&files, "m/1", 16, &v),
+                    Err(LoadError::Corrupt(_) | LoadError::Stale(_))
+                ),
+                "index byte {at}"
+            );
         }
+        std::fs::write(&files.index, &good).expect("restore");
+        // One byte flipped in the rows file: the file loads (it is not read at start-up), and
+        // the row fails its checksum when a search reads it.
+        let good = std::fs::read(&files.rows).expect("read");
+        for row in [0usize, 50, 99] {
+            let mut bad = good.clone();
+            bad[row * 16 * 4 + 5] ^= 0x40;
+            std::fs::write(&files.rows, &bad).expect("write");
+            let idx = load(&files, "m/1", 16, &v).expect("load");
+            let (_, stats) = idx.search_with_stats(&vs[row], 3);
+            assert_eq!(stats.unreadable, 1, "row {row}");
+            let (_, stats) = idx.search_with_stats(&vs[(row + 1) % 100], 3);
+            assert!(stats.unreadable <= 1, "row {row}");
+        }
+        std::fs::write(&files.rows, &good).expect("restore");
+        let (_, stats) = load(&files, "m/1", 16, &v)
+            .expect("load")
+            .search_with_stats(&vs[0], 3);
+        assert_eq!(stats.unreadable, 0);
+        // A shorter rows file is refused at once.
+        std::fs::write(&files.rows, &good[..good.len() - 4]).expect("write");
+        assert!(matches!(
+            load(&files, "m/1", 16, &v),
+            Err(LoadError::Corrupt(_))
+        ));
+        std::fs::write(&files.rows, &good).expect("restore");
         assert!(load(&files, "m/1", 16, &v).is_ok());
         std::fs::remove_file(&files.index).expect("rm");
         assert!(matches!(

@@ -362,6 +362,8 @@ pub struct Gallery {
     /// Where the index is saved (`None`: an unnamed temporary file holds the f32 rows).
     index_dir: Option<PathBuf>,
     origin: RwLock<IndexOrigin>,
+    /// Held while the index is rebuilt, so two rebuilds never write the same files.
+    rebuilding: std::sync::Mutex<()>,
 }
 
 impl Gallery {
@@ -411,6 +413,7 @@ impl Gallery {
             calibration,
             index_dir: index_dir.map(Path::to_path_buf),
             origin: RwLock::new(IndexOrigin::default()),
+            rebuilding: std::sync::Mutex::new(()),
         };
         g.load_or_rebuild()?;
         Ok(g)
@@ -499,6 +502,7 @@ impl Gallery {
     /// a file (saved with the index when the gallery has an index folder). Returns the number
     /// of searchable templates; the time is logged and kept in [`Self::index_origin`].
     pub fn reload(&self) -> Result<usize, GalleryError> {
+        let _one_at_a_time = self.rebuilding.lock().map_err(|_| GalleryError::Poisoned)?;
         let t = Instant::now();
         let dim = self.index.read().map_err(|_| GalleryError::Poisoned)?.dim();
         let mut conn = self.pool.get()?;
@@ -584,10 +588,13 @@ impl Gallery {
     /// Exact 1:N search: compares `probe` with every active template of the
     /// gallery's model and returns up to `max_candidates` subjects (one row per
     /// subject, with its best photo), most similar first, each with its
-    /// calibrated false-match rate. Reads only; the probe is never stored.
+    /// calibrated false-match rate. The probe is never stored. When an f32 row of the saved
+    /// index cannot be read or fails its checksum, the index is rebuilt from the database and
+    /// the search run again ([`Self::index_origin`] then says why).
     ///
     /// Errors: [`GalleryError::CandidateCount`] outside 2..=50,
-    /// [`GalleryError::ModelMismatch`] for a template of another model.
+    /// [`GalleryError::ModelMismatch`] for a template of another model,
+    /// [`GalleryError::IndexFile`] when rows are still unreadable after the rebuild.
     pub fn search(
         &self,
         probe: &Template,
@@ -606,6 +613,42 @@ impl Gallery {
                 got: probe.model_key(),
             });
         }
+        let (mut hits, stats) = self.search_index(probe, max_candidates)?;
+        if stats.unreadable > 0 {
+            // A row the re-rank could not read (or that failed its checksum) might have been a
+            // candidate: that list is never used. The index is rebuilt from the database (the
+            // truth) and searched again; if that fails too, no list at all rather than a list
+            // that silently misses someone (the job fails and is retried).
+            tracing::error!(
+                rows = stats.unreadable,
+                model = %self.model_key(),
+                "Gallery index rows unreadable or corrupt; rebuilding the index from the database"
+            );
+            self.reload()?;
+            if let Ok(mut o) = self.origin.write() {
+                o.reason = Some(format!(
+                    "corrupt index file: {} f32 row(s) failed their checksum or could not be read",
+                    stats.unreadable
+                ));
+            }
+            let (again, stats) = self.search_index(probe, max_candidates)?;
+            if stats.unreadable > 0 {
+                return Err(GalleryError::IndexFile(std::io::Error::other(format!(
+                    "{} gallery index row(s) could not be read",
+                    stats.unreadable
+                ))));
+            }
+            hits = again;
+        }
+        self.candidates(&hits)
+    }
+
+    /// One timed search of the in-memory index.
+    fn search_index(
+        &self,
+        probe: &Template,
+        max_candidates: usize,
+    ) -> Result<(Vec<Hit>, SearchStats), GalleryError> {
         let t = Instant::now();
         let (hits, stats) = self
             .index
@@ -619,15 +662,7 @@ impl Gallery {
             bound = stats.bound,
             "Gallery searched"
         );
-        if stats.unreadable > 0 {
-            // A row the re-rank could not read might have been a candidate: no list at all
-            // rather than a list that silently misses someone (the job fails and is retried).
-            return Err(GalleryError::IndexFile(std::io::Error::other(format!(
-                "{} gallery index row(s) could not be read",
-                stats.unreadable
-            ))));
-        }
-        self.candidates(&hits)
+        Ok((hits, stats))
     }
 
     /// Subject and booking data of search hits (one query).

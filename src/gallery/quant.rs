@@ -18,7 +18,10 @@
 //! sits at `b·LANES·dim_p + g·4·LANES + l·4 + j` (`dim_p` = `dim` rounded up to a multiple of
 //! 4, padded with code 128 = 0). One AVX-512 VNNI `vpdpbusd` then adds 4 dimensions of 16 rows
 //! (`u8 × i8`, 64 bytes) into 16 row sums with no horizontal reduction; the offset is removed
-//! with `128·Σp`. Without AVX-512 VNNI a portable loop over the same layout is used.
+//! with `128·Σp`. Without AVX-512 VNNI, AVX2 does the same block with `vpmaddubsw` on the
+//! signed codes (`|p| × ±q`, at most 2·127·127 per 16-bit pair: no saturation) and `vpmaddwd`;
+//! without AVX2 a portable loop over the same layout is used. All three give identical integer
+//! sums (a unit test checks them on every CPU that has them).
 
 /// Rows per interleaved block.
 pub const LANES: usize = 16;
@@ -38,6 +41,8 @@ pub fn block_bytes(dim: usize) -> usize {
 pub enum Kernel {
     /// AVX-512 VNNI (`vpdpbusd`, 16 rows × 4 dimensions per instruction).
     Avx512Vnni,
+    /// AVX2 (`vpmaddubsw` + `vpmaddwd`, 8 rows × 4 dimensions per pair of instructions).
+    Avx2,
     /// Plain Rust over the same layout (the compiler vectorises what it can).
     Portable,
 }
@@ -52,14 +57,31 @@ impl Kernel {
             {
                 return Kernel::Avx512Vnni;
             }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Kernel::Avx2;
+            }
         }
         Kernel::Portable
+    }
+
+    /// Every kernel this CPU can run (the detected one first), for tests and benchmarks.
+    pub fn available() -> Vec<Kernel> {
+        let mut all = vec![Kernel::detect()];
+        #[cfg(target_arch = "x86_64")]
+        if all[0] == Kernel::Avx512Vnni && std::arch::is_x86_feature_detected!("avx2") {
+            all.push(Kernel::Avx2);
+        }
+        if all[0] != Kernel::Portable {
+            all.push(Kernel::Portable);
+        }
+        all
     }
 
     /// A short name for benchmarks and logs.
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Avx512Vnni => "avx512-vnni",
+            Kernel::Avx2 => "avx2",
             Kernel::Portable => "portable",
         }
     }
@@ -169,6 +191,13 @@ impl ProbeCodes {
                 // within `out` (both bounded by whole blocks, checked inside).
                 unsafe { dots_avx512_vnni(&self.groups, codes, out) }
             }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => {
+                // SAFETY: `Kernel::Avx2` is only returned by `detect`/`available` when the CPU
+                // has AVX2; the kernel reads only within `codes` and writes only within `out`
+                // (both bounded by whole blocks, checked inside).
+                unsafe { dots_avx2(&self.groups, self.offset, codes, out) }
+            }
             _ => dots_portable(&self.groups, codes, out),
         }
     }
@@ -239,6 +268,65 @@ unsafe fn dots_avx512_vnni(groups: &[i32], codes: &[u8], out: &mut [i32]) {
     }
 }
 
+/// AVX2: per dimension group, two 32-byte loads (rows 0–7 and 8–15, 4 codes each). The codes
+/// are made signed (`u8 ^ 0x80` = `q`), `vpsignb` moves the probe's sign onto them, `vpmaddubsw`
+/// multiplies by `|p|` and adds pairs (`|p|·(±q)` ≤ 127·127, a pair ≤ 32,258: no saturation),
+/// `vpmaddwd` by ones adds the pairs into one i32 per row. That gives `Σ q·p`; adding `offset`
+/// (`128·Σp`) gives `Σ (q+128)·p`, what the other kernels return.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dots_avx2(groups: &[i32], offset: i32, codes: &[u8], out: &mut [i32]) {
+    use std::arch::x86_64::*;
+    let ng = groups.len();
+    let bb = ng * 4 * LANES;
+    if bb == 0 {
+        return;
+    }
+    let blocks = (codes.len() / bb).min(out.len().div_ceil(LANES));
+    let probe: Vec<(__m256i, __m256i)> = groups
+        .iter()
+        .map(|p| {
+            let v = _mm256_set1_epi32(*p);
+            (v, _mm256_abs_epi8(v))
+        })
+        .collect();
+    let flip = _mm256_set1_epi8(-128);
+    let ones = _mm256_set1_epi16(1);
+    let off = _mm256_set1_epi32(offset);
+    for b in 0..blocks {
+        let blk = &codes[b * bb..(b + 1) * bb];
+        let (mut lo, mut hi) = (off, off);
+        for (g, (p, abs_p)) in probe.iter().enumerate() {
+            // SAFETY: `g·64 + 64 ≤ bb = blk.len()`; unaligned loads.
+            let (a, c) = unsafe {
+                (
+                    _mm256_loadu_si256(blk.as_ptr().add(g * 64).cast::<__m256i>()),
+                    _mm256_loadu_si256(blk.as_ptr().add(g * 64 + 32).cast::<__m256i>()),
+                )
+            };
+            let qa = _mm256_sign_epi8(_mm256_xor_si256(a, flip), *p);
+            let qc = _mm256_sign_epi8(_mm256_xor_si256(c, flip), *p);
+            lo = _mm256_add_epi32(
+                lo,
+                _mm256_madd_epi16(_mm256_maddubs_epi16(*abs_p, qa), ones),
+            );
+            hi = _mm256_add_epi32(
+                hi,
+                _mm256_madd_epi16(_mm256_maddubs_epi16(*abs_p, qc), ones),
+            );
+        }
+        let mut tmp = [0i32; LANES];
+        // SAFETY: `tmp` holds 16 i32; unaligned stores of 8 each.
+        unsafe {
+            _mm256_storeu_si256(tmp.as_mut_ptr().cast::<__m256i>(), lo);
+            _mm256_storeu_si256(tmp.as_mut_ptr().add(8).cast::<__m256i>(), hi);
+        }
+        let o = &mut out[b * LANES..];
+        let n = o.len().min(LANES);
+        o[..n].copy_from_slice(&tmp[..n]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,10 +364,12 @@ mod tests {
             let y = unit(&mut rng, dim);
             let p = ProbeCodes::new(&y);
             let mut a = vec![0i32; rows];
-            let mut b = vec![0i32; rows];
             p.dots(Kernel::Portable, &codes, &mut a);
-            p.dots(Kernel::detect(), &codes, &mut b);
-            assert_eq!(a, b);
+            for k in Kernel::available() {
+                let mut b = vec![0i32; rows];
+                p.dots(k, &codes, &mut b);
+                assert_eq!(a, b, "{}", k.name());
+            }
             let bound = p.bound(nq_max, ne_max);
             for r in 0..rows {
                 let exact = crate::face::dot(&y, &xs[r]);
