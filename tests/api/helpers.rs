@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use frdesk::accounts::store::{Agency, NewAgency};
 use frdesk::audit::Actor;
@@ -165,28 +165,7 @@ pub async fn spawn_app_on(
                 "sqlite",
             ),
         };
-    let mut env: Vec<(String, String)> = vec![
-        (
-            "FRDESK_DATA_DIR".into(),
-            data_dir.path().to_string_lossy().into_owned(),
-        ),
-        ("FRDESK_HTTP__BIND".into(), "127.0.0.1:0".into()),
-        ("FRDESK_DATABASE__URL".into(), db_url.clone()),
-        (
-            "FRDESK_MAIL__FROM".into(),
-            "Face Search Desk <frdesk@test.example>".into(),
-        ),
-        (
-            "FRDESK_FACE__MODELS_DIR".into(),
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("models")
-                .to_string_lossy()
-                .into_owned(),
-        ),
-    ];
-    for (k, v) in extra_env {
-        env.push((k.to_string(), v.to_string()));
-    }
+    let env = server_env(data_dir.path(), &db_url, extra_env);
     install_test_signing_key(data_dir.path());
     let settings = Settings::load_with_env(Some(&empty_config(&data_dir)), env).expect("settings");
     let app = Application::build(settings).await.expect("build app");
@@ -205,33 +184,40 @@ pub async fn spawn_app_on(
     t
 }
 
+/// The environment a test server starts with: its data folder and database, a free port, the
+/// test sender address and the repository's models, then `extra_env` (later keys win).
+fn server_env(data_dir: &Path, db_url: &str, extra_env: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = vec![
+        (
+            "FRDESK_DATA_DIR".into(),
+            data_dir.to_string_lossy().into_owned(),
+        ),
+        ("FRDESK_HTTP__BIND".into(), "127.0.0.1:0".into()),
+        ("FRDESK_DATABASE__URL".into(), db_url.to_string()),
+        (
+            "FRDESK_MAIL__FROM".into(),
+            "Face Search Desk <frdesk@test.example>".into(),
+        ),
+        (
+            "FRDESK_FACE__MODELS_DIR".into(),
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("models")
+                .to_string_lossy()
+                .into_owned(),
+        ),
+    ];
+    for (k, v) in extra_env {
+        env.push((k.to_string(), v.to_string()));
+    }
+    env
+}
+
 impl TestApp {
     /// Starts another server on this app's data folder and database, as a restart does (the
     /// first keeps running): it loads the signing key afresh — a new one when the key file was
     /// deleted, or the PKCS#12 file `extra_env` names. Returns its base address.
     pub async fn start_again(&self, extra_env: &[(&str, &str)]) -> String {
-        let mut env: Vec<(String, String)> = vec![
-            (
-                "FRDESK_DATA_DIR".into(),
-                self.data_dir.path().to_string_lossy().into_owned(),
-            ),
-            ("FRDESK_HTTP__BIND".into(), "127.0.0.1:0".into()),
-            ("FRDESK_DATABASE__URL".into(), self.db_url.clone()),
-            (
-                "FRDESK_MAIL__FROM".into(),
-                "Face Search Desk <frdesk@test.example>".into(),
-            ),
-            (
-                "FRDESK_FACE__MODELS_DIR".into(),
-                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                    .join("models")
-                    .to_string_lossy()
-                    .into_owned(),
-            ),
-        ];
-        for (k, v) in extra_env {
-            env.push((k.to_string(), v.to_string()));
-        }
+        let env = server_env(self.data_dir.path(), &self.db_url, extra_env);
         let settings =
             Settings::load_with_env(Some(&empty_config(&self.data_dir)), env).expect("settings");
         let app = Application::build(settings).await.expect("build app");
