@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clocks;
 pub mod compliance;
 pub mod config;
+pub mod disclosure;
 pub mod domain;
 pub mod examination;
 pub mod face;

@@ -9,11 +9,18 @@
 //! anchor row keeps the hash of the last one purged, so the rest still verifies.
 //! Removing the newest records leaves a valid shorter chain; the daily check's own audit record
 //! notes the head it saw, so a later check can see the head went backwards.
+//!
+//! A record about a case (object type `case`, `probe_search` or `packet`) also gets the case's
+//! id and a per-case sequence number (`case_seq` 1, 2, 3…), assigned here inside the same
+//! serialised append, so a disclosure package's copy of a case's records shows a removal as a
+//! gap (issue 17). These two columns are not part of the hash (records written before they
+//! existed were back-filled by the migration); the database's append-only triggers protect them
+//! like every other column, and a package's signed manifest protects its copy.
 
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::platform::db::schema::audit_records;
+use crate::platform::db::schema::{audit_records, cases, packets, probe_searches};
 
 use crate::audit::store::{AuditRecord, NewAuditRecord};
 use crate::platform::db::DbConnection;
@@ -150,6 +157,50 @@ struct ChainedAuditRecord {
     entry: NewAuditRecord,
     prev_hash: String,
     hash: String,
+    case_id: Option<i64>,
+    case_seq: Option<i64>,
+}
+
+/// The case a record is about: the object itself for `case` (when such a case exists), the
+/// probe search's or packet's case for `probe_search` and `packet`; `None` otherwise.
+///
+/// Errors: the database's.
+pub fn case_of(
+    conn: &mut DbConnection,
+    object_type: &str,
+    object_id: &str,
+) -> diesel::QueryResult<Option<i64>> {
+    let numeric = || {
+        (!object_id.is_empty()
+            && object_id.len() <= 18
+            && object_id.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| object_id.parse::<i64>().ok())
+        .flatten()
+    };
+    match object_type {
+        "case" => match numeric() {
+            Some(id) => cases::table
+                .find(id)
+                .select(cases::id)
+                .first::<i64>(conn)
+                .optional(),
+            None => Ok(None),
+        },
+        "probe_search" => match numeric() {
+            Some(id) => probe_searches::table
+                .find(id)
+                .select(probe_searches::case_id)
+                .first::<i64>(conn)
+                .optional(),
+            None => Ok(None),
+        },
+        "packet" => packets::table
+            .filter(packets::packet_id.eq(object_id))
+            .select(packets::case_id)
+            .first::<i64>(conn)
+            .optional(),
+        _ => Ok(None),
+    }
 }
 
 /// Appends one record to the hash chain (see [`crate::audit::chain`]). There is no update or
@@ -176,12 +227,26 @@ pub fn append(conn: &mut DbConnection, new: &NewAuditRecord) -> diesel::QueryRes
             },
         };
         let hash = hash_entry(id, new, &prev_hash);
+        let case_id = case_of(conn, &new.object_type, &new.object_id)?;
+        let case_seq = match case_id {
+            Some(c) => Some(
+                audit_records::table
+                    .filter(audit_records::case_id.eq(c))
+                    .select(diesel::dsl::max(audit_records::case_seq))
+                    .first::<Option<i64>>(conn)?
+                    .unwrap_or(0)
+                    + 1,
+            ),
+            None => None,
+        };
         diesel::insert_into(audit_records::table)
             .values(&ChainedAuditRecord {
                 id,
                 entry: new.clone(),
                 prev_hash,
                 hash,
+                case_id,
+                case_seq,
             })
             .execute(conn)
             .map(|_| ())

@@ -31,6 +31,12 @@ pub struct AuditRecord {
     pub details: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The case the record is about (object type `case`, `probe_search` or `packet`), if any.
+    /// Not covered by `hash` (see [`crate::audit::chain`]).
+    pub case_id: Option<i64>,
+    /// The record's place among its case's records: 1, 2, 3… in chain order, so a gap shows a
+    /// removal (issue 17). `None` when `case_id` is.
+    pub case_seq: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -280,6 +286,24 @@ impl AuditRecord {
             .filter(audit_records::id.le(up_to))
             .count()
             .get_result(conn)
+    }
+
+    /// Every record of a case (`case_id`), in chain order. Errors: the database's.
+    pub fn for_case(conn: &mut Conn, case_id: i64) -> QResult<Vec<AuditRecord>> {
+        audit_records::table
+            .filter(audit_records::case_id.eq(case_id))
+            .order(audit_records::id.asc())
+            .select(AuditRecord::as_select())
+            .load(conn)
+    }
+
+    /// The record with this id, if any. Errors: the database's.
+    pub fn by_id(conn: &mut Conn, id: i64) -> QResult<Option<AuditRecord>> {
+        audit_records::table
+            .find(id)
+            .select(AuditRecord::as_select())
+            .first(conn)
+            .optional()
     }
 
     /// The highest record id (0 for an empty trail).

@@ -134,6 +134,15 @@ impl Case {
         };
         q.select(Case::as_select()).first(conn).optional()
     }
+    /// A live (not logically deleted) case by its case number (`FR-YYYY-NNNNNN`, any case).
+    pub fn by_number(conn: &mut Conn, number: &str) -> QResult<Option<Case>> {
+        cases::table
+            .filter(cases::case_number.eq(number.trim().to_uppercase()))
+            .filter(cases::hidden_at.is_null())
+            .select(Case::as_select())
+            .first(conn)
+            .optional()
+    }
     pub fn by_form_key(conn: &mut Conn, key: &str) -> QResult<Option<Case>> {
         cases::table
             .filter(cases::form_key.eq(key))

@@ -1,5 +1,5 @@
 //! The `frdesk` command line (clap): `serve`, `migrate`, `agency`, `user`, `reason`, `demo`,
-//! `reindex`, `retention`.
+//! `reindex`, `retention`, `disclosure`.
 
 pub mod admin;
 pub mod agency;
@@ -7,6 +7,7 @@ pub mod args;
 pub mod audit;
 pub mod bench;
 pub mod demo;
+pub mod disclosure;
 pub mod gallery;
 pub mod packet;
 pub mod reason;
@@ -71,6 +72,9 @@ pub enum Command {
     /// Signed result packets: verify one that comes back.
     #[command(subcommand)]
     Packet(packet::PacketCommand),
+    /// Disclosure packages for court: export one for a case, or verify one.
+    #[command(subcommand)]
+    Disclosure(disclosure::DisclosureCommand),
     /// Retention: logical deletion and purge of cases, audit-trail purge after five years,
     /// idle accounts.
     #[command(subcommand)]
@@ -138,6 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex::run(&settings),
         Command::Packet(cmd) => packet::run(&settings, cmd),
         Command::Retention(cmd) => retention::run(&settings, cmd),
+        Command::Disclosure(cmd) => disclosure::run(&settings, cmd),
     }
 }
 

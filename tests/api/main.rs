@@ -20,6 +20,7 @@ mod config_and_cli;
 #[cfg(feature = "failpoints")]
 mod crash;
 mod deleted_access;
+mod disclosure;
 mod dissemination;
 mod docs;
 mod duties;

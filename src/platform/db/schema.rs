@@ -170,6 +170,8 @@ diesel::table! {
         details -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        case_id -> Nullable<BigInt>,
+        case_seq -> Nullable<BigInt>,
     }
 }
 
@@ -621,6 +623,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    disclosures (id) {
+        id -> BigInt,
+        disclosure_id -> Text,
+        case_id -> BigInt,
+        basis -> Text,
+        redacted -> Bool,
+        order_reference -> Nullable<Text>,
+        salt -> Text,
+        status -> Text,
+        prepared_by -> Text,
+        prepared_at -> Timestamp,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        released_at -> Nullable<Timestamp>,
+        pdf_sha256 -> Nullable<Text>,
+        zip_sha256 -> Nullable<Text>,
+        manifest_sha256 -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -672,4 +695,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     saved_searches,
     case_messages,
     case_message_attachments,
+    disclosures,
 );

@@ -487,3 +487,49 @@ impl CaseMessageNotice {
         })
     }
 }
+
+/// Data for the email telling the requesting agency that a disclosure package of its case was
+/// released (issue 17). The package itself is not attached.
+pub struct DisclosureNotice {
+    pub service_name: String,
+    pub base_url: String,
+    pub case_id: i64,
+    pub case_number: String,
+    pub agency_name: String,
+    pub disclosure_id: String,
+    pub basis: String,
+    /// "Non-lead candidates redacted" or "UNREDACTED under order …".
+    pub redaction: String,
+    pub released_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/disclosure_notice/subject.txt")]
+struct DisclosureSubject<'a> {
+    d: &'a DisclosureNotice,
+}
+#[derive(Template)]
+#[template(path = "email/disclosure_notice/body.txt")]
+struct DisclosureText<'a> {
+    d: &'a DisclosureNotice,
+}
+#[derive(Template)]
+#[template(path = "email/disclosure_notice/body.html")]
+struct DisclosureHtml<'a> {
+    d: &'a DisclosureNotice,
+}
+
+impl DisclosureNotice {
+    /// Renders the message to `to`. Errors: a template failed.
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        Ok(Email {
+            kind: "disclosure_notice",
+            to: to.to_string(),
+            case_id: Some(self.case_id),
+            subject: DisclosureSubject { d: self }.render()?.trim().to_string(),
+            text: DisclosureText { d: self }.render()?,
+            html: DisclosureHtml { d: self }.render()?,
+            attachment: None,
+        })
+    }
+}

@@ -25,6 +25,7 @@
 //! The signing key is a [`Signer`]: a self-signed certificate generated on first use and kept
 //! in `<data_dir>/signing/`, or a PKCS#12 file for production. See `docs/PACKET.md`.
 
+pub mod cms;
 pub mod draw;
 pub mod embed;
 pub mod error;

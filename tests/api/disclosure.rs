@@ -1,0 +1,475 @@
+//! Disclosure packages for court (issue 17): `frdesk disclosure export` for a concluded case
+//! with a possible lead and for one with no lead, `frdesk disclosure verify` on both, and each
+//! tamper caught — one changed byte in an image, a removed file, an edited JSON value, a
+//! removed audit record (a gap in the case's sequence), and with `--against-db` an audit
+//! record altered in the database after the export. The default package names no candidate
+//! who is not a lead (searched in every file of the ZIP and in the PDF's text); an unredacted
+//! one needs an order and names it on every page. The PDF's signature is checked with `pdfsig`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use frdesk::domain::CaseId;
+use frdesk::result::store::PacketRecord;
+
+use crate::helpers::*;
+use crate::search::{enroll_gallery, review, searched_case};
+
+const PEOPLE: [&str; 4] = ["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_Blix"];
+
+async fn wait_for_packet(app: &TestApp, case_id: i64) -> PacketRecord {
+    for _ in 0..600 {
+        let mut c = app.pool.get().unwrap();
+        if let Some(p) = PacketRecord::current(&mut c, CaseId(case_id)).unwrap() {
+            return p;
+        }
+        drop(c);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no packet for case {case_id}");
+}
+
+fn case_number(app: &TestApp, case_id: i64) -> String {
+    let mut c = app.pool.get().unwrap();
+    frdesk::cases::store::Case::find(&mut c, CaseId(case_id))
+        .unwrap()
+        .unwrap()
+        .case_number
+        .unwrap()
+}
+
+/// A concluded case probing with Colin Powell's `n`-th photo; `lead`: both examiners name
+/// the mate, otherwise both find no lead.
+async fn concluded_case(app: &TestApp, n: u32, lead: bool) -> (i64, String) {
+    // Under a neutral file name: the probe's name is evidence, not a gallery identity.
+    let probe = ("probe.jpg".to_string(), photo("Colin_Powell", n).1);
+    let (case_id, ps) = searched_case(app, probe).await;
+    let ranks: Vec<u32> = ps.candidates().iter().map(|c| c.rank).collect();
+    let leads: Vec<u32> = if lead {
+        ps.candidates()
+            .iter()
+            .filter(|c| c.subject_key == "Colin_Powell")
+            .map(|c| c.rank)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    assert!(!lead || leads.len() == 1, "the mate is in the list");
+    let url = format!("/cases/{case_id}/probes/{}/review", ps.id);
+    let e1 = app.login("examiner@test.example").await;
+    assert_eq!(
+        review(&e1, &url, &ranks, &leads, "first").await.status(),
+        303
+    );
+    let e2 = app.login("examiner2@test.example").await;
+    assert_eq!(
+        review(&e2, &url, &ranks, &leads, "second").await.status(),
+        303
+    );
+    let p = wait_for_packet(app, case_id).await;
+    assert_eq!(p.result, if lead { "possible_lead" } else { "no_lead" });
+    (case_id, case_number(app, case_id))
+}
+
+/// Runs `frdesk disclosure export`; returns (PDF, ZIP).
+fn export(app: &TestApp, number: &str, extra: &[&str], out: &Path) -> (PathBuf, PathBuf) {
+    let o = app
+        .frdesk()
+        .args(["disclosure", "export", "--case", number])
+        .args(["--basis", "Discovery order, Superior Court of Essex County, State v. Doe, Ind. No. 26-11-0042, 2026-11-30, defence counsel"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "export failed: {stdout} {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let (pdf, zip) = (PathBuf::from(lines[0]), PathBuf::from(lines[1]));
+    assert!(
+        pdf.extension().is_some_and(|e| e == "pdf") && pdf.exists(),
+        "{stdout}"
+    );
+    assert!(
+        zip.extension().is_some_and(|e| e == "zip") && zip.exists(),
+        "{stdout}"
+    );
+    (pdf, zip)
+}
+
+/// Runs `frdesk disclosure verify FILE --json [--against-db]`; returns (exit code, report).
+fn verify(app: &TestApp, zip: &Path, against_db: bool) -> (i32, serde_json::Value) {
+    let mut c = app.frdesk();
+    c.args(["disclosure", "verify", "--json"]).arg(zip);
+    if against_db {
+        c.arg("--against-db");
+    }
+    let o = c.output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout} / {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    for k in [
+        "case",
+        "manifest_valid",
+        "signature_valid",
+        "audit_chain_valid",
+        "files",
+    ] {
+        assert!(v.get(k).is_some(), "{k} missing: {v}");
+    }
+    (o.status.code().unwrap_or(-1), v)
+}
+
+fn entries(zip: &Path) -> Vec<(String, Vec<u8>)> {
+    frdesk::disclosure::package::read_zip(&std::fs::read(zip).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|(n, b)| (n, b.unwrap()))
+        .collect()
+}
+
+/// A copy of `zip` with its files changed by `change`.
+fn tampered(zip: &Path, name: &str, change: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) -> PathBuf {
+    let mut files = entries(zip);
+    change(&mut files);
+    let out = zip.with_file_name(format!("tampered-{name}.zip"));
+    std::fs::write(
+        &out,
+        frdesk::disclosure::package::write_zip(&files).unwrap(),
+    )
+    .unwrap();
+    out
+}
+
+fn json_of(files: &[(String, Vec<u8>)], name: &str) -> serde_json::Value {
+    let (_, b) = files.iter().find(|(n, _)| n == name).unwrap();
+    serde_json::from_slice(b).unwrap()
+}
+
+fn put_json(files: &mut [(String, Vec<u8>)], name: &str, v: &serde_json::Value) {
+    let f = files.iter_mut().find(|(n, _)| n == name).unwrap();
+    f.1 = serde_json::to_vec_pretty(v).unwrap();
+}
+
+fn pdfsig(path: &Path) -> String {
+    let out = Command::new("pdfsig")
+        .arg(path)
+        .output()
+        .expect("pdfsig (poppler-utils) must be installed");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+fn pdftotext(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every identity of a gallery subject as the gallery holds it (key and name).
+fn identities(person: &str) -> Vec<String> {
+    vec![person.to_string(), person.replace('_', " ")]
+}
+
+/// Asserts that no file of the ZIP (decompressed) and no text of the PDF names `person`.
+fn names_nowhere(zip: &Path, pdf: &Path, person: &str) {
+    let text = pdftotext(pdf);
+    for id in identities(person) {
+        for (n, b) in entries(zip) {
+            assert!(
+                !String::from_utf8_lossy(&b).contains(&id),
+                "{n} of the package names {id}"
+            );
+        }
+        assert!(!text.contains(&id), "the report names {id}");
+    }
+}
+
+fn alter_audit_row(app: &TestApp, id: i64) {
+    let mut c = app.pool.get().unwrap();
+    let (off, on): (&str, &str) = if app.backend == "postgres" {
+        (
+            "ALTER TABLE audit_records DISABLE TRIGGER ALL",
+            "ALTER TABLE audit_records ENABLE TRIGGER ALL",
+        )
+    } else {
+        (
+            "DROP TRIGGER audit_records_no_update",
+            "CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END",
+        )
+    };
+    diesel::sql_query(off).execute(&mut c).unwrap();
+    diesel::sql_query(format!(
+        "UPDATE audit_records SET details = 'nothing to see' WHERE id = {id}"
+    ))
+    .execute(&mut c)
+    .unwrap();
+    diesel::sql_query(on).execute(&mut c).unwrap();
+}
+
+#[actix_web::test]
+async fn a_possible_lead_package_verifies_hides_non_leads_and_every_tamper_is_caught() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(&app, &PEOPLE);
+    let (case_id, number) = concluded_case(&app, 2, true).await;
+    let out = tempfile::tempdir().unwrap();
+    let (pdf, zip) = export(&app, &number, &["--protective-order"], out.path());
+
+    // Signed, verifiable, and the records of the release exist.
+    let sig = pdfsig(&pdf);
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let (code, v) = verify(&app, &zip, false);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["case"], number.as_str());
+    assert!(v["manifest_valid"].as_bool().unwrap() && v["signature_valid"].as_bool().unwrap());
+    assert!(v["audit_chain_valid"].as_bool().unwrap(), "{v}");
+    let (code, v) = verify(&app, &zip, true);
+    assert_eq!(code, 0, "{v}");
+    let actions: Vec<String> = app.audit().into_iter().map(|r| r.action).collect();
+    for a in [
+        "disclosure.prepare",
+        "disclosure.approve",
+        "disclosure.release",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} not audited");
+    }
+    {
+        use frdesk::platform::db::schema::{disseminations as d, outbox_messages as o};
+        let mut c = app.pool.get().unwrap();
+        let n: i64 = d::table
+            .filter(d::case_id.eq(case_id))
+            .filter(d::channel.eq("disclosure"))
+            .count()
+            .get_result(&mut c)
+            .unwrap();
+        assert_eq!(n, 1, "the release is in the dissemination log");
+        let n: i64 = o::table
+            .filter(o::kind.eq("disclosure_notice"))
+            .filter(o::case_id.eq(case_id))
+            .count()
+            .get_result(&mut c)
+            .unwrap();
+        assert_eq!(n, 1, "the agency is told");
+    }
+
+    // What the package holds, and what it must not.
+    let files = entries(&zip);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for f in [
+        "manifest.json",
+        "manifest.json.p7s",
+        "report.pdf",
+        "system.json",
+        "error_rates.json",
+        "audit.json",
+        "searches.json",
+    ] {
+        assert!(names.contains(&f), "{f} missing: {names:?}");
+    }
+    let system = json_of(&files, "system.json");
+    assert_eq!(system["embedder"]["id"], "sface");
+    assert!(system["candidate_list_length"].as_u64().unwrap() > 0);
+    let rates = json_of(&files, "error_rates.json");
+    assert!(
+        rates["accuracy"]["rank1_identification_rate"]
+            .as_f64()
+            .unwrap()
+            > 0.9
+    );
+    let searches = json_of(&files, "searches.json");
+    let cands = searches[0]["candidates"].as_array().unwrap();
+    assert!(cands.len() >= 2);
+    assert!(cands.iter().all(|c| c["false_match_rate"].is_number()));
+    let lead: Vec<_> = cands
+        .iter()
+        .filter(|c| c["possible_lead"] == true)
+        .collect();
+    assert_eq!(lead.len(), 1);
+    assert_eq!(lead[0]["subject_key"], "Colin_Powell");
+    assert!(
+        cands
+            .iter()
+            .filter(|c| c["possible_lead"] != true)
+            .all(|c| c["redacted"] == true && c["record_hash"].as_str().unwrap().len() == 64)
+    );
+    for p in &PEOPLE[1..] {
+        names_nowhere(&zip, &pdf, p);
+    }
+    let text = pdftotext(&pdf);
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() > 1);
+    for p in &pages {
+        assert!(p.contains("DISCLOSURE UNDER PROTECTIVE ORDER"), "{p}");
+    }
+    assert!(text.contains("Colin Powell"), "the lead is named");
+    let probe = files
+        .iter()
+        .find(|(n, _)| n.starts_with("images/probe-1-"))
+        .map(|(n, _)| n.clone())
+        .expect("the probe image is in the package");
+    assert_eq!(
+        files.iter().find(|(n, _)| *n == probe).unwrap().1,
+        photo("Colin_Powell", 2).1
+    );
+
+    // Tampers.
+    let changed_byte = tampered(&zip, "byte", |f| {
+        let img = f.iter_mut().find(|(n, _)| *n == probe).unwrap();
+        let mid = img.1.len() / 2;
+        img.1[mid] ^= 0x01;
+    });
+    let (code, v) = verify(&app, &changed_byte, false);
+    assert_ne!(code, 0);
+    assert_eq!(v["manifest_valid"], false, "{v}");
+    assert!(
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == probe.as_str() && f["ok"] == false),
+        "{v}"
+    );
+    let removed = tampered(&zip, "removed", |f| {
+        f.retain(|(n, _)| n != "examinations.json")
+    });
+    let (code, v) = verify(&app, &removed, false);
+    assert_ne!(code, 0);
+    assert_eq!(v["manifest_valid"], false, "{v}");
+    let edited = tampered(&zip, "edited", |f| {
+        let mut s = json_of(f, "searches.json");
+        s[0]["candidates"][0]["similarity"] = serde_json::json!(0.99);
+        put_json(f, "searches.json", &s);
+    });
+    let (code, v) = verify(&app, &edited, false);
+    assert_ne!(code, 0);
+    assert_eq!(v["manifest_valid"], false, "{v}");
+    // A record removed from audit.json, and the manifest's hash of it made to fit (the
+    // signature then fails; the sequence gap shows on its own).
+    let gap = tampered(&zip, "gap", |f| {
+        let mut a = json_of(f, "audit.json");
+        let recs = a["records"].as_array_mut().unwrap();
+        assert!(recs.len() >= 3);
+        recs.remove(1);
+        put_json(f, "audit.json", &a);
+        let bytes = f.iter().find(|(n, _)| n == "audit.json").unwrap().1.clone();
+        let mut m = json_of(f, "manifest.json");
+        for e in m["files"].as_array_mut().unwrap() {
+            if e["path"] == "audit.json" {
+                e["sha256"] = frdesk::disclosure::package::sha256_hex(&bytes).into();
+                e["bytes"] = bytes.len().into();
+            }
+        }
+        put_json(f, "manifest.json", &m);
+    });
+    let (code, v) = verify(&app, &gap, false);
+    assert_ne!(code, 0);
+    assert_eq!(v["audit_chain_valid"], false, "{v}");
+    assert_eq!(v["signature_valid"], false, "{v}");
+    assert!(v.to_string().contains("sequence"), "{v}");
+
+    // An audit record altered in the database after the export.
+    let a = json_of(&files, "audit.json");
+    let id = a["records"][0]["id"].as_i64().unwrap();
+    alter_audit_row(&app, id);
+    let (code, v) = verify(&app, &zip, false);
+    assert_eq!(code, 0, "offline the package still holds: {v}");
+    let (code, v) = verify(&app, &zip, true);
+    assert_ne!(code, 0);
+    assert_eq!(v["audit_chain_valid"], false, "{v}");
+    assert_eq!(v["database_matches"], false, "{v}");
+
+    // Unredacted: only with an order, and then it says so on every page.
+    let o = app
+        .frdesk()
+        .args([
+            "disclosure",
+            "export",
+            "--case",
+            &number,
+            "--basis",
+            "Subpoena",
+            "--unredacted",
+        ])
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("order"));
+    let (pdf2, zip2) = export(
+        &app,
+        &number,
+        &[
+            "--unredacted",
+            "--order",
+            "Protective order 26-PO-7 of 2026-12-01",
+        ],
+        out.path(),
+    );
+    assert_ne!(zip2, zip);
+    let (code, v) = verify(&app, &zip2, false);
+    assert_eq!(code, 0, "{v}");
+    let d = json_of(&entries(&zip2), "disclosure.json");
+    assert_eq!(d["redacted"], false);
+    assert_eq!(
+        d["unredacted_under_order"],
+        "Protective order 26-PO-7 of 2026-12-01"
+    );
+    let all: String = entries(&zip2)
+        .iter()
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(
+        all.contains("George_W_Bush"),
+        "the unredacted package names every candidate"
+    );
+    let text = pdftotext(&pdf2);
+    for p in text.split('\u{c}').filter(|p| !p.trim().is_empty()) {
+        assert!(
+            p.contains("UNREDACTED under order Protective order 26-PO-7"),
+            "{p}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_no_lead_package_verifies_and_names_no_candidate() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(&app, &PEOPLE);
+    let (_, number) = concluded_case(&app, 3, false).await;
+    let out = tempfile::tempdir().unwrap();
+    let (pdf, zip) = export(&app, &number, &[], out.path());
+    assert!(pdfsig(&pdf).contains("Signature is Valid"));
+    let (code, v) = verify(&app, &zip, true);
+    assert_eq!(code, 0, "{v}");
+    assert!(
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["ok"] == true)
+    );
+    let d = json_of(&entries(&zip), "disclosure.json");
+    assert_eq!(d["result"], "no possible lead");
+    assert_eq!(d["redacted"], true);
+    for p in PEOPLE {
+        names_nowhere(&zip, &pdf, p);
+    }
+}
