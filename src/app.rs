@@ -180,6 +180,7 @@ impl Application {
             ),
             search_wake,
         ));
+        let daily_signer = signer.clone();
         let mut result_ctx =
             crate::result::context::ResultContext::from_settings(pool.clone(), &settings, signer);
         result_ctx.mail_wake = Some(wake.clone());
@@ -188,7 +189,11 @@ impl Application {
             packet_wake,
         ));
         tokio::spawn(run_worker(
-            crate::audit::daily_check::DailyAuditCheck { pool: pool.clone() },
+            crate::audit::daily_check::DailyAuditCheck {
+                pool: pool.clone(),
+                signer: daily_signer,
+                desk: settings.service.name.clone(),
+            },
             never.clone(),
         ));
         tokio::spawn(run_worker(

@@ -70,6 +70,11 @@ fn temp_gallery() -> (tempfile::TempDir, Gallery) {
     (dir, g)
 }
 
+/// Who enrolls or removes in these tests (kept in the gallery log).
+fn by() -> frdesk::gallery::log::GalleryChange {
+    frdesk::gallery::log::GalleryChange::new("tests/face.rs", "test enrollment")
+}
+
 /// A few LFW identities with several photos each, plus singletons.
 fn lfw_items(names: &[&str], per: usize) -> Vec<EnrollItem> {
     let mut items = Vec::new();
@@ -84,6 +89,7 @@ fn lfw_items(names: &[&str], per: usize) -> Vec<EnrollItem> {
                         name: name.replace('_', " "),
                         booking_number: format!("B-{name}-{n}"),
                         booking_date: Some("2024-05-01".into()),
+                        source: "test booking system".into(),
                     },
                 });
             }
@@ -254,12 +260,13 @@ fn enrollment_resumes_and_removal_hides_a_subject() {
         // Keep photo 4 of each person out of the gallery: it is the probe.
         .filter(|i| !i.path.to_string_lossy().ends_with("_0004.jpg"))
         .collect();
-    let first = enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    let first =
+        enroll_items(&g, engine(), &items, FaceChoice::Primary, &by(), None).expect("enroll");
     assert_eq!(first.photos, items.len());
     assert_eq!(first.enrolled + first.no_face, items.len(), "{first:?}");
     assert!(first.enrolled >= items.len() - 1);
     let again =
-        enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll again");
+        enroll_items(&g, engine(), &items, FaceChoice::Primary, &by(), None).expect("enroll again");
     assert_eq!(again.enrolled, 0, "{again:?}");
     assert_eq!(again.skipped, first.enrolled);
 
@@ -273,8 +280,47 @@ fn enrollment_resumes_and_removal_hides_a_subject() {
     assert!(list[0].fmr.rate < 1e-3, "rank-1 FMR {:?}", list[0].fmr);
     assert!(list[0].booking_number.starts_with("B-Tony_Blair-"));
 
-    assert!(g.remove_subject("Tony_Blair").expect("remove"));
-    assert!(!g.remove_subject("Tony_Blair").expect("remove twice"));
+    let before_removal = chrono::Utc::now().naive_utc();
+    let tony_templates = list
+        .iter()
+        .filter(|c| c.subject_key == "Tony_Blair")
+        .count();
+    assert_eq!(tony_templates, 1);
+    let sealed = frdesk::gallery::log::GalleryChange::new("tests", "record sealed by order 26-1");
+    assert!(g.remove_subject("Tony_Blair", &sealed).expect("remove"));
+    assert!(
+        !g.remove_subject("Tony_Blair", &sealed)
+            .expect("remove twice")
+    );
+    // The gallery log states the gallery before and after the removal, and the removal's
+    // reason and the photos' source.
+    {
+        let mut conn = g.pool().get().expect("conn");
+        let (model_id, version) = (engine().model_id(), engine().model_version());
+        let then = frdesk::gallery::log::state_at(&mut conn, &model_id, &version, before_removal)
+            .expect("state then");
+        let now = frdesk::gallery::log::state_at(
+            &mut conn,
+            &model_id,
+            &version,
+            chrono::Utc::now().naive_utc(),
+        )
+        .expect("state now");
+        assert_eq!(then.templates, first.templates as i64, "{then:?}");
+        let tony_rows = first_tony_rows(&mut conn);
+        assert!(tony_rows.iter().any(|r| r.action == "remove"
+            && r.reason == "record sealed by order 26-1"
+            && r.source_system == "test booking system"));
+        let removed = tony_rows.iter().filter(|r| r.action == "remove").count() as i64;
+        assert!(removed >= 1);
+        assert_eq!(now.templates, then.templates - removed, "{now:?}");
+        assert_eq!(now.subjects, then.subjects - 1);
+        assert_eq!(
+            now.sources,
+            vec![("test booking system".to_string(), now.templates)]
+        );
+        assert!(!now.before_log);
+    }
     let list = g.search(&probe, 5).expect("search");
     assert!(list.iter().all(|c| c.subject_key != "Tony_Blair"));
     // Also after a reload from the database (the database is the truth).
@@ -285,11 +331,21 @@ fn enrollment_resumes_and_removal_hides_a_subject() {
     assert_eq!(stats.subjects_removed, 1);
 }
 
+/// The gallery log's rows of subject Tony_Blair.
+fn first_tony_rows(
+    conn: &mut frdesk::platform::db::DbConnection,
+) -> Vec<frdesk::gallery::log::LogEntry> {
+    let s = frdesk::gallery::Subject::by_key(conn, "Tony_Blair")
+        .expect("subject")
+        .expect("exists");
+    frdesk::gallery::log::of_subject(conn, s.id).expect("log")
+}
+
 #[test]
 fn a_probe_is_never_enrolled_and_list_size_is_bounded() {
     let (_dir, g) = temp_gallery();
     let items = lfw_items(&["Colin_Powell", "Tony_Blair", "Hugo_Chavez"], 2);
-    enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    enroll_items(&g, engine(), &items, FaceChoice::Primary, &by(), None).expect("enroll");
     let before = g.stats().expect("stats");
     let probe = template_of(&lfw_photo("Colin_Powell", 3));
     for k in [2, 20, 50] {
@@ -350,17 +406,49 @@ fn csv_manifest_maps_files_to_booking_records() {
          b/2.jpg,S-2,BK-2,,ROE\n",
     )
     .expect("write");
-    let items = frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv)).expect("csv");
+    let items = frdesk::gallery::enroll::items_from_dir(
+        dir.path(),
+        Some(&csv),
+        Some("LASD booking system"),
+    )
+    .expect("csv");
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].path, dir.path().join("a/1.jpg"));
     assert_eq!(items[0].record.subject_key, "S-1");
     assert_eq!(items[0].record.name, "DOE, JANE");
     assert_eq!(items[0].record.booking_date.as_deref(), Some("2024-03-02"));
     assert_eq!(items[1].record.booking_date, None);
+    assert_eq!(items[0].record.source, "LASD booking system");
+    // A `source` column overrides --source per row; a DMV/Cal-Photo source is refused, from
+    // the column or from --source; no source at all is refused.
+    std::fs::write(
+        &csv,
+        "file,subject_id,source\na.jpg,S-1,Pasadena PD booking\nb.jpg,S-2,\n",
+    )
+    .expect("write");
+    let items = frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv), Some("LASD"))
+        .expect("csv with source");
+    assert_eq!(items[0].record.source, "Pasadena PD booking");
+    assert_eq!(items[1].record.source, "LASD");
+    let err = frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv), None)
+        .expect_err("row without source");
+    assert!(err.to_string().contains("line 3"), "{err}");
+    std::fs::write(&csv, "file,subject_id,source\na.jpg,S-1,Cal-Photo (DMV)\n").expect("write");
+    let err = frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv), Some("LASD"))
+        .expect_err("DMV row");
+    assert!(err.to_string().contains("Cal-Photo CP 7.21"), "{err}");
+    let err = frdesk::gallery::enroll::items_from_dir(dir.path(), None, Some("DMV"))
+        .expect_err("DMV source");
+    assert!(
+        err.to_string().contains("never used for face recognition"),
+        "{err}"
+    );
+    let err = frdesk::gallery::enroll::items_from_dir(dir.path(), None, None).expect_err("none");
+    assert!(err.to_string().contains("--source"), "{err}");
 
     std::fs::write(&csv, "file,subject_id,booking_date\nx.jpg,S-9,02/03/2024\n").expect("write");
-    let err =
-        frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv)).expect_err("bad date");
+    let err = frdesk::gallery::enroll::items_from_dir(dir.path(), Some(&csv), Some("LASD"))
+        .expect_err("bad date");
     assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
 }
 
@@ -648,7 +736,7 @@ fn a_corrupt_or_stale_index_file_is_rebuilt_from_the_database() {
         &["Colin_Powell", "Tony_Blair", "Hugo_Chavez", "Abdullah_Gul"],
         3,
     );
-    enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    enroll_items(&g, engine(), &items, FaceChoice::Primary, &by(), None).expect("enroll");
     let probe = template_of(&lfw_photo("Tony_Blair", 5));
     let want = g.search(&probe, 10).expect("search");
     assert_eq!(want[0].subject_key, "Tony_Blair");
@@ -712,7 +800,7 @@ fn a_corrupt_or_stale_index_file_is_rebuilt_from_the_database() {
     // A new photo enrolled into a gallery loaded from its file is searchable at once.
     let g = open_saved(dir.path());
     let extra = lfw_items(&["Tony_Blair"], 5);
-    enroll_items(&g, engine(), &extra, FaceChoice::Primary, None).expect("enroll");
+    enroll_items(&g, engine(), &extra, FaceChoice::Primary, &by(), None).expect("enroll");
     let list = g.search(&probe, 10).expect("search");
     assert!(
         list[0].booking_number.ends_with("-5"),
@@ -728,7 +816,7 @@ fn a_search_never_mixes_models() {
     let dir = tempfile::tempdir().expect("tempdir");
     let g = open_saved(dir.path());
     let items = lfw_items(&["Colin_Powell", "Hugo_Chavez"], 2);
-    enroll_items(&g, engine(), &items, FaceChoice::Primary, None).expect("enroll");
+    enroll_items(&g, engine(), &items, FaceChoice::Primary, &by(), None).expect("enroll");
     let probe = template_of(&lfw_photo("Tony_Blair", 1));
     // Templates of another model (and of another version of this one) in the same tables,
     // with the probe's own vector: a perfect score if they were ever compared.

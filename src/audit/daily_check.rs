@@ -1,15 +1,23 @@
 //! The daily check of the audit trail's hash chain: a minute after start and then every 24
-//! hours; each result is itself an audit record (LACRIS "Audits"; tamper evidence).
+//! hours; each result is itself an audit record (LACRIS "Audits"; tamper evidence). An intact
+//! chain's head is then signed with the desk's key, once per UTC day
+//! ([`crate::audit::signed_head`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::audit::entry::{Actor, Entry, Outcome};
 use crate::platform::db::DbPool;
 use crate::platform::jobs::runner::{Worker, blocking};
+use crate::platform::pdf::Signer;
 
 /// Verifies the chain and records the result.
 pub struct DailyAuditCheck {
     pub pool: DbPool,
+    /// The packets' key, which signs the day's chain head.
+    pub signer: Arc<Signer>,
+    /// The service's name, written into each signed head.
+    pub desk: String,
 }
 
 impl Worker for DailyAuditCheck {
@@ -27,6 +35,7 @@ impl Worker for DailyAuditCheck {
 
     async fn pass(&mut self) -> anyhow::Result<bool> {
         let p = self.pool.clone();
+        let (signer, desk) = (self.signer.clone(), self.desk.clone());
         let intact = blocking(move || -> anyhow::Result<bool> {
             let mut conn = p.get()?;
             let report = crate::audit::chain::verify(&mut conn)?;
@@ -41,6 +50,19 @@ impl Worker for DailyAuditCheck {
                     .details(format!("daily check: {}: {}", pr.kind, pr.message)),
             };
             crate::audit::entry::record(&mut conn, &Actor::system("daily audit check"), entry)?;
+            if report.is_intact()
+                && let Some(head) =
+                    crate::audit::signed_head::sign_daily(&mut conn, &signer, &desk)?
+            {
+                crate::audit::entry::record(
+                    &mut conn,
+                    &Actor::system("daily audit check"),
+                    Entry::new("audit.sign_head", "audit", "chain").details(format!(
+                        "day {}: head record {} hash {} signed by {}",
+                        head.day, head.head_id, head.head_hash, head.signer_fingerprint
+                    )),
+                )?;
+            }
             Ok(report.is_intact())
         })
         .await?;

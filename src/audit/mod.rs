@@ -14,6 +14,7 @@ pub mod monthly;
 pub mod monthly_report;
 pub mod outcomes;
 pub mod rereview;
+pub mod signed_head;
 pub mod store;
 pub mod trail;
 

@@ -8,6 +8,7 @@ use crate::audit::{self, Actor, Entry, Outcome};
 use crate::face::{EngineOptions, FaceEngine};
 use crate::gallery::Gallery;
 use crate::gallery::enroll::{FaceChoice, enroll_items, items_from_dir};
+use crate::gallery::log::GalleryChange;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum GalleryCommand {
@@ -23,6 +24,14 @@ pub enum GalleryCommand {
         /// of the primary face.
         #[arg(long)]
         every_face: bool,
+        /// The system the photos came from, kept in the gallery log with every enrollment
+        /// (e.g. "LASD booking system"); a CSV's `source` column overrides it per row.
+        /// DMV/Cal-Photo images are refused.
+        #[arg(long, value_parser = crate::cli::args::text)]
+        source: Option<String>,
+        /// Why these photos are enrolled, kept in the gallery log.
+        #[arg(long, value_parser = crate::cli::args::text, default_value = "booking photo enrollment")]
+        reason: String,
     },
     /// Logically remove a subject: no longer searchable, kept for audit.
     Remove {
@@ -53,8 +62,11 @@ pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow
             dir,
             manifest,
             every_face,
+            source,
+            reason,
         } => {
-            let items = items_from_dir(&dir, manifest.as_deref())?;
+            let items = items_from_dir(&dir, manifest.as_deref(), source.as_deref())?;
+            let by = GalleryChange::new("command line (frdesk gallery enroll)", reason.trim());
             let pb = ProgressBar::new(items.len() as u64);
             if let Ok(style) = ProgressStyle::with_template(
                 "enrolling {bar:40} {pos}/{len} [{elapsed_precise} / ~{eta}] {per_sec}",
@@ -66,7 +78,7 @@ pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow
             } else {
                 FaceChoice::Primary
             };
-            let s = enroll_items(&gallery, &engine, &items, choice, Some(&pb))?;
+            let s = enroll_items(&gallery, &engine, &items, choice, &by, Some(&pb))?;
             pb.finish_and_clear();
             println!(
                 "photos {}: enrolled {} ({} templates), already enrolled {}, no face {}, unreadable {}, failed {}",
@@ -89,7 +101,8 @@ pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow
             if reason.trim().len() < 5 {
                 anyhow::bail!("--reason must say why the subject is removed (sealed, expunged, …)");
             }
-            let removed = gallery.remove_subject(&subject)?;
+            let by = GalleryChange::new("command line (frdesk gallery remove)", reason.trim());
+            let removed = gallery.remove_subject(&subject, &by)?;
             let mut conn = gallery.pool().get()?;
             audit::record(
                 &mut conn,

@@ -194,6 +194,13 @@ pub fn export(
     })?;
 
     // Assemble, render, sign, write.
+    // The chain's head, with the records just written, signed for this package.
+    crate::audit::signed_head::sign_current(
+        conn,
+        &ctx.signer,
+        &ctx.facts.service_name,
+        crate::audit::signed_head::DISCLOSURE,
+    )?;
     let facts = gather(&ctx.facts, conn, &case, &disclosure)?;
     let (pdf, zip, manifest_sha) = render_files(ctx, &facts, &disclosure, req.protective_order)?;
     std::fs::create_dir_all(&req.out_dir)

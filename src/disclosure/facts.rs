@@ -231,8 +231,11 @@ fn error_rates(ctx: &FactsContext) -> anyhow::Result<Value> {
     }))
 }
 
-/// The gallery at the time of one search, as far as today's tables allow: templates of the
-/// searched model enrolled by then whose subject was not removed by then.
+/// The gallery at the time of one search, from the append-only gallery log
+/// (`crate::gallery::log`): templates of the searched model enrolled (or in the baseline) by
+/// then and not removed by then, with their source systems. A search that ran before the log
+/// began is reconstructed from today's tables (enrollment times of templates, removal times
+/// of subjects), and `basis` says so.
 fn gallery_at(
     conn: &mut DbConnection,
     model_key: &str,
@@ -240,6 +243,19 @@ fn gallery_at(
 ) -> anyhow::Result<Value> {
     use crate::gallery::schema::{gallery_subjects as s, gallery_templates as tpl};
     let (model_id, model_version) = model_key.split_once('/').unwrap_or((model_key, ""));
+    let logged = crate::gallery::log::state_at(conn, model_id, model_version, at)?;
+    if !logged.before_log {
+        return Ok(json!({
+            "model": model_key,
+            "at": t(&at),
+            "templates": logged.templates,
+            "subjects": logged.subjects,
+            "sources": logged.sources.iter()
+                .map(|(source, n)| json!({"source_system": source, "templates": n}))
+                .collect::<Vec<_>>(),
+            "basis": "gallery log",
+        }));
+    }
     let rows: Vec<(i64, Option<NaiveDateTime>)> = tpl::table
         .inner_join(s::table.on(s::id.eq(tpl::subject_id)))
         .filter(tpl::model_id.eq(model_id))
@@ -260,7 +276,36 @@ fn gallery_at(
         "at": t(&at),
         "templates": live.len(),
         "subjects": subjects.len(),
+        "sources": [],
+        "basis": format!(
+            "reconstructed: the search ran before the gallery log began ({}); counted from the enrollment times of today's templates and the removal times of subjects",
+            logged.log_began.map(|b| t(&b)).unwrap_or_else(|| "never".into())
+        ),
     }))
+}
+
+/// The gallery log's rows of a possible lead's subject: when and from which source system
+/// their photos entered the gallery (and left it, if they did).
+fn lead_gallery_records(conn: &mut DbConnection, subject_id: i64) -> anyhow::Result<Value> {
+    Ok(Value::Array(
+        crate::gallery::log::of_subject(conn, subject_id)?
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "subject_key": r.subject_key,
+                    "action": r.action,
+                    "at": t(&r.at),
+                    "template_id": r.template_id,
+                    "model": format!("{}/{}", r.model_id, r.model_version),
+                    "photo_sha256": r.photo_sha256,
+                    "booking_number": r.booking_number,
+                    "source_system": r.source_system,
+                    "reason": r.reason,
+                    "actor": r.actor,
+                })
+            })
+            .collect(),
+    ))
 }
 
 /// Collects every fact of `case` for `disclosure` (prepared and approved already, so their
@@ -365,6 +410,7 @@ pub fn gather(
     let mut gallery = Vec::new();
     let mut examinations = Vec::new();
     let mut lead_names = Vec::new();
+    let mut lead_records = Vec::new();
     for (i, p) in ProbeSearch::for_case(conn, case.case_id())?
         .iter()
         .enumerate()
@@ -402,6 +448,11 @@ pub fn gather(
         let stored: Vec<StoredCandidate> = p.candidates();
         let named = |c: &StoredCandidate| !disclosure.redacted || is_lead(p.id, c.rank);
         for c in stored.iter().filter(|c| is_lead(p.id, c.rank)) {
+            lead_records.push(json!({
+                "probe": i + 1,
+                "rank": c.rank,
+                "gallery_log": lead_gallery_records(conn, c.subject_id)?,
+            }));
             lead_names.push(c.subject_key.clone());
             lead_names.push(c.name.clone());
             lead_names.push(c.booking_number.clone());
@@ -449,10 +500,16 @@ pub fn gather(
             }));
         }
     }
+    let log_began: Option<NaiveDateTime> = {
+        use crate::gallery::schema::gallery_log as gl;
+        gl::table.select(diesel::dsl::min(gl::at)).first(conn)?
+    };
     let gallery = json!({
         "searches": gallery,
-        "sources": "Booking photos enrolled with `frdesk gallery enroll` (the booking system's subject id, booking number and date are kept with each photo). Probe images are never enrolled.",
-        "not_yet_recorded": "The append-only gallery log (every enrollment and removal with time, reason and source system) is a later step of issue 17: the figures above are reconstructed from the enrollment times of today's templates and the removal times of subjects, so a template deactivated without removing its subject is still counted.",
+        "possible_leads": lead_records,
+        "sources": "Booking photos enrolled with `frdesk gallery enroll --source …`: each template's source system, booking number, time, reason and who enrolled it are in the append-only gallery log, as is every removal. DMV/Cal-Photo images are refused at enrollment. Probe images are never enrolled.",
+        "gallery_log_began": log_began.as_ref().map(t),
+        "gallery_log_note": "The templates in the gallery when the log began entered it as one dated baseline (source system not recorded before then); searches before that moment are reconstructed and say so in `basis`.",
     });
 
     // Packets and their releases.
@@ -516,6 +573,8 @@ pub fn gather(
         "first_seq": records.first().and_then(|r| r.case_seq),
         "last_seq": records.last().and_then(|r| r.case_seq),
         "chain_head_at_export": {"id": head_id, "hash": head_hash},
+        "signed_heads": signed_heads(conn, records.last().map_or(0, |r| r.id))?,
+        "signed_heads_method": "Each signed head's `statement` is the exact text signed with the desk's key (detached CMS, DER as hex in `signature_der_hex`); it names the chain's last record then (head_id) and its hash. Every record's hash covers its predecessor's, so a signed head fixes every record up to head_id. The newest daily head and the head signed at this export are given.",
         "records": records.iter().map(audit_json).collect::<Vec<_>>(),
     });
 
@@ -540,8 +599,6 @@ pub fn gather(
         "not_included": [
             "Source code of the face engine (proprietary code needs a stronger showing, State v. Miles).",
             "Booking photos of candidates other than in the issued packets (criminal-history information).",
-            "An append-only gallery log (later step): the gallery size at search time is reconstructed.",
-            "A signature of each day's audit-chain head: the chain head at export is in audit.json, covered by the signed manifest.",
         ],
     });
     Ok(Facts {
@@ -559,6 +616,38 @@ pub fn gather(
         originals,
         lead_names,
     })
+}
+
+/// The newest daily signed head, and the newest head signed at a disclosure export that
+/// covers the case's last record (`last_case_record`), as JSON for `audit.json`.
+fn signed_heads(conn: &mut DbConnection, last_case_record: i64) -> anyhow::Result<Value> {
+    use crate::audit::signed_head::{DISCLOSURE, SignedHead};
+    use crate::platform::db::schema::audit_signed_heads as h;
+    let daily = crate::audit::signed_head::latest_daily(conn)?;
+    let at_export: Option<SignedHead> = h::table
+        .filter(h::occasion.eq(DISCLOSURE))
+        .filter(h::head_id.ge(last_case_record))
+        .order(h::id.desc())
+        .select(SignedHead::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(Value::Array(
+        daily
+            .into_iter()
+            .chain(at_export)
+            .map(|x| {
+                json!({
+                    "occasion": x.occasion,
+                    "day": x.day,
+                    "head_id": x.head_id,
+                    "head_hash": x.head_hash,
+                    "statement": x.statement,
+                    "signature_der_hex": hex::encode(&x.signature),
+                    "signer_fingerprint": x.signer_fingerprint,
+                })
+            })
+            .collect(),
+    ))
 }
 
 /// One audit record with every field its hash covers, its chain position and its per-case

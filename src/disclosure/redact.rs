@@ -80,6 +80,7 @@ mod tests {
             name: "Jane Roe".into(),
             booking_number: "B123".into(),
             booking_date: None,
+            photo_id: 3,
             photo_sha256: "ab".repeat(32),
             model_id: "sface".into(),
             model_version: "2021dec".into(),

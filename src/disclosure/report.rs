@@ -129,19 +129,50 @@ pub fn render(f: &Facts, protective_order: bool) -> anyhow::Result<Vec<u8>> {
 
     b.push(Block::Heading("3. The gallery at search time".into()));
     for g in arr(&f.gallery["searches"]) {
+        let sources: Vec<String> = arr(&g["sources"])
+            .iter()
+            .map(|x| format!("{}: {}", s(&x["source_system"]), s(&x["templates"])))
+            .collect();
         b.push(Block::Field(
             format!("Probe {}", s(&g["probe"])),
             format!(
-                "{} templates of {} people ({}) at {}",
+                "{} templates of {} people ({}) at {}; sources: {}; from the {}",
                 s(&g["templates"]),
                 s(&g["subjects"]),
                 s(&g["model"]),
-                s(&g["at"])
+                s(&g["at"]),
+                if sources.is_empty() {
+                    "not recorded".to_string()
+                } else {
+                    sources.join(", ")
+                },
+                s(&g["basis"])
             ),
         ));
     }
+    for l in arr(&f.gallery["possible_leads"]) {
+        for r in arr(&l["gallery_log"]) {
+            b.push(Block::Field(
+                format!("Lead, probe {} rank {}", s(&l["probe"]), s(&l["rank"])),
+                format!(
+                    "{} {} at {}: booking {} from {}; reason: {}; by {}",
+                    s(&r["action"]),
+                    s(&r["subject_key"]),
+                    s(&r["at"]),
+                    s(&r["booking_number"]),
+                    s(&r["source_system"]),
+                    s(&r["reason"]),
+                    s(&r["actor"])
+                ),
+            ));
+        }
+    }
     b.push(Block::Small(s(&f.gallery["sources"])));
-    b.push(Block::Small(s(&f.gallery["not_yet_recorded"])));
+    b.push(Block::Small(format!(
+        "Gallery log began {}. {}",
+        s(&f.gallery["gallery_log_began"]),
+        s(&f.gallery["gallery_log_note"])
+    )));
 
     let r = &f.request;
     b.push(Block::Heading("4. The request and its review".into()));

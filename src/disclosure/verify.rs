@@ -292,6 +292,7 @@ fn check_audit(audit: &Value, manifest: &Manifest) -> Vec<String> {
         }
         prev = Some((id, hash));
     }
+    problems.extend(check_signed_heads(audit, &records));
     let last = records.last().and_then(|v| v["case_seq"].as_i64());
     if last != manifest.audit.last_seq {
         problems.push(format!(
@@ -303,6 +304,60 @@ fn check_audit(audit: &Value, manifest: &Manifest) -> Vec<String> {
         || audit["last_seq"].as_i64() != manifest.audit.last_seq
     {
         problems.push("audit.json's sequence range differs from the signed manifest's".into());
+    }
+    problems
+}
+
+/// Problems with `audit.json`'s signed chain heads: each signature must verify over its
+/// statement with the desk's certificate, the statement must name the head it is listed with,
+/// a head that is one of the exported records must carry that record's hash, and one head
+/// must cover the case's last record.
+fn check_signed_heads(audit: &Value, records: &[Value]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let heads = audit["signed_heads"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let last_id = records.last().and_then(|v| v["id"].as_i64()).unwrap_or(0);
+    let mut covered = false;
+    for h in &heads {
+        let statement = h["statement"].as_str().unwrap_or_default();
+        let Some(sig) = h["signature_der_hex"]
+            .as_str()
+            .and_then(|x| hex::decode(x).ok())
+        else {
+            problems.push("a signed chain head has no readable signature".into());
+            continue;
+        };
+        let c = crate::audit::signed_head::check(statement, &sig);
+        if let Some(p) = c.problem {
+            problems.push(p);
+            continue;
+        }
+        let Some(st) = c.statement else { continue };
+        if Some(st.head_id) != h["head_id"].as_i64()
+            || Some(st.head_hash.as_str()) != h["head_hash"].as_str()
+            || c.signer_fingerprint.as_deref() != h["signer_fingerprint"].as_str()
+        {
+            problems.push(format!(
+                "the signed chain head of {} is listed with another record, hash or signer than it states",
+                st.day
+            ));
+        }
+        if let Some(r) = records
+            .iter()
+            .find(|r| r["id"].as_i64() == Some(st.head_id))
+            && r["hash"].as_str() != Some(st.head_hash.as_str())
+        {
+            problems.push(format!(
+                "audit record {} differs from the chain head signed on {}",
+                st.head_id, st.day
+            ));
+        }
+        covered |= st.head_id >= last_id;
+    }
+    if !records.is_empty() && !covered {
+        problems.push("no signed chain head covers the case's last audit record".into());
     }
     problems
 }
@@ -364,6 +419,40 @@ pub fn against_db(
                 records.len()
             ));
         }
+    }
+    // Each signed head must still be the live chain's record, and the live chain intact.
+    for h in audit["signed_heads"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let (Some(id), Some(hash)) = (h["head_id"].as_i64(), h["head_hash"].as_str()) else {
+            continue;
+        };
+        match AuditRecord::by_id(conn, id)? {
+            Some(row) if row.hash == hash => {}
+            Some(_) => {
+                ok = false;
+                report.problems.push(format!(
+                    "the database's audit record {id} no longer has the hash the desk signed as the chain head on {}",
+                    h["day"].as_str().unwrap_or("?")
+                ));
+            }
+            None => {
+                ok = false;
+                report.problems.push(format!(
+                    "the audit record {id} the desk signed as the chain head is no longer in the database"
+                ));
+            }
+        }
+    }
+    let chain = crate::audit::chain::verify(conn)?;
+    if let Some(p) = &chain.problem {
+        ok = false;
+        report.problems.push(format!(
+            "the live audit chain is broken: {}: {}",
+            p.kind, p.message
+        ));
     }
     report.database_matches = Some(ok);
     report.audit_chain_valid &= ok;

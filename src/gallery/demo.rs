@@ -17,6 +17,10 @@ use crate::platform::db::DbPool;
 /// Demo photo held back as the search probe.
 pub const DEMO_PROBE: &str = "obama2.jpg";
 
+/// The source system the gallery log records for demo photos: they are sample photos shipped
+/// with the face models, not booking photos.
+pub const DEMO_SOURCE: &str = "demo photos shipped with the face models (not booking photos)";
+
 /// Result of [`enroll_demo`].
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoSummary {
@@ -62,6 +66,7 @@ pub fn demo_items(demo_dir: &Path) -> anyhow::Result<Vec<EnrollItem>> {
                 name: format!("Demo subject from {name}"),
                 booking_number: format!("DEMO-{stem}"),
                 booking_date: None,
+                source: DEMO_SOURCE.to_string(),
             },
             path,
         });
@@ -83,7 +88,11 @@ pub fn enroll_demo_into(
     demo_dir: &Path,
 ) -> anyhow::Result<DemoSummary> {
     let items = demo_items(demo_dir)?;
-    let enrollment = enroll_items(gallery, engine, &items, FaceChoice::EveryFace, None)?;
+    let by = crate::gallery::log::GalleryChange::new(
+        "demo gallery set-up",
+        "demo gallery (not booking photos)",
+    );
+    let enrollment = enroll_items(gallery, engine, &items, FaceChoice::EveryFace, &by, None)?;
     Ok(DemoSummary {
         enrollment,
         gallery_templates: gallery.len(),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::face::{FaceAnalysis, FaceEngine, FaceError, decode_image, primary_face};
+use crate::gallery::log::GalleryChange;
 use crate::gallery::{BookingRecord, EnrollOutcome, Gallery, GalleryError};
 
 /// One photo to enroll with its record.
@@ -59,11 +60,28 @@ fn is_photo(p: &Path) -> bool {
 /// Photos of a folder. With `csv`, the records come from the CSV (header
 /// `file,subject_id,booking_number,booking_date,name`; `file` relative to
 /// `dir`); without it, each photo's parent folder name is its subject id and
-/// name, and photos directly in `dir` use their file stem.
-pub fn items_from_dir(dir: &Path, csv: Option<&Path>) -> anyhow::Result<Vec<EnrollItem>> {
-    if let Some(csv) = csv {
-        return items_from_csv(dir, csv);
+/// name, and photos directly in `dir` use their file stem. `source` is the system the photos
+/// came from (a CSV's `source` column, where present and filled, overrides it for its row).
+///
+/// Errors: an unreadable folder or CSV, a bad booking date, a photo with no declared source
+/// (neither `source` nor a CSV `source` cell), a DMV/Cal-Photo source (never enrolled).
+pub fn items_from_dir(
+    dir: &Path,
+    csv: Option<&Path>,
+    source: Option<&str>,
+) -> anyhow::Result<Vec<EnrollItem>> {
+    let source = source.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(why) = source.and_then(crate::gallery::log::forbidden_source) {
+        anyhow::bail!("{why}");
     }
+    if let Some(csv) = csv {
+        return items_from_csv(dir, csv, source);
+    }
+    let Some(source) = source else {
+        anyhow::bail!(
+            "declare the photos' source system (--source, e.g. \"LASD booking system\"): the gallery log keeps it with every enrollment"
+        );
+    };
     let mut files = Vec::new();
     collect(dir, &mut files)?;
     files.sort();
@@ -83,6 +101,7 @@ pub fn items_from_dir(dir: &Path, csv: Option<&Path>) -> anyhow::Result<Vec<Enro
                     subject_key: key,
                     booking_number: String::new(),
                     booking_date: None,
+                    source: source.to_string(),
                 },
                 path,
             }
@@ -102,7 +121,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn items_from_csv(dir: &Path, csv_path: &Path) -> anyhow::Result<Vec<EnrollItem>> {
+fn items_from_csv(
+    dir: &Path,
+    csv_path: &Path,
+    source: Option<&str>,
+) -> anyhow::Result<Vec<EnrollItem>> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(csv_path)
@@ -116,6 +139,7 @@ fn items_from_csv(dir: &Path, csv_path: &Path) -> anyhow::Result<Vec<EnrollItem>
         );
     };
     let (b, d, n) = (col("booking_number"), col("booking_date"), col("name"));
+    let src = col("source");
     let mut items = Vec::new();
     for (line, rec) in rdr.records().enumerate() {
         let rec = rec?;
@@ -128,6 +152,19 @@ fn items_from_csv(dir: &Path, csv_path: &Path) -> anyhow::Result<Vec<EnrollItem>
                 line + 2
             );
         }
+        let row_source = Some(get(src))
+            .filter(|s| !s.is_empty())
+            .or_else(|| source.map(str::to_string));
+        let Some(row_source) = row_source else {
+            anyhow::bail!(
+                "{} line {}: no source system (fill the `source` column or give --source)",
+                csv_path.display(),
+                line + 2
+            );
+        };
+        if let Some(why) = crate::gallery::log::forbidden_source(&row_source) {
+            anyhow::bail!("{} line {}: {why}", csv_path.display(), line + 2);
+        }
         items.push(EnrollItem {
             path: dir.join(get(Some(f))),
             record: BookingRecord {
@@ -135,6 +172,7 @@ fn items_from_csv(dir: &Path, csv_path: &Path) -> anyhow::Result<Vec<EnrollItem>
                 name: get(n),
                 booking_number: get(b),
                 booking_date: (!date.is_empty()).then_some(date),
+                source: row_source,
             },
         });
     }
@@ -193,6 +231,7 @@ pub fn enroll_items(
     engine: &FaceEngine,
     items: &[EnrollItem],
     choice: FaceChoice,
+    by: &GalleryChange,
     progress: Option<&ProgressBar>,
 ) -> Result<EnrollSummary, GalleryError> {
     let mut known = gallery.enrolled_sha256()?;
@@ -224,6 +263,7 @@ pub fn enroll_items(
                 batch,
                 prepared,
                 choice,
+                by,
                 &mut known,
                 &mut summary,
                 progress,
@@ -241,6 +281,7 @@ fn write_batch(
     batch: &[EnrollItem],
     prepared: Vec<Prepared>,
     choice: FaceChoice,
+    by: &GalleryChange,
     known: &mut HashSet<String>,
     summary: &mut EnrollSummary,
     progress: Option<&ProgressBar>,
@@ -273,9 +314,11 @@ fn write_batch(
                 Prepared::Faces { sha, faces } => {
                     let path = item.path.display().to_string();
                     let result = match choice {
-                        FaceChoice::Primary => gallery.enroll(&item.record, &sha, &path, &faces),
+                        FaceChoice::Primary => {
+                            gallery.enroll(&item.record, &sha, &path, &faces, by)
+                        }
                         FaceChoice::EveryFace => {
-                            enroll_every_face(gallery, item, &sha, &path, &faces)
+                            enroll_every_face(gallery, item, &sha, &path, &faces, by)
                         }
                     };
                     match result {
@@ -312,6 +355,7 @@ fn enroll_every_face(
     sha: &str,
     path: &str,
     faces: &[FaceAnalysis],
+    by: &GalleryChange,
 ) -> Result<EnrollOutcome, GalleryError> {
     let mut all = Vec::new();
     for (n, face) in faces.iter().enumerate() {
@@ -320,6 +364,7 @@ fn enroll_every_face(
             name: format!("{} (face {})", item.record.name, n + 1),
             booking_number: item.record.booking_number.clone(),
             booking_date: item.record.booking_date.clone(),
+            source: item.record.source.clone(),
         };
         let key = if n == 0 {
             sha.to_string()
@@ -327,7 +372,7 @@ fn enroll_every_face(
             format!("{sha}:{}", n + 1)
         };
         if let EnrollOutcome::Enrolled(ids) =
-            gallery.enroll(&record, &key, path, std::slice::from_ref(face))?
+            gallery.enroll(&record, &key, path, std::slice::from_ref(face), by)?
         {
             all.extend(ids);
         }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod enroll;
 pub mod index;
 pub mod index_file;
+pub mod log;
 pub mod quant;
 pub mod schema;
 
@@ -129,7 +130,13 @@ impl Subject {
     /// Logical deletion: the subject and its photos and templates stay in the
     /// database for audit but are no longer searchable. Returns the subject, or
     /// `None` when no active subject has this key.
-    pub fn remove(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Subject>> {
+    /// Each template taken out of search gets a `remove` row in the gallery log ([`log`]),
+    /// with `by`'s actor and reason.
+    pub fn remove(
+        conn: &mut DbConnection,
+        key: &str,
+        by: &log::GalleryChange,
+    ) -> QueryResult<Option<Subject>> {
         conn.transaction(|conn| {
             let Some(s) = Self::by_key(conn, key)? else {
                 return Ok(None);
@@ -138,6 +145,36 @@ impl Subject {
                 return Ok(None);
             }
             let now = Utc::now().naive_utc();
+            let live: Vec<(i64, String, String, String, String)> = gallery_templates::table
+                .inner_join(gallery_photos::table)
+                .filter(gallery_templates::subject_id.eq(s.id))
+                .filter(gallery_templates::active.eq(true))
+                .select((
+                    gallery_templates::id,
+                    gallery_templates::model_id,
+                    gallery_templates::model_version,
+                    gallery_photos::sha256,
+                    gallery_photos::booking_number,
+                ))
+                .load(conn)?;
+            let mut rows = Vec::with_capacity(live.len());
+            for (template_id, model_id, model_version, sha, booking) in live {
+                rows.push(log::NewLogEntry {
+                    at: now,
+                    action: log::REMOVE.into(),
+                    template_id,
+                    subject_id: s.id,
+                    subject_key: s.subject_key.clone(),
+                    model_id,
+                    model_version,
+                    photo_sha256: sha,
+                    booking_number: booking,
+                    source_system: log::source_of(conn, template_id)?,
+                    reason: by.reason.clone(),
+                    actor: by.actor.clone(),
+                });
+            }
+            log::append(conn, &rows)?;
             diesel::update(gallery_subjects::table.find(s.id))
                 .set((
                     gallery_subjects::active.eq(false),
@@ -287,6 +324,9 @@ pub struct BookingRecord {
     pub booking_number: String,
     /// YYYY-MM-DD, validated.
     pub booking_date: Option<String>,
+    /// The system the photo came from (e.g. `LASD booking system`): kept in the gallery log;
+    /// a DMV/Cal-Photo source is refused ([`log::forbidden_source`]).
+    pub source: String,
 }
 
 /// One row of a candidate list.
@@ -713,14 +753,18 @@ impl Gallery {
     /// per face in `faces`, in one transaction; then adds the templates to the
     /// index. A photo whose SHA-256 is already present is skipped.
     ///
+    /// Each template gets an `enroll` row in the gallery log ([`log`]) in the same
+    /// transaction, with the record's source and `by`'s actor and reason.
+    ///
     /// Errors: [`GalleryError::Invalid`] for a removed subject, a bad booking
-    /// date or a template of another model; database errors.
+    /// date, a DMV/Cal-Photo source or a template of another model; database errors.
     pub fn enroll(
         &self,
         record: &BookingRecord,
         sha256: &str,
         file_path: &str,
         faces: &[FaceAnalysis],
+        by: &log::GalleryChange,
     ) -> Result<EnrollOutcome, GalleryError> {
         Self::validate(record)?;
         for f in faces {
@@ -787,6 +831,24 @@ impl Gallery {
                     .first(conn)?;
                 ids.push((id, subject.id));
             }
+            let rows: Vec<log::NewLogEntry> = ids
+                .iter()
+                .map(|(template_id, subject_id)| log::NewLogEntry {
+                    at: now,
+                    action: log::ENROLL.into(),
+                    template_id: *template_id,
+                    subject_id: *subject_id,
+                    subject_key: subject.subject_key.clone(),
+                    model_id: self.model_id.clone(),
+                    model_version: self.model_version.clone(),
+                    photo_sha256: sha256.to_string(),
+                    booking_number: record.booking_number.clone(),
+                    source_system: record.source.trim().to_string(),
+                    reason: by.reason.clone(),
+                    actor: by.actor.clone(),
+                })
+                .collect();
+            log::append(conn, &rows)?;
             Ok(Some(ids))
         })?;
         let Some(ids) = result else {
@@ -805,6 +867,14 @@ impl Gallery {
         if r.subject_key.trim().is_empty() {
             return Err(GalleryError::Invalid("empty subject id".into()));
         }
+        if r.source.trim().is_empty() {
+            return Err(GalleryError::Invalid(
+                "the photo's source system is not declared".into(),
+            ));
+        }
+        if let Some(why) = log::forbidden_source(&r.source) {
+            return Err(GalleryError::Invalid(why));
+        }
         if let Some(d) = &r.booking_date {
             chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
                 GalleryError::Invalid(format!("booking date `{d}` is not YYYY-MM-DD"))
@@ -815,9 +885,13 @@ impl Gallery {
 
     /// Logically removes a subject (see [`Subject::remove`]) and drops its
     /// templates from the index. Returns false when no active subject has this key.
-    pub fn remove_subject(&self, subject_key: &str) -> Result<bool, GalleryError> {
+    pub fn remove_subject(
+        &self,
+        subject_key: &str,
+        by: &log::GalleryChange,
+    ) -> Result<bool, GalleryError> {
         let mut conn = self.pool.get()?;
-        let Some(s) = Subject::remove(&mut conn, subject_key)? else {
+        let Some(s) = Subject::remove(&mut conn, subject_key, by)? else {
             return Ok(false);
         };
         self.index

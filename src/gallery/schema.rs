@@ -40,6 +40,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Append-only (migration `2026-12-03-000024_gallery_log`): see `gallery::log`.
+    gallery_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        template_id -> BigInt,
+        subject_id -> BigInt,
+        subject_key -> Text,
+        model_id -> Text,
+        model_version -> Text,
+        photo_sha256 -> Text,
+        booking_number -> Text,
+        source_system -> Text,
+        reason -> Text,
+        actor -> Text,
+    }
+}
+
 diesel::joinable!(gallery_photos -> gallery_subjects (subject_id));
 diesel::joinable!(gallery_templates -> gallery_photos (photo_id));
-diesel::allow_tables_to_appear_in_same_query!(gallery_subjects, gallery_photos, gallery_templates);
+diesel::allow_tables_to_appear_in_same_query!(
+    gallery_subjects,
+    gallery_photos,
+    gallery_templates,
+    gallery_log
+);

@@ -226,6 +226,37 @@ async fn a_possible_lead_package_verifies_hides_non_leads_and_every_tamper_is_ca
     let app = spawn_app().await;
     let _photos = enroll_gallery(&app, &PEOPLE);
     let (case_id, number) = concluded_case(&app, 2, true).await;
+    // The day's chain head, as the daily audit check signs it: once a day.
+    let signer = frdesk::platform::pdf::Signer::load_or_generate_named(
+        app.data_dir.path(),
+        None,
+        "frdesk test desk",
+    )
+    .unwrap();
+    let daily = {
+        let mut c = app.pool.get().unwrap();
+        // The server's own daily check may have signed it already (a minute after start).
+        let first =
+            match frdesk::audit::signed_head::sign_daily(&mut c, &signer, "test desk").unwrap() {
+                Some(h) => h,
+                None => frdesk::audit::signed_head::latest_daily(&mut c)
+                    .unwrap()
+                    .expect("today's daily head"),
+            };
+        assert!(
+            frdesk::audit::signed_head::sign_daily(&mut c, &signer, "test desk")
+                .unwrap()
+                .is_none(),
+            "one daily head a day"
+        );
+        let check = frdesk::audit::signed_head::check(&first.statement, &first.signature);
+        assert!(
+            check.signature_valid && check.problem.is_none(),
+            "{check:?}"
+        );
+        assert_eq!(check.statement.unwrap().head_id, first.head_id);
+        first
+    };
     let out = tempfile::tempdir().unwrap();
     let (pdf, zip) = export(&app, &number, &["--protective-order"], out.path());
 
@@ -309,6 +340,40 @@ async fn a_possible_lead_package_verifies_hides_non_leads_and_every_tamper_is_ca
     for p in &PEOPLE[1..] {
         names_nowhere(&zip, &pdf, p);
     }
+
+    // The gallery at search time, from the gallery log: its size and sources, and where the
+    // lead's photo came from.
+    let gallery = json_of(&files, "gallery.json");
+    let at_search = &gallery["searches"][0];
+    assert_eq!(at_search["basis"], "gallery log", "{gallery}");
+    let templates = at_search["templates"].as_i64().unwrap();
+    assert!(templates >= 3, "{gallery}");
+    assert_eq!(
+        at_search["sources"],
+        serde_json::json!([{"source_system": "test booking system", "templates": templates}])
+    );
+    let lead_log = &gallery["possible_leads"][0]["gallery_log"][0];
+    assert_eq!(lead_log["action"], "enroll", "{gallery}");
+    assert_eq!(lead_log["subject_key"], "Colin_Powell");
+    assert_eq!(lead_log["source_system"], "test booking system");
+
+    // Signed chain heads: the day's and the export's, the latter covering the case's records.
+    let audit = json_of(&files, "audit.json");
+    let heads = audit["signed_heads"].as_array().unwrap();
+    let last_record = audit["records"].as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        heads
+            .iter()
+            .any(|h| h["occasion"] == "daily" && h["head_id"] == daily.head_id),
+        "{heads:?}"
+    );
+    assert!(
+        heads.iter().any(|h| h["occasion"] == "disclosure"
+            && h["head_id"].as_i64().unwrap() >= last_record),
+        "{heads:?}"
+    );
     let text = pdftotext(&pdf);
     let pages: Vec<&str> = text
         .split('\u{c}')
@@ -384,16 +449,54 @@ async fn a_possible_lead_package_verifies_hides_non_leads_and_every_tamper_is_ca
     assert_eq!(v["signature_valid"], false, "{v}");
     assert!(v.to_string().contains("sequence"), "{v}");
 
-    // An audit record altered in the database after the export.
-    let a = json_of(&files, "audit.json");
-    let id = a["records"][0]["id"].as_i64().unwrap();
-    alter_audit_row(&app, id);
-    let (code, v) = verify(&app, &zip, false);
-    assert_eq!(code, 0, "offline the package still holds: {v}");
-    let (code, v) = verify(&app, &zip, true);
+    // A forged chain head: the statement claims another hash; its signature no longer holds.
+    let forged = tampered(&zip, "head", |f| {
+        let mut a = json_of(f, "audit.json");
+        for h in a["signed_heads"].as_array_mut().unwrap() {
+            let st = h["statement"].as_str().unwrap().to_string();
+            let old = h["head_hash"].as_str().unwrap().to_string();
+            let new = "0".repeat(64);
+            h["statement"] = st.replace(&old, &new).into();
+            h["head_hash"] = new.into();
+        }
+        put_json(f, "audit.json", &a);
+    });
+    let (code, v) = verify(&app, &forged, false);
     assert_ne!(code, 0);
     assert_eq!(v["audit_chain_valid"], false, "{v}");
-    assert_eq!(v["database_matches"], false, "{v}");
+    assert!(v.to_string().contains("signed chain head"), "{v}");
+
+    // A subject removed from the gallery after the search: a later package states the
+    // gallery as it was when the search ran, and the removal is in the log with its reason.
+    let o = app
+        .frdesk()
+        .args(["gallery", "remove", "--subject", "Hans_Blix"])
+        .args(["--reason", "record sealed by order 26-S-1"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    {
+        use frdesk::gallery::schema::gallery_log as gl;
+        let mut c = app.pool.get().unwrap();
+        let reasons: Vec<String> = gl::table
+            .filter(gl::action.eq("remove"))
+            .filter(gl::subject_key.eq("Hans_Blix"))
+            .select(gl::reason)
+            .load(&mut c)
+            .unwrap();
+        assert_eq!(reasons, vec!["record sealed by order 26-S-1".to_string()]);
+        // The log is append-only in the database.
+        assert!(
+            diesel::sql_query("UPDATE gallery_log SET reason = 'x'")
+                .execute(&mut c)
+                .is_err()
+        );
+        assert!(
+            diesel::sql_query("DELETE FROM gallery_log")
+                .execute(&mut c)
+                .is_err()
+        );
+    }
 
     // Unredacted: only with an order, and then it says so on every page.
     let o = app
@@ -426,6 +529,12 @@ async fn a_possible_lead_package_verifies_hides_non_leads_and_every_tamper_is_ca
     assert_ne!(zip2, zip);
     let (code, v) = verify(&app, &zip2, false);
     assert_eq!(code, 0, "{v}");
+    let g2 = json_of(&entries(&zip2), "gallery.json");
+    assert_eq!(
+        g2["searches"][0]["templates"].as_i64(),
+        Some(templates),
+        "the gallery at search time, not today's: {g2}"
+    );
     let d = json_of(&entries(&zip2), "disclosure.json");
     assert_eq!(d["redacted"], false);
     assert_eq!(
@@ -447,6 +556,17 @@ async fn a_possible_lead_package_verifies_hides_non_leads_and_every_tamper_is_ca
             "{p}"
         );
     }
+
+    // An audit record altered in the database after the export.
+    let a = json_of(&files, "audit.json");
+    let id = a["records"][0]["id"].as_i64().unwrap();
+    alter_audit_row(&app, id);
+    let (code, v) = verify(&app, &zip, false);
+    assert_eq!(code, 0, "offline the package still holds: {v}");
+    let (code, v) = verify(&app, &zip, true);
+    assert_ne!(code, 0);
+    assert_eq!(v["audit_chain_valid"], false, "{v}");
+    assert_eq!(v["database_matches"], false, "{v}");
 }
 
 #[actix_web::test]

@@ -486,7 +486,8 @@ async fn the_lead_packet_is_small_jpeg_side_by_side_and_signed_off() {
     both.save(d.join("Group_Photo_0001.jpg")).unwrap();
     for (dir, every_face) in [(gallery.path(), false), (group.path(), true)] {
         let mut cmd = app.frdesk();
-        cmd.args(["gallery", "enroll"]).arg(dir);
+        cmd.args(["gallery", "enroll", "--source", "test booking system"])
+            .arg(dir);
         if every_face {
             cmd.arg("--every-face");
         }

@@ -16,7 +16,7 @@ pub(crate) fn enroll_gallery(app: &TestApp, people: &[&str]) -> tempfile::TempDi
     }
     let out = app
         .frdesk()
-        .args(["gallery", "enroll"])
+        .args(["gallery", "enroll", "--source", "test booking system"])
         .arg(dir.path())
         .output()
         .unwrap();

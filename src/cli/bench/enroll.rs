@@ -23,21 +23,26 @@ pub fn enroll_bench(
     let gallery = Gallery::open(pool, engine)?;
     let wanted: std::collections::HashSet<PathBuf> =
         first_photos(dataset, photos)?.into_iter().collect();
-    let items: Vec<_> = items_from_dir(dataset, None)?
-        .into_iter()
-        .filter(|i| wanted.contains(&i.path))
-        .collect();
+    let items: Vec<_> = items_from_dir(
+        dataset,
+        None,
+        Some("benchmark data set (not booking photos)"),
+    )?
+    .into_iter()
+    .filter(|i| wanted.contains(&i.path))
+    .collect();
+    let by = crate::gallery::log::GalleryChange::new("frdesk bench enroll", "benchmark");
     let load_before = load_average();
     let c0 = process_cpu_seconds();
     let t = Instant::now();
-    let summary = enroll_items(&gallery, engine, &items, FaceChoice::Primary, None)?;
+    let summary = enroll_items(&gallery, engine, &items, FaceChoice::Primary, &by, None)?;
     let secs = t.elapsed().as_secs_f64();
     let cpu = match (c0, process_cpu_seconds()) {
         (Some(a), Some(b)) => b - a,
         _ => 0.0,
     };
     let t2 = Instant::now();
-    let resumed = enroll_items(&gallery, engine, &items, FaceChoice::Primary, None)?;
+    let resumed = enroll_items(&gallery, engine, &items, FaceChoice::Primary, &by, None)?;
     let resume_secs = t2.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&dir);
     Ok(json!({

@@ -342,6 +342,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Append-only (migration `2026-12-03-000025_audit_signed_heads`): `audit::signed_head`.
+    audit_signed_heads (id) {
+        id -> BigInt,
+        day -> Text,
+        occasion -> Text,
+        head_id -> BigInt,
+        head_hash -> Text,
+        statement -> Text,
+        signature -> Binary,
+        signer_fingerprint -> Text,
+        signed_at -> Timestamp,
+    }
+}
+
 // SQLite only (PostgreSQL uses a transaction-local setting): see migration 000007.
 diesel::table! {
     audit_purge_permits (cutoff) {
