@@ -143,6 +143,17 @@ impl Application {
             .local_addr()
             .context("Failed to read the bound port")?
             .port();
+        // The search worker's context; `/ready` shares its engines (face models, gallery).
+        let search_ctx = crate::search::job::SearchContext::new(
+            pool.clone(),
+            ImageStore::new(settings.images_dir()),
+            settings.face.models_dir.clone(),
+            settings.face.candidates,
+        )
+        .with_notify(crate::notifications::NotifyContext::from_settings(
+            &settings,
+        ))
+        .with_gallery_index_dir(crate::gallery::Gallery::index_dir_in(&settings.data_dir));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             images: ImageStore::new(settings.images_dir()),
@@ -155,6 +166,9 @@ impl Application {
             history_wake: history_wake.clone(),
             limits: Arc::new(crate::web::ratelimit::RateLimits::new(&settings.http)),
             mfa_key,
+            readiness: Arc::new(crate::operations::readiness::Readiness::new(
+                search_ctx.clone(),
+            )),
         });
         use crate::platform::jobs::runner::run as run_worker;
         let never = Arc::new(tokio::sync::Notify::new());
@@ -166,18 +180,7 @@ impl Application {
             history_wake,
         ));
         tokio::spawn(run_worker(
-            crate::search::job::SearchWorker::new(
-                crate::search::job::SearchContext::new(
-                    pool.clone(),
-                    ImageStore::new(settings.images_dir()),
-                    settings.face.models_dir.clone(),
-                    settings.face.candidates,
-                )
-                .with_notify(crate::notifications::NotifyContext::from_settings(
-                    &settings,
-                ))
-                .with_gallery_index_dir(crate::gallery::Gallery::index_dir_in(&settings.data_dir)),
-            ),
+            crate::search::job::SearchWorker::new(search_ctx),
             search_wake,
         ));
         let mut result_ctx =

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod agency;
 pub mod args;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod demo;
 pub mod gallery;
@@ -75,6 +76,18 @@ pub enum Command {
     /// idle accounts.
     #[command(subcommand)]
     Retention(retention::RetentionCommand),
+    /// A consistent backup of the database and the data folder while the server runs.
+    Backup {
+        /// A new or empty folder for the backup.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into the configured, empty data folder and database.
+    Restore {
+        /// The backup folder (with its manifest.json).
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 /// Entry point of the binary.
@@ -138,6 +151,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex::run(&settings),
         Command::Packet(cmd) => packet::run(&settings, cmd),
         Command::Retention(cmd) => retention::run(&settings, cmd),
+        Command::Backup { out } => backup::run_backup(&settings, &out),
+        Command::Restore { from } => backup::run_restore(&settings, &from),
     }
 }
 

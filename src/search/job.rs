@@ -71,6 +71,12 @@ impl SearchContext {
         self
     }
 
+    /// The engines if they are loaded; `None` before the first load finished (and while it
+    /// runs). Never waits and never loads.
+    pub fn loaded(&self) -> Option<Arc<Engines>> {
+        self.engines.try_lock().ok().and_then(|g| g.clone())
+    }
+
     /// The loaded engines; loads them (models, calibration, gallery index) on first use.
     pub fn engines(&self) -> anyhow::Result<Arc<Engines>> {
         let mut guard = self

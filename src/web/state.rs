@@ -23,6 +23,8 @@ pub struct AppState {
     pub limits: Arc<crate::web::ratelimit::RateLimits>,
     /// Seals second-factor secrets (`<data_dir>/mfa.key`).
     pub mfa_key: Arc<crate::accounts::second_factor::MfaKey>,
+    /// The `/ready` check (database, face engine, gallery index).
+    pub readiness: Arc<crate::operations::readiness::Readiness>,
 }
 
 impl AppState {

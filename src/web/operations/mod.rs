@@ -1,0 +1,3 @@
+//! Operations endpoints without a login: readiness for load balancers (`/ready`).
+
+pub mod ready;
