@@ -169,7 +169,8 @@ fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
             "sqlite"
         };
         let app = crate::Application::build(settings).await?;
-        tracing::info!(%bind, port = app.port(), %data_dir, backend, "frdesk is serving");
+        let metrics_port = app.metrics_port();
+        tracing::info!(%bind, port = app.port(), ?metrics_port, %data_dir, backend, "frdesk is serving");
         app.run_until_stopped().await?;
         Ok::<_, anyhow::Error>(())
     })?;

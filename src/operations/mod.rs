@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod manifest;
+pub mod metrics;
 pub mod postgres;
 pub mod readiness;
 pub mod restore;

@@ -44,6 +44,8 @@ pub struct SearchContext {
     /// Staff notifications of searches awaiting examiners (`crate::notifications`); `None`
     /// notifies nobody (the CLI walk-through).
     pub notify: Option<crate::notifications::NotifyContext>,
+    /// Where gallery search latency is recorded (`metrics.bind` set).
+    pub metrics: Option<Arc<crate::platform::metrics::Metrics>>,
 }
 
 impl SearchContext {
@@ -56,12 +58,19 @@ impl SearchContext {
             gallery_index_dir: None,
             engines: Arc::new(Mutex::new(None)),
             notify: None,
+            metrics: None,
         }
     }
 
     /// The same context, telling examiners of searches awaiting them.
     pub fn with_notify(mut self, notify: crate::notifications::NotifyContext) -> Self {
         self.notify = Some(notify);
+        self
+    }
+
+    /// The same context, recording each gallery search's latency in `metrics`.
+    pub fn with_metrics(mut self, metrics: Option<Arc<crate::platform::metrics::Metrics>>) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -225,10 +234,14 @@ fn process(
         let a = analyses
             .get(chosen)
             .context("The chosen face is not in the photo")?;
+        let started = std::time::Instant::now();
         let list = engines
             .gallery
             .search(&a.template, ctx.candidates)
             .context("Gallery search failed")?;
+        if let Some(m) = &ctx.metrics {
+            m.observe_search(started.elapsed().as_secs_f64());
+        }
         let candidates = list
             .into_iter()
             .map(|c| StoredCandidate {

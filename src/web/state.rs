@@ -25,6 +25,8 @@ pub struct AppState {
     pub mfa_key: Arc<crate::accounts::second_factor::MfaKey>,
     /// The `/ready` check (database, face engine, gallery index).
     pub readiness: Arc<crate::operations::readiness::Readiness>,
+    /// Prometheus metrics, when `metrics.bind` is set.
+    pub metrics: Option<Arc<crate::platform::metrics::Metrics>>,
 }
 
 impl AppState {

@@ -284,3 +284,122 @@ async fn a_backup_taken_while_serving_restores_into_an_empty_desk() {
     );
     assert_eq!(std::fs::read_dir(fresh.path()).unwrap().count(), 0);
 }
+
+/// The value of the sample `name{…}` whose labels include every one of `labels`
+/// (`key="value"`); `None` when there is no such line.
+fn sample(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .find(|(series, _)| {
+            let (n, rest) = series.split_once('{').unwrap_or((series, ""));
+            n == name && labels.iter().all(|want| rest.contains(want))
+        })
+        .map(|(_, v)| v.parse().unwrap())
+}
+
+#[actix_web::test]
+async fn metrics_are_off_by_default() {
+    let app = spawn_app().await;
+    assert!(app.metrics_address.is_none());
+    let r = reqwest::get(format!("{}/metrics", app.address))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404, "never on the main address");
+}
+
+#[actix_web::test]
+async fn metrics_show_route_latency_queues_the_outbox_and_the_gallery() {
+    // Mail to a port nobody listens on stays in the outbox (retrying): a backlog to see.
+    let closed = format!("smtp://127.0.0.1:{}", crate::mail::free_port());
+    let app = spawn_app_with(&[
+        ("FRDESK_METRICS__BIND", "127.0.0.1:0"),
+        ("FRDESK_MAIL__TRANSPORT", "smtp"),
+        ("FRDESK_MAIL__SMTP_URL", &closed),
+    ])
+    .await;
+    let metrics = app.metrics_address.clone().expect("metrics are on");
+    let _photos = enroll_gallery(&app, &["Colin_Powell", "Tony_Blair", "Hans_Blix"]);
+    let (case_id, _) = searched_case(&app, photo("Colin_Powell", 2)).await;
+    let requester = app.login("requester.a@test.example").await;
+    let (status, _) = requester.get_text(&format!("/cases/{case_id}")).await;
+    assert_eq!(status, 200);
+    // A second, still waiting for its compliance review.
+    let waiting = requester.submit_valid_request().await;
+
+    let scrape = || async {
+        let r = reqwest::get(format!("{metrics}/metrics")).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.text().await.unwrap()
+    };
+    let text = scrape().await;
+    let route = |route: &str, status: &str| {
+        sample(
+            &text,
+            "frdesk_http_request_duration_seconds_count",
+            &[
+                &format!("route=\"{route}\""),
+                "method=\"GET\"",
+                &format!("status=\"{status}\""),
+            ],
+        )
+    };
+    assert!(route("/cases/{id}", "2xx").unwrap() >= 1.0, "{text}");
+    assert!(route("/login", "2xx").unwrap() >= 1.0, "{text}");
+    // Route templates only: no path with a case id is a label.
+    assert!(!text.contains(&format!("/cases/{case_id}\"")), "{text}");
+    assert!(!text.contains(&format!("/cases/{waiting}\"")), "{text}");
+    assert_eq!(sample(&text, "frdesk_gallery_templates", &[]), Some(3.0));
+    assert_eq!(
+        sample(&text, "frdesk_gallery_index_templates", &[]),
+        Some(3.0)
+    );
+    assert_eq!(
+        sample(&text, "frdesk_gallery_search_duration_seconds_count", &[]),
+        Some(1.0),
+        "{text}"
+    );
+    let search_sum = sample(&text, "frdesk_gallery_search_duration_seconds_sum", &[]).unwrap();
+    assert!(search_sum > 0.0 && search_sum < 5.0, "{search_sum}");
+    assert!(
+        sample(
+            &text,
+            "frdesk_worker_pass_duration_seconds_count",
+            &["worker=\"search\"", "outcome=\"work\""]
+        )
+        .unwrap()
+            >= 2.0,
+        "the analysis and the search: {text}"
+    );
+    // Acknowledgements and staff notifications cannot be delivered: they wait.
+    assert!(
+        sample(&text, "frdesk_outbox_unsent", &[]).unwrap() >= 2.0,
+        "{text}"
+    );
+    assert!(sample(&text, "frdesk_outbox_oldest_unsent_age_seconds", &[]).unwrap() >= 0.0);
+    assert_eq!(
+        sample(
+            &text,
+            "frdesk_queue_items",
+            &["stage=\"compliance_review\""]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "frdesk_queue_items", &["stage=\"first_review\""]),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(
+        sample(
+            &text,
+            "frdesk_queue_oldest_age_seconds",
+            &["stage=\"compliance_review\""]
+        )
+        .unwrap()
+            >= 0.0
+    );
+    // The scrape is not a request of the desk.
+    assert!(!text.contains("route=\"/metrics\""), "{text}");
+}
