@@ -25,6 +25,8 @@ use crate::web::state::AppState;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener's port and server, when `metrics.bind` is set.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -143,6 +145,30 @@ impl Application {
             .local_addr()
             .context("Failed to read the bound port")?
             .port();
+        // Prometheus metrics are kept only when they are served (`metrics.bind`).
+        let metrics = if settings.metrics.bind.trim().is_empty() {
+            None
+        } else {
+            Some(Arc::new(
+                crate::platform::metrics::Metrics::new().context("Failed to set up metrics")?,
+            ))
+        };
+        // The search worker's context; `/ready` shares its engines (face models, gallery).
+        let search_ctx = crate::search::job::SearchContext::new(
+            pool.clone(),
+            ImageStore::new(settings.images_dir()),
+            settings.face.models_dir.clone(),
+            settings.face.candidates,
+        )
+        .with_notify(crate::notifications::NotifyContext::from_settings(
+            &settings,
+        ))
+        .with_gallery_index_dir(crate::gallery::Gallery::index_dir_in(&settings.data_dir))
+        .with_metrics(metrics.clone());
+        let metrics_server = match &metrics {
+            Some(m) => Some(metrics_server(&settings, m.clone(), search_ctx.clone())?),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             images: ImageStore::new(settings.images_dir()),
@@ -155,8 +181,12 @@ impl Application {
             history_wake: history_wake.clone(),
             limits: Arc::new(crate::web::ratelimit::RateLimits::new(&settings.http)),
             mfa_key,
+            readiness: Arc::new(crate::operations::readiness::Readiness::new(
+                search_ctx.clone(),
+            )),
+            metrics: metrics.clone(),
         });
-        use crate::platform::jobs::runner::run as run_worker;
+        use crate::platform::jobs::runner::run_measured as run_worker;
         let never = Arc::new(tokio::sync::Notify::new());
         tokio::spawn(run_worker(
             crate::history::worker::HistoryWorker {
@@ -164,21 +194,12 @@ impl Application {
                 pool: pool.clone(),
             },
             history_wake,
+            metrics.clone(),
         ));
         tokio::spawn(run_worker(
-            crate::search::job::SearchWorker::new(
-                crate::search::job::SearchContext::new(
-                    pool.clone(),
-                    ImageStore::new(settings.images_dir()),
-                    settings.face.models_dir.clone(),
-                    settings.face.candidates,
-                )
-                .with_notify(crate::notifications::NotifyContext::from_settings(
-                    &settings,
-                ))
-                .with_gallery_index_dir(crate::gallery::Gallery::index_dir_in(&settings.data_dir)),
-            ),
+            crate::search::job::SearchWorker::new(search_ctx),
             search_wake,
+            metrics.clone(),
         ));
         let daily_signer = signer.clone();
         let mut result_ctx =
@@ -187,6 +208,7 @@ impl Application {
         tokio::spawn(run_worker(
             crate::result::job::PacketWorker::new(result_ctx),
             packet_wake,
+            metrics.clone(),
         ));
         tokio::spawn(run_worker(
             crate::audit::daily_check::DailyAuditCheck {
@@ -195,6 +217,7 @@ impl Application {
                 desk: settings.service.name.clone(),
             },
             never.clone(),
+            metrics.clone(),
         ));
         tokio::spawn(run_worker(
             crate::notifications::daily_digest::DailyDigest {
@@ -203,6 +226,7 @@ impl Application {
                 mail_wake: wake.clone(),
             },
             never.clone(),
+            metrics.clone(),
         ));
         tokio::spawn(run_worker(
             crate::retention::daily_loop::DailyRetention {
@@ -212,6 +236,7 @@ impl Application {
                 mail_wake: wake.clone(),
             },
             never,
+            metrics.clone(),
         ));
         tokio::spawn(run_worker(
             crate::platform::mail::OutboxSender {
@@ -223,6 +248,7 @@ impl Application {
                 retry_base_secs: settings.mail.retry_base_seconds,
             },
             wake,
+            metrics.clone(),
         ));
         // Over HTTPS the session cookie is always Secure.
         let secure = settings.http.secure_cookies || settings.http.tls();
@@ -258,6 +284,9 @@ impl Application {
                 )
                 .wrap(actix_web::middleware::from_fn(limit_posts))
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::operations::metrics::measure,
+                ))
                 .app_data(state.clone())
                 .configure(crate::web::configure)
         });
@@ -270,7 +299,11 @@ impl Application {
                 .context("Failed to start listening")?,
         }
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            metrics: metrics_server,
+        })
     }
 
     /// The port actually bound.
@@ -278,9 +311,50 @@ impl Application {
         self.port
     }
 
+    /// The port of the metrics listener (`metrics.bind`); `None` when metrics are off.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(p, _)| *p)
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        if let Some((_, m)) = self.metrics {
+            tokio::spawn(m);
+        }
         self.server.await
     }
+}
+
+/// The separate listener of `GET /metrics` on `metrics.bind` (plain HTTP, one worker): returns
+/// its port and the server, not yet running.
+fn metrics_server(
+    settings: &Settings,
+    metrics: Arc<crate::platform::metrics::Metrics>,
+    search: crate::search::job::SearchContext,
+) -> anyhow::Result<(u16, Server)> {
+    let bind = settings.metrics.bind.trim();
+    let listener =
+        TcpListener::bind(bind).with_context(|| format!("Failed to bind metrics.bind = {bind}"))?;
+    let port = listener
+        .local_addr()
+        .context("Failed to read the bound metrics port")?
+        .port();
+    let source = web::Data::new(crate::operations::metrics::Source {
+        metrics,
+        pool: search.pool.clone(),
+        clocks: crate::clocks::spans::Clocks::of(settings),
+        search,
+    });
+    let server = HttpServer::new(move || {
+        App::new().app_data(source.clone()).route(
+            "/metrics",
+            web::get().to(crate::web::operations::metrics::scrape),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .context("Failed to start listening on metrics.bind")?
+    .run();
+    Ok((port, server))
 }
 
 /// The session-cookie key: 64 random bytes in `<data_dir>/session.key`, created on first start

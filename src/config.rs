@@ -27,6 +27,16 @@ pub struct Settings {
     pub audit: AuditSettings,
     pub examination: ExaminationSettings,
     pub sla: SlaSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Prometheus metrics (docs/OPERATIONS.md, "Metrics").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Address of the separate listener serving `GET /metrics`, `host:port` (port 0 picks a
+    /// free one). Empty (default): no metrics are kept or served.
+    pub bind: String,
 }
 
 /// Turnaround targets per stage (issue 16, "Turnaround clocks"; docs/OPERATIONS.md): each a
@@ -335,6 +345,7 @@ impl Settings {
             .set_default("http.public_requests_per_minute", 30)?
             .set_default("http.tls_cert", "")?
             .set_default("http.tls_key", "")?
+            .set_default("metrics.bind", "")?
             .set_default("database.url", "")?
             .set_default("mail.transport", "file")?
             .set_default("mail.smtp_url", "")?
@@ -421,6 +432,18 @@ impl Settings {
                 self.http.bind
             )
         })?;
+        if !self.metrics.bind.trim().is_empty() {
+            self.metrics
+                .bind
+                .trim()
+                .parse::<SocketAddr>()
+                .map_err(|e| {
+                    anyhow!(
+                        "Invalid configuration: metrics.bind = {:?}: {e}",
+                        self.metrics.bind
+                    )
+                })?;
+        }
         if self.database.url.trim().is_empty() {
             self.database.url = self
                 .data_dir

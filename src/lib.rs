@@ -20,6 +20,7 @@ pub mod face;
 pub mod gallery;
 pub mod history;
 pub mod notifications;
+pub mod operations;
 pub mod platform;
 pub mod published;
 pub mod result;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod agency;
 pub mod args;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod demo;
 pub mod disclosure;
@@ -79,6 +80,18 @@ pub enum Command {
     /// idle accounts.
     #[command(subcommand)]
     Retention(retention::RetentionCommand),
+    /// A consistent backup of the database and the data folder while the server runs.
+    Backup {
+        /// A new or empty folder for the backup.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into the configured, empty data folder and database.
+    Restore {
+        /// The backup folder (with its manifest.json).
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 /// Entry point of the binary.
@@ -143,6 +156,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Packet(cmd) => packet::run(&settings, cmd),
         Command::Retention(cmd) => retention::run(&settings, cmd),
         Command::Disclosure(cmd) => disclosure::run(&settings, cmd),
+        Command::Backup { out } => backup::run_backup(&settings, &out),
+        Command::Restore { from } => backup::run_restore(&settings, &from),
     }
 }
 
@@ -159,7 +174,8 @@ fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
             "sqlite"
         };
         let app = crate::Application::build(settings).await?;
-        tracing::info!(%bind, port = app.port(), %data_dir, backend, "frdesk is serving");
+        let metrics_port = app.metrics_port();
+        tracing::info!(%bind, port = app.port(), ?metrics_port, %data_dir, backend, "frdesk is serving");
         app.run_until_stopped().await?;
         Ok::<_, anyhow::Error>(())
     })?;

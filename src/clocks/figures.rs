@@ -164,6 +164,33 @@ pub fn queue_depth(
     Ok(out)
 }
 
+/// What waits in each stage now (items back with their requester not counted): per stage in
+/// [`Stage::ALL`] order, the number of items and when the oldest started waiting.
+///
+/// Errors: a database query failed.
+pub fn waiting_now(
+    conn: &mut DbConnection,
+    clocks: &Clocks,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(Stage, usize, Option<NaiveDateTime>)>> {
+    let facts = relevant_cases(conn, now, None)?;
+    let all = spans(conn, clocks.single_examiner_allowed, &facts)?;
+    let mut out: Vec<(Stage, usize, Option<NaiveDateTime>)> =
+        Stage::ALL.iter().map(|s| (*s, 0, None)).collect();
+    for s in all.values().flatten() {
+        let open = s.ended.or(s.stopped).is_none()
+            && !s.pauses.iter().any(|p| p.from <= now && p.to.is_none());
+        if open && let Some(slot) = out.iter_mut().find(|o| o.0 == s.stage) {
+            slot.1 += 1;
+            slot.2 = Some(
+                slot.2
+                    .map_or(s.started, |o: NaiveDateTime| o.min(s.started)),
+            );
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

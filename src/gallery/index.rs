@@ -309,6 +309,21 @@ impl TemplateIndex {
         true
     }
 
+    /// The live (searchable) rows: their number and the largest template id among them (0 when
+    /// there is none). One pass over the ids; [`crate::gallery::Gallery::currency`] compares it
+    /// with the database.
+    pub fn live_summary(&self) -> (u64, i64) {
+        let max = self
+            .template_ids
+            .iter()
+            .zip(&self.live)
+            .filter(|(_, live)| **live)
+            .map(|(id, _)| *id)
+            .max()
+            .unwrap_or(0);
+        (self.live_count as u64, max)
+    }
+
     /// Makes every template of a subject unsearchable. Returns how many.
     pub fn remove_subject(&mut self, subject_id: i64) -> usize {
         let mut n = 0;

@@ -382,6 +382,21 @@ pub struct IndexOrigin {
     pub seconds: f64,
 }
 
+/// The in-memory index against the database ([`Gallery::currency`]): each side's
+/// (searchable templates, largest template id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency {
+    pub memory: (u64, i64),
+    pub database: (u64, i64),
+}
+
+impl Currency {
+    /// The index holds exactly what the database holds.
+    pub fn is_current(&self) -> bool {
+        self.memory == self.database
+    }
+}
+
 /// What [`Gallery::enroll`] did with one photo.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnrollOutcome {
@@ -475,6 +490,34 @@ impl Gallery {
             v.add(id?);
         }
         Ok(v)
+    }
+
+    /// Whether the in-memory index holds the database's searchable templates of this model:
+    /// (number, largest id) of the index's live rows against the database's active templates
+    /// (one aggregate query). Enrolment only adds larger ids and removal only deactivates
+    /// templates, so any change since the index was loaded changes one of the two.
+    ///
+    /// Errors: database.
+    pub fn currency(&self) -> Result<Currency, GalleryError> {
+        let memory = self
+            .index
+            .read()
+            .map_err(|_| GalleryError::Poisoned)?
+            .live_summary();
+        let mut conn = self.pool.get()?;
+        let (count, max): (i64, Option<i64>) = gallery_templates::table
+            .filter(gallery_templates::active.eq(true))
+            .filter(gallery_templates::model_id.eq(&self.model_id))
+            .filter(gallery_templates::model_version.eq(&self.model_version))
+            .select((
+                diesel::dsl::count_star(),
+                diesel::dsl::max(gallery_templates::id),
+            ))
+            .first(&mut conn)?;
+        Ok(Currency {
+            memory,
+            database: (u64::try_from(count).unwrap_or(0), max.unwrap_or(0)),
+        })
     }
 
     /// Uses the saved index when it matches the database, else rebuilds it.

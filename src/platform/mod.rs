@@ -5,5 +5,6 @@ pub mod db;
 pub mod files;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod pdf;
 pub mod time;

@@ -44,6 +44,8 @@ pub struct SearchContext {
     /// Staff notifications of searches awaiting examiners (`crate::notifications`); `None`
     /// notifies nobody (the CLI walk-through).
     pub notify: Option<crate::notifications::NotifyContext>,
+    /// Where gallery search latency is recorded (`metrics.bind` set).
+    pub metrics: Option<Arc<crate::platform::metrics::Metrics>>,
 }
 
 impl SearchContext {
@@ -56,6 +58,7 @@ impl SearchContext {
             gallery_index_dir: None,
             engines: Arc::new(Mutex::new(None)),
             notify: None,
+            metrics: None,
         }
     }
 
@@ -65,10 +68,22 @@ impl SearchContext {
         self
     }
 
+    /// The same context, recording each gallery search's latency in `metrics`.
+    pub fn with_metrics(mut self, metrics: Option<Arc<crate::platform::metrics::Metrics>>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
     /// Saves the gallery index in `dir` (`<data_dir>/gallery-index`) for a fast start.
     pub fn with_gallery_index_dir(mut self, dir: PathBuf) -> Self {
         self.gallery_index_dir = Some(dir);
         self
+    }
+
+    /// The engines if they are loaded; `None` before the first load finished (and while it
+    /// runs). Never waits and never loads.
+    pub fn loaded(&self) -> Option<Arc<Engines>> {
+        self.engines.try_lock().ok().and_then(|g| g.clone())
     }
 
     /// The loaded engines; loads them (models, calibration, gallery index) on first use.
@@ -219,10 +234,14 @@ fn process(
         let a = analyses
             .get(chosen)
             .context("The chosen face is not in the photo")?;
+        let started = std::time::Instant::now();
         let list = engines
             .gallery
             .search(&a.template, ctx.candidates)
             .context("Gallery search failed")?;
+        if let Some(m) = &ctx.metrics {
+            m.observe_search(started.elapsed().as_secs_f64());
+        }
         let candidates = list
             .into_iter()
             .map(|c| StoredCandidate {

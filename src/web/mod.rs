@@ -15,6 +15,7 @@ pub mod flash;
 pub mod history;
 pub mod home;
 pub mod layout;
+pub mod operations;
 pub mod ratelimit;
 pub mod reason;
 pub mod respond;
@@ -29,6 +30,7 @@ use actix_web::{HttpResponse, web};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/health", web::get().to(health))
+        .route("/ready", web::get().to(operations::ready::ready))
         .route("/static/app.css", web::get().to(assets::css))
         .route("/static/app.js", web::get().to(assets::js))
         .route("/static/compare.js", web::get().to(assets::compare_js))

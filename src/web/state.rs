@@ -23,6 +23,10 @@ pub struct AppState {
     pub limits: Arc<crate::web::ratelimit::RateLimits>,
     /// Seals second-factor secrets (`<data_dir>/mfa.key`).
     pub mfa_key: Arc<crate::accounts::second_factor::MfaKey>,
+    /// The `/ready` check (database, face engine, gallery index).
+    pub readiness: Arc<crate::operations::readiness::Readiness>,
+    /// Prometheus metrics, when `metrics.bind` is set.
+    pub metrics: Option<Arc<crate::platform::metrics::Metrics>>,
 }
 
 impl AppState {

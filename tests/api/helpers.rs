@@ -15,6 +15,8 @@ pub struct TestApp {
     pub db_url: String,
     pub pool: frdesk::platform::db::DbPool,
     pub backend: &'static str,
+    /// `http://127.0.0.1:PORT` of the metrics listener when `FRDESK_METRICS__BIND` was set.
+    pub metrics_address: Option<String>,
     /// The test users' authenticators (every account has a second factor).
     pub mfa: MfaStore,
 }
@@ -170,6 +172,7 @@ pub async fn spawn_app_on(
     let settings = Settings::load_with_env(Some(&empty_config(&data_dir)), env).expect("settings");
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
+    let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     tokio::spawn(app.run_until_stopped());
     let pool = frdesk::platform::db::connect(&db_url).expect("test pool");
     let t = TestApp {
@@ -178,6 +181,7 @@ pub async fn spawn_app_on(
         db_url,
         pool,
         backend,
+        metrics_address,
         mfa: MfaStore::default(),
     };
     t.seed();
@@ -252,6 +256,7 @@ pub fn prepare_app() -> TestApp {
         db_url,
         pool,
         backend,
+        metrics_address: None,
         mfa: MfaStore::default(),
     };
     t.seed();

@@ -35,6 +35,7 @@ mod mail;
 mod messages;
 mod mfa;
 mod notifications;
+mod operations;
 mod published;
 mod queue;
 mod request_form;

@@ -32,13 +32,28 @@ pub trait Worker: Send + 'static {
 }
 
 /// Runs `worker` until the process ends; `wake` cuts the wait between passes short.
-pub async fn run<W: Worker>(mut worker: W, wake: Arc<Notify>) {
+pub async fn run<W: Worker>(worker: W, wake: Arc<Notify>) {
+    run_measured(worker, wake, None).await;
+}
+
+/// [`run`], timing every pass (and counting failed ones) into `metrics` when given.
+pub async fn run_measured<W: Worker>(
+    mut worker: W,
+    wake: Arc<Notify>,
+    metrics: Option<Arc<crate::platform::metrics::Metrics>>,
+) {
     let first = worker.first_delay();
     if !first.is_zero() {
         tokio::time::sleep(first).await;
     }
     loop {
-        let more = match worker.pass().await {
+        let start = std::time::Instant::now();
+        let result = worker.pass().await;
+        if let Some(m) = &metrics {
+            let outcome = result.as_ref().map(|more| *more).map_err(|_| ());
+            m.observe_pass(worker.name(), outcome, start.elapsed().as_secs_f64());
+        }
+        let more = match result {
             Ok(more) => more,
             Err(e) => {
                 tracing::error!(worker = worker.name(), error = %format!("{e:#}"), "Background pass failed");
