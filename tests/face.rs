@@ -297,12 +297,12 @@ fn enrollment_resumes_and_removal_hides_a_subject() {
     {
         let mut conn = g.pool().get().expect("conn");
         let (model_id, version) = (engine().model_id(), engine().model_version());
-        let then = frdesk::gallery::log::state_at(&mut conn, &model_id, &version, before_removal)
+        let then = frdesk::gallery::log::state_at(&mut conn, model_id, version, before_removal)
             .expect("state then");
         let now = frdesk::gallery::log::state_at(
             &mut conn,
-            &model_id,
-            &version,
+            model_id,
+            version,
             chrono::Utc::now().naive_utc(),
         )
         .expect("state now");

@@ -153,7 +153,7 @@ fn file_sha256(path: &std::path::Path) -> Option<String> {
 
 /// The system: product and version, detector and embedder (ids, versions, file SHA-256 as
 /// listed and as measured now, source, licence), detector settings, candidate-list length.
-fn system(ctx: &FactsContext) -> anyhow::Result<(Value, Vec<(String, Vec<u8>)>)> {
+fn system(ctx: &FactsContext) -> anyhow::Result<(Value, crate::disclosure::package::NamedFiles)> {
     let manifest = crate::face::manifest::ModelManifest::load(&ctx.models_dir)
         .context("Failed to read the model manifest")?;
     let raw = std::fs::read(ctx.models_dir.join("manifest.toml"))

@@ -118,7 +118,13 @@ pub fn build_zip(
 /// whole (bad CRC, unsupported method) is returned with the error text instead of bytes.
 ///
 /// Errors: the bytes are not a ZIP archive.
-pub fn read_zip(bytes: &[u8]) -> anyhow::Result<Vec<(String, Result<Vec<u8>, String>)>> {
+/// A ZIP's entries as read: (name, bytes or why they could not be read).
+pub type ZipEntries = Vec<(String, Result<Vec<u8>, String>)>;
+
+/// Files by name, in order: (path inside the package, bytes).
+pub type NamedFiles = Vec<(String, Vec<u8>)>;
+
+pub fn read_zip(bytes: &[u8]) -> anyhow::Result<ZipEntries> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))?;
     let mut out = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {

@@ -260,10 +260,8 @@ pub fn enroll_items(
         for (batch, prepared) in items.chunks(chunk).zip(rx.iter()) {
             write_batch(
                 gallery,
-                batch,
-                prepared,
-                choice,
-                by,
+                (batch, prepared),
+                (choice, by),
                 &mut known,
                 &mut summary,
                 progress,
@@ -278,10 +276,8 @@ pub fn enroll_items(
 /// failure (one bad photo is counted, never fatal).
 fn write_batch(
     gallery: &Gallery,
-    batch: &[EnrollItem],
-    prepared: Vec<Prepared>,
-    choice: FaceChoice,
-    by: &GalleryChange,
+    (batch, prepared): (&[EnrollItem], Vec<Prepared>),
+    (choice, by): (FaceChoice, &GalleryChange),
     known: &mut HashSet<String>,
     summary: &mut EnrollSummary,
     progress: Option<&ProgressBar>,
