@@ -130,6 +130,7 @@ impl Subject {
     /// Logical deletion: the subject and its photos and templates stay in the
     /// database for audit but are no longer searchable. Returns the subject, or
     /// `None` when no active subject has this key.
+    ///
     /// Each template taken out of search gets a `remove` row in the gallery log ([`log`]),
     /// with `by`'s actor and reason.
     pub fn remove(
