@@ -284,7 +284,9 @@ fn detail(
         _ => String::new(),
     };
     match standing {
-        Standing::NotGenuine => format!("Signature NOT valid: {signature_detail}"),
+        // The signature check's own sentence ("Signature is NOT valid: …") says it already.
+        Standing::NotGenuine if signature_detail.is_empty() => "Signature is NOT valid.".into(),
+        Standing::NotGenuine => signature_detail.to_string(),
         Standing::NotThisDesk => {
             "The signature is valid but was not made with any signing certificate of this desk."
                 .to_string()

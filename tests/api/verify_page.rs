@@ -183,7 +183,8 @@ async fn anyone_can_check_a_packet_current_superseded_withdrawn_or_tampered_acro
     let (status, page) = check(&public, Some(("packet.pdf", tampered))).await;
     assert_eq!(status, 200);
     assert_eq!(headline(&page), "Not genuine");
-    assert!(page.contains("Signature NOT valid"), "{page}");
+    assert!(page.contains("Signature is NOT valid"), "{page}");
+    assert!(!page.contains("NOT valid: Signature"), "said once: {page}");
 
     // A supervisor re-issues: the first packet is superseded by the second.
     let supervisor = app.login("supervisor@test.example").await;
