@@ -17,14 +17,6 @@ fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
 }
 
-fn case_number(app: &TestApp, case_id: i64) -> String {
-    let mut c = app.pool.get().unwrap();
-    frdesk::cases::store::Case::find(&mut c, frdesk::domain::CaseId(case_id))
-        .unwrap()
-        .unwrap()
-        .display_number()
-}
-
 /// Moves the case's timeline events of `kind` (oldest first) to `times` (UTC), one each.
 fn set_events(app: &TestApp, case_id: i64, kind: &str, times: &[&str]) {
     let mut c = app.pool.get().unwrap();

@@ -8,37 +8,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use diesel::prelude::*;
-use frdesk::domain::CaseId;
-use frdesk::result::store::PacketRecord;
 
 use crate::helpers::*;
 use crate::search::{enroll_gallery, review, searched_case};
 
 const PEOPLE: [&str; 4] = ["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_Blix"];
-
-async fn wait_for_packet(app: &TestApp, case_id: i64) -> PacketRecord {
-    for _ in 0..600 {
-        let mut c = app.pool.get().unwrap();
-        if let Some(p) = PacketRecord::current(&mut c, CaseId(case_id)).unwrap() {
-            return p;
-        }
-        drop(c);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no packet for case {case_id}");
-}
-
-fn case_number(app: &TestApp, case_id: i64) -> String {
-    let mut c = app.pool.get().unwrap();
-    frdesk::cases::store::Case::find(&mut c, CaseId(case_id))
-        .unwrap()
-        .unwrap()
-        .case_number
-        .unwrap()
-}
 
 /// A concluded case probing with Colin Powell's `n`-th photo; `lead`: both examiners name
 /// the mate, otherwise both find no lead.

@@ -49,17 +49,6 @@ fn reason_with(word: &str) -> String {
     format!("Robbery suspect at {word} market, Case# 123-89765-0123-41X, 211 PC")
 }
 
-fn case_number(app: &TestApp, case_id: i64) -> String {
-    use frdesk::platform::db::schema::cases;
-    let mut c = app.pool.get().unwrap();
-    cases::table
-        .find(case_id)
-        .select(cases::case_number)
-        .first::<Option<String>>(&mut c)
-        .unwrap()
-        .unwrap()
-}
-
 #[actix_web::test]
 async fn a_typo_or_a_prefix_finds_the_case_and_both_are_highlighted() {
     let app = spawn_app().await;

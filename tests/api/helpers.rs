@@ -905,3 +905,28 @@ pub fn overlapping_words(pdf: &std::path::Path) -> Vec<(String, String)> {
     }
     bad
 }
+
+/// The case number (`FR-YYYY-NNNNNN`) of case `case_id`.
+pub fn case_number(app: &TestApp, case_id: i64) -> String {
+    let mut c = app.pool.get().unwrap();
+    frdesk::cases::store::Case::find(&mut c, frdesk::domain::CaseId(case_id))
+        .unwrap()
+        .unwrap()
+        .display_number()
+}
+
+/// The current packet of case `case_id`, waiting (up to a minute) until one is issued.
+pub async fn wait_for_packet(app: &TestApp, case_id: i64) -> frdesk::result::store::PacketRecord {
+    for _ in 0..600 {
+        let mut c = app.pool.get().unwrap();
+        if let Some(p) =
+            frdesk::result::store::PacketRecord::current(&mut c, frdesk::domain::CaseId(case_id))
+                .unwrap()
+        {
+            return p;
+        }
+        drop(c);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no packet for case {case_id}");
+}

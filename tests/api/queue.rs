@@ -9,14 +9,6 @@ use frdesk::platform::db::schema::work_claims;
 use crate::helpers::*;
 use crate::search::{enroll_gallery, review, searched_case, start_search_as, wait_until_analysed};
 
-fn case_number(app: &TestApp, case_id: i64) -> String {
-    let mut c = app.pool.get().unwrap();
-    frdesk::cases::store::Case::find(&mut c, frdesk::domain::CaseId(case_id))
-        .unwrap()
-        .unwrap()
-        .display_number()
-}
-
 fn user_id(app: &TestApp, email: &str) -> i64 {
     let mut c = app.pool.get().unwrap();
     frdesk::accounts::store::User::by_email(&mut c, email)
