@@ -35,8 +35,8 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!("Failed to create data_dir {}", settings.data_dir.display())
         })?;
-        let url = settings.database.url.clone();
-        let pool = tokio::task::spawn_blocking(move || crate::platform::db::connect(&url))
+        let db = settings.database.clone();
+        let pool = tokio::task::spawn_blocking(move || db.connect())
             .await
             .context("Database start-up task failed")??;
         {
@@ -102,7 +102,8 @@ impl Application {
             )
         };
         let history_wake = Arc::new(tokio::sync::Notify::new());
-        let key = load_or_create_session_key(&settings)?;
+        let session_key = crate::operations::keys::session_key(&settings.data_dir)?;
+        let key = Key::from(&session_key);
         let mfa_key = Arc::new(crate::accounts::second_factor::MfaKey::load_or_create(
             &settings.data_dir,
         )?);
@@ -115,6 +116,21 @@ impl Application {
             )
         };
         tracing::info!(fingerprint = %signer.fingerprint_sha256(), subject = %signer.subject(), "Packet signing key loaded");
+        {
+            // One key set for every instance: refuse to start with a key that is not the
+            // desk's (docs/DEPLOYMENT.md, "Keys").
+            let keys = crate::operations::keys::fingerprints(&session_key, &mfa_key, &signer);
+            let p = pool.clone();
+            let added = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = p.get().context("Failed to get a database connection")?;
+                Ok(crate::operations::keys::check_or_record(&mut conn, &keys)?)
+            })
+            .await
+            .context("Key check task failed")??;
+            if !added.is_empty() {
+                tracing::info!(keys = %added.join(","), "Recorded the desk's key fingerprints");
+            }
+        }
         {
             // Every certificate the desk signs with is kept, so packets signed before a
             // rotation (new PKCS#12, regenerated key) still verify.
@@ -194,6 +210,13 @@ impl Application {
                 pool: pool.clone(),
             },
             history_wake,
+            metrics.clone(),
+        ));
+        tokio::spawn(run_worker(
+            crate::search::follow::GalleryFollower {
+                ctx: search_ctx.clone(),
+            },
+            never.clone(),
             metrics.clone(),
         ));
         tokio::spawn(run_worker(
@@ -355,22 +378,6 @@ fn metrics_server(
     .context("Failed to start listening on metrics.bind")?
     .run();
     Ok((port, server))
-}
-
-/// The session-cookie key: 64 random bytes in `<data_dir>/session.key`, created on first start
-/// with mode 0600. Never logged.
-fn load_or_create_session_key(settings: &Settings) -> anyhow::Result<Key> {
-    use rand::RngCore;
-    let path = settings.data_dir.join("session.key");
-    if let Ok(bytes) = std::fs::read(&path)
-        && bytes.len() >= 64
-    {
-        return Ok(Key::from(&bytes));
-    }
-    let mut bytes = [0u8; 64];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    crate::platform::files::write_private(&path, &bytes)?;
-    Ok(Key::from(&bytes))
 }
 
 /// Refuses form posts over the per-address rate (`http.posts_per_minute`) with 429 and

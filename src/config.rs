@@ -220,6 +220,27 @@ pub struct DatabaseSettings {
     /// `postgres://user:pass@host/db` selects PostgreSQL; a file path selects SQLite.
     /// Empty: `<data_dir>/frdesk.sqlite3`.
     pub url: String,
+    /// Whether the server and the commands apply pending migrations when they open the
+    /// database (default `true`, one instance). With several instances set it `false` and run
+    /// `frdesk migrate` once per upgrade: an instance then refuses to start while migrations
+    /// are pending. Either way, a database with a migration this build does not know is
+    /// refused (docs/DEPLOYMENT.md, "Upgrades").
+    pub migrate_on_start: bool,
+}
+
+impl DatabaseSettings {
+    /// Opens the pool as `migrate_on_start` says: applying pending migrations, or refusing a
+    /// schema that lacks any. Errors: see [`crate::platform::db::connect_with`].
+    pub fn connect(&self) -> anyhow::Result<crate::platform::db::DbPool> {
+        crate::platform::db::connect_with(
+            &self.url,
+            if self.migrate_on_start {
+                crate::platform::db::Migrations::Apply
+            } else {
+                crate::platform::db::Migrations::Require
+            },
+        )
+    }
 }
 
 /// How mail leaves the outbox.
@@ -347,6 +368,7 @@ impl Settings {
             .set_default("http.tls_key", "")?
             .set_default("metrics.bind", "")?
             .set_default("database.url", "")?
+            .set_default("database.migrate_on_start", true)?
             .set_default("mail.transport", "file")?
             .set_default("mail.smtp_url", "")?
             .set_default("mail.from", "Face Search Desk <frdesk@localhost>")?

@@ -100,6 +100,16 @@ impl MfaKey {
         }
     }
 
+    /// SHA-256 (hex) of `prefix` followed by the key: identifies the key without revealing
+    /// it (`crate::operations::keys`).
+    pub fn fingerprint_with(&self, prefix: &[u8]) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(prefix);
+        h.update(self.key);
+        hex::encode(h.finalize())
+    }
+
     /// A key from bytes (tests).
     pub fn from_bytes(key: [u8; 32]) -> MfaKey {
         MfaKey { key }

@@ -211,7 +211,7 @@ fn read_password_stdin() -> anyhow::Result<String> {
 }
 
 pub fn run_agency(settings: &Settings, cmd: AgencyCommand) -> anyhow::Result<ExitCode> {
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     let actor = Actor::cli("agency");
     match cmd {
@@ -379,7 +379,7 @@ pub fn create_user(
 }
 
 pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCode> {
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     let actor = Actor::cli("user");
     match cmd {

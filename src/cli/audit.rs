@@ -63,7 +63,7 @@ pub fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             out,
         } => return breach_scope(settings, &from, &to, user.as_deref(), &out),
     };
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     let report = audit::chain::verify(&mut conn)?;
     let entry = Entry::new("audit.verify", "audit", "chain").details(match &report.problem {
@@ -111,7 +111,7 @@ fn report(
 ) -> anyhow::Result<ExitCode> {
     use anyhow::Context;
     let month = crate::audit::monthly_report::Month::parse(month)?;
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     let agency = crate::accounts::store::Agency::by_ori(&mut conn, ori)?
         .with_context(|| format!("No agency with ORI {ori}"))?;
@@ -167,7 +167,7 @@ fn breach_scope(
     use anyhow::Context;
     let (from, to) = (parse_bound("from", from)?, parse_bound("to", to)?);
     anyhow::ensure!(from < to, "--from must be before --to");
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     let user_id = match user {
         Some(email) => Some(

@@ -14,7 +14,7 @@ use crate::config::Settings;
 pub fn run_backup(settings: &Settings, out: &Path) -> anyhow::Result<ExitCode> {
     let m = crate::operations::backup::backup(settings, out)?;
     let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     audit::record(
         &mut conn,

@@ -101,7 +101,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 pub fn run(settings: &Settings, cmd: DemoCommand) -> anyhow::Result<ExitCode> {
     let DemoCommand::Seed = cmd;
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     let actor = Actor::cli("demo seed");
     for (ori, name, service) in [

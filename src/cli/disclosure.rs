@@ -81,7 +81,7 @@ pub fn run(settings: &Settings, cmd: DisclosureCommand) -> anyhow::Result<ExitCo
             protective_order,
             out,
         } => {
-            let pool = crate::platform::db::connect(&settings.database.url)?;
+            let pool = settings.database.connect()?;
             let mut conn = pool.get()?;
             let ctx = ExportContext {
                 facts: FactsContext {
@@ -122,7 +122,7 @@ pub fn run(settings: &Settings, cmd: DisclosureCommand) -> anyhow::Result<ExitCo
             let fp = desk_fingerprint(settings)?;
             let mut report = verify_offline(&bytes, fp.as_deref());
             if db {
-                let pool = crate::platform::db::connect(&settings.database.url)?;
+                let pool = settings.database.connect()?;
                 let mut conn = pool.get()?;
                 against_db(&mut conn, &bytes, &mut report)?;
                 let entry = Entry::new("disclosure.verify", "disclosure", &report.disclosure_id)

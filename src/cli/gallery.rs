@@ -48,10 +48,13 @@ pub enum GalleryCommand {
     Demo,
 }
 
-/// Runs a gallery command against the database at `database_url` (SQLite path
-/// or postgres:// URL) with the models in `models_dir`.
-pub fn run(cmd: GalleryCommand, database_url: &str, models_dir: &Path) -> anyhow::Result<()> {
-    let pool = crate::platform::db::connect(database_url)?;
+/// Runs a gallery command against the configured database with the models in `models_dir`.
+pub fn run(
+    cmd: GalleryCommand,
+    database: &crate::config::DatabaseSettings,
+    models_dir: &Path,
+) -> anyhow::Result<()> {
+    let pool = database.connect()?;
     // Enrollment only: a 1:N search runs only for an approved request, started by a trained
     // examiner (docs/POLICIES.md, "Searching"); there is no search from the command line.
     let options = EngineOptions::batch();

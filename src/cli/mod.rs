@@ -1,5 +1,5 @@
 //! The `frdesk` command line (clap): `serve`, `migrate`, `agency`, `user`, `reason`, `demo`,
-//! `reindex`, `retention`, `disclosure`.
+//! `reindex`, `retention`, `disclosure`, `backup`, `restore`, `keys`.
 
 pub mod admin;
 pub mod agency;
@@ -10,6 +10,7 @@ pub mod bench;
 pub mod demo;
 pub mod disclosure;
 pub mod gallery;
+pub mod keys;
 pub mod packet;
 pub mod reason;
 pub mod reindex;
@@ -92,6 +93,9 @@ pub enum Command {
         #[arg(long)]
         from: PathBuf,
     },
+    /// The desk's key fingerprints (one key set for every instance).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// Entry point of the binary.
@@ -126,12 +130,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => {
             let pool = crate::platform::db::connect(&settings.database.url)?;
+            let mut conn = pool.get()?;
             if revert_all {
-                let mut conn = pool.get()?;
                 let n = crate::platform::db::revert_all_migrations(&mut conn)?;
                 println!("Reverted {n} migration(s).");
             } else {
-                println!("Database is up to date.");
+                let state = crate::platform::db::schema_state(&mut conn)?;
+                println!(
+                    "Database is up to date: {} migration(s), the newest {}.",
+                    state.applied.len(),
+                    state.known_latest.as_deref().unwrap_or("none")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -144,7 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Audit(cmd) => audit::run(&settings, cmd),
         Command::Gallery(cmd) => {
-            gallery::run(cmd, &settings.database.url, &settings.face.models_dir)?;
+            gallery::run(cmd, &settings.database, &settings.face.models_dir)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(cmd) => {
@@ -158,6 +167,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Disclosure(cmd) => disclosure::run(&settings, cmd),
         Command::Backup { out } => backup::run_backup(&settings, &out),
         Command::Restore { from } => backup::run_restore(&settings, &from),
+        Command::Keys(cmd) => keys::run(&settings, cmd),
     }
 }
 

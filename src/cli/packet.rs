@@ -32,7 +32,7 @@ pub use crate::result::verify::PacketReport;
 /// Checks `pdf` against every certificate this desk has signed with and its packet records
 /// ([`crate::result::verify::verify_packet`]); the check is an audit record of the operator.
 pub fn verify_packet(settings: &Settings, pdf: &[u8]) -> anyhow::Result<PacketReport> {
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     Ok(crate::result::verify::verify_packet(
         &mut conn,

@@ -14,7 +14,7 @@ use crate::history::HistoryIndex;
 ///
 /// Errors: database errors; the index folder cannot be written.
 pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let dir = HistoryIndex::dir_in(&settings.data_dir);
     let index = match HistoryIndex::open(&dir) {
         Ok(i) => i,

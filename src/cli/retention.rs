@@ -29,7 +29,7 @@ pub enum RetentionCommand {
 /// Runs the command. Errors: database errors; a file of a purged case that cannot be deleted.
 pub fn run(settings: &Settings, cmd: RetentionCommand) -> anyhow::Result<ExitCode> {
     let RetentionCommand::Run { dry_run, json } = cmd;
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get().context("Failed to get a database connection")?;
     let ctx = RetentionContext::from_settings(settings);
     let report = run_pass(

@@ -52,7 +52,7 @@ fn user(conn: &mut DbConnection, email: &str) -> anyhow::Result<User> {
 }
 
 pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let pool = crate::platform::db::connect(&settings.database.url)?;
+    let pool = settings.database.connect()?;
     let mut conn = pool.get()?;
     if User::by_email(&mut conn, "requester@demo.test")?.is_none() {
         println!("No demo accounts yet: seeding them first.");

@@ -1,7 +1,9 @@
-//! Making a disclosure package (issue 17): prepare (with the legal basis), approve, assemble
-//! the facts, write the signed PDF report and the signed ZIP, release. Preparing, approving
-//! and releasing are audit records and timeline events of the case; the release enters the
-//! dissemination log (channel `disclosure`) and the requesting agency is told by email.
+//! Making a disclosure package (issue 17) in three steps: [`prepare`] (a supervisor or system
+//! administrator of the service, with the legal basis), [`approve`] or [`reject`] (a second
+//! such person), [`release`] (assemble the facts as of then, write the signed PDF report and
+//! the signed ZIP, keep them by SHA-256 under `<data_dir>/disclosures/`). Each step is an
+//! audit record and a timeline event of the case; the release enters the dissemination log
+//! (channel `disclosure`) and the requesting agency is told by email.
 //!
 //! From the command line ([`export`]) the operator stands in for both the preparer and the
 //! approver, and the records say so.
@@ -11,8 +13,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use chrono::NaiveDateTime;
+
 use crate::accounts::store::{Agency, User};
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor, Entry, Outcome};
 use crate::cases::store::{Case, NewTimelineEvent, TimelineEvent};
 use crate::disclosure::facts::{Facts, FactsContext, gather};
 use crate::disclosure::package::{
@@ -20,7 +24,10 @@ use crate::disclosure::package::{
 };
 use crate::disclosure::redact::new_salt;
 use crate::disclosure::report;
-use crate::disclosure::store::{Disclosure, NewDisclosure, PREPARED};
+use crate::disclosure::store::{APPROVED, Disclosure, DisclosureState, NewDisclosure, PREPARED};
+use crate::domain::disclosure::{
+    DisclosureTerms, may_disclose, parse_reject_reason, redaction_text,
+};
 use crate::domain::{AgencyId, UserId};
 use crate::platform::db::{DbConnection, write_tx};
 use crate::platform::pdf::Signer;
@@ -30,21 +37,33 @@ use crate::result::dissemination::{Dissemination, NewDissemination};
 /// The dissemination log's channel for a disclosure package.
 pub const CHANNEL: &str = "disclosure";
 
-/// Why a package was not made.
+/// Why a step was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum DisclosureError {
     #[error("No case {0} (or it has been logically deleted).")]
     NoCase(String),
-    #[error(
-        "State the legal basis (discovery order, subpoena or prosecutor's request: court, docket/number, date, requesting party)."
-    )]
-    NoBasis,
-    #[error("An unredacted package needs the order that allows it (--order: reference and date).")]
-    NoOrder,
-    #[error("--order is only for an unredacted package (--unredacted).")]
-    OrderWithoutUnredacted,
+    /// The terms were incomplete: `(field, message)` with field `basis` or `order`.
+    #[error("{}", .0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" "))]
+    Terms(crate::domain::disclosure::TermErrors),
+    #[error("{0}")]
+    RejectReason(String),
     #[error("Case {0} has been purged: its evidence no longer exists.")]
     Purged(String),
+    #[error(
+        "Only the service's supervisors and system administrators prepare, approve and release disclosure packages."
+    )]
+    NotAllowed,
+    #[error("A second person approves the release: you prepared package {0}.")]
+    SecondPersonRequired(String),
+    #[error("No disclosure package {0} of this case.")]
+    NoPackage(String),
+    /// The package is not in the state the step needs (for example already released).
+    #[error("Package {id} is {state}: it cannot be {step} now.")]
+    State {
+        id: String,
+        state: &'static str,
+        step: &'static str,
+    },
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
@@ -57,6 +76,18 @@ pub struct ExportContext {
     pub signer: Arc<Signer>,
     /// Base URL of the desk, for the agency's email.
     pub base_url: String,
+}
+
+impl ExportContext {
+    /// Where released packages are kept, by SHA-256: `<data_dir>/disclosures/`.
+    pub fn files_dir(&self) -> PathBuf {
+        files_dir(&self.facts.data_dir)
+    }
+}
+
+/// Where released packages are kept, by SHA-256 (`<sha256>.pdf`, `<sha256>.zip`).
+pub fn files_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("disclosures")
 }
 
 /// What the operator asked for.
@@ -81,96 +112,161 @@ pub struct Exported {
     pub zip: PathBuf,
 }
 
-fn event(case_id: i64, actor: &Actor, kind: &str, summary: String) -> NewTimelineEvent {
-    NewTimelineEvent {
-        case_id,
-        at: now(),
-        actor_id: actor.user_id,
-        actor_name: format!("{} (command line)", actor.email),
-        actor_role: actor.role.clone(),
-        kind: kind.to_string(),
-        summary,
-        comment: None,
+/// Who takes a step: the audit actor and, on the web, the account and its agency (whose roles
+/// are checked). From the command line (`user: None`) the operator stands in for everyone.
+pub struct Discloser<'a> {
+    pub actor: &'a Actor,
+    pub user: Option<(&'a User, &'a Agency)>,
+}
+
+impl Discloser<'_> {
+    fn from_cli(&self) -> bool {
+        self.user.is_none()
+    }
+
+    fn user_id(&self) -> Option<i64> {
+        self.user.map(|(u, _)| u.id)
+    }
+
+    /// The refusal when the account may not disclose.
+    fn check(&self) -> Result<(), DisclosureError> {
+        match self.user {
+            Some((u, a)) if !may_disclose(&u.roles_in(a), a.is_service) => {
+                Err(DisclosureError::NotAllowed)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn event(&self, case_id: i64, kind: &str, summary: String) -> NewTimelineEvent {
+        let (actor_id, actor_name) = match self.user {
+            Some((u, _)) => (Some(u.id), u.name.clone()),
+            None => (None, format!("{} (command line)", self.actor.email)),
+        };
+        NewTimelineEvent {
+            case_id,
+            at: now(),
+            actor_id,
+            actor_name,
+            actor_role: self.actor.role.clone(),
+            kind: kind.to_string(),
+            summary,
+            comment: None,
+        }
     }
 }
 
-/// Makes a package from the command line: `actor` prepares and approves it (and the records
-/// say that one person stood in for both), the files are written to `req.out_dir` as
-/// `<disclosure id>.pdf` and `<disclosure id>.zip`, and the release is logged.
+/// The case with this number (FR-YYYY-NNNNNN), not logically deleted.
 ///
-/// Errors: [`DisclosureError`] for a refused request; database, file and signing failures.
-pub fn export(
-    ctx: &ExportContext,
+/// Errors: `NoCase`; the database's.
+pub fn case_by_number(conn: &mut DbConnection, number: &str) -> Result<Case, DisclosureError> {
+    Case::by_number(conn, number)?.ok_or_else(|| DisclosureError::NoCase(number.into()))
+}
+
+/// A purged case has no evidence left to disclose.
+fn check_live(case: &Case) -> Result<(), DisclosureError> {
+    if case.purged_at.is_some() {
+        return Err(DisclosureError::Purged(case.display_number()));
+    }
+    Ok(())
+}
+
+/// The package `disclosure_id` of `case`; another case's package is "no package".
+pub fn package_of(
+    conn: &mut DbConnection,
+    case: &Case,
+    disclosure_id: &str,
+) -> Result<Disclosure, DisclosureError> {
+    Disclosure::by_disclosure_id(conn, disclosure_id)?
+        .filter(|d| d.case_id == case.id)
+        .ok_or_else(|| DisclosureError::NoPackage(disclosure_id.into()))
+}
+
+fn wrong_state(d: &Disclosure, step: &'static str) -> DisclosureError {
+    DisclosureError::State {
+        id: d.disclosure_id.clone(),
+        state: d.state().label(),
+        step,
+    }
+}
+
+/// Records a refused step (`why`) as a denied audit record, in its own transaction.
+///
+/// Errors: the database's.
+pub fn record_denial(
     conn: &mut DbConnection,
     actor: &Actor,
-    req: &ExportRequest,
-) -> Result<Exported, DisclosureError> {
-    let basis = crate::domain::text::single_line(&req.basis);
-    if basis.trim().is_empty() {
-        return Err(DisclosureError::NoBasis);
-    }
-    let order = req
-        .unredacted_order
-        .as_deref()
-        .map(crate::domain::text::single_line)
-        .filter(|o| !o.trim().is_empty());
-    match (req.unredacted, &order) {
-        (true, None) => return Err(DisclosureError::NoOrder),
-        (false, Some(_)) => return Err(DisclosureError::OrderWithoutUnredacted),
-        _ => {}
-    }
-    let case = Case::by_number(conn, &req.case_number)?
-        .ok_or_else(|| DisclosureError::NoCase(req.case_number.clone()))?;
-    let number = case.display_number();
-    if case.purged_at.is_some() {
-        return Err(DisclosureError::Purged(number));
-    }
-    let redaction = match &order {
-        Some(o) => format!("UNREDACTED under order {o}"),
-        None => "non-lead candidates redacted".to_string(),
-    };
+    action: &str,
+    case_id: i64,
+    why: &str,
+) -> diesel::QueryResult<()> {
+    write_tx(conn, |c| {
+        audit::record(
+            c,
+            actor,
+            Entry::new(action, "case", case_id)
+                .outcome(Outcome::Denied)
+                .details(why),
+        )
+    })
+}
 
-    // Prepare and approve: one person from the command line, and the records say so.
-    let disclosure = write_tx(conn, |conn| -> Result<Disclosure, DisclosureError> {
+/// Step 1: prepares a package of `case` on `terms`. Audit record
+/// `disclosure.prepare` and timeline event `disclosure_prepared`. From the command line the
+/// package is approved at once by the same operator (`disclosure.approve`, saying so).
+///
+/// Errors: [`DisclosureError::NotAllowed`], `NoCase`, `Purged`; the database's.
+pub fn prepare(
+    conn: &mut DbConnection,
+    who: &Discloser<'_>,
+    case: &Case,
+    terms: &DisclosureTerms,
+) -> Result<Disclosure, DisclosureError> {
+    who.check()?;
+    check_live(case)?;
+    let number = case.display_number();
+    let redaction = terms.redaction_text();
+    let basis = terms.basis.clone();
+    write_tx(conn, |conn| -> Result<Disclosure, DisclosureError> {
         let n = Disclosure::count_for_case(conn, case.id)? + 1;
         let at = now();
+        let cli = who.from_cli();
         let d = Disclosure::insert(
             conn,
             &NewDisclosure {
                 disclosure_id: format!("{number}-D{n}"),
                 case_id: case.id,
                 basis: basis.clone(),
-                redacted: order.is_none(),
-                order_reference: order.clone(),
+                redacted: terms.order().is_none(),
+                order_reference: terms.order().map(str::to_string),
                 salt: new_salt(),
-                status: PREPARED.into(),
-                prepared_by: actor.email.clone(),
+                status: if cli { APPROVED } else { PREPARED }.into(),
+                prepared_by: who.actor.email.clone(),
                 prepared_at: at,
-                approved_by: Some(actor.email.clone()),
-                approved_at: Some(at),
+                approved_by: cli.then(|| who.actor.email.clone()),
+                approved_at: cli.then_some(at),
+                prepared_by_id: who.user_id(),
+                approved_by_id: None,
+                protective_order: terms.protective_order,
             },
         )?;
         audit::record(
             conn,
-            actor,
+            who.actor,
             Entry::new("disclosure.prepare", "case", case.id).details(format!(
-                "package {}; basis: {basis}; {redaction}",
-                d.disclosure_id
-            )),
-        )?;
-        audit::record(
-            conn,
-            actor,
-            Entry::new("disclosure.approve", "case", case.id).details(format!(
-                "package {}; approved from the command line: the operator stands in for both the preparer and the approver",
-                d.disclosure_id
+                "package {}; basis: {basis}; {redaction}{}",
+                d.disclosure_id,
+                if terms.protective_order {
+                    "; marked for disclosure under protective order"
+                } else {
+                    ""
+                }
             )),
         )?;
         TimelineEvent::insert(
             conn,
-            &event(
+            &who.event(
                 case.id,
-                actor,
                 "disclosure_prepared",
                 format!(
                     "Disclosure package {} prepared ({redaction}); basis: {basis}",
@@ -178,51 +274,191 @@ pub fn export(
                 ),
             ),
         )?;
+        if cli {
+            audit::record(
+                conn,
+                who.actor,
+                Entry::new("disclosure.approve", "case", case.id).details(format!(
+                    "package {}; approved from the command line: the operator stands in for both the preparer and the approver",
+                    d.disclosure_id
+                )),
+            )?;
+            TimelineEvent::insert(
+                conn,
+                &who.event(
+                    case.id,
+                    "disclosure_approved",
+                    format!(
+                        "Disclosure package {} approved (command line: the operator stands in for both people)",
+                        d.disclosure_id
+                    ),
+                ),
+            )?;
+        }
+        Ok(d)
+    })
+}
+
+/// Step 2: a second person approves the release of a prepared package. Audit record
+/// `disclosure.approve`, timeline event `disclosure_approved`.
+///
+/// Errors: `NotAllowed`; `SecondPersonRequired` for the preparer; `NoCase`, `NoPackage`;
+/// `State` unless prepared; the database's.
+pub fn approve(
+    conn: &mut DbConnection,
+    who: &Discloser<'_>,
+    case: &Case,
+    disclosure_id: &str,
+) -> Result<Disclosure, DisclosureError> {
+    who.check()?;
+    check_live(case)?;
+    write_tx(conn, |conn| -> Result<Disclosure, DisclosureError> {
+        let d = package_of(conn, case, disclosure_id)?;
+        if d.state() != DisclosureState::Prepared {
+            return Err(wrong_state(&d, "approved"));
+        }
+        if who.user_id().is_some() && who.user_id() == d.prepared_by_id {
+            return Err(DisclosureError::SecondPersonRequired(d.disclosure_id));
+        }
+        let at = now();
+        if !Disclosure::mark_approved(conn, d.id, at, &who.actor.email, who.user_id())? {
+            return Err(wrong_state(&d, "approved"));
+        }
+        audit::record(
+            conn,
+            who.actor,
+            Entry::new("disclosure.approve", "case", case.id).details(format!(
+                "package {}; prepared by {}; release approved by a second person",
+                d.disclosure_id, d.prepared_by
+            )),
+        )?;
         TimelineEvent::insert(
             conn,
-            &event(
+            &who.event(
                 case.id,
-                actor,
                 "disclosure_approved",
                 format!(
-                    "Disclosure package {} approved (command line: the operator stands in for both people)",
+                    "Disclosure package {} approved for release (second person)",
                     d.disclosure_id
                 ),
             ),
         )?;
-        Ok(d)
-    })?;
+        Ok(package_of(conn, case, disclosure_id)?)
+    })
+}
 
-    // Assemble, render, sign, write.
-    // The chain's head, with the records just written, signed for this package.
+/// Step 2, refused: a second person rejects the release of a prepared package, saying why.
+/// Audit record `disclosure.reject`, timeline event `disclosure_rejected`. Nothing is made.
+///
+/// Errors: as [`approve`], and `RejectReason` for a missing reason.
+pub fn reject(
+    conn: &mut DbConnection,
+    who: &Discloser<'_>,
+    case: &Case,
+    disclosure_id: &str,
+    reason: &str,
+) -> Result<Disclosure, DisclosureError> {
+    who.check()?;
+    check_live(case)?;
+    write_tx(conn, |conn| -> Result<Disclosure, DisclosureError> {
+        let d = package_of(conn, case, disclosure_id)?;
+        if d.state() != DisclosureState::Prepared {
+            return Err(wrong_state(&d, "rejected"));
+        }
+        if who.user_id().is_some() && who.user_id() == d.prepared_by_id {
+            return Err(DisclosureError::SecondPersonRequired(d.disclosure_id));
+        }
+        let reason = parse_reject_reason(reason).map_err(DisclosureError::RejectReason)?;
+        if !Disclosure::mark_rejected(conn, d.id, now(), &who.actor.email, &reason)? {
+            return Err(wrong_state(&d, "rejected"));
+        }
+        audit::record(
+            conn,
+            who.actor,
+            Entry::new("disclosure.reject", "case", case.id).details(format!(
+                "package {}; release refused: {reason}",
+                d.disclosure_id
+            )),
+        )?;
+        TimelineEvent::insert(
+            conn,
+            &who.event(
+                case.id,
+                "disclosure_rejected",
+                format!(
+                    "Disclosure package {} not released: {reason}",
+                    d.disclosure_id
+                ),
+            ),
+        )?;
+        Ok(package_of(conn, case, disclosure_id)?)
+    })
+}
+
+/// A released package and its files.
+pub struct Released {
+    pub disclosure: Disclosure,
+    pub pdf: Vec<u8>,
+    pub zip: Vec<u8>,
+}
+
+/// Step 3: makes and releases an approved package, as of now: signs the audit chain's head,
+/// assembles the facts, writes the signed PDF report and the signed ZIP (kept by SHA-256 in
+/// [`ExportContext::files_dir`]), and in one transaction marks it released, enters the
+/// dissemination log, queues the agency's email, and writes audit record
+/// `disclosure.release` and timeline event `disclosure_released`. A second release of the
+/// same package (a double submit) is refused with `State` and logs nothing.
+///
+/// Errors: `NotAllowed`, `NoCase`, `Purged`, `NoPackage`, `State` unless approved; database,
+/// file and signing failures.
+pub fn release(
+    ctx: &ExportContext,
+    conn: &mut DbConnection,
+    who: &Discloser<'_>,
+    case: &Case,
+    disclosure_id: &str,
+) -> Result<Released, DisclosureError> {
+    who.check()?;
+    check_live(case)?;
+    let number = case.display_number();
+    let disclosure = package_of(conn, case, disclosure_id)?;
+    if disclosure.state() != DisclosureState::Approved {
+        return Err(wrong_state(&disclosure, "released"));
+    }
+    let redaction = redaction_text(disclosure.order_reference.as_deref());
+    let made_at = now();
+
+    // The chain's head, with the package's records so far, signed for this package.
     crate::audit::signed_head::sign_current(
         conn,
         &ctx.signer,
         &ctx.facts.service_name,
         crate::audit::signed_head::DISCLOSURE,
     )?;
-    let facts = gather(&ctx.facts, conn, &case, &disclosure)?;
-    let (pdf, zip, manifest_sha) = render_files(ctx, &facts, &disclosure, req.protective_order)?;
-    std::fs::create_dir_all(&req.out_dir)
-        .with_context(|| format!("Failed to create {}", req.out_dir.display()))?;
-    let pdf_path = write(
-        &req.out_dir,
-        &format!("{}.pdf", disclosure.disclosure_id),
-        &pdf,
-    )?;
-    let zip_path = write(
-        &req.out_dir,
-        &format!("{}.zip", disclosure.disclosure_id),
-        &zip,
-    )?;
+    let facts = gather(&ctx.facts, conn, case, &disclosure, made_at)?;
+    let (pdf, zip, manifest_sha) = render_files(ctx, &facts, &disclosure, made_at)?;
+    let (pdf_sha, zip_sha) = (sha256_hex(&pdf), sha256_hex(&zip));
+    let dir = ctx.files_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+    write(&dir, &format!("{pdf_sha}.pdf"), &pdf)?;
+    write(&dir, &format!("{zip_sha}.zip"), &zip)?;
 
     // Release: the log, the audit record, the timeline, the agency's email.
     let agency = Agency::find(conn, AgencyId(case.agency_id))?;
     let requester = User::find(conn, UserId(case.requester_id))?;
-    let (pdf_sha, zip_sha) = (sha256_hex(&pdf), sha256_hex(&zip));
+    let basis = disclosure.basis.clone();
     write_tx(conn, |conn| -> Result<(), DisclosureError> {
         let at = now();
-        Disclosure::mark_released(conn, disclosure.id, at, &pdf_sha, &zip_sha, &manifest_sha)?;
+        if !Disclosure::mark_released(
+            conn,
+            disclosure.id,
+            at,
+            &who.actor.email,
+            (&pdf_sha, &zip_sha, &manifest_sha),
+        )? {
+            let d = package_of(conn, case, disclosure_id)?;
+            return Err(wrong_state(&d, "released"));
+        }
         let to = if agency.contact_email.contains('@') {
             agency.contact_email.clone()
         } else {
@@ -252,14 +488,14 @@ pub fn export(
                 recipient_user_id: None,
                 recipient_address: Some(format!("per legal basis: {basis}")),
                 purpose: basis.clone(),
-                released_by: actor.email.clone(),
+                released_by: who.actor.email.clone(),
                 outbox_id: Some(outbox_id),
                 at,
             },
         )?;
         audit::record(
             conn,
-            actor,
+            who.actor,
             Entry::new("disclosure.release", "case", case.id).details(format!(
                 "package {}; PDF sha256 {pdf_sha}; ZIP sha256 {zip_sha}; {redaction}; agency told at {to}",
                 disclosure.disclosure_id
@@ -267,9 +503,8 @@ pub fn export(
         )?;
         TimelineEvent::insert(
             conn,
-            &event(
+            &who.event(
                 case.id,
-                actor,
                 "disclosure_released",
                 format!(
                     "Disclosure package {} released; {} told",
@@ -280,10 +515,63 @@ pub fn export(
         Ok(())
     })?;
     tracing::info!(case = %number, disclosure = %disclosure.disclosure_id, "Disclosure package released");
+    Ok(Released {
+        disclosure: package_of(conn, case, disclosure_id)?,
+        pdf,
+        zip,
+    })
+}
+
+/// Reads a released package's file (`pdf` or `zip`) from [`files_dir`], checking its SHA-256
+/// against the row. `None` for an unreleased package.
+///
+/// Errors: the file is missing or does not match its recorded hash.
+pub fn read_file(data_dir: &Path, d: &Disclosure, zip: bool) -> anyhow::Result<Option<Vec<u8>>> {
+    let sha = if zip { &d.zip_sha256 } else { &d.pdf_sha256 };
+    let Some(sha) = sha else { return Ok(None) };
+    let path = files_dir(data_dir).join(format!("{sha}.{}", if zip { "zip" } else { "pdf" }));
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))?;
+    anyhow::ensure!(
+        sha256_hex(&bytes) == *sha,
+        "{} does not match the SHA-256 recorded for package {}",
+        path.display(),
+        d.disclosure_id
+    );
+    Ok(Some(bytes))
+}
+
+/// Makes a package from the command line: `actor` prepares and approves it (and the records
+/// say that one person stood in for both), the files are written to `req.out_dir` as
+/// `<disclosure id>.pdf` and `<disclosure id>.zip` (and kept in the desk's store), and the
+/// release is logged.
+///
+/// Errors: [`DisclosureError`] for a refused request; database, file and signing failures.
+pub fn export(
+    ctx: &ExportContext,
+    conn: &mut DbConnection,
+    actor: &Actor,
+    req: &ExportRequest,
+) -> Result<Exported, DisclosureError> {
+    let terms = DisclosureTerms::parse(
+        &req.basis,
+        req.unredacted,
+        req.unredacted_order.as_deref(),
+        req.protective_order,
+    )
+    .map_err(DisclosureError::Terms)?;
+    let who = Discloser { actor, user: None };
+    let case = case_by_number(conn, &req.case_number)?;
+    let d = prepare(conn, &who, &case, &terms)?;
+    let made = release(ctx, conn, &who, &case, &d.disclosure_id)?;
+    std::fs::create_dir_all(&req.out_dir)
+        .with_context(|| format!("Failed to create {}", req.out_dir.display()))?;
+    let pdf = write(&req.out_dir, &made.disclosure.pdf_name(), &made.pdf)?;
+    let zip = write(&req.out_dir, &made.disclosure.zip_name(), &made.zip)?;
     Ok(Exported {
-        disclosure_id: disclosure.disclosure_id,
-        pdf: pdf_path,
-        zip: zip_path,
+        disclosure_id: made.disclosure.disclosure_id,
+        pdf,
+        zip,
     })
 }
 
@@ -297,10 +585,10 @@ fn render_files(
     ctx: &ExportContext,
     facts: &Facts,
     d: &Disclosure,
-    protective_order: bool,
+    made_at: NaiveDateTime,
 ) -> anyhow::Result<(Vec<u8>, Vec<u8>, String)> {
     let unsigned =
-        report::render(facts, protective_order).context("Failed to lay out the report")?;
+        report::render(facts, d.protective_order).context("Failed to lay out the report")?;
     let pdf = crate::platform::pdf::sign(
         &unsigned,
         &ctx.signer,
@@ -308,7 +596,7 @@ fn render_files(
             "Disclosure package {} of case {}",
             d.disclosure_id, facts.case_number
         ),
-        d.prepared_at.and_utc(),
+        made_at.and_utc(),
     )
     .context("Failed to sign the report")?;
     let mut files = facts.files()?;
@@ -322,7 +610,7 @@ fn render_files(
         format: "frdesk-disclosure/1".into(),
         disclosure_id: d.disclosure_id.clone(),
         case_number: facts.case_number.clone(),
-        made_at: d.prepared_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        made_at: made_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         redacted: d.redacted,
         unredacted_under_order: d.order_reference.clone(),
         signer_fingerprint: ctx.signer.fingerprint_sha256(),

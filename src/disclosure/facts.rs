@@ -308,8 +308,9 @@ fn lead_gallery_records(conn: &mut DbConnection, subject_id: i64) -> anyhow::Res
     ))
 }
 
-/// Collects every fact of `case` for `disclosure` (prepared and approved already, so their
-/// audit records are among the case's records). `unredacted` names every candidate.
+/// Collects every fact of `case` for `disclosure` as of `made_at` (prepared and approved
+/// already, so their audit records are among the case's records). An unredacted package
+/// names every candidate.
 ///
 /// Errors: a row or file is missing or unreadable.
 pub fn gather(
@@ -317,6 +318,7 @@ pub fn gather(
     conn: &mut DbConnection,
     case: &Case,
     disclosure: &Disclosure,
+    made_at: NaiveDateTime,
 ) -> anyhow::Result<Facts> {
     let case_number = case.display_number();
     let agency = Agency::find(conn, AgencyId(case.agency_id))?;
@@ -582,7 +584,9 @@ pub fn gather(
         "format": "frdesk-disclosure/1",
         "disclosure_id": disclosure.disclosure_id,
         "case_number": case_number,
-        "made_at": t(&disclosure.prepared_at),
+        "made_at": t(&made_at),
+        "prepared_at": t(&disclosure.prepared_at),
+        "approved_at": disclosure.approved_at.as_ref().map(t),
         "issued_by": ctx.service_name,
         "legal_basis": disclosure.basis,
         "redacted": disclosure.redacted,

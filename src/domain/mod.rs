@@ -9,6 +9,7 @@ pub mod case;
 pub mod clock;
 pub mod corrective;
 pub mod deleted_access;
+pub mod disclosure;
 pub mod duties;
 pub mod examination;
 pub mod ids;

@@ -128,6 +128,16 @@ pub struct TemplateIndex {
     pub(super) residual_max: f64,
     pub(super) exact: ExactRows,
     kernel: Kernel,
+    /// `template_ids[..sorted_len]` ascend (a rebuild loads in id order; enrolments usually
+    /// append larger ids), so a lookup is a binary search there and a scan of the short rest.
+    sorted_len: usize,
+}
+
+/// How many leading ids ascend strictly.
+fn ascending_prefix(ids: &[i64]) -> usize {
+    ids.windows(2)
+        .position(|w| w[0] >= w[1])
+        .map_or(ids.len(), |i| i + 1)
 }
 
 /// A search hit: the best template of one subject.
@@ -199,6 +209,7 @@ impl TemplateIndex {
             residual_max: 0.0,
             exact: ExactRows::default(),
             kernel: Kernel::detect(),
+            sorted_len: 0,
         }
     }
 
@@ -215,7 +226,9 @@ impl TemplateIndex {
         exact: ExactRows,
     ) -> Self {
         let live_count = live.iter().filter(|l| **l).count();
+        let sorted_len = ascending_prefix(&template_ids);
         Self {
+            sorted_len,
             dim,
             codes,
             scales,
@@ -287,6 +300,9 @@ impl TemplateIndex {
         }
         let mut row = vec![0u8; padded_dim(self.dim)];
         let (s, nq, ne) = quantise_row(vector, &mut row);
+        if self.sorted_len == r && self.template_ids.last().is_none_or(|l| *l < template_id) {
+            self.sorted_len += 1;
+        }
         let b = r / LANES;
         put_lane(&mut self.codes[b * bb..(b + 1) * bb], r % LANES, &row);
         self.scales.push(s);
@@ -322,6 +338,33 @@ impl TemplateIndex {
             .max()
             .unwrap_or(0);
         (self.live_count as u64, max)
+    }
+
+    /// The row of `template_id` (live or removed), if the index has it.
+    pub fn position(&self, template_id: i64) -> Option<usize> {
+        let (sorted, rest) = self.template_ids.split_at(self.sorted_len);
+        sorted.binary_search(&template_id).ok().or_else(|| {
+            rest.iter()
+                .position(|t| *t == template_id)
+                .map(|i| i + self.sorted_len)
+        })
+    }
+
+    /// Whether the index has a row for `template_id` (live or removed).
+    pub fn contains(&self, template_id: i64) -> bool {
+        self.position(template_id).is_some()
+    }
+
+    /// Makes one template unsearchable. Returns whether it was live.
+    pub fn remove_template(&mut self, template_id: i64) -> bool {
+        match self.position(template_id) {
+            Some(i) if self.live[i] => {
+                self.live[i] = false;
+                self.live_count -= 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Makes every template of a subject unsearchable. Returns how many.
@@ -649,6 +692,27 @@ mod tests {
             hits.iter().map(|h| h.subject_id).collect::<Vec<_>>(),
             vec![20, 30]
         );
+    }
+
+    #[test]
+    fn templates_are_found_by_id_in_and_out_of_order_and_removed_one_by_one() {
+        let mut idx = TemplateIndex::new(2);
+        for (t, s) in [(5, 1), (7, 1), (9, 2), (8, 3), (12, 3)] {
+            idx.push(t, s, &unit(&[1.0, t as f32]));
+        }
+        for t in [5, 7, 8, 9, 12] {
+            assert!(idx.contains(t), "{t}");
+        }
+        for t in [1, 6, 10, 13] {
+            assert!(!idx.contains(t), "{t}");
+        }
+        assert!(idx.remove_template(8));
+        assert!(!idx.remove_template(8), "once");
+        assert_eq!(idx.len(), 4);
+        assert!(idx.contains(8), "a removed row is still known");
+        assert_eq!(ascending_prefix(&[1, 2, 3]), 3);
+        assert_eq!(ascending_prefix(&[1, 3, 2, 4]), 2);
+        assert_eq!(ascending_prefix(&[]), 0);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! scanned by every search, f32 rows read row by row for the exact re-rank
 //! ([`index`]) — from its saved files ([`index_file`]) when they match the
 //! database, else rebuilds it from the database; enrollment writes to the
-//! database first and then to the index. A search reads only: a probe is never
-//! added to the gallery.
+//! database first and then to the index, and [`Gallery::follow`] brings in what
+//! other instances enrolled or removed (from the gallery log). A search reads
+//! only: a probe is never added to the gallery.
 
 pub mod calibration;
 pub mod demo;
@@ -420,7 +421,15 @@ pub struct Gallery {
     origin: RwLock<IndexOrigin>,
     /// Held while the index is rebuilt, so two rebuilds never write the same files.
     rebuilding: std::sync::Mutex<()>,
+    /// The newest gallery-log id the index has followed ([`Self::follow`]): the gallery
+    /// version a search runs against.
+    followed: std::sync::Mutex<i64>,
 }
+
+/// How far back (in log ids) [`Gallery::follow`] reads again on every pass: a PostgreSQL
+/// transaction can commit a log row with a smaller id after a larger one was read. Applying a
+/// row twice changes nothing.
+pub const FOLLOW_WINDOW: i64 = 1_000;
 
 impl Gallery {
     /// [`Self::open_in`] without a saved index: the index is rebuilt from the database and its
@@ -470,6 +479,7 @@ impl Gallery {
             index_dir: index_dir.map(Path::to_path_buf),
             origin: RwLock::new(IndexOrigin::default()),
             rebuilding: std::sync::Mutex::new(()),
+            followed: std::sync::Mutex::new(0),
         };
         g.load_or_rebuild()?;
         Ok(g)
@@ -521,12 +531,106 @@ impl Gallery {
         })
     }
 
+    /// The gallery version this instance's index holds: the newest gallery-log id it has
+    /// followed (0 for an empty log). A search records it.
+    pub fn version(&self) -> i64 {
+        self.followed.lock().map(|v| *v).unwrap_or(0)
+    }
+
+    /// The newest gallery-log id in the database (0 for an empty log).
+    fn log_head(&self) -> Result<i64, GalleryError> {
+        let mut conn = self.pool.get()?;
+        let head: Option<i64> = schema::gallery_log::table
+            .select(diesel::dsl::max(schema::gallery_log::id))
+            .first(&mut conn)?;
+        Ok(head.unwrap_or(0))
+    }
+
+    /// Brings the index up to the gallery log: every template enrolled and every template
+    /// removed since the last pass — by this instance or any other on the same database
+    /// (issue 18). Rows of other models are skipped; the rows of the last [`FOLLOW_WINDOW`]
+    /// ids are read again (late commits), and applying a row twice changes nothing. Returns
+    /// how many templates were added or removed.
+    ///
+    /// Errors: database; a stored template of the wrong length.
+    pub fn follow(&self) -> Result<usize, GalleryError> {
+        use schema::gallery_log as gl;
+        let mut at = self.followed.lock().map_err(|_| GalleryError::Poisoned)?;
+        let mut conn = self.pool.get()?;
+        let rows: Vec<(i64, String, i64, String, String)> = gl::table
+            .filter(gl::id.gt(*at - FOLLOW_WINDOW))
+            .order(gl::id.asc())
+            .select((
+                gl::id,
+                gl::action,
+                gl::template_id,
+                gl::model_id,
+                gl::model_version,
+            ))
+            .load(&mut conn)?;
+        let ours = |m: &str, v: &str| m == self.model_id && v == self.model_version;
+        let wanted: Vec<i64> = {
+            let idx = self.index.read().map_err(|_| GalleryError::Poisoned)?;
+            rows.iter()
+                .filter(|r| r.1 == log::ENROLL && ours(&r.3, &r.4) && !idx.contains(r.2))
+                .map(|r| r.2)
+                .collect()
+        };
+        let mut vectors: HashMap<i64, (i64, Vec<u8>)> = HashMap::new();
+        for chunk in wanted.chunks(500) {
+            let found: Vec<(i64, i64, Vec<u8>)> = gallery_templates::table
+                .filter(gallery_templates::id.eq_any(chunk))
+                .filter(gallery_templates::active.eq(true))
+                .select((
+                    gallery_templates::id,
+                    gallery_templates::subject_id,
+                    gallery_templates::vector,
+                ))
+                .load(&mut conn)?;
+            vectors.extend(found.into_iter().map(|(t, s, v)| (t, (s, v))));
+        }
+        drop(conn);
+        let mut idx = self.index.write().map_err(|_| GalleryError::Poisoned)?;
+        let dim = idx.dim();
+        let mut changed = 0;
+        let mut buf = Vec::with_capacity(dim);
+        for (_, action, tid, m, v) in &rows {
+            if !ours(m, v) {
+                continue;
+            }
+            if action == log::ENROLL && !idx.contains(*tid) {
+                let Some((sid, bytes)) = vectors.get(tid) else {
+                    continue; // removed again before this pass saw it
+                };
+                buf.clear();
+                if !vector_from_le_bytes(bytes, &mut buf) || !idx.push(*tid, *sid, &buf) {
+                    return Err(GalleryError::Invalid(format!(
+                        "template {tid} has {} bytes, expected {}",
+                        bytes.len(),
+                        dim * 4
+                    )));
+                }
+                changed += 1;
+            } else if action == log::REMOVE && idx.remove_template(*tid) {
+                changed += 1;
+            }
+        }
+        if let Some(last) = rows.last() {
+            *at = (*at).max(last.0);
+        }
+        if changed > 0 {
+            tracing::info!(changed, version = *at, model = %self.model_key(), "Gallery index followed the gallery log");
+        }
+        Ok(changed)
+    }
+
     /// Uses the saved index when it matches the database, else rebuilds it.
     fn load_or_rebuild(&self) -> Result<usize, GalleryError> {
         let Some(dir) = &self.index_dir else {
             return self.reload();
         };
         let t = Instant::now();
+        let head = self.log_head()?;
         let version = self.db_version()?;
         let version_seconds = t.elapsed().as_secs_f64();
         let dim = self.index.read().map_err(|_| GalleryError::Poisoned)?.dim();
@@ -545,6 +649,7 @@ impl Gallery {
                     "Gallery index loaded from its file"
                 );
                 *self.index.write().map_err(|_| GalleryError::Poisoned)? = idx;
+                *self.followed.lock().map_err(|_| GalleryError::Poisoned)? = head;
                 *self.origin.write().map_err(|_| GalleryError::Poisoned)? = IndexOrigin {
                     kind: "file",
                     reason: None,
@@ -588,6 +693,7 @@ impl Gallery {
     pub fn reload(&self) -> Result<usize, GalleryError> {
         let _one_at_a_time = self.rebuilding.lock().map_err(|_| GalleryError::Poisoned)?;
         let t = Instant::now();
+        let head = self.log_head()?;
         let dim = self.index.read().map_err(|_| GalleryError::Poisoned)?.dim();
         let mut conn = self.pool.get()?;
         let n = TemplateRow::count_active(&mut conn, &self.model_id, &self.model_version)?;
@@ -651,6 +757,7 @@ impl Gallery {
             "Gallery index rebuilt from the database"
         );
         *self.index.write().map_err(|_| GalleryError::Poisoned)? = idx;
+        *self.followed.lock().map_err(|_| GalleryError::Poisoned)? = head;
         *self.origin.write().map_err(|_| GalleryError::Poisoned)? = IndexOrigin {
             kind: "rebuilt",
             reason: None,
@@ -900,7 +1007,10 @@ impl Gallery {
         };
         let mut idx = self.index.write().map_err(|_| GalleryError::Poisoned)?;
         for ((tid, sid), f) in ids.iter().zip(faces) {
-            idx.push(*tid, *sid, &f.template.vector);
+            // The follower ([`Self::follow`]) may have added it from the log already.
+            if !idx.contains(*tid) {
+                idx.push(*tid, *sid, &f.template.vector);
+            }
         }
         Ok(EnrollOutcome::Enrolled(
             ids.into_iter().map(|(t, _)| t).collect(),

@@ -1,6 +1,7 @@
-//! The daily digest ([`crate::notifications::digest::send_digests`]) as a background worker:
-//! three minutes after start and then every 24 hours. A run sends each user at most one digest
-//! per day, so a restart does not send a second one.
+//! The daily digest ([`crate::notifications::digest::send_digests`]) as a background worker,
+//! once a day across every instance ([`crate::platform::jobs::daily`]; checked three minutes
+//! after start and then every quarter hour). A run also sends each user at most one digest per
+//! day.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +24,7 @@ impl Worker for DailyDigest {
     }
 
     fn interval(&self) -> Duration {
-        Duration::from_secs(24 * 3600)
+        Duration::from_secs(15 * 60)
     }
 
     fn first_delay(&self) -> Duration {
@@ -34,10 +35,12 @@ impl Worker for DailyDigest {
         let (p, c) = (self.pool.clone(), self.ctx.clone());
         let sent = blocking(move || {
             let mut conn = p.get()?;
-            crate::notifications::digest::send_digests(&mut conn, &c, crate::platform::time::now())
+            crate::platform::jobs::daily::run_once_today(&mut conn, "digest", |conn| {
+                crate::notifications::digest::send_digests(conn, &c, crate::platform::time::now())
+            })
         })
         .await?;
-        if !sent.is_empty() {
+        if sent.is_some_and(|s| !s.is_empty()) {
             self.mail_wake.notify_one();
         }
         Ok(false)

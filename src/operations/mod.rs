@@ -2,6 +2,7 @@
 //! (`GET /ready`), and the online backup and its restore (`frdesk backup`, `frdesk restore`).
 
 pub mod backup;
+pub mod keys;
 pub mod manifest;
 pub mod metrics;
 pub mod postgres;

@@ -97,7 +97,9 @@ pub fn restore(settings: &Settings, from: &Path) -> anyhow::Result<Restored> {
             }
         }
     }
-    let pool = crate::platform::db::connect(&settings.database.url)
+    let pool = settings
+        .database
+        .connect()
         .context("The restored database does not open")?;
     let mut conn = pool.get().context("Failed to get a database connection")?;
     audit::record(

@@ -1,7 +1,8 @@
-//! The daily retention pass ([`crate::retention::daily::run`]) as a background worker: two
-//! minutes after start and then every 24 hours — logical deletion and purge of cases (never
-//! under a legal hold), the five-year audit purge, idle accounts and lapsed examiner training.
-//! Each change is an audit record; the mail it queues is sent at once.
+//! The daily retention pass ([`crate::retention::daily::run`]) as a background worker, once a
+//! day across every instance ([`crate::platform::jobs::daily`]; checked two minutes after start
+//! and then every quarter hour) — logical deletion and purge of cases (never under a legal
+//! hold), the five-year audit purge, idle accounts and lapsed examiner training. Each change is
+//! an audit record; the mail it queues is sent at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +28,7 @@ impl Worker for DailyRetention {
     }
 
     fn interval(&self) -> Duration {
-        Duration::from_secs(24 * 3600)
+        Duration::from_secs(15 * 60)
     }
 
     fn first_delay(&self) -> Duration {
@@ -36,35 +37,40 @@ impl Worker for DailyRetention {
 
     async fn pass(&mut self) -> anyhow::Result<bool> {
         let (p, c, rc) = (self.pool.clone(), self.ctx.clone(), self.reminders.clone());
-        let (r, reminders) = blocking(move || {
+        let ran = blocking(move || {
             let mut conn = p.get()?;
-            let r = crate::retention::daily::run(
-                &mut conn,
-                &c,
-                &Actor::system("daily retention"),
-                crate::platform::time::now(),
-                false,
-            );
-            // The audit calendar's reminders: their own step, run even if retention failed.
-            let reminders = crate::audit::calendar::send_reminders(
-                &mut conn,
-                &rc,
-                &Actor::system("audit calendar"),
-                crate::platform::time::now(),
-            );
-            // The monthly re-review sample (NY MPTC §VI.C): drawn once a month.
-            let draw = crate::audit::rereview::draw_monthly(
-                &mut conn,
-                rc.rereview_percent,
-                &Actor::system("re-review draw"),
-                crate::platform::time::now(),
-            );
-            if let Err(e) = &draw {
-                tracing::error!(error = %e, "Re-review draw failed");
-            }
-            Ok::<_, anyhow::Error>((r?, reminders?))
+            crate::platform::jobs::daily::run_once_today(&mut conn, "retention", |conn| {
+                let r = crate::retention::daily::run(
+                    conn,
+                    &c,
+                    &Actor::system("daily retention"),
+                    crate::platform::time::now(),
+                    false,
+                );
+                // The audit calendar's reminders: their own step, run even if retention failed.
+                let reminders = crate::audit::calendar::send_reminders(
+                    conn,
+                    &rc,
+                    &Actor::system("audit calendar"),
+                    crate::platform::time::now(),
+                );
+                // The monthly re-review sample (NY MPTC §VI.C): drawn once a month.
+                let draw = crate::audit::rereview::draw_monthly(
+                    conn,
+                    rc.rereview_percent,
+                    &Actor::system("re-review draw"),
+                    crate::platform::time::now(),
+                );
+                if let Err(e) = &draw {
+                    tracing::error!(error = %e, "Re-review draw failed");
+                }
+                Ok::<_, anyhow::Error>((r?, reminders?))
+            })
         })
         .await?;
+        let Some((r, reminders)) = ran else {
+            return Ok(false);
+        };
         tracing::info!(reminders = reminders.len(), "Audit reminders sent");
         tracing::info!(
             hidden = r.hide.len(),

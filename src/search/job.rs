@@ -182,6 +182,8 @@ enum Outcome {
         chosen: usize,
         candidates: Vec<StoredCandidate>,
         model_key: String,
+        /// The newest gallery-log id the index had followed when the search started.
+        gallery_version: i64,
     },
 }
 
@@ -235,6 +237,13 @@ fn process(
             .get(chosen)
             .context("The chosen face is not in the photo")?;
         let started = std::time::Instant::now();
+        // Every enrollment and removal committed anywhere before the search starts is in the
+        // index (issue 18); the version it reached is recorded with the candidate list.
+        engines
+            .gallery
+            .follow()
+            .context("Failed to follow the gallery log")?;
+        let gallery_version = engines.gallery.version();
         let list = engines
             .gallery
             .search(&a.template, ctx.candidates)
@@ -266,6 +275,7 @@ fn process(
             chosen,
             candidates,
             model_key: engines.gallery.model_key(),
+            gallery_version,
         }
     };
     store(conn, job, worker_id, &ps, outcome, ctx.notify.as_ref())
@@ -337,6 +347,7 @@ fn store(
                 chosen,
                 candidates,
                 model_key,
+                gallery_version,
             } => {
                 let quality = faces.get(*chosen).map(serde_json::to_string).transpose()?;
                 diesel::update(probe_searches::table.find(ps.id))
@@ -350,6 +361,7 @@ fn store(
                         probe_searches::candidate_count
                             .eq(Some(i32::try_from(candidates.len()).unwrap_or(0))),
                         probe_searches::model_key.eq(Some(model_key.clone())),
+                        probe_searches::gallery_version.eq(Some(*gallery_version)),
                         probe_searches::searched_at.eq(Some(at)),
                     ))
                     .execute(conn)?;

@@ -16,6 +16,7 @@
 pub mod actions;
 pub mod assessment;
 pub mod completion;
+pub mod follow;
 pub mod job;
 
 use chrono::NaiveDateTime;
@@ -96,6 +97,9 @@ pub struct ProbeSearch {
     /// The examiner who started the search at the probe assessment (`None` before).
     pub started_by: Option<i64>,
     pub started_at: Option<NaiveDateTime>,
+    /// The gallery version the search ran against: the newest gallery-log id the searching
+    /// instance's index had followed when it started (`None` before it was recorded).
+    pub gallery_version: Option<i64>,
 }
 
 /// A face found in a probe, as stored for the examiner's choice.

@@ -122,6 +122,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/holds", web::get().to(cases::holds::list))
         .route(
+            "/cases/{id}/disclosures",
+            web::get().to(cases::disclosures::page),
+        )
+        .route(
+            "/cases/{id}/disclosures",
+            web::post().to(cases::disclosures::prepare),
+        )
+        .route(
+            "/cases/{id}/disclosures/{disclosure}/{action}",
+            web::post().to(cases::disclosures::act),
+        )
+        .route(
+            "/cases/{id}/disclosures/{disclosure}/{file}",
+            web::get().to(cases::disclosures::download),
+        )
+        .route(
             "/admin/access-review",
             web::get().to(admin::access_review::page),
         )

@@ -261,14 +261,14 @@ pub(crate) async fn wait_for_text(b: &Browser, what: &str) -> String {
 }
 
 /// The page's text, or "" while a navigation is still replacing the document (for polling).
-async fn text_now(b: &Browser) -> String {
+pub(crate) async fn text_now(b: &Browser) -> String {
     match b.find(Locator::Css("body")).await {
         Ok(e) => e.text().await.unwrap_or_default(),
         Err(_) => String::new(),
     }
 }
 
-async fn fill(b: &Browser, id: &str, value: &str) {
+pub(crate) async fn fill(b: &Browser, id: &str, value: &str) {
     // The element may belong to a page that is still loading after a click: wait for it.
     let mut found = None;
     for _ in 0..100 {
@@ -298,7 +298,7 @@ async fn wait_until_left(b: &Browser, path: &str) -> String {
     panic!("still on {path}: {}", text_of_page(b).await);
 }
 
-async fn submit(b: &Browser, form_action: &str) {
+pub(crate) async fn submit(b: &Browser, form_action: &str) {
     b.find(Locator::Css(&format!(
         "form[action='{form_action}'] button[type=submit]"
     )))
@@ -390,7 +390,7 @@ async fn claim_first(b: &Browser) {
     wait_until_left(b, "/examine").await;
 }
 
-async fn click(b: &Browser, css: &str) {
+pub(crate) async fn click(b: &Browser, css: &str) {
     let mut found = None;
     for _ in 0..100 {
         if let Ok(e) = b.find(Locator::Css(css)).await {

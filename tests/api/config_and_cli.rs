@@ -1,6 +1,7 @@
 use std::process::Command;
 
 use crate::helpers::*;
+use frdesk::Application;
 
 fn frdesk() -> Command {
     Command::new(env!("CARGO_BIN_EXE_frdesk"))
@@ -211,4 +212,79 @@ async fn migrations_revert_cleanly_and_reapply() {
             "sqlite"
         }
     );
+}
+
+/// `database.migrate_on_start = false` (several instances): an instance and a command refuse a
+/// database with pending migrations and name `frdesk migrate`; after it they start. A database
+/// migrated by a newer frdesk (a migration this build does not know) is refused whatever the
+/// setting, naming the version, by the server and by `frdesk migrate` alike.
+#[actix_web::test]
+async fn an_instance_waits_for_frdesk_migrate_and_refuses_a_schema_it_does_not_know() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let db_url = fresh_database(data_dir.path());
+    let off = [("FRDESK_DATABASE__MIGRATE_ON_START", "false")];
+    let cli = |args: &[&str], migrate_on_start: &str| {
+        frdesk()
+            .args(args)
+            .env("FRDESK_DATA_DIR", data_dir.path())
+            .env("FRDESK_DATABASE__URL", &db_url)
+            .env("FRDESK_DATABASE__MIGRATE_ON_START", migrate_on_start)
+            .current_dir(data_dir.path())
+            .output()
+            .unwrap()
+    };
+    let e = Application::build(settings_for(&data_dir, &db_url, &off))
+        .await
+        .err()
+        .expect("refused while migrations are pending");
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("run `frdesk migrate`") && msg.contains("migrate_on_start"),
+        "{msg}"
+    );
+    let out = cli(&["retention", "run"], "false");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("frdesk migrate"));
+
+    let out = cli(&["migrate"], "false");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Database is up to date"));
+    let app = Application::build(settings_for(&data_dir, &db_url, &off))
+        .await
+        .expect("starts once migrated");
+    drop(app);
+
+    // A newer frdesk migrated the database.
+    {
+        use diesel::prelude::*;
+        let pool = frdesk::platform::db::connect(&db_url).unwrap();
+        let mut c = pool.get().unwrap();
+        diesel::sql_query(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')",
+        )
+        .execute(&mut c)
+        .unwrap();
+    }
+    for setting in ["false", "true"] {
+        let e = Application::build(settings_for(
+            &data_dir,
+            &db_url,
+            &[("FRDESK_DATABASE__MIGRATE_ON_START", setting)],
+        ))
+        .await
+        .err()
+        .expect("refused: a schema this build does not know");
+        let msg = format!("{e:#}");
+        assert!(
+            msg.contains("20991231000000") && msg.contains("newer than this build"),
+            "{msg}"
+        );
+    }
+    let out = cli(&["migrate"], "true");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("20991231000000"));
 }

@@ -18,7 +18,7 @@ const PEOPLE: [&str; 4] = ["Colin_Powell", "George_W_Bush", "Tony_Blair", "Hans_
 
 /// A concluded case probing with Colin Powell's `n`-th photo; `lead`: both examiners name
 /// the mate, otherwise both find no lead.
-async fn concluded_case(app: &TestApp, n: u32, lead: bool) -> (i64, String) {
+pub(crate) async fn concluded_case(app: &TestApp, n: u32, lead: bool) -> (i64, String) {
     // Under a neutral file name: the probe's name is evidence, not a gallery identity.
     let probe = ("probe.jpg".to_string(), photo("Colin_Powell", n).1);
     let (case_id, ps) = searched_case(app, probe).await;
@@ -568,4 +568,276 @@ async fn a_no_lead_package_verifies_and_names_no_candidate() {
     for p in PEOPLE {
         names_nowhere(&zip, &pdf, p);
     }
+}
+
+/// The package's row.
+fn package(app: &TestApp, id: &str) -> frdesk::disclosure::store::Disclosure {
+    let mut c = app.pool.get().unwrap();
+    frdesk::disclosure::store::Disclosure::by_disclosure_id(&mut c, id)
+        .unwrap()
+        .unwrap_or_else(|| panic!("package {id}"))
+}
+
+/// The outcomes of the audit records of `action` on case `case_id`, in order.
+fn outcomes(app: &TestApp, action: &str, case_id: i64) -> Vec<String> {
+    app.audit()
+        .into_iter()
+        .filter(|r| r.action == action && r.object_id == case_id.to_string())
+        .map(|r| r.outcome)
+        .collect()
+}
+
+/// The case page's steps, by two people: a supervisor prepares (a form refused with the errors
+/// beside their fields and what was typed kept), cannot approve their own package, and cannot
+/// release it unapproved; a system administrator refuses one package (a reason needed) and
+/// approves the other; the release is made once however often it is pressed; the downloads
+/// are the recorded files, the PDF signed and marked, the ZIP valid against the database;
+/// every step, refusal and download is an audit record, and only the service's supervisors
+/// and system administrators see any of it.
+#[actix_web::test]
+async fn the_case_page_takes_a_package_through_a_second_person_to_release() {
+    let app = spawn_app().await;
+    let _photos = enroll_gallery(&app, &PEOPLE);
+    let (case_id, number) = concluded_case(&app, 2, true).await;
+    crate::agencies::new_user(&app, SERVICE, "sysadmin@test.example", "system_admin");
+    let page_url = format!("/cases/{case_id}/disclosures");
+
+    // Who sees it.
+    let sup = app.login("supervisor@test.example").await;
+    let (s, case_page) = sup.get_text(&format!("/cases/{case_id}")).await;
+    assert_eq!(s, 200);
+    assert!(case_page.contains("Disclosure for court"), "{case_page}");
+    assert!(case_page.contains(&format!("href=\"{page_url}\"")));
+    for who in [
+        "requester.a@test.example",
+        "admin.a@test.example",
+        "reviewer@test.example",
+        "examiner@test.example",
+    ] {
+        let c = app.login(who).await;
+        let (_, p) = c.get_text(&format!("/cases/{case_id}")).await;
+        assert!(
+            !p.contains("Disclosure for court"),
+            "{who} sees the section"
+        );
+        assert_eq!(c.get(&page_url).await.status().as_u16(), 403, "{who}");
+    }
+    assert!(
+        outcomes(&app, "disclosure.access", case_id)
+            .iter()
+            .all(|o| o == "denied")
+            && outcomes(&app, "disclosure.access", case_id).len() == 4
+    );
+
+    // A refused preparation: both errors beside their fields, the ticks and text kept.
+    let (_, page) = sup.get_text(&page_url).await;
+    let csrf = csrf_of(&page);
+    let r = sup
+        .post_form(
+            &page_url,
+            &[
+                ("csrf_token", &csrf),
+                ("basis", "subpoena"),
+                ("unredacted", "on"),
+                ("protective_order", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"basis-error\""), "{body}");
+    assert!(body.contains("id=\"order-error\""), "{body}");
+    assert!(body.contains(">subpoena</textarea>"), "typed basis kept");
+    assert!(body.contains("name=\"unredacted\" value=\"on\" checked"));
+    assert!(body.contains("name=\"protective_order\" value=\"on\" checked"));
+    assert!(package_opt(&app, &format!("{number}-D1")).is_none());
+
+    // Prepared; not approvable nor releasable by the same person.
+    let basis = "Discovery order, Superior Court of Essex County, Ind. No. 26-11-0042, 2026-11-30, defence counsel";
+    let r = sup
+        .post_form(
+            &page_url,
+            &[
+                ("csrf_token", &csrf),
+                ("basis", basis),
+                ("protective_order", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let d1 = format!("{number}-D1");
+    assert_eq!(package(&app, &d1).status, "prepared");
+    let (_, page) = sup.get_text(&page_url).await;
+    assert!(page.contains("You prepared this package"), "{page}");
+    assert!(!page.contains(&format!("/disclosures/{d1}/approve")));
+    let act = |who: &Client, id: &str, action: &str, extra: Vec<(&'static str, String)>| {
+        let url = format!("{page_url}/{id}/{action}");
+        let mut form = vec![("csrf_token", csrf_of(&page))];
+        form.extend(extra);
+        async move {
+            let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            who.post_form(&url, &f).await
+        }
+    };
+    let r = act(&sup, &d1, "approve", vec![]).await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("A second person approves the release")
+    );
+    assert_eq!(
+        act(&sup, &d1, "release", vec![]).await.status().as_u16(),
+        409
+    );
+    assert_eq!(package(&app, &d1).status, "prepared");
+    assert_eq!(outcomes(&app, "disclosure.approve", case_id), ["denied"]);
+
+    // A second package, refused by the second person (a reason is needed).
+    let r = sup
+        .post_form(
+            &page_url,
+            &[
+                ("csrf_token", &csrf),
+                ("basis", basis),
+                ("unredacted", "on"),
+                ("order", "Protective order of Judge R. Alvarez, 2026-11-28"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let d2 = format!("{number}-D2");
+    assert!(!package(&app, &d2).redacted);
+    let sys = app.login("sysadmin@test.example").await;
+    let (_, page) = sys.get_text(&page_url).await;
+    assert!(page.contains(&format!("/disclosures/{d2}/reject")));
+    let r = act(&sys, &d2, "reject", vec![("reject_reason", "no".into())]).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let body = r.text().await.unwrap();
+    let d2_row = package(&app, &d2).id;
+    assert!(
+        body.contains(&format!("id=\"reject-reason-{d2_row}-error\"")),
+        "{body}"
+    );
+    let why = "The order names another defendant.";
+    let r = act(&sys, &d2, "reject", vec![("reject_reason", why.into())]).await;
+    assert_eq!(r.status().as_u16(), 303);
+    let p2 = package(&app, &d2);
+    assert_eq!(
+        (p2.status.as_str(), p2.reject_reason.as_deref()),
+        ("rejected", Some(why))
+    );
+    assert_eq!(
+        act(&sys, &d2, "approve", vec![]).await.status().as_u16(),
+        409
+    );
+
+    // The first, approved by the second person (once), released (once).
+    assert_eq!(
+        act(&sys, &d1, "approve", vec![]).await.status().as_u16(),
+        303
+    );
+    assert_eq!(
+        act(&sys, &d1, "approve", vec![]).await.status().as_u16(),
+        409
+    );
+    let p1 = package(&app, &d1);
+    assert_eq!(p1.approved_by.as_deref(), Some("sysadmin@test.example"));
+    assert_eq!(p1.status, "approved");
+    let (a, b) = tokio::join!(
+        act(&sup, &d1, "release", vec![]),
+        act(&sup, &d1, "release", vec![])
+    );
+    let mut codes = [a.status().as_u16(), b.status().as_u16()];
+    codes.sort();
+    assert_eq!(codes, [303, 409], "released exactly once");
+    let p1 = package(&app, &d1);
+    assert_eq!(p1.status, "released");
+    assert!(p1.released_at.unwrap() > p1.approved_at.unwrap());
+    let log: Vec<_> = {
+        let mut c = app.pool.get().unwrap();
+        frdesk::result::dissemination::Dissemination::for_case(
+            &mut c,
+            frdesk::domain::CaseId(case_id),
+        )
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.row.channel == "disclosure")
+        .collect()
+    };
+    assert_eq!(log.len(), 1, "one release in the dissemination log");
+    assert_eq!(log[0].row.packet_id, d1);
+    assert_eq!(log[0].row.packet_sha256, p1.zip_sha256.clone().unwrap());
+    assert_eq!(outcomes(&app, "disclosure.release", case_id), ["success"]);
+    let mail = app.wait_for_mail_to("contact@test.example", 1).await;
+    assert!(
+        mail.iter().any(|m| m.contains(&d1)),
+        "the agency is told: {mail:?}"
+    );
+
+    // The downloads are the recorded files; the PDF is signed and marked; the ZIP verifies.
+    let (_, page) = sup.get_text(&page_url).await;
+    assert!(page.contains("Release approved"), "{page}");
+    let out = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (file, sha) in [
+        ("report.pdf", p1.pdf_sha256.clone().unwrap()),
+        ("package.zip", p1.zip_sha256.clone().unwrap()),
+    ] {
+        let href = format!("{page_url}/{d1}/{file}");
+        assert!(page.contains(&format!("href=\"{href}\"")), "{file} link");
+        let r = sup.get(&href).await;
+        assert_eq!(r.status().as_u16(), 200, "{file}");
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&d1)
+        );
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(
+            frdesk::disclosure::package::sha256_hex(&bytes),
+            sha,
+            "{file}"
+        );
+        let path = out.path().join(file);
+        std::fs::write(&path, &bytes).unwrap();
+        files.push(path);
+    }
+    let sig = pdfsig(&files[0]);
+    assert!(sig.contains("Signature is Valid"), "{sig}");
+    let text = pdftotext(&files[0]);
+    assert!(text.contains("PROTECTIVE ORDER"), "marked as chosen");
+    assert!(
+        text.contains("sysadmin@test.example"),
+        "the approver is named"
+    );
+    let (code, report) = verify(&app, &files[1], true);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["case"], number);
+    let manifest = json_of(&entries(&files[1]), "disclosure.json");
+    assert_eq!(manifest["prepared_by"], "supervisor@test.example");
+    assert_eq!(manifest["approved_by"], "sysadmin@test.example");
+    assert_eq!(manifest["prepared_and_approved_from_command_line"], false);
+    assert_eq!(outcomes(&app, "disclosure.download", case_id).len(), 2);
+    let examiner = app.login("examiner@test.example").await;
+    let r = examiner.get(&format!("{page_url}/{d1}/package.zip")).await;
+    assert_eq!(r.status().as_u16(), 403);
+
+    // The timeline tells the story.
+    let (_, case_page) = sup.get_text(&format!("/cases/{case_id}")).await;
+    for what in [
+        format!("Disclosure package {d1} prepared"),
+        format!("Disclosure package {d1} approved for release"),
+        format!("Disclosure package {d2} not released: {why}"),
+        format!("Disclosure package {d1} released"),
+    ] {
+        assert!(case_page.contains(&what), "timeline: {what}");
+    }
+}
+
+fn package_opt(app: &TestApp, id: &str) -> Option<frdesk::disclosure::store::Disclosure> {
+    let mut c = app.pool.get().unwrap();
+    frdesk::disclosure::store::Disclosure::by_disclosure_id(&mut c, id).unwrap()
 }

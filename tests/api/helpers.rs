@@ -188,6 +188,29 @@ pub async fn spawn_app_on(
     t
 }
 
+/// A fresh, empty database for a test that starts servers itself: a new PostgreSQL database
+/// when the tests run on PostgreSQL, else a SQLite file in `dir`. Returns its URL.
+pub fn fresh_database(dir: &Path) -> String {
+    match pg_admin_url() {
+        Some(a) => create_pg_database(&a),
+        None => dir.join("frdesk.sqlite3").to_string_lossy().into_owned(),
+    }
+}
+
+/// The settings a test server starts with on `data_dir` and `db_url` (see [`server_env`]),
+/// with the test signing key installed (unless the folder has a signing key already).
+pub fn settings_for(
+    data_dir: &tempfile::TempDir,
+    db_url: &str,
+    extra_env: &[(&str, &str)],
+) -> Settings {
+    if !data_dir.path().join("signing").exists() {
+        install_test_signing_key(data_dir.path());
+    }
+    let env = server_env(data_dir.path(), db_url, extra_env);
+    Settings::load_with_env(Some(&empty_config(data_dir)), env).expect("settings")
+}
+
 /// The environment a test server starts with: its data folder and database, a free port, the
 /// test sender address and the repository's models, then `extra_env` (later keys win).
 fn server_env(data_dir: &Path, db_url: &str, extra_env: &[(&str, &str)]) -> Vec<(String, String)> {

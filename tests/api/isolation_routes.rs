@@ -84,8 +84,13 @@ fn state_of(app: &TestApp, case_id: i64) -> String {
         .iter()
         .map(|s| format!("{}:{}", s.id, s.status))
         .collect::<Vec<_>>();
+    let disclosures = frdesk::disclosure::store::Disclosure::for_case(&mut c, case_id)
+        .unwrap()
+        .iter()
+        .map(|d| format!("{}:{}", d.disclosure_id, d.status))
+        .collect::<Vec<_>>();
     format!(
-        "{} {} {:?} {packets} {reviewed:?} {searches:?}",
+        "{} {} {:?} {packets} {reviewed:?} {searches:?} {disclosures:?}",
         case.status, case.current_version, holds
     )
 }
@@ -167,6 +172,25 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 303);
+    // A disclosure package of agency A's case, prepared by the service's supervisor.
+    let disclosure_id = {
+        let sup = app.login("supervisor@test.example").await;
+        let (_, page) = sup.get_text(&format!("/cases/{case_id}/disclosures")).await;
+        let r = sup
+            .post_form(
+                &format!("/cases/{case_id}/disclosures"),
+                &[
+                    ("csrf_token", &csrf_of(&page)),
+                    (
+                        "basis",
+                        "Subpoena, Superior Court, docket 26-CR-7, 2026-12-01, defence",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303);
+        format!("{}-D1", case_number(&app, case_id))
+    };
     let month = frdesk::audit::monthly_report::Month::of(frdesk::platform::time::now()).to_string();
     let (_, page) = admin_a
         .get_text(&format!("/audits/monthly?month={month}"))
@@ -263,6 +287,18 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         ("/cases/{id}", format!("/cases/{draft_id}")),
         ("/cases/{id}/edit", format!("/cases/{draft_id}/edit")),
         ("/cases/{id}/holds", format!("/cases/{case_id}/holds")),
+        (
+            "/cases/{id}/disclosures",
+            format!("/cases/{case_id}/disclosures"),
+        ),
+        (
+            "/cases/{id}/disclosures/{disclosure}/{file}",
+            format!("/cases/{case_id}/disclosures/{disclosure_id}/report.pdf"),
+        ),
+        (
+            "/cases/{id}/disclosures/{disclosure}/{file}",
+            format!("/cases/{case_id}/disclosures/{disclosure_id}/package.zip"),
+        ),
         (
             "/cases/{id}/images/{sha}",
             format!("/cases/{case_id}/images/{sha}"),
@@ -428,6 +464,29 @@ async fn every_route_refuses_another_agencys_ids_for_every_agency_role() {
         (
             "/cases/{id}/holds/{hold}/{action}",
             format!("/cases/{case_id}/holds/{hold_id}/approve"),
+            vec![],
+        ),
+        (
+            "/cases/{id}/disclosures",
+            format!("/cases/{case_id}/disclosures"),
+            vec![(
+                "basis",
+                "Subpoena from another agency, docket 1, 2026-12-01".into(),
+            )],
+        ),
+        (
+            "/cases/{id}/disclosures/{disclosure}/{action}",
+            format!("/cases/{case_id}/disclosures/{disclosure_id}/approve"),
+            vec![],
+        ),
+        (
+            "/cases/{id}/disclosures/{disclosure}/{action}",
+            format!("/cases/{case_id}/disclosures/{disclosure_id}/reject"),
+            vec![("reject_reason", "Refused by another agency".into())],
+        ),
+        (
+            "/cases/{id}/disclosures/{disclosure}/{action}",
+            format!("/cases/{case_id}/disclosures/{disclosure_id}/release"),
             vec![],
         ),
         (

@@ -12,6 +12,7 @@ mod audit_report;
 mod auth;
 mod breach;
 mod browser;
+mod browser_disclosure;
 mod browser_published;
 mod case_page;
 mod clocks;

@@ -63,13 +63,51 @@ async fn health_and_ready_answer_without_a_login() {
     let (_, body) = wait_ready(&app, |s, _| s == 200).await;
     assert_eq!(body, serde_json::json!({"status": "ready"}));
 
-    // Photos enrolled beside the running server (the CLI) are in the database but not in
-    // this instance's index: it is not ready to search until the index holds them.
+    // Photos enrolled beside the running server (the CLI: another process on the same
+    // database, as another instance would) reach this instance's loaded index through the
+    // gallery log (issue 18): it is ready again, and a search finds the new subject.
     let _photos = enroll_gallery(&app, &["Colin_Powell", "Tony_Blair"]);
-    let (_, body) = wait_ready(&app, |s, _| s == 503).await;
-    assert_eq!(
-        body["reason"],
-        "gallery index not current: 0 template(s) in memory, 2 in the database"
+    let (_, body) = wait_ready(&app, |s, _| s == 200).await;
+    assert_eq!(body, serde_json::json!({"status": "ready"}));
+    let (_, ps) = searched_case(&app, photo("Colin_Powell", 2)).await;
+    assert!(
+        ps.candidates()
+            .iter()
+            .any(|c| c.subject_key == "Colin_Powell"),
+        "the subject enrolled after the index was loaded is searched"
+    );
+    // The search names the gallery version it ran against: the log's newest row then.
+    let head: i64 = {
+        use diesel::prelude::*;
+        use frdesk::gallery::schema::gallery_log;
+        let mut c = app.pool.get().unwrap();
+        gallery_log::table
+            .select(diesel::dsl::max(gallery_log::id))
+            .first::<Option<i64>>(&mut c)
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(ps.gallery_version, Some(head));
+    // A removal made elsewhere leaves the index too.
+    let o = app
+        .frdesk()
+        .args([
+            "gallery",
+            "remove",
+            "--subject",
+            "Tony_Blair",
+            "--reason",
+            "Booking record expunged by court order",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, ps) = searched_case(&app, photo("Tony_Blair", 2)).await;
+    assert!(
+        ps.candidates()
+            .iter()
+            .all(|c| c.subject_key != "Tony_Blair"),
+        "a removed subject is no longer searched"
     );
 }
 
@@ -402,4 +440,56 @@ async fn metrics_show_route_latency_queues_the_outbox_and_the_gallery() {
     );
     // The scrape is not a request of the desk.
     assert!(!text.contains("route=\"/metrics\""), "{text}");
+}
+
+/// One key set for every instance (issue 18, "Keys"): the first instance records the
+/// fingerprints; a second instance on the same database with keys of its own is refused,
+/// naming the key; given the desk's key files it starts; `frdesk keys show` compares.
+#[actix_web::test]
+async fn a_second_instance_with_other_keys_is_refused_and_starts_with_the_desks() {
+    let app = spawn_app().await;
+    let recorded = {
+        let mut c = app.pool.get().unwrap();
+        frdesk::operations::keys::recorded(&mut c).unwrap()
+    };
+    assert_eq!(
+        recorded.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+        ["packet_signing", "second_factor", "session"]
+    );
+    let key_file = std::fs::read(app.data_dir.path().join("session.key")).unwrap();
+    for k in &recorded {
+        assert_eq!(k.fingerprint.len(), 64);
+        assert!(
+            !k.fingerprint.contains(&hex::encode(&key_file[..8])),
+            "a fingerprint, not the key"
+        );
+    }
+
+    // A second instance that generated keys of its own.
+    let other = tempfile::tempdir().unwrap();
+    let e = frdesk::Application::build(settings_for(&other, &app.db_url, &[]))
+        .await
+        .err()
+        .expect("refused: its keys are not the desk's");
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("is not the desk's") && msg.contains("frdesk keys accept"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains(&hex::encode(&key_file[..8])),
+        "the key is never in a message"
+    );
+    // Given the desk's key files, it starts.
+    for f in ["session.key", "mfa.key"] {
+        std::fs::copy(app.data_dir.path().join(f), other.path().join(f)).unwrap();
+    }
+    let second = frdesk::Application::build(settings_for(&other, &app.db_url, &[]))
+        .await
+        .expect("starts with the desk's keys");
+    drop(second);
+    let o = app.frdesk().args(["keys", "show"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(shown.matches("matches the desk's").count(), 3, "{shown}");
 }

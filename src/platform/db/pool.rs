@@ -61,9 +61,29 @@ fn normalise_url(url: &str) -> String {
     url.strip_prefix("sqlite://").unwrap_or(url).to_string()
 }
 
+/// What opening the database does about migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Migrations {
+    /// Apply every pending embedded migration (one instance; `frdesk migrate`).
+    Apply,
+    /// Apply nothing; refuse a schema with pending migrations (`database.migrate_on_start =
+    /// false`, several instances).
+    Require,
+}
+
 /// Opens a pool on `url` (a `postgres://` URL or a SQLite file path) and runs every pending
 /// embedded migration. Errors name the failing step; the URL's password is never logged.
 pub fn connect(url: &str) -> anyhow::Result<DbPool> {
+    connect_with(url, Migrations::Apply)
+}
+
+/// Opens a pool on `url`, then checks the schema: a database with an applied migration this
+/// build does not know (a newer frdesk migrated it) is refused either way; pending migrations
+/// are applied ([`Migrations::Apply`]) or refused ([`Migrations::Require`]).
+///
+/// Errors: the database cannot be opened; the schema is newer than this build; migrations are
+/// pending under `Require` (the message says to run `frdesk migrate`); a migration failed.
+pub fn connect_with(url: &str, migrations: Migrations) -> anyhow::Result<DbPool> {
     let backend = Backend::of_url(url);
     let url = normalise_url(url);
     if backend == Backend::Sqlite
@@ -95,8 +115,89 @@ pub fn connect(url: &str) -> anyhow::Result<DbPool> {
         .build(manager)
         .context("Failed to open the database (check database.url)")?;
     let mut conn = pool.get().context("Failed to get a database connection")?;
-    run_migrations(&mut conn)?;
+    let schema = schema_state(&mut conn)?;
+    if let Some(v) = schema.unknown.first() {
+        bail!(
+            "The database's schema is newer than this build of frdesk: migration {v} (and {} more) is not one it knows (it knows up to {}). It refuses to work against a schema it was not built for: run the frdesk release that migrated the database.",
+            schema.unknown.len() - 1,
+            schema.known_latest.as_deref().unwrap_or("none")
+        );
+    }
+    match (migrations, schema.pending.first()) {
+        (Migrations::Require, Some(first)) => bail!(
+            "The database lacks {} migration(s) this build needs (the first is {first}); with database.migrate_on_start = false, run `frdesk migrate` once, then start the instances.",
+            schema.pending.len()
+        ),
+        (Migrations::Apply, Some(_)) => run_migrations(&mut conn)?,
+        (_, None) => {}
+    }
     Ok(pool)
+}
+
+/// The schema's migrations against the ones embedded in this build (versions such as
+/// `20261203000026`, diesel's form of the folder name's date and number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaState {
+    /// Applied, and known to this build.
+    pub applied: Vec<String>,
+    /// Known to this build, not applied.
+    pub pending: Vec<String>,
+    /// Applied, not known to this build (a newer frdesk migrated the database).
+    pub unknown: Vec<String>,
+    /// The newest migration this build knows.
+    pub known_latest: Option<String>,
+}
+
+/// Compares the database's applied migrations with this build's.
+///
+/// Errors: the migrations table cannot be read.
+pub fn schema_state(conn: &mut DbConnection) -> anyhow::Result<SchemaState> {
+    use diesel::migration::MigrationSource;
+    fn versions<DB: diesel::backend::Backend>(
+        source: &EmbeddedMigrations,
+    ) -> anyhow::Result<Vec<String>> {
+        Ok(MigrationSource::<DB>::migrations(source)
+            .map_err(|e| anyhow::anyhow!("Failed to list the embedded migrations: {e}"))?
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect())
+    }
+    let (known, applied) = match conn {
+        DbConnection::Sqlite(c) => (
+            versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)?,
+            c.applied_migrations(),
+        ),
+        DbConnection::Pg(c) => (
+            versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)?,
+            c.applied_migrations(),
+        ),
+    };
+    let applied: Vec<String> = applied
+        .map_err(|e| anyhow::anyhow!("Failed to read the applied migrations: {e}"))?
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let mut state = SchemaState {
+        applied: applied
+            .iter()
+            .filter(|v| known.contains(v))
+            .cloned()
+            .collect(),
+        pending: known
+            .iter()
+            .filter(|v| !applied.contains(v))
+            .cloned()
+            .collect(),
+        unknown: applied
+            .iter()
+            .filter(|v| !known.contains(v))
+            .cloned()
+            .collect(),
+        known_latest: known.iter().max().cloned(),
+    };
+    state.pending.sort();
+    state.unknown.sort();
+    Ok(state)
 }
 
 /// Runs every pending migration for the connection's back-end.

@@ -233,6 +233,7 @@ diesel::table! {
         searched_at -> Nullable<Timestamp>,
         started_by -> Nullable<BigInt>,
         started_at -> Nullable<Timestamp>,
+        gallery_version -> Nullable<BigInt>,
     }
 }
 
@@ -656,6 +657,33 @@ diesel::table! {
         pdf_sha256 -> Nullable<Text>,
         zip_sha256 -> Nullable<Text>,
         manifest_sha256 -> Nullable<Text>,
+        prepared_by_id -> Nullable<BigInt>,
+        approved_by_id -> Nullable<BigInt>,
+        protective_order -> Bool,
+        rejected_by -> Nullable<Text>,
+        rejected_at -> Nullable<Timestamp>,
+        reject_reason -> Nullable<Text>,
+        released_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    desk_keys (name) {
+        name -> Text,
+        fingerprint -> Text,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    daily_runs (task, day) {
+        task -> Text,
+        day -> Text,
+        instance -> Text,
+        started_at -> Timestamp,
+        lease_until -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 

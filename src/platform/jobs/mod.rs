@@ -4,6 +4,7 @@
 //! history catch-up in `history/worker.rs`, the daily audit check and retention pass) and
 //! implements [`runner::Worker`].
 
+pub mod daily;
 pub mod effects;
 pub mod queue;
 pub mod runner;

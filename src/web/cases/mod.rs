@@ -1,4 +1,5 @@
 pub mod deleted;
+pub mod disclosures;
 pub mod edit;
 pub mod form;
 pub mod holds;

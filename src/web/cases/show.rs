@@ -103,6 +103,9 @@ pub struct CasePage {
     pub can_withdraw: bool,
     /// A request the requester withdrew: the reason, who and when (from the timeline).
     pub withdrawal: Option<ReviewerNote>,
+    /// The case's disclosure packages for court, for the service's supervisors and system
+    /// administrators (who may prepare, approve and release them).
+    pub disclosures: Option<Vec<crate::disclosure::store::Disclosure>>,
 }
 
 impl CasePage {
@@ -228,6 +231,12 @@ pub async fn page(
             case.agency_id == sa.id,
             case.requester_id == su.id,
         );
+        let disclosures = if crate::domain::disclosure::may_disclose(&viewer.roles, sa.is_service) && case.hidden_at.is_none()
+        {
+            Some(crate::disclosure::store::Disclosure::for_case(c, id.0)?)
+        } else {
+            None
+        };
         Ok(Ok((
             case,
             agency,
@@ -241,7 +250,7 @@ pub async fn page(
             holds,
             tombstone,
             deleted,
-            (log, can_download, messages),
+            (log, can_download, messages, disclosures),
         )))
     })
     .await?;
@@ -272,7 +281,7 @@ pub async fn page(
         holds,
         tombstone,
         deleted,
-        (disseminations, can_download_packets, messages),
+        (disseminations, can_download_packets, messages, disclosures),
     ) = data;
     let current = case.current_version;
     let is_examiner = crate::domain::examination::may_examine(
@@ -396,6 +405,7 @@ pub async fn page(
         && case.agency_id == user.agency.id;
     let can_hold = crate::retention::access::may_hold(&user.roles, &user.agency, &case);
     let page = CasePage {
+        disclosures,
         holds,
         can_hold,
         tombstone,

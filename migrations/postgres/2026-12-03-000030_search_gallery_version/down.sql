@@ -1,0 +1,1 @@
+ALTER TABLE probe_searches DROP COLUMN gallery_version;
