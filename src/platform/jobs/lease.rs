@@ -94,7 +94,7 @@ impl LeaseKeeper {
                     let renewed = pool
                         .get()
                         .map_err(|e| e.to_string())
-                        .and_then(|mut c| renew(&mut *c).map_err(|e| e.to_string()));
+                        .and_then(|mut c| renew(&mut c).map_err(|e| e.to_string()));
                     match renewed {
                         Ok(true) => {
                             tracing::debug!(what, id, "Lease renewed");

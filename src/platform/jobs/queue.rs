@@ -147,7 +147,7 @@ pub fn claim(
             // SKIP LOCKED: a job another claimer is taking right now is passed over, not
             // waited for.
             DbConnection::Pg(pg) => jobs::table
-                .filter(claimable.clone())
+                .filter(claimable)
                 .filter(jobs::kind.eq_any(kinds))
                 .order(jobs::id.asc())
                 .select((jobs::id, jobs::status, jobs::claimed_by))
@@ -156,7 +156,7 @@ pub fn claim(
                 .first(pg)
                 .optional()?,
             DbConnection::Sqlite(sq) => jobs::table
-                .filter(claimable.clone())
+                .filter(claimable)
                 .filter(jobs::kind.eq_any(kinds))
                 .order(jobs::id.asc())
                 .select((jobs::id, jobs::status, jobs::claimed_by))
