@@ -40,15 +40,11 @@ impl Application {
             .await
             .context("Database start-up task failed")??;
         {
+            // Jobs a stopped instance left running are not touched here: other instances may
+            // share the database and be working on them. Each is held under a lease; once a
+            // dead holder's lease lapses, any instance's worker takes the job over
+            // (`platform::jobs::queue`).
             let mut conn = pool.get().context("Failed to get a database connection")?;
-            let n = crate::platform::jobs::requeue_interrupted(&mut conn)
-                .context("Failed to re-queue interrupted jobs")?;
-            if n > 0 {
-                tracing::warn!(
-                    jobs = n,
-                    "Re-queued jobs interrupted by the previous process"
-                );
-            }
             // Service roles work only in the service agency (docs/POLICIES.md, "Roles"):
             // accounts that break the rule are named; their service roles grant nothing.
             for (u, roles) in crate::accounts::store::User::with_misplaced_service_roles(&mut conn)
@@ -180,7 +176,8 @@ impl Application {
             &settings,
         ))
         .with_gallery_index_dir(crate::gallery::Gallery::index_dir_in(&settings.data_dir))
-        .with_metrics(metrics.clone());
+        .with_metrics(metrics.clone())
+        .with_job_lease(settings.jobs.lease());
         let metrics_server = match &metrics {
             Some(m) => Some(metrics_server(&settings, m.clone(), search_ctx.clone())?),
             None => None,
@@ -269,6 +266,7 @@ impl Application {
                 data_dir: settings.data_dir.clone(),
                 interval: Duration::from_secs(1),
                 retry_base_secs: settings.mail.retry_base_seconds,
+                lease: settings.jobs.lease(),
             },
             wake,
             metrics.clone(),

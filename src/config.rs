@@ -28,6 +28,25 @@ pub struct Settings {
     pub examination: ExaminationSettings,
     pub sla: SlaSettings,
     pub metrics: MetricsSettings,
+    pub jobs: JobsSettings,
+}
+
+/// Background jobs and the outbox across instances (docs/OPERATIONS.md, "Jobs and the outbox
+/// across instances").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsSettings {
+    /// Length of the lease under which an instance holds a claimed job or outbox message, in
+    /// seconds (2..=3600). The holder renews it every third of that while it works; a lease
+    /// that was not renewed lapses, and another instance takes the work over. Default 30.
+    pub lease_seconds: u32,
+}
+
+impl JobsSettings {
+    /// [`JobsSettings::lease_seconds`] as a duration.
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.lease_seconds))
+    }
 }
 
 /// Prometheus metrics (docs/OPERATIONS.md, "Metrics").
@@ -409,7 +428,8 @@ impl Settings {
             .set_default("audit.access_review_due_days", 15)?
             .set_default("audit.reminder_days_before", 7)?
             .set_default("audit.rereview_sample_percent", 10)?
-            .set_default("examination.claim_idle_minutes", 30)?;
+            .set_default("examination.claim_idle_minutes", 30)?
+            .set_default("jobs.lease_seconds", 30)?;
         b = match file {
             Some(p) => {
                 if !p.exists() {
@@ -555,6 +575,9 @@ impl Settings {
             bail!(
                 "Invalid configuration: examination.claim_idle_minutes must be 1..=1440 (minutes)"
             );
+        }
+        if !(2..=3600).contains(&self.jobs.lease_seconds) {
+            bail!("Invalid configuration: jobs.lease_seconds must be 2..=3600 (seconds)");
         }
         let r = &self.retention;
         if r.case_hide_days != 0 && r.case_hide_days < crate::domain::retention::MIN_CASE_HIDE_DAYS
@@ -802,6 +825,21 @@ mod tests {
             .unwrap()
             .to_string();
             assert!(e.contains("claim_idle_minutes"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_job_lease_is_typed_and_checked() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.jobs.lease(), std::time::Duration::from_secs(30));
+        let s = Settings::load_with_env(None, env(&[("FRDESK_JOBS__LEASE_SECONDS", "3")])).unwrap();
+        assert_eq!(s.jobs.lease(), std::time::Duration::from_secs(3));
+        for bad in ["0", "1", "3601", "soon"] {
+            let e = Settings::load_with_env(None, env(&[("FRDESK_JOBS__LEASE_SECONDS", bad)]))
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(e.contains("lease_seconds"), "{bad}: {e}");
         }
     }
 }

@@ -73,7 +73,8 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         ImageStore::new(settings.images_dir()),
         models_dir.clone(),
         settings.face.candidates,
-    );
+    )
+    .with_job_lease(settings.jobs.lease());
     let notify = crate::notifications::NotifyContext::from_settings(settings);
     let engines = search_ctx.engines()?;
     let demo = crate::gallery::demo::enroll_demo_into(&engines.gallery, &engines.engine, &demo_dir)
@@ -308,6 +309,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         &from,
         &settings.data_dir,
         settings.mail.retry_base_seconds,
+        settings.jobs.lease(),
     ))?;
     println!("7. Mail sender: {sent} message(s) delivered.");
     let mail_at = match settings.mail.transport {

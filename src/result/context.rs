@@ -33,6 +33,8 @@ pub struct ResultContext {
     pub signer: Arc<Signer>,
     /// Woken after a packet email is queued.
     pub mail_wake: Option<Arc<tokio::sync::Notify>>,
+    /// Lease under which a claimed packet job is held (`jobs.lease_seconds`).
+    pub job_lease: std::time::Duration,
 }
 
 impl ResultContext {
@@ -53,6 +55,7 @@ impl ResultContext {
             single_examiner_allowed: settings.face.single_examiner_allowed,
             signer,
             mail_wake: None,
+            job_lease: settings.jobs.lease(),
         }
     }
 

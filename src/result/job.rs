@@ -1,11 +1,14 @@
 //! The packet job: issuing is a persisted job (kind [`JOB_KIND`]), queued in the transaction
 //! that concluded the examination ([`queue_if_concluded`]) or by a re-issue, so a crash between
-//! the conclusion and the packet loses nothing: the job runs again on start-up. The worker
+//! the conclusion and the packet loses nothing: once the dead instance's lease on the job lapses
+//! (`jobs.lease_seconds`), any instance takes it over and runs it again. The worker
 //! ([`PacketWorker`]) renders and signs the PDF, writes it to `<data_dir>/packets/<packet_id>.pdf`
 //! (atomic rename; the name is fixed by case and version, so a re-run overwrites its own
 //! unpublished file), then in **one** transaction records the packet, supersedes the previous
 //! one, moves the case to `concluded`, adds the timeline event and audit record, queues the
-//! email with the packet attached and completes the job.
+//! email with the packet attached and completes the job — only under its own claim's lease
+//! epoch, so an instance that stalled past its lease records nothing (its transaction rolls
+//! back) once another took the job over.
 
 use std::time::Duration;
 
@@ -120,13 +123,15 @@ pub fn run_one(ctx: &ResultContext, worker_id: &str) -> anyhow::Result<bool> {
         .pool
         .get()
         .context("Failed to get a database connection")?;
-    let Some(job) = jobs::claim(&mut conn, &[JOB_KIND], worker_id)? else {
+    let Some(job) = jobs::claim(&mut conn, &[JOB_KIND], worker_id, ctx.job_lease)? else {
         return Ok(false);
     };
-    if let Err(e) = issue(ctx, &mut conn, &job, worker_id) {
+    // Renewed until dropped at the end of this function, after the job's outcome committed.
+    let _lease = jobs::keep_lease(&ctx.pool, &job, ctx.job_lease);
+    if let Err(e) = issue(ctx, &mut conn, &job) {
         let msg = format!("{e:#}");
-        tracing::warn!(job_id = job.id, error = %msg, "Packet job failed");
-        if jobs::fail(&mut conn, &job, worker_id, &msg)?
+        tracing::warn!(job_id = job.id, lease_epoch = job.lease_epoch, error = %msg, "Packet job failed");
+        if jobs::fail(&mut conn, &job, &msg)?
             && let Some(case_id) = job.case_id
         {
             crate::platform::db::write_tx(&mut conn, |conn| -> anyhow::Result<()> {
@@ -153,12 +158,7 @@ pub fn run_one(ctx: &ResultContext, worker_id: &str) -> anyhow::Result<bool> {
 }
 
 /// Renders, signs, stores and records one packet, and queues its email.
-fn issue(
-    ctx: &ResultContext,
-    conn: &mut DbConnection,
-    job: &Job,
-    worker_id: &str,
-) -> anyhow::Result<()> {
+fn issue(ctx: &ResultContext, conn: &mut DbConnection, job: &Job) -> anyhow::Result<()> {
     let payload: JobPayload =
         serde_json::from_str(&job.payload).context("Bad packet job payload")?;
     let case_id = CaseId(payload.case_id);
@@ -242,7 +242,7 @@ fn issue(
                 case.display_number()
             );
         }
-        if !jobs::complete(conn, job.id, worker_id, &packet_id)? {
+        if !jobs::complete(conn, job, &packet_id)? {
             anyhow::bail!("job {} was completed or re-claimed elsewhere", job.id);
         }
         let previous = superseded.iter().max_by_key(|p| p.version);

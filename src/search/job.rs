@@ -1,7 +1,9 @@
 //! The background search worker: claims `search` jobs and, by the probe search's state, either
 //! analyses the probe (faces and quality, for the examiner's assessment) or searches the gallery
 //! with the face the examiner chose; stores the result and the job's completion in one
-//! transaction.
+//! transaction. The job is held under a lease renewed while it runs ([`jobs::keep_lease`]);
+//! the completion is refused when the lease lapsed and another instance took the job over, and
+//! then the whole transaction — candidate list, timeline, audit record — rolls back.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -46,6 +48,8 @@ pub struct SearchContext {
     pub notify: Option<crate::notifications::NotifyContext>,
     /// Where gallery search latency is recorded (`metrics.bind` set).
     pub metrics: Option<Arc<crate::platform::metrics::Metrics>>,
+    /// Lease under which a claimed job is held (`jobs.lease_seconds`; default 30 s).
+    pub job_lease: Duration,
 }
 
 impl SearchContext {
@@ -59,7 +63,14 @@ impl SearchContext {
             engines: Arc::new(Mutex::new(None)),
             notify: None,
             metrics: None,
+            job_lease: crate::platform::jobs::lease::DEFAULT_LEASE,
         }
+    }
+
+    /// The same context, holding claimed jobs under leases of `lease` (`jobs.lease_seconds`).
+    pub fn with_job_lease(mut self, lease: Duration) -> Self {
+        self.job_lease = lease;
+        self
     }
 
     /// The same context, telling examiners of searches awaiting them.
@@ -145,23 +156,29 @@ impl crate::platform::jobs::runner::Worker for SearchWorker {
     }
 }
 
-/// Claims and runs one job; returns whether there was one.
+/// Claims and runs one job as `worker_id` (recorded as the job's `claimed_by`), renewing its
+/// lease while it runs; returns whether there was one. A failed job is recorded (retried, or
+/// given up with the probe search marked failed) and still counts as one.
+///
+/// Errors: the database's.
 pub fn run_one(ctx: &SearchContext, worker_id: &str) -> anyhow::Result<bool> {
     let mut conn = ctx
         .pool
         .get()
         .context("Failed to get a database connection")?;
-    let Some(job) = jobs::claim(&mut conn, &[JOB_KIND], worker_id)? else {
+    let Some(job) = jobs::claim(&mut conn, &[JOB_KIND], worker_id, ctx.job_lease)? else {
         return Ok(false);
     };
+    // Renewed until dropped at the end of this function, after the job's outcome committed.
+    let _lease = jobs::keep_lease(&ctx.pool, &job, ctx.job_lease);
     // Crash tests hold a claimed job here and `kill -9` the process.
     fail::fail_point!("search.after_claim");
-    match process(ctx, &mut conn, &job, worker_id) {
+    match process(ctx, &mut conn, &job) {
         Ok(()) => {}
         Err(e) => {
             let msg = format!("{e:#}");
-            tracing::warn!(job_id = job.id, error = %msg, "Search job failed");
-            let gave_up = jobs::fail(&mut conn, &job, worker_id, &msg)?;
+            tracing::warn!(job_id = job.id, lease_epoch = job.lease_epoch, error = %msg, "Search job failed");
+            let gave_up = jobs::fail(&mut conn, &job, &msg)?;
             if gave_up {
                 record_failure(&mut conn, &job, &msg)?;
             }
@@ -187,12 +204,7 @@ enum Outcome {
     },
 }
 
-fn process(
-    ctx: &SearchContext,
-    conn: &mut DbConnection,
-    job: &Job,
-    worker_id: &str,
-) -> anyhow::Result<()> {
+fn process(ctx: &SearchContext, conn: &mut DbConnection, job: &Job) -> anyhow::Result<()> {
     let payload: JobPayload =
         serde_json::from_str(&job.payload).context("Bad search job payload")?;
     let ps = ProbeSearch::find(conn, payload.probe_search_id).context("Probe search not found")?;
@@ -200,7 +212,7 @@ fn process(
         ps.status,
         ProbeSearchState::Analysing | ProbeSearchState::Queued
     ) {
-        return store(conn, job, worker_id, &ps, Outcome::Stale, None);
+        return store(conn, job, &ps, Outcome::Stale, None);
     }
     let img = CaseImage::in_case(conn, CaseId(ps.case_id), &ps.image_sha256)?
         .context("Probe image row not found")?;
@@ -278,13 +290,12 @@ fn process(
             gallery_version,
         }
     };
-    store(conn, job, worker_id, &ps, outcome, ctx.notify.as_ref())
+    store(conn, job, &ps, outcome, ctx.notify.as_ref())
 }
 
 fn store(
     conn: &mut DbConnection,
     job: &Job,
-    worker_id: &str,
     ps: &ProbeSearch,
     outcome: Outcome,
     notify: Option<&crate::notifications::NotifyContext>,
@@ -298,7 +309,7 @@ fn store(
             .status()
             .is_final();
         if closed {
-            jobs::complete(conn, job.id, worker_id, "case closed")?;
+            jobs::complete(conn, job, "case closed")?;
             tracing::info!(
                 job_id = job.id,
                 case_id = ps.case_id,
@@ -321,7 +332,7 @@ fn store(
                 )
             }
             Outcome::Stale => {
-                if !jobs::complete(conn, job.id, worker_id, "stale")? {
+                if !jobs::complete(conn, job, "stale")? {
                     anyhow::bail!("job {} was completed or re-claimed elsewhere", job.id);
                 }
                 return Ok(());
@@ -375,7 +386,7 @@ fn store(
                 )
             }
         };
-        if !jobs::complete(conn, job.id, worker_id, st.as_str())? {
+        if !jobs::complete(conn, job, st.as_str())? {
             anyhow::bail!("job {} was completed or re-claimed elsewhere", job.id);
         }
         let case = Case::find(conn, CaseId(ps.case_id))?.context("Case not found")?;

@@ -1,7 +1,8 @@
 //! Crash tests: the real `frdesk serve` process is killed with SIGKILL while it holds a search
 //! job and again after it wrote a signed packet but before recording it. After each restart the
-//! interrupted job runs again and completes exactly once: one candidate list, one packet row, one
-//! email, one audit record — and the file on disk is the one recorded.
+//! interrupted job is taken over once the dead process's lease on it lapses (the servers run
+//! with 3-second leases, `jobs.lease_seconds`) and completes exactly once: one candidate list,
+//! one packet row, one email, one audit record — and the file on disk is the one recorded.
 //!
 //! Fail points (the `fail` crate) hold the job at the interesting moment, so the kill is not a
 //! race; they exist only in builds with `--features failpoints` (script/test turns it on).
@@ -49,6 +50,8 @@ async fn start_server(app: &mut TestApp, port: u16, failpoints: &str, log: &str)
             "Face Search Desk <frdesk@test.example>",
         )
         .env("FAILPOINTS", failpoints)
+        // A killed server's jobs are taken over when their lease lapses: keep the wait short.
+        .env("FRDESK_JOBS__LEASE_SECONDS", "3")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -162,8 +165,8 @@ async fn jobs_interrupted_by_kill_9_run_again_and_complete_exactly_once() {
     assert!(s[0].candidates().is_empty(), "no candidate list yet");
     assert_ne!(s[0].status.as_str(), "searched");
 
-    // Restart: the interrupted job is queued again and runs to completion once; the examiner
-    // then starts the search, which runs once.
+    // Restart: once the killed server's lease lapses the new one takes the interrupted job over
+    // and runs it to completion once; the examiner then starts the search, which runs once.
     let server = start_server(
         &mut app,
         port,

@@ -31,6 +31,7 @@ mod holds;
 mod hostile_input;
 mod isolation;
 mod isolation_routes;
+mod leases;
 mod load;
 mod mail;
 mod messages;

@@ -344,7 +344,8 @@ async fn withdrawal_cancels_jobs_releases_claims_and_discards_drafts() {
     let case_id = requester.submit_valid_request().await;
     crate::search::approve(&app, case_id).await;
     let examiner_id = crate::audit_calendar::user_id(&app, "examiner@test.example");
-    // Work in progress on the case: a search job a worker is running, a claim and a draft.
+    // Work in progress on the case: a search job a worker is running (under a live lease, so
+    // no worker of the server takes it over), a claim and a draft.
     let running_job = {
         let mut c = app.pool.get().unwrap();
         let ps = frdesk::search::ProbeSearch::for_case(&mut c, CaseId(case_id)).unwrap();
@@ -360,6 +361,10 @@ async fn withdrawal_cancels_jobs_releases_claims_and_discards_drafts() {
                 jobs::claimed_by.eq(Some("worker-held-by-test")),
                 jobs::claimed_at.eq(Some(frdesk::platform::time::now())),
                 jobs::created_at.eq(frdesk::platform::time::now()),
+                jobs::lease_epoch.eq(1i64),
+                jobs::lease_until.eq(Some(
+                    frdesk::platform::time::now() + chrono::Duration::minutes(10),
+                )),
             ))
             .execute(&mut c)
             .unwrap();
@@ -378,8 +383,8 @@ async fn withdrawal_cancels_jobs_releases_claims_and_discards_drafts() {
         frdesk::examination::drafts::put(&mut c, ps, examiner_id, &[]).unwrap();
         jobs::table
             .filter(jobs::dedupe_key.eq(format!("search:test-running:{case_id}")))
-            .select(jobs::id)
-            .first::<i64>(&mut c)
+            .select(frdesk::platform::jobs::Job::as_select())
+            .first(&mut c)
             .unwrap()
     };
     assert_eq!(status_of(&app, case_id), "approved");
@@ -444,10 +449,9 @@ async fn withdrawal_cancels_jobs_releases_claims_and_discards_drafts() {
         open.iter().all(|(_, s)| s == "cancelled" || s == "done"),
         "{open:?}"
     );
-    assert!(open.contains(&(running_job, "cancelled".to_string())));
+    assert!(open.contains(&(running_job.id, "cancelled".to_string())));
     assert!(
-        !frdesk::platform::jobs::complete(&mut c, running_job, "worker-held-by-test", "late")
-            .unwrap(),
+        !frdesk::platform::jobs::complete(&mut c, &running_job, "late").unwrap(),
         "a cancelled job cannot record a result"
     );
     let searched = frdesk::search::ProbeSearch::for_case(&mut c, CaseId(case_id))

@@ -193,6 +193,8 @@ diesel::table! {
         attachment_name -> Nullable<Text>,
         attachment_type -> Nullable<Text>,
         attachment_path -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        lease_epoch -> BigInt,
     }
 }
 
@@ -211,6 +213,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        lease_epoch -> BigInt,
     }
 }
 

@@ -4,8 +4,11 @@
 //! stored in `outbox_messages` inside the transaction of the action that caused it, so it exists
 //! exactly when the action committed. A background sender delivers due messages through the
 //! configured transport (`file`: `.eml` files in `<data_dir>/outbox`; `smtp`) and retries with
-//! backoff while the server is down. Each message carries a stable `Message-ID` derived from its
-//! outbox id, so a resend after a crash can be recognised by the receiver.
+//! backoff while the server is down. Several instances may run senders on one database: each
+//! message is claimed under a lease for its send ([`outbox`]), so one sender sends it. Each
+//! message carries a stable `Message-ID` derived from its outbox row alone ([`message_id`]), so
+//! a resend — by another instance, after a sender died between the server's acceptance and the
+//! commit — carries the same one and can be recognised by the receiver.
 
 pub mod outbox;
 pub mod templates;
@@ -21,6 +24,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::config::{MailTransportKind, Settings};
 use crate::platform::db::{DbConnection, DbPool};
+use crate::platform::jobs::lease::LeaseKeeper;
 use crate::platform::mail::outbox::{NewOutboxMessage, OutboxMessage};
 use crate::platform::time::now;
 
@@ -164,10 +168,23 @@ pub fn build_message(
         .from(from.clone())
         .to(to)
         .subject(row.subject.clone())
-        .message_id(Some(format!("<frdesk-outbox-{}@{}>", row.id, domain)))
+        .message_id(Some(message_id(row, &domain)))
         .header(header::Date::new(std::time::SystemTime::now()))
         .multipart(body)
         .context("Failed to build the message")
+}
+
+/// The `Message-ID` of an outbox row: `<frdesk-outbox-{id}.{created}@{domain}>`, `created`
+/// being the row's `created_at` in microseconds since 1970 (UTC) and `domain` the sender
+/// address's. The same for every attempt and every instance; the creation time keeps it unique
+/// when ids start over (a database restored from a backup reuses the ids issued after it).
+pub fn message_id(row: &OutboxMessage, domain: &str) -> String {
+    format!(
+        "<frdesk-outbox-{}.{}@{}>",
+        row.id,
+        row.created_at.and_utc().timestamp_micros(),
+        domain
+    )
 }
 
 /// `base/rel` when `rel` is relative and has no `..` component.
@@ -191,32 +208,56 @@ pub fn backoff(attempts: i32, base_secs: u32) -> chrono::Duration {
 /// Attempts after which a message is marked failed (and shown so on the case).
 pub const MAX_ATTEMPTS: i32 = 50;
 
-/// Delivers every due message once; returns how many were sent.
+/// Most messages one [`deliver_due`] call sends before it returns (the worker runs again at
+/// once when there were that many).
+pub const BATCH: usize = 50;
+
+/// Delivers due messages, one claimed message at a time (at most [`BATCH`]); returns how many
+/// were sent. Each message is claimed under a lease of `lease`
+/// ([`OutboxMessage::claim_next`]) renewed while the transport sends it, then marked sent, or
+/// retrying after a delay of [`backoff`] (`retry_base_secs` doubling), under that claim only.
+///
+/// Errors: the database's (a failed send is not an error: the message is retried later).
 pub async fn deliver_due(
     pool: &DbPool,
     transport: &Transport,
     from: &Mailbox,
     data_dir: &Path,
     retry_base_secs: u32,
+    lease: Duration,
 ) -> anyhow::Result<usize> {
-    let due: Vec<OutboxMessage> = crate::platform::db::run(pool, |c| {
-        OutboxMessage::due(c, now(), 50).map_err(anyhow::Error::from)
-    })
-    .await?;
     let mut sent = 0;
-    for row in due {
-        let id = row.id;
+    for _ in 0..BATCH {
+        let Some(row) = crate::platform::db::run(pool, move |c| {
+            OutboxMessage::claim_next(c, lease).map_err(anyhow::Error::from)
+        })
+        .await?
+        else {
+            break;
+        };
+        let (id, epoch) = (row.id, row.lease_epoch);
+        let keeper = LeaseKeeper::start(pool.clone(), lease, "outbox", id, move |c| {
+            OutboxMessage::renew(c, id, epoch, lease)
+        });
         let result = match build_message(from, &row, data_dir) {
             Ok(msg) => transport.send(msg).await,
             Err(e) => Err(e),
         };
         match result {
             Ok(()) => {
-                crate::platform::db::run(pool, move |c| {
-                    OutboxMessage::mark_sent(c, id, now()).map_err(anyhow::Error::from)
+                let recorded = crate::platform::db::run(pool, move |c| {
+                    OutboxMessage::mark_sent(c, id, epoch, now()).map_err(anyhow::Error::from)
                 })
                 .await?;
-                tracing::info!(outbox_id = id, kind = %row.kind, "Mail delivered");
+                if recorded {
+                    tracing::info!(outbox_id = id, kind = %row.kind, "Mail delivered");
+                } else {
+                    tracing::warn!(
+                        outbox_id = id,
+                        lease_epoch = epoch,
+                        "Mail delivered, but another sender had taken the message over (this claim's lease lapsed): it may arrive twice, with the same Message-ID"
+                    );
+                }
                 sent += 1;
             }
             Err(e) => {
@@ -226,12 +267,13 @@ pub async fn deliver_due(
                 let msg = format!("{e:#}");
                 tracing::warn!(outbox_id = id, attempts, error = %msg, "Mail delivery failed; will retry");
                 crate::platform::db::run(pool, move |c| {
-                    OutboxMessage::mark_retry(c, id, &msg, next, give_up)
+                    OutboxMessage::mark_retry(c, id, epoch, &msg, next, give_up)
                         .map_err(anyhow::Error::from)
                 })
                 .await?;
             }
         }
+        drop(keeper);
     }
     Ok(sent)
 }
@@ -246,6 +288,8 @@ pub struct OutboxSender {
     pub interval: Duration,
     /// First retry delay in seconds (doubled per attempt).
     pub retry_base_secs: u32,
+    /// Lease under which a message is held while it is sent (`jobs.lease_seconds`).
+    pub lease: Duration,
 }
 
 impl crate::platform::jobs::runner::Worker for OutboxSender {
@@ -258,14 +302,82 @@ impl crate::platform::jobs::runner::Worker for OutboxSender {
     }
 
     async fn pass(&mut self) -> anyhow::Result<bool> {
-        deliver_due(
+        let sent = deliver_due(
             &self.pool,
             &self.transport,
             &self.from,
             &self.data_dir,
             self.retry_base_secs,
+            self.lease,
         )
         .await?;
-        Ok(false)
+        Ok(sent >= BATCH)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, created_at: chrono::NaiveDateTime) -> OutboxMessage {
+        OutboxMessage {
+            id,
+            kind: "request_received".into(),
+            case_id: None,
+            to_addr: "someone@agency.example".into(),
+            subject: "Subject".into(),
+            body_text: "Text".into(),
+            body_html: "<p>Text</p>".into(),
+            status: "queued".into(),
+            attempts: 0,
+            last_error: None,
+            next_attempt_at: created_at,
+            created_at,
+            sent_at: None,
+            attachment_name: None,
+            attachment_type: None,
+            attachment_path: None,
+            lease_until: None,
+            lease_epoch: 0,
+        }
+    }
+
+    fn header_of(msg: &Message) -> String {
+        let text = String::from_utf8(msg.formatted()).unwrap();
+        text.lines()
+            .find(|l| l.starts_with("Message-ID: "))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn the_message_id_comes_from_the_row_alone() {
+        let from: Mailbox = "Desk <frdesk@desk.example>".parse().unwrap();
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_micro_opt(10, 11, 12, 123_456)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = row(42, at);
+        let first = build_message(&from, &r, dir.path()).unwrap();
+        // Another attempt, by another sender, under a later claim: the same Message-ID.
+        r.attempts = 3;
+        r.status = "retrying".into();
+        r.lease_epoch = 4;
+        let again = build_message(&from, &r, dir.path()).unwrap();
+        assert_eq!(header_of(&first), header_of(&again));
+        assert_eq!(
+            header_of(&first),
+            format!(
+                "Message-ID: <frdesk-outbox-42.{}@desk.example>",
+                at.and_utc().timestamp_micros()
+            )
+        );
+        // The same id issued again after a restore (another creation time): another Message-ID.
+        let reused = row(42, at + chrono::Duration::seconds(5));
+        assert_ne!(
+            header_of(&build_message(&from, &reused, dir.path()).unwrap()),
+            header_of(&first)
+        );
     }
 }
