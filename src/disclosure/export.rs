@@ -120,7 +120,7 @@ pub struct Discloser<'a> {
 }
 
 impl Discloser<'_> {
-    fn from_cli(&self) -> bool {
+    fn is_command_line(&self) -> bool {
         self.user.is_none()
     }
 
@@ -230,7 +230,7 @@ pub fn prepare(
     write_tx(conn, |conn| -> Result<Disclosure, DisclosureError> {
         let n = Disclosure::count_for_case(conn, case.id)? + 1;
         let at = now();
-        let cli = who.from_cli();
+        let cli = who.is_command_line();
         let d = Disclosure::insert(
             conn,
             &NewDisclosure {
@@ -343,7 +343,7 @@ pub fn approve(
                 ),
             ),
         )?;
-        Ok(package_of(conn, case, disclosure_id)?)
+        package_of(conn, case, disclosure_id)
     })
 }
 
@@ -391,7 +391,7 @@ pub fn reject(
                 ),
             ),
         )?;
-        Ok(package_of(conn, case, disclosure_id)?)
+        package_of(conn, case, disclosure_id)
     })
 }
 

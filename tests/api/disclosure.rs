@@ -670,16 +670,7 @@ async fn the_case_page_takes_a_package_through_a_second_person_to_release() {
     let (_, page) = sup.get_text(&page_url).await;
     assert!(page.contains("You prepared this package"), "{page}");
     assert!(!page.contains(&format!("/disclosures/{d1}/approve")));
-    let act = |who: &Client, id: &str, action: &str, extra: Vec<(&'static str, String)>| {
-        let url = format!("{page_url}/{id}/{action}");
-        let mut form = vec![("csrf_token", csrf_of(&page))];
-        form.extend(extra);
-        async move {
-            let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            who.post_form(&url, &f).await
-        }
-    };
-    let r = act(&sup, &d1, "approve", vec![]).await;
+    let r = act(&sup, &page_url, &d1, "approve", vec![]).await;
     assert_eq!(r.status().as_u16(), 403);
     assert!(
         r.text()
@@ -688,7 +679,10 @@ async fn the_case_page_takes_a_package_through_a_second_person_to_release() {
             .contains("A second person approves the release")
     );
     assert_eq!(
-        act(&sup, &d1, "release", vec![]).await.status().as_u16(),
+        act(&sup, &page_url, &d1, "release", vec![])
+            .await
+            .status()
+            .as_u16(),
         409
     );
     assert_eq!(package(&app, &d1).status, "prepared");
@@ -712,7 +706,14 @@ async fn the_case_page_takes_a_package_through_a_second_person_to_release() {
     let sys = app.login("sysadmin@test.example").await;
     let (_, page) = sys.get_text(&page_url).await;
     assert!(page.contains(&format!("/disclosures/{d2}/reject")));
-    let r = act(&sys, &d2, "reject", vec![("reject_reason", "no".into())]).await;
+    let r = act(
+        &sys,
+        &page_url,
+        &d2,
+        "reject",
+        vec![("reject_reason", "no".into())],
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 422);
     let body = r.text().await.unwrap();
     let d2_row = package(&app, &d2).id;
@@ -721,7 +722,14 @@ async fn the_case_page_takes_a_package_through_a_second_person_to_release() {
         "{body}"
     );
     let why = "The order names another defendant.";
-    let r = act(&sys, &d2, "reject", vec![("reject_reason", why.into())]).await;
+    let r = act(
+        &sys,
+        &page_url,
+        &d2,
+        "reject",
+        vec![("reject_reason", why.into())],
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 303);
     let p2 = package(&app, &d2);
     assert_eq!(
@@ -729,25 +737,34 @@ async fn the_case_page_takes_a_package_through_a_second_person_to_release() {
         ("rejected", Some(why))
     );
     assert_eq!(
-        act(&sys, &d2, "approve", vec![]).await.status().as_u16(),
+        act(&sys, &page_url, &d2, "approve", vec![])
+            .await
+            .status()
+            .as_u16(),
         409
     );
 
     // The first, approved by the second person (once), released (once).
     assert_eq!(
-        act(&sys, &d1, "approve", vec![]).await.status().as_u16(),
+        act(&sys, &page_url, &d1, "approve", vec![])
+            .await
+            .status()
+            .as_u16(),
         303
     );
     assert_eq!(
-        act(&sys, &d1, "approve", vec![]).await.status().as_u16(),
+        act(&sys, &page_url, &d1, "approve", vec![])
+            .await
+            .status()
+            .as_u16(),
         409
     );
     let p1 = package(&app, &d1);
     assert_eq!(p1.approved_by.as_deref(), Some("sysadmin@test.example"));
     assert_eq!(p1.status, "approved");
     let (a, b) = tokio::join!(
-        act(&sup, &d1, "release", vec![]),
-        act(&sup, &d1, "release", vec![])
+        act(&sup, &page_url, &d1, "release", vec![]),
+        act(&sup, &page_url, &d1, "release", vec![])
     );
     let mut codes = [a.status().as_u16(), b.status().as_u16()];
     codes.sort();
@@ -835,6 +852,23 @@ async fn the_case_page_takes_a_package_through_a_second_person_to_release() {
     ] {
         assert!(case_page.contains(&what), "timeline: {what}");
     }
+}
+
+/// Posts a step of package `id` (`POST {page_url}/{id}/{action}`) as `who`, with the CSRF
+/// token of `who`'s session.
+async fn act(
+    who: &Client,
+    page_url: &str,
+    id: &str,
+    action: &str,
+    extra: Vec<(&'static str, String)>,
+) -> reqwest::Response {
+    let (_, page) = who.get_text(page_url).await;
+    let mut form = vec![("csrf_token", csrf_of(&page))];
+    form.extend(extra);
+    let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    who.post_form(&format!("{page_url}/{id}/{action}"), &f)
+        .await
 }
 
 fn package_opt(app: &TestApp, id: &str) -> Option<frdesk::disclosure::store::Disclosure> {
