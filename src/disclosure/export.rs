@@ -299,6 +299,26 @@ pub fn prepare(
     })
 }
 
+/// The prepared package a second person decides on (`step`: "approved" or "rejected").
+///
+/// Errors: `NoPackage`; `State` unless prepared; `SecondPersonRequired` for its preparer.
+fn awaiting_second_person(
+    conn: &mut DbConnection,
+    who: &Discloser<'_>,
+    case: &Case,
+    disclosure_id: &str,
+    step: &'static str,
+) -> Result<Disclosure, DisclosureError> {
+    let d = package_of(conn, case, disclosure_id)?;
+    if d.state() != DisclosureState::Prepared {
+        return Err(wrong_state(&d, step));
+    }
+    if who.user_id().is_some() && who.user_id() == d.prepared_by_id {
+        return Err(DisclosureError::SecondPersonRequired(d.disclosure_id));
+    }
+    Ok(d)
+}
+
 /// Step 2: a second person approves the release of a prepared package. Audit record
 /// `disclosure.approve`, timeline event `disclosure_approved`.
 ///
@@ -313,13 +333,7 @@ pub fn approve(
     who.check()?;
     check_live(case)?;
     write_tx(conn, |conn| -> Result<Disclosure, DisclosureError> {
-        let d = package_of(conn, case, disclosure_id)?;
-        if d.state() != DisclosureState::Prepared {
-            return Err(wrong_state(&d, "approved"));
-        }
-        if who.user_id().is_some() && who.user_id() == d.prepared_by_id {
-            return Err(DisclosureError::SecondPersonRequired(d.disclosure_id));
-        }
+        let d = awaiting_second_person(conn, who, case, disclosure_id, "approved")?;
         let at = now();
         if !Disclosure::mark_approved(conn, d.id, at, &who.actor.email, who.user_id())? {
             return Err(wrong_state(&d, "approved"));
@@ -361,13 +375,7 @@ pub fn reject(
     who.check()?;
     check_live(case)?;
     write_tx(conn, |conn| -> Result<Disclosure, DisclosureError> {
-        let d = package_of(conn, case, disclosure_id)?;
-        if d.state() != DisclosureState::Prepared {
-            return Err(wrong_state(&d, "rejected"));
-        }
-        if who.user_id().is_some() && who.user_id() == d.prepared_by_id {
-            return Err(DisclosureError::SecondPersonRequired(d.disclosure_id));
-        }
+        let d = awaiting_second_person(conn, who, case, disclosure_id, "rejected")?;
         let reason = parse_reject_reason(reason).map_err(DisclosureError::RejectReason)?;
         if !Disclosure::mark_rejected(conn, d.id, now(), &who.actor.email, &reason)? {
             return Err(wrong_state(&d, "rejected"));
