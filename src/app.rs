@@ -39,6 +39,7 @@ impl Application {
         let pool = tokio::task::spawn_blocking(move || db.connect())
             .await
             .context("Database start-up task failed")??;
+        let storage = settings.file_store(&pool)?;
         {
             // Jobs a stopped instance left running are not touched here: other instances may
             // share the database and be working on them. Each is held under a lease; once a
@@ -61,7 +62,7 @@ impl Application {
         }
         {
             // Files an interrupted upload left behind (before the server takes new uploads).
-            let (p, store) = (pool.clone(), ImageStore::new(settings.images_dir()));
+            let (p, store) = (pool.clone(), ImageStore::new(storage.clone()));
             let (temps, orphans) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = p.get().context("Failed to get a database connection")?;
                 store.sweep(|sha| {
@@ -168,7 +169,7 @@ impl Application {
         // The search worker's context; `/ready` shares its engines (face models, gallery).
         let search_ctx = crate::search::job::SearchContext::new(
             pool.clone(),
-            ImageStore::new(settings.images_dir()),
+            ImageStore::new(storage.clone()),
             settings.face.models_dir.clone(),
             settings.face.candidates,
         )
@@ -184,7 +185,7 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            images: ImageStore::new(settings.images_dir()),
+            images: ImageStore::new(storage.clone()),
             settings: settings.clone(),
             mail_wake: wake.clone(),
             search_wake: search_wake.clone(),
@@ -223,7 +224,7 @@ impl Application {
         ));
         let daily_signer = signer.clone();
         let mut result_ctx =
-            crate::result::context::ResultContext::from_settings(pool.clone(), &settings, signer);
+            crate::result::context::ResultContext::from_settings(pool.clone(), &settings, signer)?;
         result_ctx.mail_wake = Some(wake.clone());
         tokio::spawn(run_worker(
             crate::result::job::PacketWorker::new(result_ctx),
@@ -251,7 +252,10 @@ impl Application {
         tokio::spawn(run_worker(
             crate::retention::daily_loop::DailyRetention {
                 pool: pool.clone(),
-                ctx: crate::retention::daily::RetentionContext::from_settings(&settings),
+                ctx: crate::retention::daily::RetentionContext::from_settings(
+                    &settings,
+                    storage.clone(),
+                ),
                 reminders: crate::audit::calendar::ReminderContext::from_settings(&settings),
                 mail_wake: wake.clone(),
             },
@@ -263,7 +267,7 @@ impl Application {
                 pool,
                 transport,
                 from,
-                data_dir: settings.data_dir.clone(),
+                files: storage.clone(),
                 interval: Duration::from_secs(1),
                 retry_base_secs: settings.mail.retry_base_seconds,
                 lease: settings.jobs.lease(),

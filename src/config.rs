@@ -29,6 +29,31 @@ pub struct Settings {
     pub sla: SlaSettings,
     pub metrics: MetricsSettings,
     pub jobs: JobsSettings,
+    pub storage: StorageSettings,
+}
+
+/// Where the desk keeps its files (docs/DEPLOYMENT.md, "Stored files").
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// `"filesystem"` (default): under `data_dir`, one server per folder (or a folder every
+    /// instance mounts). `"database"`: in the database itself (tables `stored_files` and
+    /// `stored_file_chunks`), for several instances on one PostgreSQL. Chosen explicitly and
+    /// never switched automatically: `frdesk storage migrate --to database|filesystem` moves
+    /// the files of a deployment, then the operator changes this key.
+    pub backend: String,
+}
+
+impl StorageSettings {
+    /// The parsed [`StorageSettings::backend`]. Errors name the key and the accepted values.
+    pub fn kind(&self) -> anyhow::Result<crate::platform::storage::StorageKind> {
+        crate::platform::storage::StorageKind::parse(&self.backend).map_err(|e| {
+            anyhow!(
+                "Invalid configuration: storage.backend = {:?}: {e}",
+                self.backend
+            )
+        })
+    }
 }
 
 /// Background jobs and the outbox across instances (docs/OPERATIONS.md, "Jobs and the outbox
@@ -386,6 +411,7 @@ impl Settings {
             .set_default("http.tls_cert", "")?
             .set_default("http.tls_key", "")?
             .set_default("metrics.bind", "")?
+            .set_default("storage.backend", "filesystem")?
             .set_default("database.url", "")?
             .set_default("database.migrate_on_start", true)?
             .set_default("mail.transport", "file")?
@@ -576,6 +602,13 @@ impl Settings {
                 "Invalid configuration: examination.claim_idle_minutes must be 1..=1440 (minutes)"
             );
         }
+        if self.storage.kind()? == crate::platform::storage::StorageKind::Database
+            && !self.is_postgres()
+        {
+            bail!(
+                "Invalid configuration: storage.backend = \"database\" needs a PostgreSQL database.url (on SQLite the files stay under data_dir)"
+            );
+        }
         if !(2..=3600).contains(&self.jobs.lease_seconds) {
             bail!("Invalid configuration: jobs.lease_seconds must be 2..=3600 (seconds)");
         }
@@ -657,11 +690,6 @@ impl Settings {
         Ok(())
     }
 
-    /// Where issued result packets are kept (`<data_dir>/packets`), one immutable file each.
-    pub fn packets_dir(&self) -> PathBuf {
-        self.data_dir.join("packets")
-    }
-
     /// The packet signing key: the configured PKCS#12 file, or the generated one in
     /// `<data_dir>/signing/` (created on first use). Errors name the file.
     pub fn packet_signer(&self) -> anyhow::Result<crate::platform::pdf::Signer> {
@@ -681,14 +709,44 @@ impl Settings {
         self.data_dir.join("outbox")
     }
 
-    /// Where case images are stored, content-addressed by SHA-256.
-    pub fn images_dir(&self) -> PathBuf {
-        self.data_dir.join("images")
+    /// The desk's file store (`storage.backend`), using `pool` for the database back-end.
+    ///
+    /// Errors: `storage.backend` is not a back-end, or `"database"` on a database that is not
+    /// PostgreSQL (a SQLite file has one writer: a file written beside a transaction would wait
+    /// for it).
+    pub fn file_store(
+        &self,
+        pool: &crate::platform::db::DbPool,
+    ) -> anyhow::Result<crate::platform::storage::Storage> {
+        use crate::platform::storage::{Storage, StorageKind};
+        match self.storage.kind()? {
+            StorageKind::Filesystem => Ok(Storage::filesystem(&self.data_dir)),
+            StorageKind::Database if self.is_postgres() => {
+                Ok(Storage::database(&self.data_dir, pool.clone()))
+            }
+            StorageKind::Database => bail!(
+                "Invalid configuration: storage.backend = \"database\" needs a PostgreSQL database.url (on SQLite the files stay under data_dir)"
+            ),
+        }
     }
 
-    /// Where agencies' FR policy PDFs are kept (`<data_dir>/policies`, content-addressed).
-    pub fn policies_dir(&self) -> PathBuf {
-        self.data_dir.join("policies")
+    /// [`Settings::file_store`] for a command that has no pool of its own: the database back-end
+    /// opens one (refusing a schema that lacks migrations).
+    ///
+    /// Errors: as [`Settings::file_store`], or the database cannot be opened.
+    pub fn file_store_with_own_pool(&self) -> anyhow::Result<crate::platform::storage::Storage> {
+        match self.storage.kind()? {
+            crate::platform::storage::StorageKind::Filesystem => Ok(
+                crate::platform::storage::Storage::filesystem(&self.data_dir),
+            ),
+            crate::platform::storage::StorageKind::Database => {
+                let pool = crate::platform::db::connect_with(
+                    &self.database.url,
+                    crate::platform::db::Migrations::Require,
+                )?;
+                self.file_store(&pool)
+            }
+        }
     }
 
     /// Whether the configured database is PostgreSQL.

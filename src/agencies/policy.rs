@@ -8,8 +8,7 @@
 //! clear empties it), so [`Agency::policy_in_effect`] needs no query. A policy whose effective
 //! date is in the future does not count: submissions are refused and the checklist fails.
 
-use std::io::Write;
-use std::path::PathBuf;
+use crate::platform::storage::Storage;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -195,62 +194,64 @@ pub fn check(name: &str, bytes: Vec<u8>) -> Result<CheckedPolicy, PolicyError> {
     })
 }
 
-/// Content-addressed store of policy PDFs under one folder (`<data_dir>/policies`).
+/// Content-addressed store of policy PDFs in one folder of the desk's [`Storage`]
+/// (`policies/` for agencies' documents, `published/` for the service's public ones).
 #[derive(Debug, Clone)]
 pub struct PolicyStore {
-    root: PathBuf,
+    storage: Storage,
+    folder: &'static str,
 }
 
 impl PolicyStore {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        PolicyStore { root: root.into() }
+    /// The store in `folder` (`"policies"` or `"published"`) of `storage`.
+    pub fn new(storage: Storage, folder: &'static str) -> Self {
+        PolicyStore { storage, folder }
     }
 
-    /// `root/ab/cd/<sha256>.pdf`; `None` unless `sha256` is 64 lowercase hex characters.
-    pub fn path_for(&self, sha256: &str) -> Option<PathBuf> {
+    /// `<folder>/ab/cd/<sha256>.pdf`; `None` unless `sha256` is 64 lowercase hex characters.
+    pub fn path_for(&self, sha256: &str) -> Option<String> {
         let ok = sha256.len() == 64
             && sha256
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
         ok.then(|| {
-            self.root
-                .join(&sha256[0..2])
-                .join(&sha256[2..4])
-                .join(format!("{sha256}.pdf"))
+            format!(
+                "{}/{}/{}/{sha256}.pdf",
+                self.folder,
+                &sha256[0..2],
+                &sha256[2..4]
+            )
         })
     }
 
     /// Stores the document atomically (idempotent: an existing file of that hash is kept).
     ///
-    /// Errors: I/O errors of the atomic writer, with context.
-    pub fn put(&self, doc: &CheckedPolicy) -> anyhow::Result<PathBuf> {
+    /// Errors: errors of the store, with context.
+    pub fn put(&self, doc: &CheckedPolicy) -> anyhow::Result<String> {
         use anyhow::Context;
-        let path = self
+        let rel = self
             .path_for(&doc.sha256)
             .context("Failed to build the policy path")?;
-        if path.exists() {
-            return Ok(path);
+        if self.storage.exists(&rel)? {
+            return Ok(rel);
         }
-        let (dir, name) = crate::platform::files::split(&path)?;
-        crate::platform::files::write_atomic_with(
-            dir,
-            name,
-            crate::platform::files::Access::Default,
-            |f| f.write_all(&doc.bytes),
-        )
-        .context("Failed to store the policy document")?;
-        Ok(path)
+        self.storage
+            .put(&rel, &doc.bytes)
+            .context("Failed to store the policy document")?;
+        Ok(rel)
     }
 
     /// The bytes of a stored document.
     ///
-    /// Errors: a malformed hash, or the file cannot be read.
+    /// Errors: a malformed hash, or the file is missing or cannot be read.
     pub fn get(&self, sha256: &str) -> anyhow::Result<Vec<u8>> {
         use anyhow::Context;
-        let path = self
+        let rel = self
             .path_for(sha256)
             .context("Malformed policy document hash")?;
-        std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))
+        self.storage
+            .get(&rel)?
+            .with_context(|| format!("{} is missing", self.storage.describe(&rel)))
     }
 }
 

@@ -2,8 +2,6 @@
 //! and the CSV, written atomically under `<data_dir>/audit_reports/`, the `audit_reports` row,
 //! and the audit record — in one transaction after the files are in place.
 
-use std::path::{Path, PathBuf};
-
 use anyhow::Context;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
@@ -14,6 +12,7 @@ use crate::config::AuditSettings;
 use crate::platform::db::DbConnection;
 use crate::platform::db::schema::audit_reports;
 use crate::platform::pdf::Signer;
+use crate::platform::storage::Storage;
 use crate::platform::time::now;
 
 /// Why a report action was refused; `Display` is the user's message.
@@ -57,14 +56,14 @@ pub fn render(
     Ok((pdf, csv))
 }
 
-/// Where signed-off reports are kept.
-pub fn reports_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("audit_reports")
-}
+/// The folder of the desk's file store signed-off reports are kept in
+/// (`audit_reports/<ORI>-<month>.pdf|csv`).
+pub const REPORTS_FOLDER: &str = "audit_reports/";
 
 /// Everything a sign-off needs from the running desk.
 pub struct SignOff<'a> {
-    pub data_dir: &'a Path,
+    /// The desk's file store.
+    pub files: &'a Storage,
     pub service: &'a str,
     pub signer: &'a Signer,
     pub rules: &'a AuditSettings,
@@ -101,18 +100,12 @@ impl SignOff<'_> {
             self.signer,
             Some((user_name, findings.as_str())),
         )?;
-        let dir = reports_dir(self.data_dir);
-        let stem = format!("{}-{}", report.ori, month);
-        let pdf_path = crate::platform::files::write_atomic(&dir, &format!("{stem}.pdf"), &pdf)?;
-        let csv_path = crate::platform::files::write_atomic(&dir, &format!("{stem}.csv"), &csv)?;
+        let stem = format!("{REPORTS_FOLDER}{}-{}", report.ori, month);
+        let (pdf_path, csv_path) = (format!("{stem}.pdf"), format!("{stem}.csv"));
+        self.files.put(&pdf_path, &pdf)?;
+        self.files.put(&csv_path, &csv)?;
         let pdf_sha256 = hex::encode(Sha256::digest(&pdf));
         let csv_sha256 = hex::encode(Sha256::digest(&csv));
-        let rel = |p: &Path| {
-            p.strip_prefix(self.data_dir)
-                .unwrap_or(p)
-                .to_string_lossy()
-                .into_owned()
-        };
         let record = crate::platform::db::write_tx(conn, |conn| -> Result<_, AuditReportError> {
             if AuditReportRecord::for_month(conn, agency_id, month)?.is_some() {
                 return Err(AuditReportError::AlreadySignedOff);
@@ -126,9 +119,9 @@ impl SignOff<'_> {
                         .eq(i32::try_from(report.records.len()).unwrap_or(i32::MAX)),
                     audit_reports::flagged_count
                         .eq(i32::try_from(report.highlights.len()).unwrap_or(i32::MAX)),
-                    audit_reports::pdf_path.eq(rel(&pdf_path)),
+                    audit_reports::pdf_path.eq(&pdf_path),
                     audit_reports::pdf_sha256.eq(&pdf_sha256),
-                    audit_reports::csv_path.eq(rel(&csv_path)),
+                    audit_reports::csv_path.eq(&csv_path),
                     audit_reports::csv_sha256.eq(&csv_sha256),
                     audit_reports::signed_off_by.eq(user_id),
                     audit_reports::signed_off_at.eq(now()),

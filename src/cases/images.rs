@@ -6,8 +6,7 @@
 //! file in the same folder, synced, then renamed, so a crash never leaves a half-written image.
 //! Probe images are case evidence: nothing here enrols them in any gallery.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use crate::platform::storage::{Storage, StorageKind};
 
 use image::{ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
@@ -305,19 +304,28 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_default()
 }
 
-/// Content-addressed image store.
+/// Content-addressed image store: `images/ab/cd/<sha256>.<ext>` in the desk's [`Storage`].
 #[derive(Debug, Clone)]
 pub struct ImageStore {
-    root: PathBuf,
+    storage: Storage,
 }
 
+/// How long an unreferenced image in the database back-end is left alone by the sweep, so an
+/// upload another instance is committing is never taken for an orphan.
+const DATABASE_ORPHAN_AGE: chrono::Duration = chrono::Duration::hours(1);
+
 impl ImageStore {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        ImageStore { root: root.into() }
+    pub fn new(storage: Storage) -> Self {
+        ImageStore { storage }
     }
 
-    /// Path of a stored image; `sha256` must be 64 lowercase hex characters.
-    pub fn path_for(&self, sha256: &str, ext: &str) -> Option<PathBuf> {
+    /// The store the images are kept in (for the other files of a context that has images).
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Name of a stored image; `sha256` must be 64 lowercase hex characters.
+    pub fn path_for(&self, sha256: &str, ext: &str) -> Option<String> {
         if sha256.len() != 64
             || !sha256
                 .bytes()
@@ -325,34 +333,29 @@ impl ImageStore {
         {
             return None;
         }
-        Some(
-            self.root
-                .join(&sha256[0..2])
-                .join(&sha256[2..4])
-                .join(format!("{sha256}.{ext}")),
-        )
+        Some(format!(
+            "images/{}/{}/{sha256}.{ext}",
+            &sha256[0..2],
+            &sha256[2..4]
+        ))
     }
 
-    /// Stores the image (idempotent: an existing file with the same hash is kept). Written to a
-    /// temporary file in the target folder, synced, then renamed: a failure or a crash never
-    /// leaves a partial file under the final name, and a failed write removes its temporary file.
+    /// Stores the image (idempotent: an existing file with the same hash is kept). Written
+    /// atomically (a temporary file, synced, renamed; or one database transaction): a failure
+    /// or a crash never leaves a partial file under the final name.
     ///
     /// Errors: [`StorageFull`] (inside the `anyhow::Error`) when the disk or quota is full
-    /// (ENOSPC, EDQUOT) — nothing is left behind; other I/O errors with the step that failed.
-    pub fn put(&self, img: &CheckedImage) -> anyhow::Result<PathBuf> {
+    /// (ENOSPC, EDQUOT) — nothing is left behind; other errors with the step that failed.
+    pub fn put(&self, img: &CheckedImage) -> anyhow::Result<String> {
         use anyhow::Context;
-        let path = self
+        let rel = self
             .path_for(&img.sha256, img.extension())
             .context("Failed to build the image path")?;
-        if path.exists() {
-            return Ok(path);
+        if self.storage.exists(&rel)? {
+            return Ok(rel);
         }
-        let (dir, name) = crate::platform::files::split(&path)?;
-        crate::platform::files::write_atomic_with(
-            dir,
-            name,
-            crate::platform::files::Access::Default,
-            |f| {
+        self.storage
+            .put_with(&rel, crate::platform::files::Access::Default, |f| {
                 let half = img.bytes.len() / 2;
                 f.write_all(&img.bytes[..half])?;
                 // Fault tests: the disk fills up halfway through the file.
@@ -360,64 +363,70 @@ impl ImageStore {
                     std::io::Error::from_raw_os_error(ENOSPC)
                 ));
                 f.write_all(&img.bytes[half..])
-            },
-        )
-        .map_err(|e| {
-            if is_storage_full(&e) {
-                tracing::error!(folder = %dir.display(), "Image store: disk full");
-                anyhow::Error::new(StorageFull)
-            } else {
-                anyhow::Error::new(e).context("Failed to store the image")
-            }
-        })?;
-        Ok(path)
+            })
+            .map_err(|e| {
+                if is_storage_full(&e) {
+                    tracing::error!(file = %self.storage.describe(&rel), "Image store: disk full");
+                    anyhow::Error::new(StorageFull)
+                } else {
+                    anyhow::Error::new(e).context("Failed to store the image")
+                }
+            })?;
+        Ok(rel)
     }
 
     /// Removes what an interrupted upload can leave in the store: temporary files (a crash while
     /// writing) and complete files that no case refers to (a crash after the file was written
     /// but before its transaction committed). `referenced` says whether a hash belongs to a
-    /// case image. Run at start-up, before the server accepts uploads (one server per
-    /// `data_dir`). Returns (temporary files, orphans) removed.
+    /// case image. Run at start-up, before the server accepts uploads. On the filesystem (one
+    /// server per `data_dir`) every orphan goes; in the database (several instances) only
+    /// orphans older than an hour, so another instance's upload in flight is left alone.
+    /// Returns (temporary files, orphans) removed.
     pub fn sweep(
         &self,
         mut referenced: impl FnMut(&str) -> anyhow::Result<bool>,
     ) -> anyhow::Result<(usize, usize)> {
         use anyhow::Context;
         let (mut temps, mut orphans) = (0, 0);
-        let mut stack = vec![self.root.clone()];
-        while let Some(dir) = stack.pop() {
-            let entries = match std::fs::read_dir(&dir) {
-                Ok(e) => e,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => {
-                    return Err(e).with_context(|| format!("Failed to list {}", dir.display()));
-                }
-            };
-            for entry in entries {
-                let entry = entry.with_context(|| format!("Failed to list {}", dir.display()))?;
-                let path = entry.path();
-                if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    stack.push(path);
-                    continue;
-                }
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let stem = name.split('.').next().unwrap_or("");
-                let remove = if name.starts_with(".tmp") {
-                    temps += 1;
-                    true
-                } else if stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    let orphan = !referenced(stem)?;
-                    orphans += usize::from(orphan);
-                    orphan
-                } else {
-                    false
+        if self.storage.kind() == StorageKind::Filesystem {
+            // Temporary files of an interrupted atomic write (hidden, so `list` leaves them out).
+            let mut stack = vec![self.storage.data_dir().join("images")];
+            while let Some(dir) = stack.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("Failed to list {}", dir.display()));
+                    }
                 };
-                if remove {
-                    std::fs::remove_file(&path)
-                        .with_context(|| format!("Failed to remove {}", path.display()))?;
-                    tracing::warn!(file = %path.display(), "Removed a file left by an interrupted upload");
+                for entry in entries {
+                    let entry =
+                        entry.with_context(|| format!("Failed to list {}", dir.display()))?;
+                    let path = entry.path();
+                    if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                        stack.push(path);
+                    } else if entry.file_name().to_string_lossy().starts_with(".tmp") {
+                        temps += 1;
+                        std::fs::remove_file(&path)
+                            .with_context(|| format!("Failed to remove {}", path.display()))?;
+                        tracing::warn!(file = %path.display(), "Removed a file left by an interrupted upload");
+                    }
                 }
             }
+        }
+        let cutoff = crate::platform::time::now() - DATABASE_ORPHAN_AGE;
+        for entry in self.storage.list("images")? {
+            let name = entry.path.rsplit('/').next().unwrap_or("");
+            let stem = name.split('.').next().unwrap_or("");
+            if stem.len() != 64 || !stem.bytes().all(|b| b.is_ascii_hexdigit()) {
+                continue;
+            }
+            if entry.stored_at.is_some_and(|at| at > cutoff) || referenced(stem)? {
+                continue;
+            }
+            orphans += 1;
+            self.storage.remove(&entry.path)?;
+            tracing::warn!(file = %self.storage.describe(&entry.path), "Removed a file left by an interrupted upload");
         }
         Ok((temps, orphans))
     }
@@ -435,31 +444,28 @@ impl ImageStore {
     /// file is not an error.
     pub fn remove(&self, sha256: &str, content_type: &str) -> anyhow::Result<bool> {
         use anyhow::Context;
-        let path = self
+        let rel = self
             .path_for(sha256, Self::ext_for(content_type))
             .context("Bad image hash")?;
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e).with_context(|| format!("Failed to delete {}", path.display())),
-        }
+        self.storage.remove(&rel)
     }
 
     /// Reads a stored image and checks its hash (chain of custody).
+    ///
+    /// Errors: a malformed hash, a missing file, a read error, or content that does not match
+    /// its hash.
     pub fn get(&self, sha256: &str, content_type: &str) -> anyhow::Result<Vec<u8>> {
         use anyhow::{Context, bail};
         let ext = Self::ext_for(content_type);
-        let path = self.path_for(sha256, ext).context("Bad image hash")?;
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))?;
+        let rel = self.path_for(sha256, ext).context("Bad image hash")?;
+        let bytes = self
+            .storage
+            .get(&rel)?
+            .with_context(|| format!("{} is missing", self.storage.describe(&rel)))?;
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
             bail!("Stored image {sha256} does not match its hash");
         }
         Ok(bytes)
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 }
 
@@ -605,7 +611,7 @@ mod tests {
     #[test]
     fn store_is_content_addressed() {
         let dir = tempfile::tempdir().unwrap();
-        let s = ImageStore::new(dir.path());
+        let s = ImageStore::new(Storage::filesystem(dir.path()));
         let c = check("a.png", png(4, 4)).unwrap();
         let p1 = s.put(&c).unwrap();
         let p2 = s.put(&c).unwrap();

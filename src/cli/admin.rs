@@ -432,7 +432,10 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
                 anyhow::bail!("Give the reason in at least 10 characters (--reason)");
             }
             let u = User::by_email(&mut conn, &email)?.context("No such account")?;
-            let ctx = crate::retention::daily::RetentionContext::from_settings(settings);
+            let ctx = crate::retention::daily::RetentionContext::from_settings(
+                settings,
+                settings.file_store(&pool)?,
+            );
             let (had, _no_server_to_wake) = crate::accounts::lifecycle::reset_second_factor(
                 &mut conn,
                 &ctx.notice(),
@@ -460,7 +463,10 @@ pub fn run_user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<ExitCod
         }
         UserCommand::Deactivate { email, reason } => {
             let u = User::by_email(&mut conn, &email)?.context("No such account")?;
-            let ctx = crate::retention::daily::RetentionContext::from_settings(settings);
+            let ctx = crate::retention::daily::RetentionContext::from_settings(
+                settings,
+                settings.file_store(&pool)?,
+            );
             let changed = crate::accounts::lifecycle::deactivate_user(
                 &mut conn,
                 &ctx.notice(),

@@ -38,7 +38,7 @@ pub fn file_policy(
         .and_then(|n| n.to_str())
         .unwrap_or("policy.pdf");
     let doc = policy::check(name, bytes)?;
-    let store = policy::PolicyStore::new(settings.policies_dir());
+    let store = policy::PolicyStore::new(settings.file_store_with_own_pool()?, "policies");
     let p = policy::upload(conn, &store, actor, &a, &doc, effective, now())?;
     println!(
         "Policy {} filed for {} ({}), effective {} (sha256 {}).",

@@ -85,8 +85,7 @@ pub fn run(settings: &Settings, cmd: DisclosureCommand) -> anyhow::Result<ExitCo
             let mut conn = pool.get()?;
             let ctx = ExportContext {
                 facts: FactsContext {
-                    images: crate::cases::images::ImageStore::new(settings.images_dir()),
-                    data_dir: settings.data_dir.clone(),
+                    images: crate::cases::images::ImageStore::new(settings.file_store(&pool)?),
                     models_dir: settings.face.models_dir.clone(),
                     candidates: settings.face.candidates,
                     single_examiner_allowed: settings.face.single_examiner_allowed,

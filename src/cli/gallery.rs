@@ -1,6 +1,6 @@
 //! `frdesk gallery …`: enroll, remove, stats, demo, search.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -49,17 +49,18 @@ pub enum GalleryCommand {
 }
 
 /// Runs a gallery command against the configured database with the models in `models_dir`.
-pub fn run(
-    cmd: GalleryCommand,
-    database: &crate::config::DatabaseSettings,
-    models_dir: &Path,
-) -> anyhow::Result<()> {
-    let pool = database.connect()?;
+pub fn run(cmd: GalleryCommand, settings: &crate::config::Settings) -> anyhow::Result<()> {
+    let models_dir = &settings.face.models_dir;
+    let pool = settings.database.connect()?;
+    let storage = settings.file_store(&pool)?;
     // Enrollment only: a 1:N search runs only for an approved request, started by a trained
     // examiner (docs/POLICIES.md, "Searching"); there is no search from the command line.
     let options = EngineOptions::batch();
     let engine = FaceEngine::from_models_dir(models_dir, options)?;
     let gallery = Gallery::open(pool, &engine)?;
+    if storage.kind() == crate::platform::storage::StorageKind::Database {
+        gallery.keep_photos_in(storage);
+    }
     match cmd {
         GalleryCommand::Enroll {
             dir,

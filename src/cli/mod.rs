@@ -15,6 +15,7 @@ pub mod packet;
 pub mod reason;
 pub mod reindex;
 pub mod retention;
+pub mod storage;
 pub mod walkthrough;
 
 use std::path::PathBuf;
@@ -96,6 +97,9 @@ pub enum Command {
     /// The desk's key fingerprints (one key set for every instance).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Where the desk keeps its files (`storage.backend`): move them to the other back-end.
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
 }
 
 /// Entry point of the binary.
@@ -153,7 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Audit(cmd) => audit::run(&settings, cmd),
         Command::Gallery(cmd) => {
-            gallery::run(cmd, &settings.database, &settings.face.models_dir)?;
+            gallery::run(cmd, &settings)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(cmd) => {
@@ -168,6 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { out } => backup::run_backup(&settings, &out),
         Command::Restore { from } => backup::run_restore(&settings, &from),
         Command::Keys(cmd) => keys::run(&settings, cmd),
+        Command::Storage(cmd) => storage::run(&settings, cmd),
     }
 }
 

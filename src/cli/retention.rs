@@ -31,7 +31,7 @@ pub fn run(settings: &Settings, cmd: RetentionCommand) -> anyhow::Result<ExitCod
     let RetentionCommand::Run { dry_run, json } = cmd;
     let pool = settings.database.connect()?;
     let mut conn = pool.get().context("Failed to get a database connection")?;
-    let ctx = RetentionContext::from_settings(settings);
+    let ctx = RetentionContext::from_settings(settings, settings.file_store(&pool)?);
     let report = run_pass(
         &mut conn,
         &ctx,

@@ -67,10 +67,11 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             probe_path.display()
         )
     })?;
-    let images = ImageStore::new(settings.images_dir());
+    let storage = settings.file_store(&pool)?;
+    let images = ImageStore::new(storage.clone());
     let search_ctx = SearchContext::new(
         pool.clone(),
-        ImageStore::new(settings.images_dir()),
+        images.clone(),
         models_dir.clone(),
         settings.face.candidates,
     )
@@ -286,11 +287,11 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
 
     // The packet worker issues the signed packet.
     let signer = Arc::new(settings.packet_signer()?);
-    let result_ctx = ResultContext::from_settings(pool.clone(), settings, signer);
+    let result_ctx = ResultContext::from_settings(pool.clone(), settings, signer)?;
     while result_job::run_one(&result_ctx, "walkthrough")? {}
     let packet = PacketRecord::current(&mut conn, case_id)?
         .context("No packet was issued (see the case timeline)")?;
-    let packet_path = settings.packets_dir().join(packet.file_name());
+    let packet_rel = packet.relative_path();
     println!(
         "6. Packet {} issued: {}.",
         packet.packet_id,
@@ -307,7 +308,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         &pool,
         &transport,
         &from,
-        &settings.data_dir,
+        &storage,
         settings.mail.retry_base_seconds,
         settings.jobs.lease(),
     ))?;
@@ -318,12 +319,17 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| "(not found in the outbox folder)".into()),
         MailTransportKind::Smtp => "sent through mail.smtp_url".into(),
     };
-    let report = crate::cli::packet::verify_packet(settings, &std::fs::read(&packet_path)?)?;
+    let report = crate::cli::packet::verify_packet(
+        settings,
+        &storage
+            .get(&packet_rel)?
+            .with_context(|| format!("{} is missing", storage.describe(&packet_rel)))?,
+    )?;
     let case = Case::find(&mut conn, CaseId(case_id.0))?.context("case vanished")?;
 
     println!();
     println!("case:    {case_number} (status: {})", case.status_label());
-    println!("packet:  {}", packet_path.display());
+    println!("packet:  {}", storage.describe(&packet_rel));
     println!("message: {mail_at}");
     println!("verify:  {}", report.detail);
     Ok(if report.current {

@@ -1,7 +1,7 @@
 //! Making a disclosure package (issue 17) in three steps: [`prepare`] (a supervisor or system
 //! administrator of the service, with the legal basis), [`approve`] or [`reject`] (a second
 //! such person), [`release`] (assemble the facts as of then, write the signed PDF report and
-//! the signed ZIP, keep them by SHA-256 under `<data_dir>/disclosures/`). Each step is an
+//! the signed ZIP, keep them by SHA-256 as `disclosures/<sha256>.pdf|zip` in the desk's file store). Each step is an
 //! audit record and a timeline event of the case; the release enters the dissemination log
 //! (channel `disclosure`) and the requesting agency is told by email.
 //!
@@ -31,6 +31,7 @@ use crate::domain::disclosure::{
 use crate::domain::{AgencyId, UserId};
 use crate::platform::db::{DbConnection, write_tx};
 use crate::platform::pdf::Signer;
+use crate::platform::storage::Storage;
 use crate::platform::time::{fmt_time, now};
 use crate::result::dissemination::{Dissemination, NewDissemination};
 
@@ -79,15 +80,17 @@ pub struct ExportContext {
 }
 
 impl ExportContext {
-    /// Where released packages are kept, by SHA-256: `<data_dir>/disclosures/`.
-    pub fn files_dir(&self) -> PathBuf {
-        files_dir(&self.facts.data_dir)
+    /// The desk's file store; released packages are kept in it by SHA-256
+    /// ([`file_name`]).
+    pub fn files(&self) -> &Storage {
+        self.facts.images.storage()
     }
 }
 
-/// Where released packages are kept, by SHA-256 (`<sha256>.pdf`, `<sha256>.zip`).
-pub fn files_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("disclosures")
+/// Where a released package's file is kept in the desk's store, by SHA-256:
+/// `disclosures/<sha256>.pdf` or `disclosures/<sha256>.zip`.
+pub fn file_name(sha256: &str, zip: bool) -> String {
+    format!("disclosures/{sha256}.{}", if zip { "zip" } else { "pdf" })
 }
 
 /// What the operator asked for.
@@ -446,10 +449,8 @@ pub fn release(
     let facts = gather(&ctx.facts, conn, case, &disclosure, made_at)?;
     let (pdf, zip, manifest_sha) = render_files(ctx, &facts, &disclosure, made_at)?;
     let (pdf_sha, zip_sha) = (sha256_hex(&pdf), sha256_hex(&zip));
-    let dir = ctx.files_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
-    write(&dir, &format!("{pdf_sha}.pdf"), &pdf)?;
-    write(&dir, &format!("{zip_sha}.zip"), &zip)?;
+    ctx.files().put(&file_name(&pdf_sha, false), &pdf)?;
+    ctx.files().put(&file_name(&zip_sha, true), &zip)?;
 
     // Release: the log, the audit record, the timeline, the agency's email.
     let agency = Agency::find(conn, AgencyId(case.agency_id))?;
@@ -530,20 +531,21 @@ pub fn release(
     })
 }
 
-/// Reads a released package's file (`pdf` or `zip`) from [`files_dir`], checking its SHA-256
-/// against the row. `None` for an unreleased package.
+/// Reads a released package's file (`pdf` or `zip`) from the desk's store ([`file_name`]),
+/// checking its SHA-256 against the row. `None` for an unreleased package.
 ///
 /// Errors: the file is missing or does not match its recorded hash.
-pub fn read_file(data_dir: &Path, d: &Disclosure, zip: bool) -> anyhow::Result<Option<Vec<u8>>> {
+pub fn read_file(files: &Storage, d: &Disclosure, zip: bool) -> anyhow::Result<Option<Vec<u8>>> {
     let sha = if zip { &d.zip_sha256 } else { &d.pdf_sha256 };
     let Some(sha) = sha else { return Ok(None) };
-    let path = files_dir(data_dir).join(format!("{sha}.{}", if zip { "zip" } else { "pdf" }));
-    let bytes =
-        std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))?;
+    let rel = file_name(sha, zip);
+    let bytes = files
+        .get(&rel)?
+        .with_context(|| format!("{} is missing", files.describe(&rel)))?;
     anyhow::ensure!(
         sha256_hex(&bytes) == *sha,
         "{} does not match the SHA-256 recorded for package {}",
-        path.display(),
+        files.describe(&rel),
         d.disclosure_id
     );
     Ok(Some(bytes))

@@ -35,10 +35,9 @@ use crate::search::{ProbeSearch, StoredCandidate};
 /// What assembling needs from the settings.
 #[derive(Debug, Clone)]
 pub struct FactsContext {
-    /// Where the probe images are kept.
+    /// Where the probe images are kept; its store also holds the packets
+    /// (`packets/<packet id>.pdf`) and the released packages.
     pub images: ImageStore,
-    /// The desk's data folder (packets are in `<data_dir>/packets/`).
-    pub data_dir: PathBuf,
     /// The models folder with `manifest.toml` and the calibration file.
     pub models_dir: PathBuf,
     /// `face.candidates`: the candidate-list length searches use.
@@ -522,9 +521,8 @@ pub fn gather(
             Some(r) if r.starts_with("withdrawn") => "withdrawn",
             Some(_) => "superseded",
         };
-        let path = ctx.data_dir.join(pk.relative_path());
-        let file = match std::fs::read(&path) {
-            Ok(b) if hex::encode(Sha256::digest(&b)) == pk.file_sha256 => {
+        let file = match ctx.images.storage().get(&pk.relative_path()) {
+            Ok(Some(b)) if hex::encode(Sha256::digest(&b)) == pk.file_sha256 => {
                 let name = format!("packets/{}", pk.file_name());
                 originals.push((name.clone(), b));
                 Some(name)

@@ -184,6 +184,8 @@ enum Prepared {
     Faces {
         sha: String,
         faces: Vec<FaceAnalysis>,
+        /// The file's bytes, for a copy in the desk's store ([`Gallery::keep_photos_in`]).
+        bytes: Vec<u8>,
     },
     Error(FaceError),
 }
@@ -217,7 +219,7 @@ fn prepare(
     };
     match faces {
         Ok(f) if f.is_empty() => Prepared::Error(FaceError::NoFace),
-        Ok(faces) => Prepared::Faces { sha, faces },
+        Ok(faces) => Prepared::Faces { sha, faces, bytes },
         Err(e) => Prepared::Error(e),
     }
 }
@@ -307,8 +309,24 @@ fn write_batch(
                     summary.failed += 1;
                     fail(summary, e.to_string());
                 }
-                Prepared::Faces { sha, faces } => {
-                    let path = item.path.display().to_string();
+                Prepared::Faces { sha, faces, bytes } => {
+                    let path = match gallery.photo_store() {
+                        None => item.path.display().to_string(),
+                        Some(store) => {
+                            let ext = item
+                                .path
+                                .extension()
+                                .map(|e| e.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            let name = crate::gallery::Photo::store_name(&sha, &ext);
+                            if let Err(e) = store.put(&name, &bytes) {
+                                summary.failed += 1;
+                                fail(summary, format!("{e:#}"));
+                                continue;
+                            }
+                            name
+                        }
+                    };
                     let result = match choice {
                         FaceChoice::Primary => {
                             gallery.enroll(&item.record, &sha, &path, &faces, by)

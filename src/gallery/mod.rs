@@ -30,6 +30,7 @@ use serde::Serialize;
 
 use crate::face::{FaceAnalysis, FaceEngine, Template, vector_from_le_bytes};
 use crate::platform::db::{DbConnection, DbPool};
+use crate::platform::storage::Storage;
 pub use calibration::{Calibration, Fmr};
 pub use index::{Hit, IndexBuilder, SearchStats, TemplateIndex};
 pub use index_file::{GalleryVersion, IndexFiles};
@@ -205,9 +206,51 @@ pub struct Photo {
     pub booking_date: Option<String>,
     /// SHA-256 (hex) of the photo file's bytes.
     pub sha256: String,
+    /// The photo file: the path of the file it was enrolled from, or a name in the desk's file
+    /// store (`gallery/…`, [`Photo::STORE_PREFIX`]; [`Photo::read`]).
     pub file_path: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
+}
+
+impl Photo {
+    /// How [`Photo::file_path`] names a copy in the desk's file store.
+    pub const STORE_PREFIX: &'static str = "gallery/";
+
+    /// The bytes of the photo file: from the desk's store `files` when [`Photo::file_path`] is
+    /// a store name ([`Photo::STORE_PREFIX`]), else from the file system. Not checked against
+    /// the hash here.
+    ///
+    /// Errors: the file is missing or cannot be read (named).
+    pub fn read(&self, files: &Storage) -> anyhow::Result<Vec<u8>> {
+        use anyhow::Context;
+        if !self.file_path.starts_with(Self::STORE_PREFIX) {
+            std::fs::read(&self.file_path)
+                .with_context(|| format!("Failed to read booking photo {}", self.file_path))
+        } else {
+            files.get(&self.file_path)?.with_context(|| {
+                format!(
+                    "Booking photo {} is missing",
+                    files.describe(&self.file_path)
+                )
+            })
+        }
+    }
+
+    /// The store name a copy of a photo of `sha256` gets: `gallery/ab/cd/<sha256>.<ext>`
+    /// (`ext` from the enrolled file's name, `jpg` when it has none).
+    pub fn store_name(sha256: &str, ext: &str) -> String {
+        let ext = if ext.is_empty() || !ext.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            "jpg".to_string()
+        } else {
+            ext.to_ascii_lowercase()
+        };
+        format!(
+            "gallery/{}/{}/{sha256}.{ext}",
+            sha256.get(0..2).unwrap_or("00"),
+            sha256.get(2..4).unwrap_or("00")
+        )
+    }
 }
 
 #[derive(Debug, Insertable)]
@@ -424,6 +467,9 @@ pub struct Gallery {
     /// The newest gallery-log id the index has followed ([`Self::follow`]): the gallery
     /// version a search runs against.
     followed: std::sync::Mutex<i64>,
+    /// Where enrollment keeps a copy of each booking photo (`storage.backend = "database"`,
+    /// so every instance can show it); unset, a photo row names the file it was enrolled from.
+    photo_store: std::sync::OnceLock<Storage>,
 }
 
 /// How far back (in log ids) [`Gallery::follow`] reads again on every pass: a PostgreSQL
@@ -432,6 +478,18 @@ pub struct Gallery {
 pub const FOLLOW_WINDOW: i64 = 1_000;
 
 impl Gallery {
+    /// Enrollment from now on keeps a copy of each booking photo in `storage`
+    /// (`gallery/ab/cd/<sha256>.<ext>`) and names that copy in the photo row. Set once; a
+    /// second call is ignored.
+    pub fn keep_photos_in(&self, storage: Storage) {
+        let _ = self.photo_store.set(storage);
+    }
+
+    /// The store enrollment copies booking photos into, if any ([`Self::keep_photos_in`]).
+    pub fn photo_store(&self) -> Option<&Storage> {
+        self.photo_store.get()
+    }
+
     /// [`Self::open_in`] without a saved index: the index is rebuilt from the database and its
     /// f32 rows kept in an unnamed temporary file (small galleries, tools, tests).
     pub fn open(pool: DbPool, engine: &FaceEngine) -> Result<Self, GalleryError> {
@@ -480,6 +538,7 @@ impl Gallery {
             origin: RwLock::new(IndexOrigin::default()),
             rebuilding: std::sync::Mutex::new(()),
             followed: std::sync::Mutex::new(0),
+            photo_store: std::sync::OnceLock::new(),
         };
         g.load_or_rebuild()?;
         Ok(g)

@@ -8,3 +8,4 @@ pub mod metrics;
 pub mod postgres;
 pub mod readiness;
 pub mod restore;
+pub mod storage;

@@ -7,4 +7,5 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod pdf;
+pub mod storage;
 pub mod time;

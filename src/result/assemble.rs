@@ -183,8 +183,7 @@ pub fn gather(
                     .with_context(|| format!("rank {r} is not in the stored candidate list"))?;
                 let photo = crate::gallery::Photo::by_sha256(conn, &c.photo_sha256)?
                     .context("Booking photo not found")?;
-                let photo_bytes = std::fs::read(&photo.file_path)
-                    .with_context(|| format!("Failed to read booking photo {}", photo.file_path))?;
+                let photo_bytes = photo.read(ctx.storage())?;
                 if hex::encode(Sha256::digest(&photo_bytes)) != file_sha256(&c.photo_sha256) {
                     anyhow::bail!("booking photo {} changed on disk", photo.file_path);
                 }

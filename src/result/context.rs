@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::cases::images::ImageStore;
 use crate::platform::db::DbPool;
 use crate::platform::pdf::Signer;
+use crate::platform::storage::Storage;
 
 /// Service name and base URL, for emails.
 #[derive(Debug, Clone)]
@@ -39,14 +40,16 @@ pub struct ResultContext {
 
 impl ResultContext {
     /// The context for `settings`, signing with `signer`; no mail worker to wake.
+    ///
+    /// Errors: `storage.backend` cannot be used with this database ([`crate::config::Settings::file_store`]).
     pub fn from_settings(
         pool: DbPool,
         settings: &crate::config::Settings,
         signer: Arc<Signer>,
-    ) -> ResultContext {
-        ResultContext {
+    ) -> anyhow::Result<ResultContext> {
+        Ok(ResultContext {
+            images: ImageStore::new(settings.file_store(&pool)?),
             pool,
-            images: ImageStore::new(settings.images_dir()),
             data_dir: settings.data_dir.clone(),
             service: ServiceInfo {
                 name: settings.service.name.clone(),
@@ -56,11 +59,11 @@ impl ResultContext {
             signer,
             mail_wake: None,
             job_lease: settings.jobs.lease(),
-        }
+        })
     }
 
-    /// `<data_dir>/packets`, where the signed files are written.
-    pub fn packets_dir(&self) -> PathBuf {
-        self.data_dir.join("packets")
+    /// The store packets are written to (`packets/<packet id>.pdf`), beside the images.
+    pub fn storage(&self) -> &Storage {
+        self.images.storage()
     }
 }

@@ -197,13 +197,11 @@ fn issue(ctx: &ResultContext, conn: &mut DbConnection, job: &Job) -> anyhow::Res
     };
     let signed = render_and_sign(ctx, &content, issued_at)?;
     let file_sha256 = hex::encode(Sha256::digest(&signed));
-    // Atomic (temporary file, fsync, rename); the packet id is checked to be a plain file name.
-    let path = crate::platform::files::write_atomic(
-        &ctx.packets_dir(),
-        &format!("{packet_id}.pdf"),
-        &signed,
-    )?;
-    tracing::info!(case = %case.display_number(), packet_id, path = %path.display(), "Packet written");
+    // Atomic (temporary file, fsync, rename; or one transaction); the packet id is checked
+    // to be a plain file name.
+    let rel = format!("packets/{packet_id}.pdf");
+    ctx.storage().put(&rel, &signed)?;
+    tracing::info!(case = %case.display_number(), packet_id, file = %ctx.storage().describe(&rel), "Packet written");
     // Crash tests hold the job here (file written, nothing recorded) and `kill -9` the process.
     fail::fail_point!("packet.after_write");
 

@@ -8,7 +8,7 @@
 //! five-year audit purge stops before the first audit record of a held case, and the pass
 //! reminds of legal-hold reviews that are due within 30 days or overdue.
 
-use std::path::PathBuf;
+use crate::platform::storage::Storage;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -32,7 +32,8 @@ use crate::retention::store::{
 #[derive(Debug, Clone)]
 pub struct RetentionContext {
     pub policy: RetentionPolicy,
-    pub data_dir: PathBuf,
+    /// The desk's file store: a purge deletes the case's images, packets and attachments.
+    pub files: Storage,
     pub service_name: String,
     pub base_url: String,
 }
@@ -45,16 +46,17 @@ impl RetentionContext {
             base_url: self.base_url.clone(),
         }
     }
-    pub fn from_settings(s: &crate::Settings) -> RetentionContext {
+    /// The context `s` configures, with the desk's file store `files`.
+    pub fn from_settings(s: &crate::Settings, files: Storage) -> RetentionContext {
         RetentionContext {
             policy: s.retention.policy(),
-            data_dir: s.data_dir.clone(),
+            files,
             service_name: s.service.name.clone(),
             base_url: s.service.base_url.clone(),
         }
     }
     fn images(&self) -> ImageStore {
-        ImageStore::new(self.data_dir.join("images"))
+        ImageStore::new(self.files.clone())
     }
 }
 
@@ -369,9 +371,9 @@ pub fn run(
         let label = format!("{} {}", agency.ori, r.month);
         if !dry_run {
             for rel in [&r.pdf_path, &r.csv_path] {
-                let p = ctx.data_dir.join(rel);
-                if p.starts_with(crate::audit::monthly::reports_dir(&ctx.data_dir))
-                    && remove_if_exists(&p)?
+                if rel.starts_with(crate::audit::monthly::REPORTS_FOLDER)
+                    && crate::platform::storage::checked_path(rel).is_ok()
+                    && ctx.files.remove(rel)?
                 {
                     report.files_removed += 1;
                 }
@@ -534,7 +536,6 @@ fn purge_case(
     now: NaiveDateTime,
 ) -> anyhow::Result<Option<usize>> {
     let images = ctx.images();
-    let packets_dir = ctx.data_dir.join("packets");
     write_tx(conn, |c| -> anyhow::Result<Option<usize>> {
         let Some(fresh) = Case::find_any(c, case.case_id())? else {
             return Ok(None);
@@ -555,13 +556,13 @@ fn purge_case(
             }
         }
         for pid in &rows.packet_ids {
-            if remove_if_exists(&packets_dir.join(format!("{pid}.pdf")))? {
+            if ctx.files.remove(&format!("packets/{pid}.pdf"))? {
                 files += 1;
             }
         }
         for rel in &rows.attachment_paths {
             // Only files inside data_dir; the stored path is relative to it.
-            if !rel.contains("..") && remove_if_exists(&ctx.data_dir.join(rel))? {
+            if crate::platform::storage::checked_path(rel).is_ok() && ctx.files.remove(rel)? {
                 files += 1;
             }
         }
@@ -601,14 +602,6 @@ fn purge_case(
         tracing::info!(case_id = fresh.id, files, "Case purged (retention)");
         Ok(Some(files))
     })
-}
-
-fn remove_if_exists(p: &std::path::Path) -> anyhow::Result<bool> {
-    match std::fs::remove_file(p) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(anyhow::Error::new(e).context(format!("Failed to delete {}", p.display()))),
-    }
 }
 
 fn purge_audit(

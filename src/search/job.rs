@@ -119,6 +119,10 @@ impl SearchContext {
             self.gallery_index_dir.as_deref(),
         )
         .context("Failed to open the gallery")?;
+        if self.images.storage().kind() == crate::platform::storage::StorageKind::Database {
+            // Several instances: a booking photo enrolled here must be visible on every one.
+            gallery.keep_photos_in(self.images.storage().clone());
+        }
         tracing::info!(templates = gallery.len(), model = %gallery.model_key(), "Face engine and gallery loaded");
         let e = Arc::new(Engines { engine, gallery });
         *guard = Some(e.clone());

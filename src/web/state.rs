@@ -30,6 +30,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The desk's file store (`storage.backend`): images, packets, reports, disclosures.
+    pub fn storage(&self) -> &crate::platform::storage::Storage {
+        self.images.storage()
+    }
+}
+
+impl AppState {
     /// Wakes what a committed transaction left work for (see
     /// [`crate::platform::jobs::effects::AfterCommit`]).
     pub fn after_commit(&self, e: &crate::platform::jobs::effects::AfterCommit) {

@@ -120,7 +120,7 @@ pub fn photo(person: &str, n: u32) -> (String, Vec<u8>) {
     (name, bytes)
 }
 
-fn pg_admin_url() -> Option<String> {
+pub fn pg_admin_url() -> Option<String> {
     std::env::var("FRDESK_TEST_PG")
         .ok()
         .filter(|s| !s.is_empty())

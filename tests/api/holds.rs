@@ -647,7 +647,7 @@ async fn the_audit_purge_stops_before_a_held_cases_first_record_until_the_releas
             account_idle_days: 0,
             ..Default::default()
         },
-        data_dir: app.data_dir.path().to_path_buf(),
+        files: frdesk::platform::storage::Storage::filesystem(app.data_dir.path()),
         service_name: "test".into(),
         base_url: "http://localhost".into(),
     };

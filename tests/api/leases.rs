@@ -279,7 +279,7 @@ async fn two_senders_send_each_outbox_message_once() {
             let (pool, from, dir) = (
                 app.pool.clone(),
                 from.clone(),
-                app.data_dir.path().to_path_buf(),
+                frdesk::platform::storage::Storage::filesystem(app.data_dir.path()),
             );
             let transport = smtp_transport(port);
             tokio::spawn(async move {
@@ -330,7 +330,7 @@ async fn a_message_under_a_live_lease_waits_and_a_lapsed_sender_cannot_record() 
     let smtp = start_smtp(port).await;
     queue_mail(&app, 1);
     let from: lettre::message::Mailbox = FROM.parse().unwrap();
-    let dir = app.data_dir.path().to_path_buf();
+    let dir = frdesk::platform::storage::Storage::filesystem(app.data_dir.path());
     let transport = smtp_transport(port);
     // Sender A claims every due message and dies before sending (no keeper renews its leases).
     let mut held = Vec::new();

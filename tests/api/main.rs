@@ -46,6 +46,7 @@ mod result;
 mod retention;
 mod review;
 mod search;
+mod storage;
 mod training;
 mod transparency;
 mod verify_page;

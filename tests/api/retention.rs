@@ -403,13 +403,17 @@ async fn a_purge_removes_the_case_files_and_leaves_an_audited_tombstone() {
             .unwrap()
     };
     assert!(!shas.is_empty());
-    let store = frdesk::cases::images::ImageStore::new(app.data_dir.path().join("images"));
+    let store = frdesk::cases::images::ImageStore::new(
+        frdesk::platform::storage::Storage::filesystem(app.data_dir.path()),
+    );
     let paths: Vec<_> = shas
         .iter()
         .map(|(s, ct)| {
-            store
-                .path_for(s, frdesk::cases::images::ImageStore::ext_for(ct))
-                .unwrap()
+            app.data_dir.path().join(
+                store
+                    .path_for(s, frdesk::cases::images::ImageStore::ext_for(ct))
+                    .unwrap(),
+            )
         })
         .collect();
     assert!(paths.iter().all(|p| p.exists()));
@@ -684,7 +688,7 @@ async fn purging_audit_records_older_than_five_years_keeps_audit_verify_intact()
             account_idle_days: 0,
             ..Default::default()
         },
-        data_dir: app.data_dir.path().to_path_buf(),
+        files: frdesk::platform::storage::Storage::filesystem(app.data_dir.path()),
         service_name: "test".into(),
         base_url: "http://localhost".into(),
     };

@@ -691,6 +691,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stored_files (path) {
+        path -> Text,
+        sha256 -> Text,
+        byte_size -> BigInt,
+        stored_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stored_file_chunks (path, chunk_no) {
+        path -> Text,
+        chunk_no -> Integer,
+        bytes -> Binary,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(training_records -> users (user_id));
 diesel::joinable!(cases -> agencies (agency_id));
@@ -700,6 +717,8 @@ diesel::joinable!(decisions -> cases (case_id));
 diesel::joinable!(timeline_events -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    stored_files,
+    stored_file_chunks,
     signing_certificates,
     agencies,
     agency_policies,

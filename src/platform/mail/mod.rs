@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use std::path::{Path, PathBuf};
 
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, header};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -26,6 +25,7 @@ use crate::config::{MailTransportKind, Settings};
 use crate::platform::db::{DbConnection, DbPool};
 use crate::platform::jobs::lease::LeaseKeeper;
 use crate::platform::mail::outbox::{NewOutboxMessage, OutboxMessage};
+use crate::platform::storage::Storage;
 use crate::platform::time::now;
 
 /// A rendered email ready for the outbox.
@@ -131,14 +131,15 @@ impl Transport {
     }
 }
 
-/// Builds the MIME message for an outbox row; an attachment is read from `data_dir`.
+/// Builds the MIME message for an outbox row; an attachment is read from the desk's file store
+/// (its path is relative to `data_dir`).
 ///
 /// Errors when the recipient is not an address or the attachment cannot be read (the message
 /// then stays queued and is retried, never sent without its attachment).
 pub fn build_message(
     from: &Mailbox,
     row: &OutboxMessage,
-    data_dir: &Path,
+    files: &Storage,
 ) -> anyhow::Result<Message> {
     let to: Mailbox = row
         .to_addr
@@ -148,10 +149,12 @@ pub fn build_message(
     let body = MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
     let body = match (&row.attachment_path, &row.attachment_name) {
         (Some(rel), Some(name)) => {
-            let path = safe_join(data_dir, rel)
+            crate::platform::storage::checked_path(rel)
                 .with_context(|| format!("Outbox message {}: bad attachment path {rel}", row.id))?;
-            let bytes = std::fs::read(&path)
-                .with_context(|| format!("Failed to read the attachment {}", path.display()))?;
+            let bytes = files
+                .get(rel)
+                .with_context(|| format!("Failed to read the attachment {rel}"))?
+                .with_context(|| format!("The attachment {} is missing", files.describe(rel)))?;
             let ctype = header::ContentType::parse(
                 row.attachment_type
                     .as_deref()
@@ -187,15 +190,6 @@ pub fn message_id(row: &OutboxMessage, domain: &str) -> String {
     )
 }
 
-/// `base/rel` when `rel` is relative and has no `..` component.
-fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
-    let p = Path::new(rel);
-    let ok = !rel.is_empty()
-        && p.components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-    ok.then(|| base.join(p))
-}
-
 /// Delay before the next attempt after `attempts` failures: `base_secs` doubling per attempt,
 /// capped at 15 minutes (`mail.retry_base_seconds`, default 10).
 pub fn backoff(attempts: i32, base_secs: u32) -> chrono::Duration {
@@ -222,7 +216,7 @@ pub async fn deliver_due(
     pool: &DbPool,
     transport: &Transport,
     from: &Mailbox,
-    data_dir: &Path,
+    files: &Storage,
     retry_base_secs: u32,
     lease: Duration,
 ) -> anyhow::Result<usize> {
@@ -239,7 +233,14 @@ pub async fn deliver_due(
         let keeper = LeaseKeeper::start(pool.clone(), lease, "outbox", id, move |c| {
             OutboxMessage::renew(c, id, epoch, lease)
         });
-        let result = match build_message(from, &row, data_dir) {
+        let built = {
+            let (from, row, files) = (from.clone(), row.clone(), files.clone());
+            tokio::task::spawn_blocking(move || build_message(&from, &row, &files))
+                .await
+                .map_err(|e| anyhow::anyhow!("The message-building task failed: {e}"))
+                .and_then(|r| r)
+        };
+        let result = match built {
             Ok(msg) => transport.send(msg).await,
             Err(e) => Err(e),
         };
@@ -283,7 +284,8 @@ pub struct OutboxSender {
     pub pool: DbPool,
     pub transport: Transport,
     pub from: Mailbox,
-    pub data_dir: PathBuf,
+    /// Where attachments are read from (packets).
+    pub files: Storage,
     /// Longest wait between passes when nobody wakes the sender.
     pub interval: Duration,
     /// First retry delay in seconds (doubled per attempt).
@@ -306,7 +308,7 @@ impl crate::platform::jobs::runner::Worker for OutboxSender {
             &self.pool,
             &self.transport,
             &self.from,
-            &self.data_dir,
+            &self.files,
             self.retry_base_secs,
             self.lease,
         )
@@ -359,12 +361,12 @@ mod tests {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut r = row(42, at);
-        let first = build_message(&from, &r, dir.path()).unwrap();
+        let first = build_message(&from, &r, &Storage::filesystem(dir.path())).unwrap();
         // Another attempt, by another sender, under a later claim: the same Message-ID.
         r.attempts = 3;
         r.status = "retrying".into();
         r.lease_epoch = 4;
-        let again = build_message(&from, &r, dir.path()).unwrap();
+        let again = build_message(&from, &r, &Storage::filesystem(dir.path())).unwrap();
         assert_eq!(header_of(&first), header_of(&again));
         assert_eq!(
             header_of(&first),
@@ -376,7 +378,7 @@ mod tests {
         // The same id issued again after a restore (another creation time): another Message-ID.
         let reused = row(42, at + chrono::Duration::seconds(5));
         assert_ne!(
-            header_of(&build_message(&from, &reused, dir.path()).unwrap()),
+            header_of(&build_message(&from, &reused, &Storage::filesystem(dir.path())).unwrap()),
             header_of(&first)
         );
     }

@@ -208,7 +208,7 @@ pub async fn submit(
         .collect();
     let admin = user.user.clone();
     let actor = user.actor(Role::LocalAdmin);
-    let ctx = RetentionContext::from_settings(&state.settings);
+    let ctx = RetentionContext::from_settings(&state.settings, state.storage().clone());
     let ch = choices.clone();
     let r = crate::platform::db::run(&state.pool, move |c| {
         Ok::<_, AppError>(wf::submit_access_review(c, &ctx, &admin, &actor, &ch))

@@ -28,7 +28,7 @@ pub struct PolicyUpload {
 
 /// The policy store of the running application.
 pub fn store(state: &AppState) -> PolicyStore {
-    PolicyStore::new(state.settings.policies_dir())
+    PolicyStore::new(state.storage().clone(), "policies")
 }
 
 pub async fn upload(

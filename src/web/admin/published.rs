@@ -33,7 +33,7 @@ use crate::web::state::AppState;
 /// The content-addressed store of published documents (`<data_dir>/published`), the same
 /// store as agency policies use, in its own folder.
 pub fn store(state: &AppState) -> PolicyStore {
-    PolicyStore::new(state.settings.data_dir.join("published"))
+    PolicyStore::new(state.storage().clone(), "published")
 }
 
 /// Which form a refusal belongs to.

@@ -65,7 +65,7 @@ pub async fn reset(
     }
     let agency = user.agency_id();
     let actor = user.actor(Role::LocalAdmin);
-    let ctx = RetentionContext::from_settings(&state.settings);
+    let ctx = RetentionContext::from_settings(&state.settings, state.storage().clone());
     let r = reason.clone();
     let effects = crate::platform::db::run(
         &state.pool,

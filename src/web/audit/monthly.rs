@@ -15,7 +15,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::store::{Agency, User};
-use crate::audit::monthly::{AuditReportError, SignOff, reports_dir};
+use crate::audit::monthly::{AuditReportError, REPORTS_FOLDER, SignOff};
 use crate::audit::monthly_report::{AuditReportRecord, Month, MonthlyReport};
 use crate::audit::{self, Entry};
 use crate::domain::{AgencyId, Role, UserId};
@@ -237,13 +237,13 @@ pub async fn signoff(
     let actor = user.actor(Role::LocalAdmin);
     let (uid, name) = (user.user.id, user.user.name.clone());
     let findings = form.findings.clone();
-    let data_dir = state.settings.data_dir.clone();
+    let files = state.storage().clone();
     let service = state.settings.service.name.clone();
     let signer = state.signer.clone();
     let rules = state.settings.audit.clone();
     let result = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let s = SignOff {
-            data_dir: &data_dir,
+            files: &files,
             service: &service,
             signer: &signer,
             rules: &rules,
@@ -348,7 +348,7 @@ pub async fn download(
     }
     let actor = user.actor(role_of(a));
     let own = user.agency_id().0;
-    let data_dir = state.settings.data_dir.clone();
+    let files = state.storage().clone();
     let k = kind.clone();
     let (bytes, name) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let r = AuditReportRecord::find(c, id)?.ok_or(AppError::NotFound)?;
@@ -360,18 +360,17 @@ pub async fn download(
         } else {
             (&r.csv_path, &r.csv_sha256)
         };
-        let path = data_dir.join(rel);
-        if !path.starts_with(reports_dir(&data_dir)) {
+        if !rel.starts_with(REPORTS_FOLDER) {
             return Err(AppError::NotFound);
         }
-        let bytes = std::fs::read(&path).map_err(|e| {
-            AppError::Internal(anyhow::anyhow!("Failed to read {}: {e}", path.display()))
+        let bytes = files.get(rel)?.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("{} is missing", files.describe(rel)))
         })?;
         use sha2::Digest;
         if hex::encode(sha2::Sha256::digest(&bytes)) != *sha {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "audit report file {} does not match its recorded SHA-256",
-                path.display()
+                files.describe(rel)
             )));
         }
         audit::record(
@@ -379,9 +378,11 @@ pub async fn download(
             &actor,
             Entry::new("audit_report.download", "audit_report", r.id).details(k.clone()),
         )?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+        let name = rel
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
             .unwrap_or_else(|| format!("audit-report-{id}.{k}"));
         Ok((bytes, name))
     })

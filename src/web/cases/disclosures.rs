@@ -411,7 +411,6 @@ fn export_context(state: &AppState) -> ExportContext {
     ExportContext {
         facts: FactsContext {
             images: state.images.clone(),
-            data_dir: s.data_dir.clone(),
             models_dir: s.face.models_dir.clone(),
             candidates: s.face.candidates,
             single_examiner_allowed: s.face.single_examiner_allowed,
@@ -439,11 +438,11 @@ pub async fn download(
     };
     check(&user, &state, id).await?;
     let actor: Actor = user.actor(actor_role(&user));
-    let data_dir = state.settings.data_dir.clone();
+    let files = state.storage().clone();
     let (name, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let case = Case::find(c, id)?.ok_or(AppError::NotFound)?;
         let d = package_of(c, &case, &disclosure_id).map_err(|_| AppError::NotFound)?;
-        let bytes = wf::read_file(&data_dir, &d, zip)?.ok_or(AppError::NotFound)?;
+        let bytes = wf::read_file(&files, &d, zip)?.ok_or(AppError::NotFound)?;
         let name = if zip { d.zip_name() } else { d.pdf_name() };
         audit::record(
             c,

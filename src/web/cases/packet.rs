@@ -29,7 +29,7 @@ pub async fn download(
     let packet_id = file.strip_suffix(".pdf").unwrap_or(&file).to_string();
     let actor = user.actor_as(user.primary_role());
     let (su, sa) = (user.user.clone(), user.agency.clone());
-    let packets_dir = state.settings.packets_dir();
+    let storage = state.storage().clone();
     let (name, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         // A restricted account may not download packets (docs/POLICIES.md, issue 14).
         if let Err(r) = crate::accounts::restriction::check(c, su.id)? {
@@ -81,15 +81,15 @@ pub async fn download(
                     .into(),
             ));
         }
-        let path = packets_dir.join(packet.file_name());
-        let bytes = std::fs::read(&path).map_err(|e| {
-            AppError::Internal(anyhow::anyhow!("Failed to read {}: {e}", path.display()))
+        let rel = packet.relative_path();
+        let bytes = storage.get(&rel)?.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("{} is missing", storage.describe(&rel)))
         })?;
         use sha2::Digest;
         if hex::encode(sha2::Sha256::digest(&bytes)) != packet.file_sha256 {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "packet file {} does not match its recorded SHA-256",
-                path.display()
+                storage.describe(&rel)
             )));
         }
         crate::platform::db::write_tx(c, |c| -> Result<(), AppError> {

@@ -665,6 +665,7 @@ where
     let actor = user.actor_as(user.primary_role());
     let (vu, va, roles) = (user.user.clone(), user.agency.clone(), user.roles.clone());
     let approver_may_examine = state.settings.face.approver_may_examine;
+    let files = state.storage().clone();
     crate::platform::db::run(&state.pool, move |c| -> Result<Vec<u8>, AppError> {
         let ps = ProbeSearch::find(c, ps_id).map_err(|_| AppError::NotFound)?;
         if ps.case_id != case_id {
@@ -706,7 +707,7 @@ where
             )?;
             return Err(AppError::NotFound);
         }
-        let bytes = booking_photo(c, &cand)?;
+        let bytes = booking_photo(c, &files, &cand)?;
         let out = render(c, &cand, bytes)?;
         audit::record(
             c,
@@ -729,16 +730,12 @@ where
 /// with.
 fn booking_photo(
     c: &mut crate::platform::db::DbConnection,
+    files: &crate::platform::storage::Storage,
     cand: &StoredCandidate,
 ) -> Result<Vec<u8>, AppError> {
     let photo =
         crate::gallery::Photo::by_sha256(c, &cand.photo_sha256)?.ok_or(AppError::NotFound)?;
-    let bytes = std::fs::read(&photo.file_path).map_err(|e| {
-        AppError::Internal(anyhow::anyhow!(
-            "Failed to read booking photo {}: {e}",
-            photo.file_path
-        ))
-    })?;
+    let bytes = photo.read(files)?;
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     // A group photo's second and later faces are enrolled as `<sha256>:<n>`: the file's
     // hash is the part before the colon.

@@ -114,7 +114,7 @@ pub async fn agency_policy(
         return Ok(refused);
     }
     let (agency, pid) = path.into_inner();
-    let store = PolicyStore::new(state.settings.policies_dir());
+    let store = PolicyStore::new(state.storage().clone(), "policies");
     let (doc, bytes) = crate::platform::db::run(&state.pool, move |c| -> Result<_, AppError> {
         let doc = agency_policies::public_document(c, AgencyId(agency), pid)?
             .ok_or(AppError::NotFound)?;

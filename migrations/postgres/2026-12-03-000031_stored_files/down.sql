@@ -1,0 +1,2 @@
+DROP TABLE stored_file_chunks;
+DROP TABLE stored_files;
