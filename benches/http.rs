@@ -60,7 +60,7 @@ async fn run(
     wrk: &str,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
-        instances >= 1 && threads % instances == 0,
+        instances >= 1 && threads.is_multiple_of(instances),
         "FRDESK_BENCH_THREADS ({threads}) must be a multiple of FRDESK_BENCH_INSTANCES ({instances})"
     );
     let dir = tempfile::tempdir()?;
