@@ -6,10 +6,15 @@
 //!
 //!     cargo bench --bench http                        # SQLite in a temporary folder
 //!     FRDESK_BENCH_PG=postgres://postgres@127.0.0.1:54329 cargo bench --bench http
+//!     FRDESK_BENCH_PG=… FRDESK_BENCH_INSTANCES=2 cargo bench --bench http   # two instances
 //!
 //! Settings (environment): FRDESK_BENCH_CASES (10000), FRDESK_BENCH_SECONDS (20 per page),
 //! FRDESK_BENCH_CONNECTIONS (32), FRDESK_BENCH_THREADS (2, wrk's), FRDESK_BENCH_WRK (wrk),
-//! FRDESK_BENCH_PAGES (e.g. `list,case`: only those pages).
+//! FRDESK_BENCH_PAGES (e.g. `list,case`: only those pages), FRDESK_BENCH_INSTANCES (1).
+//! With N > 1 instances (PostgreSQL only, issue 18) the others are `frdesk serve` processes on
+//! the same database, each with its own data folder and the first one's key files; wrk's
+//! threads are spread over the instances by a Lua `setup` (thread i connects to instance
+//! i mod N), so one wrk run measures them together: its requests/s is the desk's total.
 //! wrk runs on the same machine as the server: on 2 cores it takes a share of the CPU, so
 //! figures are a floor. Also: 50 concurrent request submissions with a real image each
 //! (FRDESK_LFW_DIR or ../shared/faces/lfw), counted afterwards (none lost, none twice).
@@ -35,6 +40,7 @@ fn main() -> anyhow::Result<()> {
     let seconds: u64 = env_or("FRDESK_BENCH_SECONDS", 20);
     let conns: u32 = env_or("FRDESK_BENCH_CONNECTIONS", 32);
     let threads: u32 = env_or("FRDESK_BENCH_THREADS", 2);
+    let instances: u32 = env_or("FRDESK_BENCH_INSTANCES", 1);
     let wrk = std::env::var("FRDESK_BENCH_WRK").unwrap_or_else(|_| "wrk".into());
     if Command::new(&wrk).arg("--version").output().is_err() {
         anyhow::bail!("`{wrk}` not found: apt-get install wrk (or set FRDESK_BENCH_WRK)");
@@ -42,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run(n_cases, seconds, conns, threads, &wrk))
+    rt.block_on(run(n_cases, seconds, conns, threads, instances, &wrk))
 }
 
 async fn run(
@@ -50,8 +56,13 @@ async fn run(
     seconds: u64,
     conns: u32,
     threads: u32,
+    instances: u32,
     wrk: &str,
 ) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        instances >= 1 && threads.is_multiple_of(instances),
+        "FRDESK_BENCH_THREADS ({threads}) must be a multiple of FRDESK_BENCH_INSTANCES ({instances})"
+    );
     let dir = tempfile::tempdir()?;
     let (db_url, backend) = match std::env::var("FRDESK_BENCH_PG")
         .ok()
@@ -92,9 +103,10 @@ async fn run(
     ];
     let cfg = dir.path().join("frdesk.toml");
     std::fs::write(&cfg, "# benchmark\n")?;
-    let settings = frdesk::Settings::load_with_env(Some(&cfg), env)?;
+    let settings = frdesk::Settings::load_with_env(Some(&cfg), env.clone())?;
     let app = frdesk::Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
+    let mut ports = vec![app.port()];
     tokio::spawn(app.run_until_stopped());
     let pool = frdesk::platform::db::connect(&db_url)?;
 
@@ -109,6 +121,21 @@ async fn run(
     }
     let seed_s = t.elapsed().as_secs_f64();
     eprintln!("seeded {n_cases} cases in {seed_s:.1} s ({backend})");
+    // Further instances (issue 18): separate processes on the same database, started after
+    // the seed (each builds its own history index from the database as it starts).
+    let mut others = Vec::new();
+    if instances > 1 {
+        anyhow::ensure!(
+            backend == "postgres",
+            "several instances need PostgreSQL: set FRDESK_BENCH_PG"
+        );
+        for i in 1..instances {
+            let (child, port, folder) = start_instance(dir.path(), &env, i).await?;
+            ports.push(port);
+            others.push((Instance(child), folder));
+        }
+        eprintln!("{instances} instances on ports {ports:?}");
+    }
 
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -134,6 +161,7 @@ async fn run(
             seconds,
             conns,
             threads,
+            &ports,
         )?;
         eprintln!(
             "{label:<11} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
@@ -149,6 +177,7 @@ async fn run(
 
     let json = serde_json::json!({
         "backend": backend,
+        "instances": instances,
         "cases": n_cases,
         "seconds_per_page": seconds,
         "connections": conns,
@@ -160,7 +189,98 @@ async fn run(
         "concurrent_submissions": {"sent": 50, "cases": submitted, "distinct_form_keys": distinct, "seconds": secs},
     });
     println!("{json}");
+    drop(others);
     Ok(())
+}
+
+/// A `frdesk serve` process of the benchmark; killed when dropped.
+struct Instance(std::process::Child);
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts instance `i` (1, 2, …) as `frdesk serve` with the first instance's settings `env`,
+/// its own data folder beside the first's (`first_dir`) holding the first one's key files
+/// (docs/DEPLOYMENT.md, "Keys"), no migrations at start; waits until it answers `/health`.
+/// Returns the process, its port and its folder (removed when dropped).
+async fn start_instance(
+    first_dir: &std::path::Path,
+    env: &[(String, String)],
+    i: u32,
+) -> anyhow::Result<(std::process::Child, u16, tempfile::TempDir)> {
+    let folder = tempfile::tempdir()?;
+    for f in ["session.key", "mfa.key"] {
+        std::fs::copy(first_dir.join(f), folder.path().join(f))?;
+    }
+    let signing = folder.path().join("signing");
+    std::fs::create_dir_all(&signing)?;
+    for e in std::fs::read_dir(first_dir.join("signing"))? {
+        let e = e?;
+        std::fs::copy(e.path(), signing.join(e.file_name()))?;
+    }
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&signing, std::fs::Permissions::from_mode(0o700))?;
+        for e in std::fs::read_dir(&signing)? {
+            std::fs::set_permissions(e?.path(), std::fs::Permissions::from_mode(0o600))?;
+        }
+        for f in ["session.key", "mfa.key"] {
+            std::fs::set_permissions(
+                folder.path().join(f),
+                std::fs::Permissions::from_mode(0o600),
+            )?;
+        }
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let log = std::fs::File::create(folder.path().join("serve.log"))?;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_frdesk"));
+    // The benchmark's own variables are not settings: `frdesk serve` refuses unknown keys.
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("FRDESK_BENCH_")) {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .arg("serve")
+        .env("FRDESK_DATA_DIR", folder.path())
+        .env("FRDESK_HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("FRDESK_DATABASE__MIGRATE_ON_START", "false")
+        .env(
+            "FRDESK_FACE__MODELS_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/models"),
+        )
+        .current_dir(folder.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()?;
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(r) = http
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+            && r.status().is_success()
+        {
+            return Ok((child, port, folder));
+        }
+        if child.try_wait()?.is_some() || Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!(
+                "instance {i} did not start: {}",
+                std::fs::read_to_string(folder.path().join("serve.log")).unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// An agency, a requester with an authenticator, and `n` submitted cases of that agency.
@@ -369,6 +489,9 @@ fn ms(s: &str) -> f64 {
     num.parse::<f64>().unwrap_or(f64::NAN) * factor
 }
 
+/// Runs wrk against `url`; with several `ports` (instances) a Lua `setup` connects wrk's
+/// thread i to `127.0.0.1:ports[i mod N]`, the path and headers staying the same.
+#[allow(clippy::too_many_arguments)]
 fn run_wrk(
     wrk: &str,
     url: &str,
@@ -376,8 +499,24 @@ fn run_wrk(
     seconds: u64,
     conns: u32,
     threads: u32,
+    ports: &[u16],
 ) -> anyhow::Result<WrkResult> {
     let mut cmd = Command::new(wrk);
+    let script = tempfile::Builder::new().suffix(".lua").tempfile()?;
+    if ports.len() > 1 {
+        let list = ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        std::fs::write(
+            script.path(),
+            format!(
+                "local ports = {{{list}}}\nlocal n = 0\nfunction setup(thread)\n  n = n + 1\n  thread.addr = wrk.lookup(\"127.0.0.1\", tostring(ports[(n - 1) % #ports + 1]))[1]\nend\n"
+            ),
+        )?;
+        cmd.arg("-s").arg(script.path());
+    }
     cmd.args([
         "-t",
         &threads.to_string(),

@@ -271,6 +271,17 @@ pub fn prepare_app() -> TestApp {
             "sqlite",
         ),
     };
+    prepare_app_on(data_dir, db_url, backend)
+}
+
+/// As [`prepare_app`], on the data folder and database given (e.g. a database `frdesk migrate`
+/// made ready, for instances started with `database.migrate_on_start = false`).
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))] // used by the crash tests
+pub fn prepare_app_on(
+    data_dir: tempfile::TempDir,
+    db_url: String,
+    backend: &'static str,
+) -> TestApp {
     install_test_signing_key(data_dir.path());
     let pool = frdesk::platform::db::connect(&db_url).expect("test pool");
     let t = TestApp {

@@ -29,6 +29,9 @@ mod finding;
 mod history;
 mod holds;
 mod hostile_input;
+// Two `frdesk serve` processes on one PostgreSQL, killed at fail points (FRDESK_TEST_PG).
+#[cfg(feature = "failpoints")]
+mod instances;
 mod isolation;
 mod isolation_routes;
 mod leases;
